@@ -1,0 +1,31 @@
+package httpstep
+
+// BodyKind names the format of a request body.
+type BodyKind string
+
+// The body kinds of the product.
+const (
+	BodyNone       BodyKind = "none"
+	BodyFormData   BodyKind = "form-data"
+	BodyURLEncoded BodyKind = "x-www-form-urlencoded"
+	BodyRaw        BodyKind = "raw"
+	BodyBinary     BodyKind = "binary"
+)
+
+// Body is a request body. Only POST, PUT, PATCH and DELETE send one.
+type Body struct {
+	Kind        BodyKind    `json:"kind"`                  // "none" | "form-data" | "x-www-form-urlencoded" | "raw" | "binary"
+	ContentType string      `json:"contentType,omitempty"` // raw: default application/json
+	Raw         string      `json:"raw,omitempty"`         // raw: template
+	Fields      []FormField `json:"fields,omitempty"`      // form-data, x-www-form-urlencoded
+	File        string      `json:"file,omitempty"`        // binary: ref of exactly one attachment
+	OmitEmpty   bool        `json:"omitEmpty,omitempty"`   // form kinds: leave out fields whose value renders empty
+}
+
+// FormField is one field of a form body. Value is a template; File is the ref
+// of a File parameter (form-data only), or of a []File for several parts.
+type FormField struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+	File  string `json:"file,omitempty"`
+}

@@ -1,0 +1,66 @@
+package httpstep
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"sync"
+)
+
+// DefaultMaxResponseBytes is the response size limit of a Client that sets
+// none, counted after decompression.
+const DefaultMaxResponseBytes = 32 << 20
+
+// Client holds organisation-level settings. The zero value is usable: no
+// proxy, the SSRF guard on, the system's root CAs. A Client is safe for
+// concurrent use and reuses connections across calls, so keep one per
+// organisation rather than one per request.
+type Client struct {
+	// Proxy is the organisation's proxy, used by nodes with UseProxy: http,
+	// https, socks5 or socks5h, with optional user info as credentials. The
+	// environment (HTTP_PROXY and friends) is never read.
+	Proxy *url.URL
+	// SourceAddrs are egress IPs ("trusted IPs"): each request binds its
+	// connection to one of them, picked at random.
+	SourceAddrs []netip.Addr
+	// AllowPrivate lifts the SSRF guard: loopback, private, link-local and
+	// other internal destinations are let through.
+	AllowPrivate bool
+	// AllowNetworks are destinations let through the guard even though they
+	// are internal.
+	AllowNetworks []netip.Prefix
+	// RootCAs verifies servers; nil uses the system pool.
+	RootCAs *x509.CertPool
+	// Certificates are client certificates for mutual TLS.
+	Certificates []tls.Certificate
+	// MaxResponseBytes caps a response body after decompression; 0 means
+	// DefaultMaxResponseBytes. A larger body fails with kind too_large.
+	MaxResponseBytes int64
+	// MaxUploadBytes caps one attachment; 0 means no cap. A larger file fails
+	// the attempt with kind param before anything is sent.
+	MaxUploadBytes int64
+	// MaxRows caps how many rows Rows and EachRow return (for example 100 for
+	// record nodes, 10,000 for sub-processes); 0 means no cap.
+	MaxRows int
+	// SigningSecret signs pushes of nodes with Sign set (Standard Webhooks).
+	SigningSecret Secret
+	// WrapTransport, when set, wraps every round tripper the Client builds,
+	// for example with OpenTelemetry instrumentation.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
+
+	once       sync.Once
+	mu         sync.Mutex
+	transports map[transportKey]*http.Client
+}
+
+// DefaultClient is what the package-level Execute uses: the SSRF guard is on.
+var DefaultClient = &Client{}
+
+func (c *Client) maxResponseBytes() int64 {
+	if c.MaxResponseBytes > 0 {
+		return c.MaxResponseBytes
+	}
+	return DefaultMaxResponseBytes
+}

@@ -1,0 +1,3 @@
+module github.com/httpstep/httpstep
+
+go 1.26.8

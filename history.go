@@ -1,0 +1,64 @@
+package httpstep
+
+import "time"
+
+// Attempt is the execution-history record of one HTTP exchange. Every secret
+// is redacted. Keys are stable.
+type Attempt struct {
+	N        int             `json:"n"`                  // 1-based attempt number (pages count on)
+	Start    time.Time       `json:"start"`              // when the attempt began
+	Duration Duration        `json:"duration"`           // how long it took
+	Request  RequestRecord   `json:"request"`            // what was sent
+	Response *ResponseRecord `json:"response,omitempty"` // what came back, nil when nothing did
+	Kind     FailureKind     `json:"kind,omitempty"`     // failure kind, empty on success
+	Error    string          `json:"error,omitempty"`    // failure message, redacted
+	Missing  []string        `json:"missing,omitempty"`  // refs that had no value and rendered empty
+	Notes    []string        `json:"notes,omitempty"`    // anything else worth knowing (charset fallback, ...)
+	Retry    *RetryRecord    `json:"retry,omitempty"`    // the retry decision after this attempt
+	Timing   *TimingRecord   `json:"timing,omitempty"`   // connection phases
+}
+
+// RequestRecord is the request as sent, redacted.
+type RequestRecord struct {
+	Method    string              `json:"method"`
+	URL       string              `json:"url"`
+	Header    map[string][]string `json:"header,omitempty"`
+	Body      string              `json:"body,omitempty"`      // preview of a text body
+	Truncated bool                `json:"truncated,omitempty"` // the preview is shorter than the body
+	Files     []FileRecord        `json:"files,omitempty"`     // attachments: name, type and size only
+}
+
+// FileRecord describes an attachment without its content.
+type FileRecord struct {
+	Field       string `json:"field,omitempty"`
+	Name        string `json:"name"`
+	ContentType string `json:"contentType"`
+	Size        int64  `json:"size"` // -1 when unknown
+}
+
+// ResponseRecord is the response head and a body preview, redacted.
+type ResponseRecord struct {
+	Status    int                 `json:"status"`
+	Proto     string              `json:"proto,omitempty"`
+	Header    map[string][]string `json:"header,omitempty"`
+	Body      string              `json:"body,omitempty"`
+	Truncated bool                `json:"truncated,omitempty"`
+	Bytes     int64               `json:"bytes"` // body size after decoding
+}
+
+// RetryRecord says whether another attempt followed this one, why, and after
+// how long.
+type RetryRecord struct {
+	Retry  bool     `json:"retry"`
+	Reason string   `json:"reason"`
+	Wait   Duration `json:"wait,omitempty"`
+}
+
+// TimingRecord holds connection phase durations of one attempt.
+type TimingRecord struct {
+	Reused    bool     `json:"reused"`              // an idle connection was reused
+	DNS       Duration `json:"dns,omitempty"`       // name resolution
+	Connect   Duration `json:"connect,omitempty"`   // TCP connect
+	TLS       Duration `json:"tls,omitempty"`       // TLS handshake
+	FirstByte Duration `json:"firstByte,omitempty"` // from start to the first response byte
+}
