@@ -1,5 +1,13 @@
 package httpstep
 
+import (
+	"fmt"
+	"mime"
+	"net/url"
+	"path/filepath"
+	"strings"
+)
+
 // BodyKind names the format of a request body.
 type BodyKind string
 
@@ -28,4 +36,171 @@ type FormField struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
 	File  string `json:"file,omitempty"`
+}
+
+// contentType is the raw body's content type, application/json by default.
+func (b *Body) contentType() string {
+	if ct := strings.TrimSpace(b.ContentType); ct != "" {
+		return ct
+	}
+	return "application/json"
+}
+
+// rawMode picks the template mode for a raw body of content type ct.
+func rawMode(ct string) mode {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		mt = strings.ToLower(ct)
+	}
+	switch {
+	case strings.HasSuffix(mt, "/json") || strings.HasSuffix(mt, "+json"):
+		return modeJSON
+	case strings.HasSuffix(mt, "/xml") || strings.HasSuffix(mt, "+xml"):
+		return modeXML
+	}
+	return modeText
+}
+
+// payload is a request body that can be opened once per attempt.
+type payload struct {
+	contentType string
+	data        []byte  // a body rendered in memory (raw, urlencoded, object)
+	parts       []chunk // a streamed body (form-data, binary)
+	files       []FileRecord
+	maxUpload   int64
+}
+
+// chunk is bytes or an attachment of a streamed body.
+type chunk struct {
+	data  []byte
+	file  *File
+	field string
+}
+
+// buildPayload renders the node's body or data object; nil when it sends
+// none.
+func (r *renderer) buildPayload(n *NodeConfig, boundary string) (*payload, error) {
+	if n.Object != "" {
+		return r.objectPayload(n.Object)
+	}
+	b := n.Body
+	if b == nil {
+		return nil, nil
+	}
+	switch b.Kind {
+	case BodyRaw:
+		return r.rawPayload(b)
+	case BodyURLEncoded:
+		return r.urlencodedPayload(b)
+	case BodyFormData:
+		return r.multipartPayload(b, boundary)
+	case BodyBinary:
+		return r.binaryPayload(b)
+	}
+	return nil, nil
+}
+
+// objectPayload is "Send Specified Data Object": the record as JSON.
+func (r *renderer) objectPayload(ref string) (*payload, error) {
+	v, ok := r.value(ref)
+	if !ok || v == nil {
+		return nil, fmt.Errorf("httpstep: the data object {{%s}} has no value: choose the record to send", ref)
+	}
+	data, err := jsonValue(v)
+	if err != nil {
+		return nil, fmt.Errorf("httpstep: the data object {{%s}} cannot be sent as JSON: %v", ref, err)
+	}
+	return &payload{contentType: "application/json", data: data}, nil
+}
+
+func (r *renderer) rawPayload(b *Body) (*payload, error) {
+	ct := b.contentType()
+	t, err := compile(b.Raw, rawMode(ct))
+	if err != nil {
+		return nil, err
+	}
+	s, err := r.render(t)
+	if err != nil {
+		return nil, err
+	}
+	return &payload{contentType: ct, data: []byte(s)}, nil
+}
+
+func (r *renderer) urlencodedPayload(b *Body) (*payload, error) {
+	var buf strings.Builder
+	for _, f := range b.Fields {
+		v, err := r.renderText(f.Value)
+		if err != nil {
+			return nil, err
+		}
+		if v == "" && b.OmitEmpty {
+			continue
+		}
+		if buf.Len() > 0 {
+			buf.WriteByte('&')
+		}
+		buf.WriteString(url.QueryEscape(f.Key))
+		buf.WriteByte('=')
+		buf.WriteString(url.QueryEscape(v))
+	}
+	return &payload{contentType: "application/x-www-form-urlencoded", data: []byte(buf.String())}, nil
+}
+
+// binaryPayload streams exactly one attachment.
+func (r *renderer) binaryPayload(b *Body) (*payload, error) {
+	files, err := r.files("body.file", b.File)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) != 1 {
+		return nil, fmt.Errorf("httpstep: body.file {{%s}} holds %d attachments; a binary body sends exactly one", b.File, len(files))
+	}
+	f := files[0]
+	p := &payload{contentType: fileType(f), parts: []chunk{{file: f, field: "body.file"}}}
+	p.files = []FileRecord{fileRecord("", f)}
+	return p, nil
+}
+
+// files resolves an attachment ref to one or more Files.
+func (r *renderer) files(field, ref string) ([]*File, error) {
+	v, ok := r.value(ref)
+	if !ok || v == nil {
+		return nil, fmt.Errorf("httpstep: %s: the attachment {{%s}} has no value: choose a file", field, ref)
+	}
+	var out []*File
+	switch x := v.(type) {
+	case File:
+		out = []*File{&x}
+	case *File:
+		out = []*File{x}
+	case []File:
+		for i := range x {
+			out = append(out, &x[i])
+		}
+	case []*File:
+		out = x
+	default:
+		return nil, fmt.Errorf("httpstep: %s: {{%s}} is a %T, not an attachment: choose a file parameter", field, ref, v)
+	}
+	for _, f := range out {
+		if f == nil || f.Open == nil {
+			return nil, fmt.Errorf("httpstep: %s: the attachment {{%s}} cannot be opened", field, ref)
+		}
+	}
+	return out, nil
+}
+
+// fileType is f's content type, guessed from its name when empty.
+func fileType(f *File) string {
+	if f.ContentType != "" {
+		return f.ContentType
+	}
+	if t := mime.TypeByExtension(filepath.Ext(f.Name)); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+func fileRecord(field string, f *File) FileRecord {
+	return FileRecord{Field: field, Name: f.Name, ContentType: fileType(f), Size: f.Size}
 }

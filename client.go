@@ -50,9 +50,11 @@ type Client struct {
 	// for example with OpenTelemetry instrumentation.
 	WrapTransport func(http.RoundTripper) http.RoundTripper
 
-	once       sync.Once
 	mu         sync.Mutex
 	transports map[transportKey]*http.Client
+	lookup     lookupFunc       // name resolution; nil uses the system resolver
+	boundary   string           // fixed multipart boundary, for golden tests
+	retryEnv   *retryEnv        // random source and clock; nil uses the real ones
 }
 
 // DefaultClient is what the package-level Execute uses: the SSRF guard is on.

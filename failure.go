@@ -3,8 +3,12 @@ package httpstep
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tidwall/gjson"
 )
 
 // FailureKind classifies why a node failed.
@@ -142,3 +146,56 @@ func (f *Failure) Error() string {
 
 // Unwrap returns the underlying error.
 func (f *Failure) Unwrap() error { return f.Err }
+
+// evaluate applies the success rule to a response: the status must be in
+// Codes (default any 2xx); then, where ErrorCodePath is set and the body has
+// a value there, that value must be one of SuccessValues. A body without the
+// code counts as success (many APIs only send it on errors).
+func evaluate(rule *SuccessRule, status int, body []byte) *Failure {
+	if !rule.statusOK(status) {
+		return &Failure{Kind: KindStatus, StatusCode: status, Message: rule.message(status, body, "")}
+	}
+	if rule.ErrorCodePath == "" {
+		return nil
+	}
+	v := gjson.GetBytes(body, rule.ErrorCodePath)
+	if !v.Exists() {
+		return nil
+	}
+	code := v.String()
+	if slices.Contains(rule.SuccessValues, code) {
+		return nil
+	}
+	return &Failure{Kind: KindErrorCode, StatusCode: status, Code: code, Message: rule.message(status, body, code)}
+}
+
+func (s *SuccessRule) statusOK(status int) bool {
+	if len(s.Codes) == 0 {
+		return status >= 200 && status <= 299
+	}
+	return slices.Contains(s.Codes, status)
+}
+
+// message picks the failure message: ErrorMessages[status], the value at
+// ErrorMessagePath, ErrorMessage, then the status text.
+func (s *SuccessRule) message(status int, body []byte, code string) string {
+	if m := s.ErrorMessages[strconv.Itoa(status)]; m != "" {
+		return m
+	}
+	if s.ErrorMessagePath != "" {
+		if v := gjson.GetBytes(body, s.ErrorMessagePath); v.Exists() && v.String() != "" {
+			return v.String()
+		}
+	}
+	if s.ErrorMessage != "" {
+		return s.ErrorMessage
+	}
+	if code != "" {
+		return fmt.Sprintf("the API answered with error code %s (%s is not one of the success values %s)", code, s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
+	}
+	text := http.StatusText(status)
+	if text == "" {
+		text = "unknown status"
+	}
+	return fmt.Sprintf("the API answered %d %s", status, text)
+}

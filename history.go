@@ -1,6 +1,10 @@
 package httpstep
 
-import "time"
+import (
+	"net/http"
+	"strings"
+	"time"
+)
 
 // Attempt is the execution-history record of one HTTP exchange. Every secret
 // is redacted. Keys are stable.
@@ -61,4 +65,44 @@ type TimingRecord struct {
 	Connect   Duration `json:"connect,omitempty"`   // TCP connect
 	TLS       Duration `json:"tls,omitempty"`       // TLS handshake
 	FirstByte Duration `json:"firstByte,omitempty"` // from start to the first response byte
+}
+
+// previewBytes is how much of a body the history keeps.
+const previewBytes = 4 << 10
+
+// record is the history record of the request as sent.
+func (p *prepared) record(req *http.Request) RequestRecord {
+	rec := RequestRecord{Method: p.method, URL: p.redact.url(p.url)}
+	if req != nil {
+		rec.Header = p.redact.header(req.Header)
+	} else {
+		rec.Header = p.redact.header(p.header)
+	}
+	if p.body == nil {
+		return rec
+	}
+	rec.Files = p.body.files
+	if p.body.parts == nil {
+		preview := p.body.data
+		if strings.HasPrefix(p.body.contentType, "application/x-www-form-urlencoded") {
+			preview = []byte(redactQuery(string(preview)))
+		}
+		rec.Body, rec.Truncated = previewText(preview, previewBytes)
+		rec.Body = p.redact.text(rec.Body)
+	}
+	return rec
+}
+
+// failedRecord is the record of an attempt that failed before sending.
+func (p *prepared) failedRecord(f *Failure) Attempt {
+	f.Message = p.redact.text(f.Message)
+	return Attempt{N: 1, Start: time.Now().UTC(), Request: p.record(nil), Kind: f.Kind, Error: f.Message, Missing: p.missing}
+}
+
+// response is the history record of a response.
+func (r *redactor) response(resp *http.Response, body []byte) *ResponseRecord {
+	rec := &ResponseRecord{Status: resp.StatusCode, Proto: resp.Proto, Header: r.header(resp.Header), Bytes: int64(len(body))}
+	rec.Body, rec.Truncated = previewText(body, previewBytes)
+	rec.Body = r.text(rec.Body)
+	return rec
 }

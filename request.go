@@ -1,7 +1,10 @@
 package httpstep
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"fmt"
 	"strconv"
 	"strings"
@@ -117,4 +120,117 @@ func (n *NodeConfig) policy() Policy {
 		return Terminate
 	}
 	return Policy(strings.ToLower(string(n.OnFailure)))
+}
+
+// Execute runs node on DefaultClient. See Client.Execute.
+func Execute(ctx context.Context, node *NodeConfig, params Params) (*Result, error) {
+	return DefaultClient.Execute(ctx, node, params)
+}
+
+// Execute runs node with the values in params: it validates the node, renders
+// its templates, sends the request (every page of it when the node
+// paginates, every retry when it has a retry policy) and evaluates the
+// success rule.
+//
+// An invalid node returns a *ConfigError and sends nothing. Otherwise the
+// Result is always non-nil; when the node failed, Result.Failure says why,
+// and the error is that *Failure under the "terminate" policy or nil under
+// "continue". ctx bounds the whole run, waits between retries included.
+func (c *Client) Execute(ctx context.Context, node *NodeConfig, params Params) (*Result, error) {
+	if err := node.Validate(); err != nil {
+		return nil, err
+	}
+	r := newRenderer(params)
+	p, fail := c.prepare(node, r)
+	var res *Result
+	switch {
+	case fail != nil:
+		res = &Result{Failure: fail, Attempts: []Attempt{p.failedRecord(fail)}}
+	case node.Paginate != nil:
+		res = c.paginate(ctx, node, p)
+	default:
+		res = c.send(ctx, node, p)
+	}
+	if res.Failure != nil && node.policy() == Terminate {
+		return res, res.Failure
+	}
+	return res, nil
+}
+
+// prepared is a rendered request, ready to be sent once per attempt.
+type prepared struct {
+	method  string
+	url     *url.URL
+	header  http.Header
+	body    *payload
+	r       *renderer
+	redact  *redactor
+	missing []string
+}
+
+// prepare renders the node. A value that cannot be placed fails with kind
+// param and nothing is sent.
+func (c *Client) prepare(node *NodeConfig, r *renderer) (*prepared, *Failure) {
+	p := &prepared{method: node.method(), r: r}
+	defer func() { p.redact = newRedactor(r.secrets, p.header); p.missing = r.missing }()
+	u, err := r.buildURL(node)
+	if err != nil {
+		return p, paramFailure(err)
+	}
+	p.url = u
+	if p.header, err = r.buildHeader(node); err != nil {
+		return p, paramFailure(err)
+	}
+	if p.body, err = r.buildPayload(node, c.boundary); err != nil {
+		return p, paramFailure(err)
+	}
+	if p.body != nil {
+		p.body.maxUpload = c.MaxUploadBytes
+		if p.header.Get("Content-Type") == "" {
+			p.header.Set("Content-Type", p.body.contentType)
+		}
+	}
+	c.setIdempotencyKey(node, p.header)
+	return p, nil
+}
+
+// buildHeader renders the node's headers. A value with CR, LF or NUL fails:
+// it could add a header or split the request.
+func (r *renderer) buildHeader(n *NodeConfig) (http.Header, error) {
+	h := make(http.Header, len(n.Headers)+3)
+	for _, kv := range n.Headers {
+		v, err := r.renderText(kv.Value)
+		if err != nil {
+			return h, err
+		}
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return h, fmt.Errorf("httpstep: the value of header %s contains a line break or NUL, which could change the request: check the parameters it uses", kv.Key)
+		}
+		h.Add(kv.Key, strings.TrimSpace(v))
+	}
+	if h.Get("User-Agent") == "" {
+		h.Set("User-Agent", UserAgent)
+	}
+	return h, nil
+}
+
+// UserAgent is sent by nodes that set no User-Agent header.
+const UserAgent = "httpstep/1"
+
+// setIdempotencyKey gives every attempt of one Execute the same
+// Idempotency-Key: on nodes with a retry policy, data-object pushes, and
+// POST and PATCH requests, unless the node sets the header itself.
+func (c *Client) setIdempotencyKey(n *NodeConfig, h http.Header) {
+	if h.Get("Idempotency-Key") != "" {
+		return
+	}
+	m := n.method()
+	if n.Retry != nil || n.Object != "" || m == "POST" || m == "PATCH" {
+		h.Set("Idempotency-Key", newIdempotencyKey())
+	}
+}
+
+// paramFailure is a failure to place a parameter in the request.
+func paramFailure(err error) *Failure {
+	return &Failure{Kind: KindParam, Message: strings.TrimPrefix(err.Error(), "httpstep: "), Err: err}
 }

@@ -1,6 +1,11 @@
 package httpstep
 
-import "net/http"
+import (
+	"errors"
+	"net/http"
+
+	"github.com/tidwall/gjson"
+)
 
 // Result is what one Execute produced. A failed Result still carries the
 // status, headers and body that came back.
@@ -10,4 +15,46 @@ type Result struct {
 	Body       []byte    // UTF-8 (converted from the response charset)
 	Failure    *Failure  // nil on success
 	Attempts   []Attempt // execution history, secrets redacted, JSON-serialisable
+
+	maxRows int // the Client's MaxRows
 }
+
+// OK reports whether the node succeeded.
+func (r *Result) OK() bool { return r != nil && r.Failure == nil }
+
+// Get returns the value at a gjson path of the body ("" is the whole body),
+// whether or not the node succeeded. A non-JSON body gives an empty result.
+func (r *Result) Get(path string) gjson.Result {
+	if r == nil {
+		return gjson.Result{}
+	}
+	if path == "" || path == "@this" {
+		return gjson.ParseBytes(r.Body)
+	}
+	return gjson.GetBytes(r.Body, path)
+}
+
+// Lookup returns the value at a gjson path and whether it is there. It
+// answers false when the node failed, so under the "continue" policy the host
+// skips exactly the field operations that depend on this node. An empty
+// string or a null is present.
+func (r *Result) Lookup(path string) (gjson.Result, bool) {
+	if !r.OK() {
+		return gjson.Result{}, false
+	}
+	v := r.Get(path)
+	return v, v.Exists()
+}
+
+// Rows returns the array at a gjson path ("" = the body itself) as rows, for
+// the "Get Multiple Data" node. Elements are not copied. An error says what
+// was found instead of an array. Rows answers for a failed node too; check
+// OK first when that matters.
+func (r *Result) Rows(path string) ([]gjson.Result, error) {
+	if r == nil {
+		return nil, errNoResult
+	}
+	return rowsAt(r.Body, path, r.maxRows)
+}
+
+var errNoResult = errors.New("httpstep: no result: the node did not run")

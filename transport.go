@@ -1,8 +1,262 @@
 package httpstep
 
-// transportKey names one of the Client's transports.
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/net/proxy"
+)
+
+// transportKey names one of the Client's transports: at most four, built
+// once each and reused, so connections are pooled across calls.
 type transportKey struct {
 	proxy    bool
 	insecure bool
-	source   int // index into SourceAddrs, -1 for none
+}
+
+// Connection-pool and phase limits. The per-attempt timeout bounds them all.
+const (
+	dialTimeout         = 10 * time.Second
+	tlsHandshakeTimeout = 10 * time.Second
+	maxIdlePerHost      = 64
+	maxHeaderBytes      = 1 << 20
+	maxRedirects        = 10
+)
+
+// client returns the *http.Client for node. Through the organisation's
+// proxy, the destination is checked by the guard here, since the proxy and
+// not this process connects to it.
+func (c *Client) client(ctx context.Context, node *NodeConfig, u *url.URL) (*http.Client, error) {
+	key := transportKey{proxy: node.UseProxy, insecure: node.InsecureSkipVerify}
+	if key.proxy {
+		if c.Proxy == nil {
+			return nil, fmt.Errorf("httpstep: this node uses the organisation's network proxy, but none is configured: ask an administrator to set one, or turn off Use Network Proxy")
+		}
+		if _, err := c.checkDestination(ctx, u.Hostname()); err != nil {
+			return nil, err
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if hc, ok := c.transports[key]; ok {
+		return hc, nil
+	}
+	rt, err := c.newTransport(key)
+	if err != nil {
+		return nil, err
+	}
+	if c.WrapTransport != nil {
+		rt = c.WrapTransport(rt)
+	}
+	hc := &http.Client{Transport: rt, CheckRedirect: c.checkRedirect(key.proxy)}
+	if c.transports == nil {
+		c.transports = make(map[transportKey]*http.Client)
+	}
+	c.transports[key] = hc
+	return hc, nil
+}
+
+// newTransport builds the transport for key. The environment's proxy
+// settings are never read.
+func (c *Client) newTransport(key transportKey) (http.RoundTripper, error) {
+	t := &http.Transport{
+		Proxy:                  nil,
+		DialContext:            c.dialGuarded,
+		TLSClientConfig:        c.tlsConfig(key.insecure),
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           256,
+		MaxIdleConnsPerHost:    maxIdlePerHost,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    tlsHandshakeTimeout,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: maxHeaderBytes,
+	}
+	if !key.proxy {
+		return t, nil
+	}
+	switch strings.ToLower(c.Proxy.Scheme) {
+	case "http", "https":
+		t.Proxy = http.ProxyURL(c.Proxy)
+		t.DialContext = c.dialSource
+	case "socks5", "socks5h":
+		d, err := c.socksDialer()
+		if err != nil {
+			return nil, err
+		}
+		t.DialContext = d
+	default:
+		return nil, fmt.Errorf("httpstep: proxy scheme %q is not supported: use http, https, socks5 or socks5h", c.Proxy.Scheme)
+	}
+	return t, nil
+}
+
+// tlsConfig verifies servers unless insecure; TLS 1.2 at least.
+func (c *Client) tlsConfig(insecure bool) *tls.Config {
+	return &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		RootCAs:            c.RootCAs,
+		Certificates:       c.Certificates,
+		InsecureSkipVerify: insecure, //nolint:gosec // the node's explicit choice
+	}
+}
+
+// guard is the Client's SSRF guard.
+func (c *Client) guard() guard {
+	return guard{allowPrivate: c.AllowPrivate, allow: c.AllowNetworks}
+}
+
+// resolve looks host up with the Client's resolver.
+func (c *Client) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
+	if c.lookup != nil {
+		return c.lookup(ctx, host)
+	}
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	for i, a := range addrs {
+		addrs[i] = a.Unmap()
+	}
+	return addrs, err
+}
+
+// checkDestination resolves host and checks every address with the guard.
+func (c *Client) checkDestination(ctx context.Context, host string) ([]netip.Addr, error) {
+	return checkHost(ctx, c.resolve, c.guard(), host)
+}
+
+// dialGuarded resolves the destination, checks every address with the guard
+// and dials the allowed ones in turn, from a random source address. The
+// dialer's Control checks the final address again, at the socket.
+func (c *Client) dialGuarded(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	ips, err := c.checkDestination(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	var firstErr error
+	for _, ip := range ips {
+		conn, err := c.dialAddr(ctx, network, netip.AddrPortFrom(ip, portNum(port)), true)
+		if err == nil {
+			return conn, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if firstErr == nil {
+		firstErr = fmt.Errorf("httpstep: %s has no address", host)
+	}
+	return nil, firstErr
+}
+
+// dialSource dials addr (the proxy) from a random source address, without
+// the guard: the organisation's proxy is trusted.
+func (c *Client) dialSource(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	if src, ok := c.pickSource(""); ok {
+		d.LocalAddr = &net.TCPAddr{IP: src.AsSlice()}
+	}
+	return d.DialContext(ctx, network, addr)
+}
+
+// dialAddr dials one checked address, binding a source address of its
+// family when the Client has any.
+func (c *Client) dialAddr(ctx context.Context, network string, ap netip.AddrPort, guarded bool) (net.Conn, error) {
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	if guarded {
+		d.Control = c.guard().control
+	}
+	family := "4"
+	if ap.Addr().Is6() {
+		family = "6"
+	}
+	if len(c.SourceAddrs) > 0 {
+		src, ok := c.pickSource(family)
+		if !ok {
+			return nil, fmt.Errorf("httpstep: no egress address (Client.SourceAddrs) is IPv%s, so %s cannot be reached", family, ap.Addr())
+		}
+		d.LocalAddr = &net.TCPAddr{IP: src.AsSlice()}
+		conn, err := d.DialContext(ctx, network, ap.String())
+		if err != nil && isBindError(err) {
+			return nil, fmt.Errorf("httpstep: the egress address %s cannot be used on this machine (%v): check Client.SourceAddrs", src, rootCause(err))
+		}
+		return conn, err
+	}
+	return d.DialContext(ctx, network, ap.String())
+}
+
+// pickSource picks a random source address of the family ("4", "6", or ""
+// for any).
+func (c *Client) pickSource(family string) (netip.Addr, bool) {
+	var fit []netip.Addr
+	for _, a := range c.SourceAddrs {
+		a = a.Unmap()
+		if family == "" || (family == "4") == a.Is4() {
+			fit = append(fit, a)
+		}
+	}
+	if len(fit) == 0 {
+		return netip.Addr{}, false
+	}
+	return fit[rand.IntN(len(fit))], true
+}
+
+func portNum(p string) uint16 {
+	var n uint16
+	fmt.Sscan(p, &n)
+	return n
+}
+
+// socksDialer dials through the SOCKS5 proxy. With socks5 the destination is
+// resolved and checked here and the proxy gets the address; with socks5h the
+// name is checked here and the proxy resolves it.
+func (c *Client) socksDialer() (func(ctx context.Context, network, addr string) (net.Conn, error), error) {
+	var auth *proxy.Auth
+	if u := c.Proxy.User; u != nil {
+		pw, _ := u.Password()
+		auth = &proxy.Auth{User: u.Username(), Password: pw}
+	}
+	d, err := proxy.SOCKS5("tcp", c.Proxy.Host, auth, dialerFunc(c.dialSource))
+	if err != nil {
+		return nil, fmt.Errorf("httpstep: SOCKS5 proxy: %v", err)
+	}
+	cd := d.(proxy.ContextDialer)
+	remote := strings.EqualFold(c.Proxy.Scheme, "socks5h")
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		ips, err := c.checkDestination(ctx, host)
+		if err != nil {
+			return nil, err
+		}
+		if remote || len(ips) == 0 {
+			return cd.DialContext(ctx, network, addr)
+		}
+		return cd.DialContext(ctx, network, net.JoinHostPort(ips[0].String(), port))
+	}, nil
+}
+
+// dialerFunc adapts a dial function to proxy.Dialer and proxy.ContextDialer.
+type dialerFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+func (f dialerFunc) Dial(network, addr string) (net.Conn, error) {
+	return f(context.Background(), network, addr)
+}
+
+func (f dialerFunc) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return f(ctx, network, addr)
 }

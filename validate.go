@@ -1,6 +1,12 @@
 package httpstep
 
-import "strings"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/http/httpguts"
+)
 
 // ConfigError lists every problem found in a NodeConfig. Execute returns it
 // before anything is sent, whatever the node's failure policy.
@@ -30,4 +36,224 @@ func (e *ConfigError) Error() string {
 
 func (e *ConfigError) add(field, msg string) {
 	e.Problems = append(e.Problems, Problem{Field: field, Message: msg})
+}
+
+// methods are the methods a node may send.
+var methods = map[string]bool{"GET": true, "POST": true, "PUT": true, "DELETE": true, "HEAD": true, "PATCH": true}
+
+// Validate reports every problem of the node at once as a *ConfigError, or
+// nil. Execute calls it first, so an invalid node never sends anything.
+func (n *NodeConfig) Validate() error {
+	e := &ConfigError{}
+	if n == nil {
+		e.add("node", "no node configuration was given")
+		return e
+	}
+	n.validateRequest(e)
+	n.validateBody(e)
+	n.validateSuccess(e)
+	n.validateRun(e)
+	if len(e.Problems) > 0 {
+		return e
+	}
+	return nil
+}
+
+func (n *NodeConfig) validateRequest(e *ConfigError) {
+	if !methods[n.method()] {
+		e.add("method", fmt.Sprintf("%q is not supported: use GET, POST, PUT, DELETE, HEAD or PATCH", n.Method))
+	}
+	validateURL(e, n.URL)
+	for i, q := range n.Query {
+		f := fmt.Sprintf("query[%d]", i)
+		if strings.TrimSpace(q.Key) == "" {
+			e.add(f+".key", "the query parameter has no name")
+		}
+		checkTemplate(e, f+".value", q.Value, modeText)
+	}
+	for i, h := range n.Headers {
+		f := fmt.Sprintf("headers[%d]", i)
+		if !httpguts.ValidHeaderFieldName(h.Key) {
+			e.add(f+".key", fmt.Sprintf("%q is not a valid header name: use letters, digits and - only", h.Key))
+		}
+		if t := checkTemplate(e, f+".value", h.Value, modeText); t != nil {
+			for _, s := range t.segs {
+				if strings.ContainsAny(s.lit, "\r\n\x00") {
+					e.add(f+".value", "a header value cannot contain line breaks")
+					break
+				}
+			}
+		}
+	}
+}
+
+// validateURL checks the URL template; a URL without placeholders must parse
+// as an absolute http or https URL.
+func validateURL(e *ConfigError, raw string) {
+	if strings.TrimSpace(raw) == "" {
+		e.add("url", "the API URL is empty: paste the address of the API")
+		return
+	}
+	t := checkTemplate(e, "url", raw, modeURL)
+	if t == nil {
+		return
+	}
+	if t.segs[0].place == placeURLWhole {
+		return
+	}
+	lower := strings.ToLower(strings.TrimSpace(t.segs[0].lit))
+	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+		e.add("url", "the API URL must start with http:// or https://")
+		return
+	}
+	if t.static() {
+		if _, err := parseTargetURL(t.segs[0].lit); err != nil {
+			e.add("url", strings.TrimPrefix(err.Error(), "httpstep: "))
+		}
+	}
+}
+
+// checkTemplate parses src and records a problem when it does not parse.
+func checkTemplate(e *ConfigError, field, src string, m mode) *template {
+	t, err := compile(src, m)
+	if err != nil {
+		e.add(field, strings.TrimPrefix(err.Error(), "httpstep: "))
+		return nil
+	}
+	return t
+}
+
+func (n *NodeConfig) validateBody(e *ConfigError) {
+	b := n.Body
+	if n.Object != "" && b != nil && b.Kind != "" && b.Kind != BodyNone {
+		e.add("object", "a node sends either a data object or a body, not both")
+	}
+	if b == nil || b.Kind == "" || b.Kind == BodyNone {
+		return
+	}
+	if m := n.method(); m == "GET" || m == "HEAD" {
+		e.add("body", m+" requests never carry a body: choose POST, PUT, PATCH or DELETE, or set the body to none")
+	}
+	switch b.Kind {
+	case BodyRaw:
+		checkTemplate(e, "body.raw", b.Raw, rawMode(b.contentType()))
+	case BodyBinary:
+		if strings.TrimSpace(b.File) == "" {
+			e.add("body.file", "a binary body sends exactly one attachment: choose the file parameter")
+		}
+		if len(b.Fields) > 0 || b.Raw != "" {
+			e.add("body", "a binary body sends only its one attachment: remove the fields and raw text")
+		}
+	case BodyFormData, BodyURLEncoded:
+		validateFields(e, b)
+	default:
+		e.add("body.kind", fmt.Sprintf("%q is not a body kind: use none, form-data, x-www-form-urlencoded, raw or binary", b.Kind))
+	}
+}
+
+func validateFields(e *ConfigError, b *Body) {
+	for i, f := range b.Fields {
+		name := fmt.Sprintf("body.fields[%d]", i)
+		if strings.TrimSpace(f.Key) == "" {
+			e.add(name+".key", "the form field has no name")
+		}
+		if f.File != "" && b.Kind == BodyURLEncoded {
+			e.add(name+".file", "x-www-form-urlencoded cannot carry files: use form-data")
+		}
+		if f.File != "" && f.Value != "" {
+			e.add(name, "a form field is either a value or a file, not both")
+		}
+		checkTemplate(e, name+".value", f.Value, modeText)
+	}
+}
+
+func (n *NodeConfig) validateSuccess(e *ConfigError) {
+	s := &n.Success
+	for _, c := range s.Codes {
+		if c < 100 || c > 599 {
+			e.add("success.codes", fmt.Sprintf("%d is not an HTTP status: use 100 to 599", c))
+		}
+	}
+	for k := range s.ErrorMessages {
+		if c, err := strconv.Atoi(k); err != nil || c < 100 || c > 599 {
+			e.add("success.errorMessages", fmt.Sprintf("%q is not an HTTP status: key each message by a status such as \"500\"", k))
+		}
+	}
+	if s.ErrorCodePath != "" && len(s.SuccessValues) == 0 {
+		e.add("success.successValues", "list the values of "+s.ErrorCodePath+" that mean success, e.g. [\"0\"]")
+	}
+	if s.ErrorCodePath == "" && len(s.SuccessValues) > 0 {
+		e.add("success.errorCodePath", "say where the business code is in the response, e.g. \"errcode\"")
+	}
+}
+
+func (n *NodeConfig) validateRun(e *ConfigError) {
+	if p := n.policy(); p != Terminate && p != Continue {
+		e.add("onFailure", fmt.Sprintf("%q is not a policy: use terminate or continue", n.OnFailure))
+	}
+	if n.Timeout < 0 {
+		e.add("timeout", "the timeout cannot be negative")
+	}
+	if r := n.Retry; r != nil {
+		if r.MaxAttempts < 0 || r.InitialInterval < 0 || r.MaxInterval < 0 {
+			e.add("retry", "attempts and intervals cannot be negative")
+		}
+		if r.Multiplier != 0 && r.Multiplier < 1 {
+			e.add("retry.multiplier", "the multiplier must be at least 1")
+		}
+	}
+	if p := n.Paginate; p != nil {
+		p.validate(e)
+	}
+}
+
+// Refs returns every ref the node uses, once each, in order of first use:
+// URL, query, headers, body, data object. The host prompts for these when
+// the user clicks "Test API".
+func (n *NodeConfig) Refs() []string {
+	if n == nil {
+		return nil
+	}
+	var refs []string
+	add := func(src string) {
+		if segs, err := parseTemplate(src); err == nil {
+			refs = (&template{segs: segs}).refs(refs)
+		}
+	}
+	add(n.URL)
+	for _, q := range n.Query {
+		add(q.Value)
+	}
+	for _, h := range n.Headers {
+		add(h.Value)
+	}
+	if b := n.Body; b != nil {
+		add(b.Raw)
+		for _, f := range b.Fields {
+			add(f.Value)
+			refs = appendRef(refs, f.File)
+		}
+		refs = appendRef(refs, b.File)
+	}
+	refs = appendRef(refs, n.Object)
+	return dedupe(refs)
+}
+
+func appendRef(refs []string, ref string) []string {
+	if ref = strings.TrimSpace(ref); ref != "" {
+		refs = append(refs, ref)
+	}
+	return refs
+}
+
+func dedupe(refs []string) []string {
+	seen := make(map[string]bool, len(refs))
+	out := refs[:0]
+	for _, r := range refs {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -1,0 +1,152 @@
+package httpstep
+
+import (
+	"context"
+	"crypto/tls"
+	"net/http"
+	"net/http/httptrace"
+	"io"
+	"time"
+)
+
+// send makes the attempts of one request: one, or as many as the node's
+// retry policy allows.
+func (c *Client) send(ctx context.Context, node *NodeConfig, p *prepared) *Result {
+	res := &Result{}
+	for n := 1; ; n++ {
+		a := c.attempt(ctx, node, p, n, res)
+		res.Attempts = append(res.Attempts, a)
+		if res.Failure == nil || node.Retry == nil {
+			return res
+		}
+		wait, ok := c.retryWait(ctx, node.Retry, n, res)
+		if !ok {
+			return res
+		}
+		if err := sleep(ctx, wait); err != nil {
+			res.Failure = classify(ctx, nil, err, node.timeout())
+			return res
+		}
+	}
+}
+
+// retryWait asks the policy whether to retry and records the decision on
+// the last attempt.
+func (c *Client) retryWait(ctx context.Context, rp *RetryPolicy, n int, res *Result) (time.Duration, bool) {
+	wait, retry, reason := rp.next(n, res)
+	if retry {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			retry, reason = false, reason+"; the run's deadline comes before the next attempt"
+		}
+	}
+	rec := &RetryRecord{Retry: retry, Reason: reason}
+	if retry {
+		rec.Wait = Duration(wait)
+	}
+	res.Attempts[len(res.Attempts)-1].Retry = rec
+	return wait, retry
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// attempt makes one HTTP exchange and stores its outcome in res.
+func (c *Client) attempt(ctx context.Context, node *NodeConfig, p *prepared, n int, res *Result) Attempt {
+	start := time.Now()
+	a := Attempt{N: n, Start: start.UTC(), Missing: p.missing}
+	actx, cancel := context.WithTimeout(ctx, node.timeout())
+	defer cancel()
+	timing := &TimingRecord{}
+	actx = httptrace.WithClientTrace(actx, traceInto(timing, start))
+	res.Failure = c.exchange(actx, ctx, node, p, res, &a)
+	a.Duration = Duration(time.Since(start))
+	a.Timing = timing
+	if res.Failure != nil {
+		a.Kind = res.Failure.Kind
+		a.Error = p.redact.text(res.Failure.Message)
+		res.Failure.Message = a.Error
+	}
+	return a
+}
+
+// exchange sends the request, reads the response and evaluates success.
+func (c *Client) exchange(actx, ctx context.Context, node *NodeConfig, p *prepared, res *Result, a *Attempt) *Failure {
+	req, err := p.request(actx)
+	a.Request = p.record(req)
+	if err != nil {
+		return paramFailure(err)
+	}
+	hc, err := c.client(actx, node, req.URL)
+	if err != nil {
+		req.Body.Close()
+		return classify(ctx, actx, err, node.timeout())
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return classify(ctx, actx, err, node.timeout())
+	}
+	body, notes, err := readBody(resp, c.maxResponseBytes())
+	resp.Body.Close()
+	res.StatusCode, res.Header, res.Body = resp.StatusCode, resp.Header, body
+	a.Notes = append(a.Notes, notes...)
+	a.Response = p.redact.response(resp, body)
+	if err != nil {
+		return classifyBody(ctx, actx, err, node.timeout(), resp.StatusCode)
+	}
+	return evaluate(&node.Success, resp.StatusCode, body)
+}
+
+// traceInto records connection phases into t.
+func traceInto(t *TimingRecord, start time.Time) *httptrace.ClientTrace {
+	var dns, conn, hs time.Time
+	since := func(s time.Time) Duration { return Duration(time.Since(s)) }
+	return &httptrace.ClientTrace{
+		GotConn:              func(i httptrace.GotConnInfo) { t.Reused = i.Reused },
+		DNSStart:             func(httptrace.DNSStartInfo) { dns = time.Now() },
+		DNSDone:              func(httptrace.DNSDoneInfo) { t.DNS = since(dns) },
+		ConnectStart:         func(string, string) { conn = time.Now() },
+		ConnectDone:          func(string, string, error) { t.Connect = since(conn) },
+		TLSHandshakeStart:    func() { hs = time.Now() },
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { t.TLS = since(hs) },
+		GotFirstResponseByte: func() { t.FirstByte = since(start) },
+	}
+}
+
+// request builds the attempt's *http.Request, opening the body afresh.
+func (p *prepared) request(ctx context.Context) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, p.method, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.URL, req.Host = p.url, ""
+	req.Header = p.header.Clone()
+	if p.body == nil {
+		return req, nil
+	}
+	body, length, err := p.body.open()
+	if err != nil {
+		return req, err
+	}
+	req.Body, req.ContentLength = body, length
+	if length == 0 {
+		req.Body = http.NoBody
+		body.Close()
+	}
+	req.GetBody = func() (io.ReadCloser, error) {
+		rc, _, err := p.body.open()
+		return rc, err
+	}
+	return req, nil
+}

@@ -1,0 +1,139 @@
+package httpstep
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// redactor scrubs secrets from everything that goes into the history: Secret
+// values (raw and in their URL- and JSON-escaped forms), the values of
+// credential headers and token-like query parameters, and URL user info.
+type redactor struct {
+	replacer *strings.Replacer
+}
+
+// newRedactor builds a redactor for the given secret values; the values of
+// sensitive headers in h are treated as secrets too, so an API that echoes
+// them back (as httpbin does) cannot leak them through the response preview.
+func newRedactor(secrets []string, h http.Header) *redactor {
+	for k, vs := range h {
+		if sensitiveHeader(k) {
+			for _, v := range vs {
+				secrets = append(secrets, v, strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(v, "Bearer "), "Basic ")))
+			}
+		}
+	}
+	var pairs []string
+	seen := map[string]bool{}
+	for _, s := range secrets {
+		for _, form := range secretForms(s) {
+			if len(form) >= 3 && !seen[form] {
+				seen[form] = true
+				pairs = append(pairs, form, redacted)
+			}
+		}
+	}
+	if len(pairs) == 0 {
+		return &redactor{}
+	}
+	return &redactor{replacer: strings.NewReplacer(pairs...)}
+}
+
+// secretForms are the ways a secret can appear once placed in a request.
+func secretForms(s string) []string {
+	j, _ := json.Marshal(s)
+	return []string{s, url.QueryEscape(s), url.PathEscape(s), string(j[1 : len(j)-1])}
+}
+
+// text scrubs secrets from s.
+func (r *redactor) text(s string) string {
+	if r == nil || r.replacer == nil {
+		return s
+	}
+	return r.replacer.Replace(s)
+}
+
+// url renders u with user info and token-like query values redacted.
+func (r *redactor) url(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	if c.User != nil {
+		c.User = url.User(redacted)
+	}
+	c.RawQuery = redactQuery(c.RawQuery)
+	return r.text(c.String())
+}
+
+// redactQuery hides the values of token-like parameters, keeping the rest of
+// the query exactly as it was.
+func redactQuery(raw string) string {
+	if raw == "" {
+		return raw
+	}
+	parts := strings.Split(raw, "&")
+	for i, p := range parts {
+		k, _, has := strings.Cut(p, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			name = k
+		}
+		if has && sensitiveParam(name) {
+			parts[i] = k + "=" + redacted
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+// header copies h with credential headers redacted.
+func (r *redactor) header(h http.Header) map[string][]string {
+	if len(h) == 0 {
+		return nil
+	}
+	out := make(map[string][]string, len(h))
+	for k, vs := range h {
+		cp := make([]string, len(vs))
+		for i, v := range vs {
+			if sensitiveHeader(k) {
+				cp[i] = redacted
+			} else {
+				cp[i] = r.text(v)
+			}
+		}
+		out[k] = cp
+	}
+	return out
+}
+
+// sensitiveHeader reports whether a header carries credentials.
+func sensitiveHeader(name string) bool {
+	n := strings.ToLower(name)
+	switch n {
+	case "authorization", "proxy-authorization", "cookie", "set-cookie", "cookie2", "set-cookie2":
+		return true
+	}
+	return containsAny(n, "token", "secret", "password", "passwd", "api-key", "apikey", "api_key", "auth", "session", "signature", "credential")
+}
+
+// sensitiveParam reports whether a query or form parameter carries
+// credentials.
+func sensitiveParam(name string) bool {
+	n := strings.ToLower(name)
+	switch n {
+	case "key", "sig", "code", "auth", "appkey", "app_key", "sign":
+		return true
+	}
+	return containsAny(n, "token", "secret", "password", "passwd", "apikey", "api_key", "api-key", "signature", "credential", "session")
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,254 @@
+package httpstep
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// renderer renders templates for one Execute. It looks each ref up once,
+// remembers the refs that were missing and the Secret values it met, so the
+// history can name the former and redact the latter.
+type renderer struct {
+	params  Params
+	cache   map[string]lookup
+	missing []string
+	secrets []string
+}
+
+type lookup struct {
+	v  any
+	ok bool
+}
+
+func newRenderer(p Params) *renderer {
+	if p == nil {
+		p = Values(nil)
+	}
+	return &renderer{params: p}
+}
+
+// value looks ref up, once per Execute.
+func (r *renderer) value(ref string) (any, bool) {
+	if l, ok := r.cache[ref]; ok {
+		return l.v, l.ok
+	}
+	v, ok := r.params.Lookup(ref)
+	if r.cache == nil {
+		r.cache = make(map[string]lookup)
+	}
+	r.cache[ref] = lookup{v, ok}
+	if !ok {
+		r.missing = append(r.missing, ref)
+	}
+	r.noteSecrets(v)
+	return v, ok
+}
+
+// noteSecrets remembers Secret values, also inside maps and slices.
+func (r *renderer) noteSecrets(v any) {
+	switch x := v.(type) {
+	case Secret:
+		if x != "" {
+			r.secrets = append(r.secrets, string(x))
+		}
+	case *Secret:
+		if x != nil {
+			r.noteSecrets(*x)
+		}
+	case map[string]any:
+		for _, e := range x {
+			r.noteSecrets(e)
+		}
+	case Values:
+		for _, e := range x {
+			r.noteSecrets(e)
+		}
+	case []any:
+		for _, e := range x {
+			r.noteSecrets(e)
+		}
+	}
+}
+
+// render renders t, escaping each value for its place.
+func (r *renderer) render(t *template) (string, error) {
+	if t.static() {
+		return t.segs[0].lit, nil
+	}
+	var b strings.Builder
+	for _, s := range t.segs {
+		b.WriteString(s.lit)
+		if s.ref == "" {
+			continue
+		}
+		if err := r.place(&b, s); err != nil {
+			return "", err
+		}
+	}
+	return b.String(), nil
+}
+
+// place writes the value of s.ref escaped for s.place.
+func (r *renderer) place(b *strings.Builder, s segment) error {
+	v, _ := r.value(s.ref)
+	if s.place == placeJSONBare {
+		j, err := jsonValue(v)
+		if err != nil {
+			return fmt.Errorf("httpstep: {{%s}} cannot be written as JSON: %v", s.ref, err)
+		}
+		b.Write(j)
+		return nil
+	}
+	text, err := textOf(v)
+	if err != nil {
+		return fmt.Errorf("httpstep: {{%s}}: %v", s.ref, err)
+	}
+	return escapeFor(b, s, text)
+}
+
+// escapeFor writes text escaped for place s.place.
+func escapeFor(b *strings.Builder, s segment, text string) error {
+	switch s.place {
+	case placeURLHost:
+		if !validHostText(text) {
+			return fmt.Errorf("httpstep: {{%s}} is %q, which cannot be part of a host name", s.ref, text)
+		}
+		b.WriteString(text)
+	case placeURLPath:
+		b.WriteString(pathSegment(text))
+	case placeURLQuery:
+		b.WriteString(url.QueryEscape(text))
+	case placeURLFragment:
+		b.WriteString(url.PathEscape(text))
+	case placeJSONString:
+		j := jsonString(text)
+		b.Write(j[1 : len(j)-1])
+	case placeXML:
+		_ = xml.EscapeText(b2w{b}, []byte(text))
+	default:
+		b.WriteString(text)
+	}
+	return nil
+}
+
+// b2w adapts a strings.Builder to io.Writer for xml.EscapeText.
+type b2w struct{ b *strings.Builder }
+
+func (w b2w) Write(p []byte) (int, error) { return w.b.Write(p) }
+
+// pathSegment escapes text as one path segment; "." and ".." are encoded so a
+// value cannot walk up the path.
+func pathSegment(text string) string {
+	switch text {
+	case ".":
+		return "%2E"
+	case "..":
+		return "%2E%2E"
+	}
+	return url.PathEscape(text)
+}
+
+// validHostText reports whether text may appear in a host name or port.
+func validHostText(text string) bool {
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		ok := c >= 0x80 || c == '-' || c == '.' || c == '_' ||
+			('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// jsonString returns the JSON encoding of s, quotes included, without
+// HTML escaping.
+func jsonString(s string) []byte {
+	j, _ := jsonValue(s)
+	return j
+}
+
+// jsonValue returns v's JSON encoding without HTML escaping; nil (and a
+// missing value) is null; a Secret is its string.
+func jsonValue(v any) ([]byte, error) {
+	if s, ok := v.(Secret); ok {
+		v = string(s)
+	}
+	if _, ok := v.(File); ok {
+		return nil, fmt.Errorf("an attachment cannot be placed in text; use a binary or form-data body")
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+}
+
+// textOf renders v as text: strings as they are, numbers without exponent
+// noise, bools, nil as "", json.Number as written, time.Time as RFC 3339,
+// maps, slices and structs as JSON.
+func textOf(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return x, nil
+	case Secret:
+		return string(x), nil
+	case []byte:
+		return string(x), nil
+	case json.Number:
+		return string(x), nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	case int:
+		return strconv.Itoa(x), nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), nil
+	case float32:
+		return strconv.FormatFloat(float64(x), 'f', -1, 32), nil
+	case time.Time:
+		return x.Format(time.RFC3339Nano), nil
+	case File, *File, []File:
+		return "", fmt.Errorf("an attachment cannot be placed in text; use a binary or form-data body")
+	case fmt.Stringer:
+		return x.String(), nil
+	}
+	return textOfKind(v)
+}
+
+// textOfKind renders the other basic kinds (named types included), and
+// everything else as JSON.
+func textOfKind(v any) (string, error) {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.String:
+		return rv.String(), nil
+	case reflect.Bool:
+		return strconv.FormatBool(rv.Bool()), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(rv.Int(), 10), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(rv.Uint(), 10), nil
+	case reflect.Float32, reflect.Float64:
+		return strconv.FormatFloat(rv.Float(), 'f', -1, 64), nil
+	case reflect.Pointer:
+		if rv.IsNil() {
+			return "", nil
+		}
+		return textOf(rv.Elem().Interface())
+	}
+	j, err := jsonValue(v)
+	return string(j), err
+}

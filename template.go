@@ -1,0 +1,147 @@
+package httpstep
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// A template is text with {{ref}} placeholders, parsed once and cached. Each
+// placeholder knows the place it lands in (URL path, query, JSON string, ...),
+// decided from the literal text before it, so rendering escapes each value for
+// its place and no value can change the shape of the request.
+type template struct {
+	segs []segment
+}
+
+// segment is literal text followed by an optional placeholder.
+type segment struct {
+	lit   string
+	ref   string // empty: no placeholder after lit
+	place place
+}
+
+// place is where a placeholder's value lands.
+type place uint8
+
+const (
+	placeText       place = iota // as is
+	placeURLWhole                // the template starts with it: inserted, then parsed and checked
+	placeURLHost                 // scheme or authority: only host-name characters are accepted
+	placeURLPath                 // one path segment
+	placeURLQuery                // query-escaped
+	placeURLFragment             // path-escaped
+	placeJSONString              // JSON string escaping
+	placeJSONBare                // the value's JSON encoding
+	placeXML                     // XML escaping
+)
+
+// mode is what a template is used as.
+type mode uint8
+
+const (
+	modeText mode = iota
+	modeURL
+	modeJSON
+	modeXML
+)
+
+// templateCacheMax bounds the template cache; when full it starts afresh.
+const templateCacheMax = 4096
+
+var templateCache struct {
+	sync.Mutex
+	m map[templateKey]*template
+}
+
+type templateKey struct {
+	src  string
+	mode mode
+}
+
+// compile returns the parsed template for src used as m, from the cache when
+// it is there.
+func compile(src string, m mode) (*template, error) {
+	k := templateKey{src, m}
+	templateCache.Lock()
+	t, ok := templateCache.m[k]
+	templateCache.Unlock()
+	if ok {
+		return t, nil
+	}
+	segs, err := parseTemplate(src)
+	if err != nil {
+		return nil, err
+	}
+	t = &template{segs: segs}
+	t.assignPlaces(m)
+	templateCache.Lock()
+	if templateCache.m == nil || len(templateCache.m) >= templateCacheMax {
+		templateCache.m = make(map[templateKey]*template)
+	}
+	templateCache.m[k] = t
+	templateCache.Unlock()
+	return t, nil
+}
+
+// parseTemplate splits src into segments. Whitespace inside the braces is
+// trimmed. An unclosed "{{", an empty "{{ }}" or a "{{" inside a placeholder
+// is an error giving the byte offset.
+func parseTemplate(src string) ([]segment, error) {
+	var segs []segment
+	rest, off := src, 0
+	for {
+		i := strings.Index(rest, "{{")
+		if i < 0 {
+			return append(segs, segment{lit: rest}), nil
+		}
+		j := strings.Index(rest[i+2:], "}}")
+		if j < 0 {
+			return nil, fmt.Errorf("httpstep: unclosed {{ at offset %d: close it with }}", off+i)
+		}
+		inner := rest[i+2 : i+2+j]
+		ref := strings.TrimSpace(inner)
+		switch {
+		case ref == "":
+			return nil, fmt.Errorf("httpstep: empty parameter {{}} at offset %d: put a parameter name between the braces", off+i)
+		case strings.Contains(inner, "{{"):
+			return nil, fmt.Errorf("httpstep: nested {{ at offset %d: a parameter name cannot contain {{", off+i)
+		}
+		segs = append(segs, segment{lit: rest[:i], ref: ref})
+		n := i + 2 + j + 2
+		rest, off = rest[n:], off+n
+	}
+}
+
+// refs appends the template's refs to dst.
+func (t *template) refs(dst []string) []string {
+	for _, s := range t.segs {
+		if s.ref != "" {
+			dst = append(dst, s.ref)
+		}
+	}
+	return dst
+}
+
+// static reports whether the template has no placeholder.
+func (t *template) static() bool { return len(t.segs) == 1 && t.segs[0].ref == "" }
+
+// assignPlaces decides, for template mode m, where each placeholder lands.
+func (t *template) assignPlaces(m mode) {
+	switch m {
+	case modeURL:
+		t.assignURL()
+	case modeJSON:
+		t.assignJSON()
+	case modeXML:
+		t.setAll(placeXML)
+	default:
+		t.setAll(placeText)
+	}
+}
+
+func (t *template) setAll(p place) {
+	for i := range t.segs {
+		t.segs[i].place = p
+	}
+}

@@ -1,0 +1,81 @@
+package httpstep
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// parseTargetURL parses a rendered URL and checks that it can be requested:
+// absolute, http or https, with a host.
+func parseTargetURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("httpstep: the URL %q does not parse: %v", raw, unwrapURLError(err))
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+	case "":
+		return nil, fmt.Errorf("httpstep: the URL %q has no scheme: start it with https://", raw)
+	default:
+		return nil, fmt.Errorf("httpstep: the URL scheme %q is not supported: only http and https URLs can be requested", u.Scheme)
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return nil, fmt.Errorf("httpstep: the URL %q has no host", raw)
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	return u, nil
+}
+
+func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}
+
+// buildURL renders the node's URL and appends its query entries. Query keys
+// are written as typed (query-escaped), values are rendered and
+// query-escaped whole.
+func (r *renderer) buildURL(n *NodeConfig) (*url.URL, error) {
+	t, err := compile(n.URL, modeURL)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := r.render(t)
+	if err != nil {
+		return nil, err
+	}
+	u, err := parseTargetURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	if len(n.Query) == 0 {
+		return u, nil
+	}
+	var q strings.Builder
+	q.WriteString(u.RawQuery)
+	for _, kv := range n.Query {
+		v, err := r.renderText(kv.Value)
+		if err != nil {
+			return nil, err
+		}
+		if q.Len() > 0 {
+			q.WriteByte('&')
+		}
+		q.WriteString(url.QueryEscape(strings.TrimSpace(kv.Key)))
+		q.WriteByte('=')
+		q.WriteString(url.QueryEscape(v))
+	}
+	u.RawQuery = q.String()
+	return u, nil
+}
+
+// renderText renders src as plain text.
+func (r *renderer) renderText(src string) (string, error) {
+	t, err := compile(src, modeText)
+	if err != nil {
+		return "", err
+	}
+	return r.render(t)
+}
