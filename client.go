@@ -52,9 +52,9 @@ type Client struct {
 
 	mu         sync.Mutex
 	transports map[transportKey]*http.Client
-	lookup     lookupFunc       // name resolution; nil uses the system resolver
-	boundary   string           // fixed multipart boundary, for golden tests
-	retryEnv   *retryEnv        // random source and clock; nil uses the real ones
+	lookup     lookupFunc // name resolution; nil uses the system resolver
+	boundary   string     // fixed multipart boundary, for golden tests
+	retryEnv   *retryEnv  // random source and clock; nil uses the real ones
 }
 
 // DefaultClient is what the package-level Execute uses: the SSRF guard is on.

@@ -3,9 +3,9 @@ package httpstep
 import (
 	"context"
 	"crypto/tls"
+	"io"
 	"net/http"
 	"net/http/httptrace"
-	"io"
 	"time"
 )
 

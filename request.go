@@ -3,9 +3,9 @@ package httpstep
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"

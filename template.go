@@ -25,15 +25,15 @@ type segment struct {
 type place uint8
 
 const (
-	placeText       place = iota // as is
-	placeURLWhole                // the template starts with it: inserted, then parsed and checked
-	placeURLHost                 // scheme or authority: only host-name characters are accepted
-	placeURLPath                 // one path segment
-	placeURLQuery                // query-escaped
-	placeURLFragment             // path-escaped
-	placeJSONString              // JSON string escaping
-	placeJSONBare                // the value's JSON encoding
-	placeXML                     // XML escaping
+	placeText        place = iota // as is
+	placeURLWhole                 // the template starts with it: inserted, then parsed and checked
+	placeURLHost                  // scheme or authority: only host-name characters are accepted
+	placeURLPath                  // one path segment
+	placeURLQuery                 // query-escaped
+	placeURLFragment              // path-escaped
+	placeJSONString               // JSON string escaping
+	placeJSONBare                 // the value's JSON encoding
+	placeXML                      // XML escaping
 )
 
 // mode is what a template is used as.

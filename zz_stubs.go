@@ -1,6 +1,5 @@
 package httpstep
 
-
 // Temporary stand-ins for pieces being built on other branches; removed when
 // they land.
 
@@ -118,4 +117,6 @@ type retryEnv struct{}
 type tooLargeError struct{ Limit int64 }
 
 func (e *tooLargeError) Error() string { return "httpstep: too large" }
-func (c *Client) paginate(ctx context.Context, node *NodeConfig, p *prepared) *Result { return c.send(ctx, node, p) }
+func (c *Client) paginate(ctx context.Context, node *NodeConfig, p *prepared) *Result {
+	return c.send(ctx, node, p)
+}
