@@ -66,3 +66,13 @@ func (c *Client) maxResponseBytes() int64 {
 	}
 	return DefaultMaxResponseBytes
 }
+
+// CloseIdleConnections closes the idle connections of every transport the
+// Client has built. Connections in use are not interrupted.
+func (c *Client) CloseIdleConnections() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, hc := range c.transports {
+		hc.CloseIdleConnections()
+	}
+}

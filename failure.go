@@ -60,6 +60,10 @@ func parseCodes(raw json.RawMessage) ([]int, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
+	var one int
+	if err := json.Unmarshal(raw, &one); err == nil {
+		return []int{one}, nil
+	}
 	var text string
 	if err := json.Unmarshal(raw, &text); err != nil {
 		var items []json.RawMessage

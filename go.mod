@@ -2,11 +2,20 @@ module github.com/httpstep/httpstep
 
 go 1.26.8
 
-require golang.org/x/net v0.62.0
+require (
+	github.com/mccutchen/go-httpbin/v2 v2.26.0
+	github.com/stretchr/testify v1.11.1
+	github.com/tidwall/gjson v1.18.0
+	go.uber.org/goleak v1.3.0
+	golang.org/x/net v0.62.0
+)
 
 require (
-	github.com/tidwall/gjson v1.18.0 // indirect
+	github.com/davecgh/go-spew v1.1.1 // indirect
+	github.com/kr/text v0.2.0 // indirect
+	github.com/pmezard/go-difflib v1.0.0 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.2.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

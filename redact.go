@@ -17,7 +17,8 @@ type redactor struct {
 // newRedactor builds a redactor for the given secret values; the values of
 // sensitive headers in h are treated as secrets too, so an API that echoes
 // them back (as httpbin does) cannot leak them through the response preview.
-func newRedactor(secrets []string, h http.Header) *redactor {
+func newRedactor(secrets []string, u *url.URL, h http.Header) *redactor {
+	secrets = append(secrets, urlSecrets(u)...)
 	for k, vs := range h {
 		if sensitiveHeader(k) {
 			for _, v := range vs {
@@ -61,11 +62,32 @@ func (r *redactor) url(u *url.URL) string {
 		return ""
 	}
 	c := *u
-	if c.User != nil {
-		c.User = url.User(redacted)
-	}
 	c.RawQuery = redactQuery(c.RawQuery)
-	return r.text(c.String())
+	hadUser := c.User != nil
+	c.User = nil
+	s := c.String()
+	if hadUser {
+		s = strings.Replace(s, "://", "://"+redacted+"@", 1)
+	}
+	return r.text(s)
+}
+
+// urlSecrets are the credentials in u: the user info password and the values
+// of token-like query parameters.
+func urlSecrets(u *url.URL) []string {
+	if u == nil {
+		return nil
+	}
+	var out []string
+	if pw, ok := u.User.Password(); ok {
+		out = append(out, pw)
+	}
+	for k, vs := range u.Query() {
+		if sensitiveParam(k) {
+			out = append(out, vs...)
+		}
+	}
+	return out
 }
 
 // redactQuery hides the values of token-like parameters, keeping the rest of
@@ -114,6 +136,9 @@ func sensitiveHeader(name string) bool {
 	switch n {
 	case "authorization", "proxy-authorization", "cookie", "set-cookie", "cookie2", "set-cookie2":
 		return true
+	}
+	if strings.HasPrefix(n, "access-control-") {
+		return false
 	}
 	return containsAny(n, "token", "secret", "password", "passwd", "api-key", "apikey", "api_key", "auth", "session", "signature", "credential")
 }

@@ -172,7 +172,7 @@ type prepared struct {
 // param and nothing is sent.
 func (c *Client) prepare(node *NodeConfig, r *renderer) (*prepared, *Failure) {
 	p := &prepared{method: node.method(), r: r}
-	defer func() { p.redact = newRedactor(r.secrets, p.header); p.missing = r.missing }()
+	defer func() { p.redact = newRedactor(r.secrets, p.url, p.header); p.missing = r.missing }()
 	u, err := r.buildURL(node)
 	if err != nil {
 		return p, paramFailure(err)

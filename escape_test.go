@@ -1,0 +1,130 @@
+package httpstep
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestEscapingTable covers every row of the design's escaping table against a
+// loopback server: whatever the value, the request keeps its shape.
+func TestEscapingTable(t *testing.T) {
+	rec := newRecorder(t, nil)
+	hostile := `a/b?c=d&e#f"g'<h>` + "\u00e9 %20"
+	tests := []struct {
+		name  string
+		node  NodeConfig
+		check func(t *testing.T, s seen)
+	}{
+		{"path segment", NodeConfig{URL: rec.URL + "/orders/{{v}}/items"}, func(t *testing.T, s seen) {
+			assert.Equal(t, "/orders/a%2Fb%3Fc=d&e%23f%22g%27%3Ch%3E%C3%A9%20%2520/items", s.RequestURI)
+		}},
+		{"dot segments cannot walk up", NodeConfig{URL: rec.URL + "/a/{{dots}}/b"}, func(t *testing.T, s seen) {
+			assert.Equal(t, "/a/%2E%2E/b", s.RequestURI)
+		}},
+		{"query in URL", NodeConfig{URL: rec.URL + "/s?q={{v}}&n=1"}, func(t *testing.T, s seen) {
+			u, err := url.ParseRequestURI(s.RequestURI)
+			require.NoError(t, err)
+			assert.Equal(t, url.Values{"q": {hostile}, "n": {"1"}}, u.Query())
+		}},
+		{"query entries", NodeConfig{URL: rec.URL + "/s?fixed=1", Query: []KeyValue{{"q", "x-{{v}}"}, {"empty", "{{missing}}"}}}, func(t *testing.T, s seen) {
+			u, _ := url.ParseRequestURI(s.RequestURI)
+			assert.Equal(t, url.Values{"fixed": {"1"}, "q": {"x-" + hostile}, "empty": {""}}, u.Query())
+		}},
+		{"typed URL stays as typed", NodeConfig{URL: rec.URL + "/a%20b/c d?x=%2F&y=1 2"}, func(t *testing.T, s seen) {
+			assert.Equal(t, "/a%20b/c%20d?x=%2F&y=1%202", s.RequestURI)
+		}},
+		{"whole URL", NodeConfig{URL: "{{base}}/orders?id={{v}}"}, func(t *testing.T, s seen) {
+			u, _ := url.ParseRequestURI(s.RequestURI)
+			assert.Equal(t, "/api/orders", u.Path)
+			assert.Equal(t, hostile, u.Query().Get("id"))
+		}},
+		{"header value as is", NodeConfig{URL: rec.URL, Headers: []KeyValue{{"X-V", "{{v}}"}}}, func(t *testing.T, s seen) {
+			assert.Equal(t, hostile, s.Header.Get("X-V"))
+		}},
+		{"json string", NodeConfig{Method: "POST", URL: rec.URL, Body: &Body{Kind: BodyRaw, Raw: `{"name":"{{v}}","note":"say {{quote}}"}`}}, func(t *testing.T, s seen) {
+			var got map[string]any
+			require.NoError(t, json.Unmarshal(s.Body, &got), string(s.Body))
+			assert.Equal(t, map[string]any{"name": hostile, "note": "say \"hi\"\n}"}, got)
+			assert.Equal(t, "application/json", s.Header.Get("Content-Type"))
+		}},
+		{"json bare values", NodeConfig{Method: "POST", URL: rec.URL, Body: &Body{Kind: BodyRaw, Raw: `{"n":{{n}},"f":{{f}},"m":{{m}},"s":{{v}},"missing":{{missing}},"ok":{{b}}}`}}, func(t *testing.T, s seen) {
+			var got map[string]any
+			require.NoError(t, json.Unmarshal(s.Body, &got), string(s.Body))
+			assert.Equal(t, map[string]any{"n": 42.0, "f": 0.1, "m": map[string]any{"k": "v"}, "s": hostile, "missing": nil, "ok": true}, got)
+		}},
+		{"xml", NodeConfig{Method: "POST", URL: rec.URL, Body: &Body{Kind: BodyRaw, ContentType: "application/xml", Raw: `<a b="{{v}}">{{v}}</a>`}}, func(t *testing.T, s seen) {
+			assert.Equal(t, `<a b="a/b?c=d&amp;e#f&#34;g&#39;&lt;h&gt;é %20">a/b?c=d&amp;e#f&#34;g&#39;&lt;h&gt;é %20</a>`, string(s.Body))
+		}},
+		{"raw text as is", NodeConfig{Method: "POST", URL: rec.URL, Body: &Body{Kind: BodyRaw, ContentType: "text/plain", Raw: "v={{v}}"}}, func(t *testing.T, s seen) {
+			assert.Equal(t, "v="+hostile, string(s.Body))
+		}},
+		{"form fields", NodeConfig{Method: "POST", URL: rec.URL, Body: &Body{Kind: BodyURLEncoded, Fields: []FormField{{Key: "v", Value: "{{v}}"}, {Key: "n", Value: "{{n}}"}}}}, func(t *testing.T, s seen) {
+			form, err := url.ParseQuery(string(s.Body))
+			require.NoError(t, err)
+			assert.Equal(t, url.Values{"v": {hostile}, "n": {"42"}}, form)
+		}},
+	}
+	params := Values{"v": hostile, "dots": "..", "quote": "\"hi\"\n}", "n": 42, "f": 0.1, "b": true,
+		"m": map[string]any{"k": "v"}, "base": rec.URL + "/api"}
+	c := testClient(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := c.Execute(context.Background(), &tt.node, params)
+			require.NoError(t, err)
+			require.True(t, res.OK())
+			tt.check(t, rec.last(t))
+		})
+	}
+}
+
+// TestHeaderInjection: a value with CR, LF or NUL fails with kind param and
+// nothing is sent.
+func TestHeaderInjection(t *testing.T) {
+	rec := newRecorder(t, nil)
+	c := testClient(t)
+	for _, v := range []string{"a\r\nX-Evil: 1", "a\nb", "a\x00b", "a\rb"} {
+		node := &NodeConfig{URL: rec.URL, Headers: []KeyValue{{"X-V", "{{v}}"}}}
+		res, err := c.Execute(context.Background(), node, Values{"v": v})
+		var f *Failure
+		require.ErrorAs(t, err, &f)
+		assert.Equal(t, KindParam, f.Kind)
+		assert.Equal(t, KindParam, res.Attempts[0].Kind)
+	}
+	assert.Zero(t, rec.count(), "nothing may be sent")
+}
+
+// TestHostPlaceholder: a value in the authority may only hold host-name
+// characters, so it cannot add user info, a port or a path.
+func TestHostPlaceholder(t *testing.T) {
+	rec := newRecorder(t, nil)
+	c := testClient(t)
+	u, _ := url.Parse(rec.URL)
+	node := &NodeConfig{URL: "http://{{host}}:" + u.Port() + "/x"}
+	res, err := c.Execute(context.Background(), node, Values{"host": "127.0.0.1"})
+	require.NoError(t, err)
+	assert.True(t, res.OK())
+	for _, bad := range []string{"evil.com/", "a@127.0.0.1", "127.0.0.1:1", "a b", "x?y"} {
+		_, err := c.Execute(context.Background(), node, Values{"host": bad})
+		var f *Failure
+		require.ErrorAs(t, err, &f, bad)
+		assert.Equal(t, KindParam, f.Kind, bad)
+	}
+	assert.Equal(t, 1, rec.count())
+}
+
+// TestWholeURLChecked: a URL given whole by a parameter is parsed and
+// checked; a non-http scheme fails with kind param.
+func TestWholeURLChecked(t *testing.T) {
+	c := testClient(t)
+	for _, v := range []string{"file:///etc/passwd", "gopher://x", "", "not a url", "//no-scheme"} {
+		_, err := c.Execute(context.Background(), &NodeConfig{URL: "{{u}}"}, Values{"u": v})
+		var f *Failure
+		require.ErrorAs(t, err, &f, v)
+		assert.Equal(t, KindParam, f.Kind, v)
+	}
+}

@@ -1,0 +1,87 @@
+package httpstep
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestHistoryRedaction: no credential reaches the history, even when the
+// API echoes it back (go-httpbin does).
+func TestHistoryRedaction(t *testing.T) {
+	base := strings.Replace(httpbinURL(t), "http://", "http://admin:hunter2@", 1)
+	const token, apiKey, pw = "tok-AAA111", "key-BBB222", "pw-CCC333"
+	node := &NodeConfig{
+		Method: "POST",
+		URL:    base + "/anything/{{pw}}?access_token=plain-DDD444&page=1",
+		Query:  []KeyValue{{"api_key", "{{apikey}}"}, {"q", "ok"}},
+		Headers: []KeyValue{
+			{"Authorization", "Bearer " + token},
+			{"Cookie", "session=EEE555"},
+			{"X-Api-Key", "{{apikey}}"},
+			{"X-Trace", "trace-{{pw}}"},
+		},
+		Body:      &Body{Kind: BodyRaw, Raw: `{"password":"{{pw}}","user":"ann"}`},
+		OnFailure: Continue,
+	}
+	res, err := testClient(t).Execute(context.Background(), node, Values{"pw": Secret(pw), "apikey": Secret(apiKey)})
+	require.NoError(t, err)
+	require.True(t, res.OK(), res.Failure)
+	assert.Contains(t, string(res.Body), token, "the API itself received the real values")
+
+	history, err := json.Marshal(res.Attempts)
+	require.NoError(t, err)
+	for _, secret := range []string{token, apiKey, pw, "hunter2", "plain-DDD444", "EEE555"} {
+		assert.NotContains(t, string(history), secret)
+	}
+	a := res.Attempts[0]
+	assert.Contains(t, a.Request.URL, "access_token=[REDACTED]")
+	assert.Contains(t, a.Request.URL, "page=1&api_key=[REDACTED]&q=ok")
+	assert.Equal(t, []string{"[REDACTED]"}, a.Request.Header["Authorization"])
+	assert.Equal(t, []string{"trace-[REDACTED]"}, a.Request.Header["X-Trace"])
+	assert.Equal(t, `{"password":"[REDACTED]","user":"ann"}`, a.Request.Body)
+	assert.Equal(t, 200, a.Response.Status)
+	assert.NotEmpty(t, a.Response.Body)
+}
+
+// TestSecretInErrorText: a secret in a failure message is redacted.
+func TestSecretInErrorText(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(401)
+		w.Write([]byte(`{"msg":"token ` + r.Header.Get("X-Token") + ` expired"}`))
+	})
+	node := &NodeConfig{URL: srv.URL, Headers: []KeyValue{{"X-Token", "{{t}}"}}, Success: SuccessRule{ErrorMessagePath: "msg"}}
+	res, err := testClient(t).Execute(context.Background(), node, Values{"t": Secret("sekrit-999")})
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "sekrit-999")
+	assert.Equal(t, "token [REDACTED] expired", res.Failure.Message)
+	assert.Equal(t, "token [REDACTED] expired", res.Attempts[0].Error)
+}
+
+// TestSecretNotPrinted: fmt never prints a Secret.
+func TestSecretNotPrinted(t *testing.T) {
+	s := Secret("x")
+	assert.Equal(t, "[REDACTED]", s.String())
+	assert.Equal(t, "[REDACTED]", s.GoString())
+}
+
+// TestHistoryPreviewBounded: a large body is previewed, not copied whole.
+func TestHistoryPreviewBounded(t *testing.T) {
+	big := strings.Repeat("x", 100<<10)
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(big)) })
+	node := &NodeConfig{Method: "POST", URL: srv.URL, Body: &Body{Kind: BodyRaw, ContentType: "text/plain", Raw: "{{v}}"}}
+	res, err := testClient(t).Execute(context.Background(), node, Values{"v": big})
+	require.NoError(t, err)
+	a := res.Attempts[0]
+	assert.LessOrEqual(t, len(a.Request.Body), previewBytes)
+	assert.True(t, a.Request.Truncated)
+	assert.LessOrEqual(t, len(a.Response.Body), previewBytes)
+	assert.True(t, a.Response.Truncated)
+	assert.Equal(t, int64(len(big)), a.Response.Bytes)
+	assert.Len(t, res.Body, len(big))
+}

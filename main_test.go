@@ -1,0 +1,104 @@
+package httpstep
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/mccutchen/go-httpbin/v2/httpbin"
+	"go.uber.org/goleak"
+)
+
+// update regenerates golden files: go test -run TestGolden -update
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// TestMain fails the run when a test leaves a goroutine behind.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	DefaultClient.CloseIdleConnections()
+	http.DefaultClient.CloseIdleConnections()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// testClient is a Client that may reach loopback test servers; its idle
+// connections are closed when the test ends.
+func testClient(t testing.TB) *Client {
+	c := &Client{AllowPrivate: true}
+	t.Cleanup(c.CloseIdleConnections)
+	return c
+}
+
+// httpbinURL starts go-httpbin in-process on loopback.
+func httpbinURL(t testing.TB) string {
+	srv := httptest.NewServer(httpbin.New())
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// seen is a request as a loopback server received it.
+type seen struct {
+	Method     string
+	RequestURI string
+	Header     http.Header
+	Body       []byte
+	Length     int64
+	Chunked    bool
+}
+
+// recorder is a loopback server that records every request and answers with
+// its handler (200 "{}" by default).
+type recorder struct {
+	*httptest.Server
+	mu   sync.Mutex
+	reqs []seen
+	next http.HandlerFunc
+}
+
+func newRecorder(t testing.TB, h http.HandlerFunc) *recorder {
+	r := &recorder{next: h}
+	r.Server = httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *recorder) serve(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	r.reqs = append(r.reqs, seen{req.Method, req.RequestURI, req.Header.Clone(), body, req.ContentLength, len(req.TransferEncoding) > 0})
+	r.mu.Unlock()
+	if r.next != nil {
+		r.next(w, req)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, "{}")
+}
+
+// last is the last request received.
+func (r *recorder) last(t testing.TB) seen {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.reqs) == 0 {
+		t.Fatal("the server received no request")
+	}
+	return r.reqs[len(r.reqs)-1]
+}
+
+// count is how many requests arrived.
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.reqs)
+}
