@@ -1,16 +1,304 @@
 package httpstep
 
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// The back-off defaults of a RetryPolicy that leaves a field zero.
+const (
+	DefaultInitialInterval = time.Second
+	DefaultMaxInterval     = 5 * time.Minute
+	DefaultMultiplier      = 2.0
+)
+
 // RetryPolicy retries failed attempts with exponential back-off and full
 // jitter. A node without one makes exactly one attempt.
+//
+// The wait before retry n (n = 0 after the first attempt) is a random
+// duration in [0, min(MaxInterval, InitialInterval * Multiplier^n)). A
+// Retry-After header on a retryable status lengthens the wait to at least
+// what it asks, but never beyond MaxInterval. See [RetryPolicy.Next] for what
+// is retried.
 type RetryPolicy struct {
-	MaxAttempts     int      `json:"maxAttempts"`               // total attempts, the first included
+	MaxAttempts     int      `json:"maxAttempts"`               // total attempts, the first included; <= 1 means one
 	InitialInterval Duration `json:"initialInterval,omitempty"` // first back-off; default 1s
 	MaxInterval     Duration `json:"maxInterval,omitempty"`     // cap on one back-off, Retry-After included; default 5m
-	Multiplier      float64  `json:"multiplier,omitempty"`      // default 2
+	Multiplier      float64  `json:"multiplier,omitempty"`      // default 2; 1 keeps the back-off constant
+	// RetryOnErrorCode also retries a 2xx answer whose business error code
+	// (SuccessRule.ErrorCodePath) is not a success value. Off by default:
+	// such an answer usually means the request itself is wrong.
+	RetryOnErrorCode bool `json:"retryOnErrorCode,omitempty"`
 }
 
 // PushPolicy returns the product's policy for a push to a notification URL:
 // 10 attempts in all, back-off from 1s doubling up to 5m.
 func PushPolicy() *RetryPolicy {
 	return &RetryPolicy{MaxAttempts: 10}
+}
+
+// PushNode returns the product's push of a record to a notification URL: a
+// POST of the record at objectRef as the JSON body, a success only on HTTP
+// 200 (a 201 is not a receipt and is retried), the 10 s timeout, [PushPolicy]
+// and a Standard Webhooks signature when the Client has a SigningSecret.
+func PushNode(url, objectRef string) *NodeConfig {
+	return &NodeConfig{
+		Method:  "POST",
+		URL:     url,
+		Object:  objectRef,
+		Success: SuccessRule{Codes: []int{200}},
+		Timeout: Duration(DefaultTimeout),
+		Retry:   PushPolicy(),
+		Sign:    true,
+	}
+}
+
+// attempts returns how many attempts the policy allows in all: at least one.
+func (p *RetryPolicy) attempts() int {
+	if p == nil || p.MaxAttempts < 1 {
+		return 1
+	}
+	return p.MaxAttempts
+}
+
+func (p *RetryPolicy) initial() time.Duration {
+	if p.InitialInterval > 0 {
+		return time.Duration(p.InitialInterval)
+	}
+	return DefaultInitialInterval
+}
+
+func (p *RetryPolicy) maxInterval() time.Duration {
+	if p.MaxInterval > 0 {
+		return time.Duration(p.MaxInterval)
+	}
+	return DefaultMaxInterval
+}
+
+// multiplier returns Multiplier, or the default when it is unset or not a
+// finite number >= 1 (check reports those).
+func (p *RetryPolicy) multiplier() float64 {
+	m := p.Multiplier
+	if m < 1 || math.IsNaN(m) || math.IsInf(m, 0) {
+		return DefaultMultiplier
+	}
+	return m
+}
+
+// ceiling returns min(MaxInterval, InitialInterval * Multiplier^n), the upper
+// bound of the jittered wait before retry n. The product is computed in
+// floating point and compared before it is converted, so no n overflows.
+func (p *RetryPolicy) ceiling(n int) time.Duration {
+	maxI := p.maxInterval()
+	f := float64(p.initial()) * math.Pow(p.multiplier(), float64(max(n, 0)))
+	if math.IsNaN(f) || f >= float64(maxI) {
+		return maxI
+	}
+	return time.Duration(f)
+}
+
+// backoff returns the full-jitter wait before retry n: r * ceiling(n), where
+// r is the random source's value, clamped into [0, 1).
+func (p *RetryPolicy) backoff(n int, r float64) time.Duration {
+	if !(r > 0) { // also NaN
+		return 0
+	}
+	c := p.ceiling(n)
+	if r >= 1 {
+		return c
+	}
+	return time.Duration(r * float64(c))
+}
+
+// check adds a problem to e for each field a person must correct. It accepts
+// a nil policy. Validate calls it for NodeConfig.Retry.
+func (p *RetryPolicy) check(e *ConfigError) {
+	if p == nil {
+		return
+	}
+	if p.InitialInterval < 0 {
+		e.add("retry.initialInterval", "must not be negative; leave it empty for 1s")
+	}
+	if p.MaxInterval < 0 {
+		e.add("retry.maxInterval", "must not be negative; leave it empty for 5m")
+	}
+	m := p.Multiplier
+	if m != 0 && (m < 1 || math.IsNaN(m) || math.IsInf(m, 0)) {
+		e.add("retry.multiplier", "must be a number of at least 1 (1 keeps the wait constant); leave it empty for 2")
+	}
+	if p.InitialInterval > 0 && p.initial() > p.maxInterval() {
+		e.add("retry.initialInterval", fmt.Sprintf("%v is longer than maxInterval %v; shorten it or raise maxInterval", p.initial(), p.maxInterval()))
+	}
+}
+
+// retryEnv holds what a retry decision and wait depend on besides the policy
+// and the result, so tests can fix them.
+type retryEnv struct {
+	rand  func() float64                                   // uniform in [0, 1)
+	now   func() time.Time                                 // for Retry-After dates and deadlines
+	sleep func(ctx context.Context, d time.Duration) error // waits d or until ctx ends
+}
+
+// defaultRetryEnv uses math/rand/v2, the wall clock and a real timer.
+var defaultRetryEnv = retryEnv{rand: rand.Float64, now: time.Now, sleep: sleepCtx}
+
+// sleepCtx waits d, ending at once with the context's cause when ctx ends
+// first. It leaves no timer or goroutine behind.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return context.Cause(ctx)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-t.C:
+		return nil
+	}
+}
+
+// transientStatus holds the statuses that usually mean "try again later".
+var transientStatus = map[int]bool{408: true, 425: true, 429: true, 500: true, 502: true, 503: true, 504: true}
+
+// Next is the retry decision for a host that schedules attempts itself, for
+// example from a persistent queue, instead of letting Execute sleep. attempt
+// is how many attempts were made so far (1 after the first); res is the
+// Result of the last one. Next reports whether to try again and after how
+// long, exactly as Execute would decide:
+//
+//   - a success (res.Failure nil) or a nil res is never retried;
+//   - kinds timeout and network are retried;
+//   - kind status is retried for every status except 501 (408, 425, 429, 500,
+//     502, 503 and 504 are transient; any other status outside the node's
+//     success codes is retried because the node asked for retries, so a push
+//     answered 201 is tried again);
+//   - kind error_code is retried only with RetryOnErrorCode;
+//   - blocked, tls, param, too_large and canceled are never retried;
+//   - nothing is retried once attempt reaches MaxAttempts, nor by a nil policy.
+//
+// The wait is the full-jitter back-off, raised to a Retry-After header of the
+// response (seconds or HTTP date) and capped at MaxInterval. The random
+// source is math/rand/v2; nothing sleeps.
+func (p *RetryPolicy) Next(attempt int, res *Result) (wait time.Duration, retry bool) {
+	r := p.decide(defaultRetryEnv, attempt, res)
+	return time.Duration(r.Wait), r.Retry
+}
+
+// decide is Next with its random source and clock given, returning the
+// history record: whether to retry, why, and the wait.
+func (p *RetryPolicy) decide(env retryEnv, attempt int, res *Result) RetryRecord {
+	if res == nil || res.Failure == nil {
+		return RetryRecord{Reason: "succeeded"}
+	}
+	why, ok := p.retryable(res.Failure)
+	if !ok {
+		return RetryRecord{Reason: why}
+	}
+	if p == nil {
+		return RetryRecord{Reason: why + ", but the node has no retry policy"}
+	}
+	n := max(attempt, 1)
+	if n >= p.attempts() {
+		return RetryRecord{Reason: fmt.Sprintf("%s, but gave up after %d attempt%s", why, n, plural(n))}
+	}
+	wait, note := p.retryAfter(res, env.now(), p.backoff(n-1, env.rand()))
+	return RetryRecord{Retry: true, Reason: why + note, Wait: Duration(wait)}
+}
+
+// retryable says whether a failure of f's kind may be retried, and why.
+func (p *RetryPolicy) retryable(f *Failure) (string, bool) {
+	switch f.Kind {
+	case KindTimeout, KindNetwork:
+		return fmt.Sprintf("kind %s is retryable", f.Kind), true
+	case KindStatus:
+		return statusRetryable(f.StatusCode)
+	case KindErrorCode:
+		if p != nil && p.RetryOnErrorCode {
+			return "kind error_code is retried: retryOnErrorCode is set", true
+		}
+		return "kind error_code is retried only with retryOnErrorCode", false
+	}
+	return fmt.Sprintf("kind %s is never retried", f.Kind), false
+}
+
+// statusRetryable says whether a status outside the success codes may be
+// retried, and why.
+func statusRetryable(code int) (string, bool) {
+	switch {
+	case code == 501:
+		return "status 501 is never retried: the server does not implement the request", false
+	case transientStatus[code]:
+		return fmt.Sprintf("status %d is retryable", code), true
+	}
+	return fmt.Sprintf("status %d is not a success code; retried under the node's retry policy", code), true
+}
+
+// retryAfter raises wait to the Retry-After header of a status failure,
+// capped at MaxInterval, and returns a note for the history. Other kinds and
+// an absent header leave wait as it is.
+func (p *RetryPolicy) retryAfter(res *Result, now time.Time, wait time.Duration) (time.Duration, string) {
+	v := res.Header.Get("Retry-After")
+	if res.Failure.Kind != KindStatus || v == "" {
+		return wait, ""
+	}
+	ra, ok := ParseRetryAfter(v, now)
+	if !ok {
+		return wait, fmt.Sprintf("; Retry-After %q ignored: neither seconds nor an HTTP date", clip(v, 64))
+	}
+	if maxI := p.maxInterval(); ra > maxI {
+		return maxI, fmt.Sprintf("; Retry-After %v capped to %v", ra, maxI)
+	}
+	return max(wait, ra), fmt.Sprintf("; Retry-After %v honoured", ra)
+}
+
+// plan is decide for Execute: it also gives up when ctx has ended or its
+// deadline comes before the wait would end, since the next attempt could not
+// run. The record goes into the attempt's history as is.
+func (p *RetryPolicy) plan(ctx context.Context, env retryEnv, attempt int, res *Result) RetryRecord {
+	r := p.decide(env, attempt, res)
+	if !r.Retry {
+		return r
+	}
+	if err := ctx.Err(); err != nil {
+		return RetryRecord{Reason: r.Reason + "; stopped: " + err.Error()}
+	}
+	if left, ok := env.clampToDeadline(ctx, time.Duration(r.Wait)); !ok {
+		return RetryRecord{Reason: fmt.Sprintf("%s; stopped: the deadline is %v away, before the next attempt in %v", r.Reason, left, r.Wait)}
+	}
+	return r
+}
+
+// clampToDeadline returns wait, or the time left before ctx's deadline when
+// that is shorter; ok is false when the deadline comes before wait ends, so
+// waiting is pointless. A context without deadline always fits.
+func (env retryEnv) clampToDeadline(ctx context.Context, wait time.Duration) (time.Duration, bool) {
+	d, has := ctx.Deadline()
+	if !has {
+		return wait, true
+	}
+	left := max(d.Sub(env.now()), 0)
+	if wait < left {
+		return wait, true
+	}
+	return left, false
+}
+
+// plural returns "s" unless n is 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// clip shortens s to at most n bytes, marking the cut with "...".
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
 }
