@@ -122,9 +122,30 @@ func ParseCurl(command string) (*NodeConfig, error) {
 	return c.build()
 }
 
-// curlErrorf makes an error with the "httpstep: curl: " prefix.
+// curlErrorf makes an error with the "httpstep: curl: " prefix. String
+// arguments, which quote the command, are clipped to errorQuoteRunes.
 func curlErrorf(format string, a ...any) error {
+	for i, x := range a {
+		if s, ok := x.(string); ok {
+			a[i] = clip(s)
+		}
+	}
 	return fmt.Errorf("httpstep: curl: "+format, a...)
+}
+
+// errorQuoteRunes is how much of a value an error quotes.
+const errorQuoteRunes = 60
+
+// clip shortens s to errorQuoteRunes runes, marking the cut with "...".
+func clip(s string) string {
+	n := 0
+	for i := range s {
+		if n == errorQuoteRunes {
+			return s[:i] + "..."
+		}
+		n++
+	}
+	return s
 }
 
 // curlArgs checks that words is a curl command and returns its arguments.
@@ -196,7 +217,7 @@ func splitCommand(s string) ([]string, error) {
 	}
 	for _, w := range words {
 		if !utf8.ValidString(w) {
-			return nil, curlErrorf("an escape in the command makes bytes that are not UTF-8 text (%q): write the text itself", w)
+			return nil, curlErrorf("a \\x or octal escape in %q makes bytes that are not UTF-8 text: write the characters themselves", w)
 		}
 	}
 	return words, nil

@@ -406,6 +406,7 @@ func TestParseCurlErrors(t *testing.T) {
 		{"curl -F 'a=(' https://example.com", "nested multipart"},
 		{`curl -d $'\xff' https://example.com`, "not UTF-8 text"},
 		{"curl \xff", "not UTF-8 text"},
+		{"curl -H " + strings.Repeat("x", 100) + " https://example.com", `header "` + strings.Repeat("x", 60) + `..." has no colon`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.cmd, func(t *testing.T) {
