@@ -121,7 +121,7 @@ func TestValidateReportsEverything(t *testing.T) {
 		fields[p.Field] = true
 	}
 	for _, f := range []string{"method", "url", "query[0].key", "headers[0].key", "headers[1].value", "body.kind",
-		"success.codes", "success.errorMessages", "success.successValues", "onFailure", "timeout", "retry",
+		"success.codes", "success.errorMessages", "success.successValues", "onFailure", "timeout", "retry.maxAttempts",
 		"retry.multiplier", "paginate.mode"} {
 		assert.True(t, fields[f], "missing problem for %s in\n%v", f, err)
 	}

@@ -10,56 +10,35 @@ import (
 )
 
 // send makes the attempts of one request: one, or as many as the node's
-// retry policy allows.
+// retry policy allows. Each attempt's record says whether another followed,
+// why, and after what wait.
 func (c *Client) send(ctx context.Context, node *NodeConfig, p *prepared) *Result {
-	res := &Result{}
+	res := &Result{maxRows: c.MaxRows}
+	env := c.env()
 	for n := 1; ; n++ {
 		a := c.attempt(ctx, node, p, n, res)
 		res.Attempts = append(res.Attempts, a)
 		if res.Failure == nil || node.Retry == nil {
 			return res
 		}
-		wait, ok := c.retryWait(ctx, node.Retry, n, res)
-		if !ok {
+		rec := node.Retry.plan(ctx, env, n, res)
+		res.Attempts[len(res.Attempts)-1].Retry = &rec
+		if !rec.Retry {
 			return res
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := env.sleep(ctx, time.Duration(rec.Wait)); err != nil {
 			res.Failure = classify(ctx, nil, err, node.timeout())
 			return res
 		}
 	}
 }
 
-// retryWait asks the policy whether to retry and records the decision on
-// the last attempt.
-func (c *Client) retryWait(ctx context.Context, rp *RetryPolicy, n int, res *Result) (time.Duration, bool) {
-	wait, retry, reason := rp.next(n, res)
-	if retry {
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			retry, reason = false, reason+"; the run's deadline comes before the next attempt"
-		}
+// env is the Client's retry environment: the real one unless a test set it.
+func (c *Client) env() retryEnv {
+	if c.retryEnv != nil {
+		return *c.retryEnv
 	}
-	rec := &RetryRecord{Retry: retry, Reason: reason}
-	if retry {
-		rec.Wait = Duration(wait)
-	}
-	res.Attempts[len(res.Attempts)-1].Retry = rec
-	return wait, retry
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return defaultRetryEnv
 }
 
 // attempt makes one HTTP exchange and stores its outcome in res.
@@ -84,8 +63,14 @@ func (c *Client) attempt(ctx context.Context, node *NodeConfig, p *prepared, n i
 // exchange sends the request, reads the response and evaluates success.
 func (c *Client) exchange(actx, ctx context.Context, node *NodeConfig, p *prepared, res *Result, a *Attempt) *Failure {
 	req, err := p.request(actx)
+	if err == nil && p.sign != "" {
+		err = p.signRequest(req, a)
+	}
 	a.Request = p.record(req)
 	if err != nil {
+		if req != nil && req.Body != nil {
+			req.Body.Close()
+		}
 		return paramFailure(err)
 	}
 	hc, err := c.client(actx, node, req.URL)
@@ -149,4 +134,19 @@ func (p *prepared) request(ctx context.Context) (*http.Request, error) {
 		return rc, err
 	}
 	return req, nil
+}
+
+// signRequest adds the Standard Webhooks headers: the id is stable across
+// attempts, the timestamp is this attempt's. A streamed body (attachments)
+// is not signed, since signing would mean reading it whole.
+func (p *prepared) signRequest(req *http.Request, a *Attempt) error {
+	if p.body != nil && p.body.parts != nil {
+		a.Notes = append(a.Notes, "not signed: a body with attachments is streamed, not held in memory")
+		return nil
+	}
+	var body []byte
+	if p.body != nil {
+		body = p.body.data
+	}
+	return signHeaders(req.Header, p.sign, p.msgID, time.Now(), body)
 }

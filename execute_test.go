@@ -240,7 +240,9 @@ func TestNetworkFailures(t *testing.T) {
 // TestTLSFailure: an untrusted certificate is kind tls; skipping
 // verification on one node does not affect another node's connections.
 func TestTLSFailure(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "{}") }))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "{}") }))
+	srv.Config.ErrorLog = quietLog
+	srv.StartTLS()
 	defer srv.Close()
 	c := testClient(t)
 	_, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)

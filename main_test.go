@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -30,6 +31,9 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// quietLog keeps test servers' expected handshake errors off stderr.
+var quietLog = log.New(io.Discard, "", 0)
 
 // testClient is a Client that may reach loopback test servers; its idle
 // connections are closed when the test ends.

@@ -166,6 +166,8 @@ type prepared struct {
 	r       *renderer
 	redact  *redactor
 	missing []string
+	sign    Secret // Standard Webhooks secret, when the node signs
+	msgID   string // webhook-id, the same on every attempt
 }
 
 // prepare renders the node. A value that cannot be placed fails with kind
@@ -191,6 +193,9 @@ func (c *Client) prepare(node *NodeConfig, r *renderer) (*prepared, *Failure) {
 		}
 	}
 	c.setIdempotencyKey(node, p.header)
+	if node.Sign && c.SigningSecret != "" {
+		p.sign, p.msgID = c.SigningSecret, newWebhookID()
+	}
 	return p, nil
 }
 

@@ -113,11 +113,18 @@ func (p *RetryPolicy) backoff(n int, r float64) time.Duration {
 	return time.Duration(r * float64(c))
 }
 
+// maxRetryAttempts bounds RetryPolicy.MaxAttempts, so a typo cannot retry
+// a request for days.
+const maxRetryAttempts = 100
+
 // check adds a problem to e for each field a person must correct. It accepts
 // a nil policy. Validate calls it for NodeConfig.Retry.
 func (p *RetryPolicy) check(e *ConfigError) {
 	if p == nil {
 		return
+	}
+	if p.MaxAttempts < 0 || p.MaxAttempts > maxRetryAttempts {
+		e.add("retry.maxAttempts", fmt.Sprintf("must be from 0 to %d attempts in all", maxRetryAttempts))
 	}
 	if p.InitialInterval < 0 {
 		e.add("retry.initialInterval", "must not be negative; leave it empty for 1s")
@@ -293,12 +300,4 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
-}
-
-// clip shortens s to at most n bytes, marking the cut with "...".
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }

@@ -194,14 +194,7 @@ func (n *NodeConfig) validateRun(e *ConfigError) {
 	if n.Timeout < 0 {
 		e.add("timeout", "the timeout cannot be negative")
 	}
-	if r := n.Retry; r != nil {
-		if r.MaxAttempts < 0 || r.InitialInterval < 0 || r.MaxInterval < 0 {
-			e.add("retry", "attempts and intervals cannot be negative")
-		}
-		if r.Multiplier != 0 && r.Multiplier < 1 {
-			e.add("retry.multiplier", "the multiplier must be at least 1")
-		}
-	}
+	n.Retry.check(e)
 	if p := n.Paginate; p != nil {
 		p.validate(e)
 	}

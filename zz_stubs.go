@@ -5,14 +5,12 @@ package httpstep
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"syscall"
-	"time"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
@@ -88,19 +86,6 @@ func checkHost(ctx context.Context, lookup lookupFunc, g guard, host string) ([]
 
 var _ = net.Dial
 
-func newIdempotencyKey() string {
-	var b [16]byte
-	rand.Read(b[:])
-	return fmt.Sprintf(`"%x-%x-%x-%x-%x"`, b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
-
-func (p *RetryPolicy) next(attempt int, res *Result) (time.Duration, bool, string) {
-	if attempt >= p.MaxAttempts {
-		return 0, false, "gave up"
-	}
-	return 10 * time.Millisecond, true, "retry"
-}
-
 func rowsAt(body []byte, path string, max int) ([]gjson.Result, error) {
 	r := gjson.GetBytes(body, path)
 	if path == "" {
@@ -111,8 +96,6 @@ func rowsAt(body []byte, path string, max int) ([]gjson.Result, error) {
 	}
 	return r.Array(), nil
 }
-
-type retryEnv struct{}
 
 type tooLargeError struct{ Limit int64 }
 

@@ -1,0 +1,529 @@
+package httpstep
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+
+// hdrs builds a header list from "Key", "value" pairs.
+func hdrs(kv ...string) []KeyValue {
+	var out []KeyValue
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, KeyValue{Key: kv[i], Value: kv[i+1]})
+	}
+	return out
+}
+
+func rawBody(contentType, raw string) *Body {
+	return &Body{Kind: BodyRaw, ContentType: contentType, Raw: raw}
+}
+
+func formBody(kind BodyKind, fields ...FormField) *Body {
+	return &Body{Kind: kind, Fields: fields}
+}
+
+const chromeUA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+
+// curlCases are commands as people paste them, with the node each gives.
+var curlCases = []struct {
+	name string
+	cmd  string
+	want NodeConfig
+}{
+	{
+		name: "chrome bash GET with cookies and many headers",
+		cmd: `curl 'https://api.example.com/v2/orders?status=open&page=1' \
+  -H 'accept: application/json, text/plain, */*' \
+  -H 'accept-language: en-US,en;q=0.9' \
+  -b 'session=abc123; theme=dark' \
+  -H 'priority: u=1, i' \
+  -H 'referer: https://app.example.com/orders' \
+  -H 'sec-ch-ua: "Chromium";v="124", "Google Chrome";v="124", "Not-A.Brand";v="99"' \
+  -H 'sec-fetch-mode: cors' \
+  -H 'user-agent: ` + chromeUA + `'`,
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/v2/orders?status=open&page=1",
+			Headers: hdrs("accept", "application/json, text/plain, */*", "accept-language", "en-US,en;q=0.9",
+				"Cookie", "session=abc123; theme=dark", "priority", "u=1, i", "referer", "https://app.example.com/orders",
+				"sec-ch-ua", `"Chromium";v="124", "Google Chrome";v="124", "Not-A.Brand";v="99"`,
+				"sec-fetch-mode", "cors", "user-agent", chromeUA)},
+	},
+	{
+		name: "chrome bash POST with ANSI-C data",
+		cmd: `curl 'https://api.example.com/v1/comments' \
+  -H 'content-type: application/json' \
+  -H 'origin: https://app.example.com' \
+  --data-raw $'{"text":"It\'s done\u0021","note":"a\\nb","tab":"\x41\t"}'`,
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/v1/comments",
+			Headers: hdrs("origin", "https://app.example.com"),
+			Body:    rawBody("application/json", `{"text":"It's done!","note":"a\nb","tab":"A`+"\t"+`"}`)},
+	},
+	{
+		name: "chrome bash form post",
+		cmd: `curl 'https://app.example.com/login' \
+  -H 'content-type: application/x-www-form-urlencoded; charset=UTF-8' \
+  --data-raw 'email=ada%40example.com&password=p%26ss+word&remember=on'`,
+		want: NodeConfig{Method: "POST", URL: "https://app.example.com/login",
+			Body: formBody(BodyURLEncoded, FormField{Key: "email", Value: "ada@example.com"},
+				FormField{Key: "password", Value: "p&ss word"}, FormField{Key: "remember", Value: "on"})},
+	},
+	{
+		name: "chrome bash PUT with quoted method",
+		cmd: `curl 'https://api.example.com/v1/items/7' \
+  -X 'PUT' \
+  -H 'content-type: application/json;charset=UTF-8' \
+  --data-raw '{"qty":3}'`,
+		want: NodeConfig{Method: "PUT", URL: "https://api.example.com/v1/items/7",
+			Body: rawBody("application/json;charset=UTF-8", `{"qty":3}`)},
+	},
+	{
+		name: "chrome bash multipart form copied as data",
+		cmd: `curl 'https://api.example.com/upload' \
+  -H 'content-type: multipart/form-data; boundary=----WebKitFormBoundaryQ1' \
+  --data-raw $'------WebKitFormBoundaryQ1\r\nContent-Disposition: form-data; name="title"\r\n\r\nHello world\r\n------WebKitFormBoundaryQ1\r\nContent-Disposition: form-data; name="photo"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n\r\n------WebKitFormBoundaryQ1--\r\n'`,
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/upload",
+			Body: formBody(BodyFormData, FormField{Key: "title", Value: "Hello world"}, FormField{Key: "photo", File: "file"})},
+	},
+	{
+		name: "chrome bash URL with glob escapes",
+		cmd:  `curl 'https://api.example.com/items?filter=\{"ids":\[1,2\]\}' -H 'accept: */*' --compressed`,
+		want: NodeConfig{Method: "GET", URL: `https://api.example.com/items?filter={"ids":[1,2]}`, Headers: hdrs("accept", "*/*")},
+	},
+	{
+		name: "chrome cmd copy",
+		cmd: "curl ^\"https://api.example.com/v1/items?q=a^%^20b&sort=-date^\" ^\n" +
+			"  -H ^\"accept: application/json^\" ^\n" +
+			"  -H ^\"content-type: application/json^\" ^\n" +
+			"  --data-raw ^\"^{^\\^\"name^\\^\":^\\^\"Widget &amp; co^\\^\",^\\^\"path^\\^\":^\\^\"C:^\\^\\^\\^\\^\\^\"^}^\" ^\n" +
+			"  --compressed",
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/v1/items?q=a%20b&sort=-date",
+			Headers: hdrs("accept", "application/json"),
+			Body:    rawBody("application/json", `{"name":"Widget &amp; co","path":"C:\\"}`)},
+	},
+	{
+		name: "chrome cmd copy with a newline in the body",
+		cmd: "curl ^\"https://api.example.com/notes^\" ^\r\n" +
+			"  -H ^\"content-type: text/plain^\" ^\r\n" +
+			"  --data-raw ^\"line one^\r\n\r\nline two^\"",
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/notes",
+			Body: rawBody("text/plain", "line one\nline two")},
+	},
+	{
+		name: "older chrome cmd copy with plain quotes",
+		cmd:  `curl "https://api.example.com/x" -H "content-type: application/json" --data-binary "^{^\^"a^\^":1^}" --compressed`,
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/x", Body: rawBody("application/json", `{"a":1}`)},
+	},
+	{
+		name: "older firefox cmd copy with doubled quotes",
+		cmd:  `curl "https://api.example.com/x" -H "Content-Type: application/json" --data "{""a"":""b c"",""pct"":""5"%"""}"`,
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/x", Body: rawBody("application/json", `{"a":"b c","pct":"5%"}`)},
+	},
+	{
+		name: "firefox bash POST",
+		cmd: `curl 'https://api.example.com/graphql' -X POST -H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0' ` +
+			`-H 'Accept: */*' -H 'Accept-Encoding: gzip, deflate, br' -H 'Content-Type: application/json' -H 'Content-Length: 25' ` +
+			`-H 'Connection: keep-alive' -H 'Cookie: sid=xyz' --data-raw '{"query":"{ me { id } }"}'`,
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/graphql",
+			Headers: hdrs("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
+				"Accept", "*/*", "Connection", "keep-alive", "Cookie", "sid=xyz"),
+			Body: rawBody("application/json", `{"query":"{ me { id } }"}`)},
+	},
+	{
+		name: "postman raw JSON",
+		cmd: `curl --location 'https://api.example.com/v1/users' \
+--header 'Content-Type: application/json' \
+--header 'Authorization: Bearer eyJhbGciOi.abc.def' \
+--data-raw '{
+    "name": "Ada",
+    "email": "ada@example.com"
+}'`,
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/v1/users",
+			Headers: hdrs("Authorization", "Bearer eyJhbGciOi.abc.def"),
+			Body:    rawBody("application/json", "{\n    \"name\": \"Ada\",\n    \"email\": \"ada@example.com\"\n}")},
+	},
+	{
+		name: "postman urlencoded",
+		cmd: `curl --location 'https://auth.example.com/oauth/token' \
+--header 'Content-Type: application/x-www-form-urlencoded' \
+--data-urlencode 'grant_type=client_credentials' \
+--data-urlencode 'client_id=my app' \
+--data-urlencode 'scope=read&write'`,
+		want: NodeConfig{Method: "POST", URL: "https://auth.example.com/oauth/token",
+			Body: formBody(BodyURLEncoded, FormField{Key: "grant_type", Value: "client_credentials"},
+				FormField{Key: "client_id", Value: "my app"}, FormField{Key: "scope", Value: "read&write"})},
+	},
+	{
+		name: "postman form-data with a file",
+		cmd: `curl --location 'https://api.example.com/upload' \
+--header 'Content-Type: multipart/form-data' \
+--form 'file=@"/C:/Users/me/Pictures/a b.png"' \
+--form 'title="Holiday"' \
+--form 'tags="x;y"'`,
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/upload",
+			Body: formBody(BodyFormData, FormField{Key: "file", File: "file"},
+				FormField{Key: "title", Value: "Holiday"}, FormField{Key: "tags", Value: "x;y"})},
+	},
+	{
+		name: "postman GET with explicit request",
+		cmd:  "curl --location --request GET 'https://api.example.com/v1/users?limit=10' \\\n--header 'X-Api-Key: k-123'",
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/v1/users?limit=10", Headers: hdrs("X-Api-Key", "k-123")},
+	},
+	{
+		name: "insomnia export",
+		cmd: `curl --request POST \
+  --url 'https://api.example.com/v1/events' \
+  --header 'content-type: application/json' \
+  --data '{"type":"ping"}'`,
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/v1/events", Body: rawBody("application/json", `{"type":"ping"}`)},
+	},
+	{
+		name: "docs basic auth",
+		cmd:  `curl -u admin:s3cret https://api.example.com/v1/status`,
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/v1/status", Headers: hdrs("Authorization", "Basic YWRtaW46czNjcmV0")},
+	},
+	{
+		name: "docs basic auth with user only",
+		cmd:  `curl --user sk_test_123 https://api.example.com/v1/charges`,
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/v1/charges", Headers: hdrs("Authorization", "Basic c2tfdGVzdF8xMjM6")},
+	},
+	{
+		name: "docs multipart with files and types",
+		cmd:  `curl -F "name=John Doe" -F "avatar=@photo.jpg;type=image/jpeg" -F "cv=<cv.txt" -F 'note=plain ; type=text/plain' https://api.example.com/profile`,
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/profile",
+			Body: formBody(BodyFormData, FormField{Key: "name", Value: "John Doe"}, FormField{Key: "avatar", File: "file"},
+				FormField{Key: "cv", File: "file2"}, FormField{Key: "note", Value: "plain"})},
+	},
+	{
+		name: "docs form-string keeps the value literally",
+		cmd:  `curl --form-string 'note=@not a file;really' https://api.example.com/notes`,
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/notes",
+			Body: formBody(BodyFormData, FormField{Key: "note", Value: "@not a file;really"})},
+	},
+	{
+		name: "docs combined short flags and attached method",
+		cmd:  `curl -sSLXPOST https://api.example.com/hooks -d 'a=1' -d 'b=two words'`,
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/hooks",
+			Body: formBody(BodyURLEncoded, FormField{Key: "a", Value: "1"}, FormField{Key: "b", Value: "two words"})},
+	},
+	{
+		name: "docs bearer in double quotes with a shell variable",
+		cmd: `curl -L \
+  -H "Accept: application/vnd.example+json" \
+  -H "Authorization: Bearer $TOKEN" \
+  "https://api.example.com/repos/OWNER/REPO/issues"`,
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/repos/OWNER/REPO/issues",
+			Headers: hdrs("Accept", "application/vnd.example+json", "Authorization", "Bearer $TOKEN")},
+	},
+	{
+		name: "docs json option",
+		cmd:  `curl --json '{"tool":"curl"}' --json '' https://api.example.com/x`,
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/x", Headers: hdrs("Accept", "application/json"),
+			Body: rawBody("application/json", `{"tool":"curl"}`)},
+	},
+	{
+		name: "json option with a typed Accept",
+		cmd:  `curl -H 'Accept: application/vnd.api+json' -H 'Content-Type: application/vnd.api+json' --json '{"a":1}' https://api.example.com/x`,
+		want: NodeConfig{Method: "POST", URL: "https://api.example.com/x", Headers: hdrs("Accept", "application/vnd.api+json"),
+			Body: rawBody("application/vnd.api+json", `{"a":1}`)},
+	},
+	{
+		name: "get puts the data in the query",
+		cmd:  `curl -G https://api.example.com/search?lang=en --data-urlencode 'q=hello world' -d limit=10`,
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/search?lang=en&q=hello%20world&limit=10"},
+	},
+	{
+		name: "url-query",
+		cmd:  `curl --url-query 'name=a b' --url-query '+raw=%41' https://api.example.com/x#top`,
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/x?name=a%20b&raw=%41#top"},
+	},
+	{
+		name: "head",
+		cmd:  `curl -I https://example.com`,
+		want: NodeConfig{Method: "HEAD", URL: "https://example.com"},
+	},
+	{
+		name: "insecure, proxy, timeout and retry",
+		cmd:  `curl -k -x http://proxy.corp:3128 -m 2.5 --connect-timeout 3 --retry 3 https://internal.example.com/health`,
+		want: NodeConfig{Method: "GET", URL: "https://internal.example.com/health", InsecureSkipVerify: true, UseProxy: true,
+			Timeout: Duration(2500 * time.Millisecond), Retry: &RetryPolicy{MaxAttempts: 4}},
+	},
+	{
+		name: "negated insecure",
+		cmd:  `curl -k --no-insecure --no-buffer https://example.com`,
+		want: NodeConfig{Method: "GET", URL: "https://example.com"},
+	},
+	{
+		name: "no scheme gets http",
+		cmd:  `curl localhost:8080/api/items`,
+		want: NodeConfig{Method: "GET", URL: "http://localhost:8080/api/items"},
+	},
+	{
+		name: "template URL keeps its start",
+		cmd:  `curl '{{base}}/items?id={{id}}'`,
+		want: NodeConfig{Method: "GET", URL: "{{base}}/items?id={{id}}"},
+	},
+	{
+		name: "prompt, pipe and comment",
+		cmd:  "# list the items\n$ curl -s https://api.example.com/items | jq '.[0]'",
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/items"},
+	},
+	{
+		name: "curl path and exe",
+		cmd:  `/usr/bin/curl -X patch -H 'X-Empty;' -H 'Expect:' https://api.example.com/x -d '{}'`,
+		want: NodeConfig{Method: "PATCH", URL: "https://api.example.com/x", Headers: hdrs("X-Empty", ""), Body: rawBody("application/json", "{}")},
+	},
+	{
+		name: "curl.exe on windows",
+		cmd:  `C:\Tools\curl.exe -A "agent/1.0" -e "https://ref.example.com;auto" --oauth2-bearer t0k https://api.example.com/x`,
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/x",
+			Headers: hdrs("User-Agent", "agent/1.0", "Referer", "https://ref.example.com", "Authorization", "Bearer t0k")},
+	},
+	{
+		name: "typed header wins over the option's",
+		cmd:  `curl -A one -H 'user-agent: two' -b a=1 -b 'b=2' -u x:y -H 'Authorization: Token z' https://example.com`,
+		want: NodeConfig{Method: "GET", URL: "https://example.com", Headers: hdrs("user-agent", "two", "Cookie", "a=1; b=2", "Authorization", "Token z")},
+	},
+	{
+		name: "content type without a body stays a header",
+		cmd:  `curl -H 'Content-Type: application/json' https://example.com`,
+		want: NodeConfig{Method: "GET", URL: "https://example.com", Headers: hdrs("Content-Type", "application/json")},
+	},
+	{
+		name: "data that is not a form",
+		cmd:  `curl -d 'hello' https://example.com`,
+		want: NodeConfig{Method: "POST", URL: "https://example.com", Body: rawBody(formURLEncoded, "hello")},
+	},
+	{
+		name: "xml data with its type",
+		cmd:  `curl -H 'Content-Type: text/xml' -d '<a>1</a>' -X PUT https://example.com/x`,
+		want: NodeConfig{Method: "PUT", URL: "https://example.com/x", Body: rawBody("text/xml", "<a>1</a>")},
+	},
+	{
+		name: "empty data",
+		cmd:  `curl -d '' https://example.com`,
+		want: NodeConfig{Method: "POST", URL: "https://example.com", Body: formBody(BodyURLEncoded)},
+	},
+	{
+		name: "double quotes, continuation and an end of options",
+		cmd:  "curl -H \"X-Note: say \\\"hi\\\" \\\\ \\$5\" -- \"https://example.com/\\\n-path\"",
+		want: NodeConfig{Method: "GET", URL: "https://example.com/-path", Headers: hdrs("X-Note", `say "hi" \ $5`)},
+	},
+	{
+		name: "urlencode pieces without names are not a form",
+		cmd:  `curl --data-urlencode '=a b' --data-urlencode 'c&d' https://example.com`,
+		want: NodeConfig{Method: "POST", URL: "https://example.com", Body: rawBody(formURLEncoded, "a%20b&c%26d")},
+	},
+	{
+		name: "cut-off multipart stays raw",
+		cmd:  `curl -H 'Content-Type: multipart/form-data; boundary=XX' --data-raw $'--XX\r\nContent-Disposition: form-data; name="a"\r\n\r\n1' https://example.com`,
+		want: NodeConfig{Method: "POST", URL: "https://example.com",
+			Body: rawBody("multipart/form-data; boundary=XX", "--XX\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1")},
+	},
+	{
+		name: "empty option values add nothing",
+		cmd:  `curl -u '' -b '' -A '' -e ';auto' -x '' -X '' https://example.com`,
+		want: NodeConfig{Method: "GET", URL: "https://example.com"},
+	},
+	{
+		name: "scheme-relative URL",
+		cmd:  `curl //example.com/x`,
+		want: NodeConfig{Method: "GET", URL: "http://example.com/x"},
+	},
+	{
+		name: "URL without scheme whose query holds one",
+		cmd:  `curl -G -d a=1 'example.com/?next=http://b.example.com&'`,
+		want: NodeConfig{Method: "GET", URL: "http://example.com/?next=http://b.example.com&a=1"},
+	},
+	{
+		name: "unquoted query and a redirect",
+		cmd:  `curl https://example.com/?a=1&b=2 2>/dev/null; echo done`,
+		want: NodeConfig{Method: "GET", URL: "https://example.com/?a=1&b=2"},
+	},
+	{
+		name: "pipe without spaces",
+		cmd:  `curl -s https://example.com/items|jq .`,
+		want: NodeConfig{Method: "GET", URL: "https://example.com/items"},
+	},
+	{
+		name: "powershell continuation",
+		cmd:  "curl.exe -X DELETE `\n  https://api.example.com/x/1",
+		want: NodeConfig{Method: "DELETE", URL: "https://api.example.com/x/1"},
+	},
+}
+
+func TestParseCurl(t *testing.T) {
+	for _, tc := range curlCases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseCurl(tc.cmd)
+			require.NoError(t, err)
+			assert.Equal(t, &tc.want, got)
+		})
+	}
+}
+
+func TestParseCurlErrors(t *testing.T) {
+	cases := []struct{ cmd, want string }{
+		{"", "the command is empty"},
+		{"wget https://example.com", `starts with "wget", not curl`},
+		{"curl -s", "has no URL"},
+		{"curl 'https://example.com", "' quote at line 1, column 6 is never closed"},
+		{"curl https://example.com \\\n  -d \"{", `" quote at line 2, column 6 is never closed`},
+		{"curl $'abc", "$' quote at line 1, column 6"},
+		{"curl ^\"https://example.com^\" ^\n -H ^\"a: b", `" quote at line 2, column 6 is never closed`},
+		{"curl -d @body.json https://example.com", "-d @body.json sends a file, and file bodies cannot be imported"},
+		{"curl --data-binary @- https://example.com", "--data-binary @- sends a file"},
+		{"curl --json @x.json https://example.com", "--json @x.json sends a file"},
+		{"curl --data-urlencode name@file.txt https://example.com", "--data-urlencode name@file.txt sends a file"},
+		{"curl -T a.bin https://example.com", "-T a.bin sends a file"},
+		{"curl -H @headers.txt https://example.com", "reads headers from a file"},
+		{"curl -b cookies.txt https://example.com", "reads cookies from a file"},
+		{"curl --digest -u a:b https://example.com", "option --digest is not supported"},
+		{"curl -sQ x https://example.com", "option -Q is not supported"},
+		{"curl --header=X:1 https://example.com", "write --header VALUE"},
+		{"curl https://a.example.com https://b.example.com", `more than one URL ("https://a.example.com" and "https://b.example.com")`},
+		{"curl -d a=1 -F b=2 https://example.com", "both data (-d) and a form (-F)"},
+		{"curl -G -F b=2 https://example.com", "a -F form cannot go there"},
+		{"curl -I -d a=1 https://example.com", "HEAD request, which has no body"},
+		{"curl -m abc https://example.com", `-m "abc": give the timeout in seconds`},
+		{"curl -m -1 https://example.com", `-m "-1"`},
+		{"curl --retry x https://example.com", "give the number of retries"},
+		{"curl https://example.com -H", "option -H needs a value"},
+		{"curl https://example.com --url", "option --url needs a value"},
+		{"curl -H nocolon https://example.com", `header "nocolon" has no colon`},
+		{"curl -H ': v' https://example.com", "has no name"},
+		{"curl -F novalue https://example.com", `-F "novalue" has no '='`},
+		{"curl -F 'a=(' https://example.com", "nested multipart"},
+		{`curl -d $'\xff' https://example.com`, "not UTF-8 text"},
+		{"curl \xff", "not UTF-8 text"},
+		{"curl -H " + strings.Repeat("x", 100) + " https://example.com", `header "` + strings.Repeat("x", 60) + `..." has no colon`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.cmd, func(t *testing.T) {
+			node, err := ParseCurl(tc.cmd)
+			require.Error(t, err)
+			assert.Nil(t, node)
+			assert.True(t, strings.HasPrefix(err.Error(), "httpstep: curl: "), err.Error())
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+// TestSplitCommand checks the two dialects word by word.
+func TestSplitCommand(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []string
+	}{
+		{`a 'b c' "d e" f\ g`, []string{"a", "b c", "d e", "f g"}},
+		{`a '' "" x''y`, []string{"a", "", "", "xy"}},
+		{"a \"x\\$y\\`z\\\\w\\q\"", []string{"a", "x$y`z\\w\\q"}},
+		{`a $'\a\b\e\f\v\?\"\101\x4a\u00e9\U0001F600\cA\z'`, []string{"a", "\a\b\x1b\f\v?\"AJé😀\x01\\z"}},
+		{`a $"locale"`, []string{"a", "locale"}},
+		{"a \\\n b", []string{"a", "b"}},
+		{"a b#c # comment\nd", []string{"a", "b#c", "d"}},
+		{"a b ; c", []string{"a", "b"}},
+		{"a b && c", []string{"a", "b"}},
+		{"a b > out.txt", []string{"a", "b"}},
+		{"a b\\", []string{"a", "b\\"}},
+		// cmd.exe
+		{`a ^"b c^" d^^e`, []string{"a", "b c", "d^e"}},
+		{"a ^  \n b", []string{"a", "b"}},
+		{`a ^"x \\\^"y\^" z^"`, []string{"a", `x \"y" z`}},
+		{`a ^"C:\dir\\^"`, []string{"a", `C:\dir\`}},
+		{`curl "a""b" c`, []string{"curl", `a"b`, "c"}},
+		{"a ^\"^\n\n^\"", []string{"a", "\n"}},
+	}
+	for _, tc := range cases {
+		got, err := splitCommand(tc.in)
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.want, got, tc.in)
+	}
+}
+
+// TestCurlOptionTable guards the option table against clashes.
+func TestCurlOptionTable(t *testing.T) {
+	all := allCurlOptions()
+	longs, shorts := map[string]bool{}, map[byte]bool{}
+	for _, o := range all {
+		assert.False(t, longs[o.long], "long option %s listed twice", o.long)
+		assert.False(t, o.short != 0 && shorts[o.short], "short option %c listed twice", o.short)
+		assert.False(t, o.value != nil && !o.arg, "option %s has an effect for a value it does not take", o.long)
+		longs[o.long], shorts[o.short] = true, o.short != 0
+	}
+	assert.Len(t, curlLong, len(all))
+}
+
+// marshalNode writes a node as indented JSON without HTML escaping.
+func marshalNode(t testing.TB, node *NodeConfig) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	require.NoError(t, enc.Encode(node))
+	return buf.Bytes()
+}
+
+// TestParseCurlGolden parses the large commands in testdata/curl/*.txt and
+// compares the node with the .json beside each; -update rewrites them.
+func TestParseCurlGolden(t *testing.T) {
+	inputs, err := filepath.Glob(filepath.Join("testdata", "curl", "*.txt"))
+	require.NoError(t, err)
+	require.NotEmpty(t, inputs)
+	for _, in := range inputs {
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			cmd, err := os.ReadFile(in)
+			require.NoError(t, err)
+			node, err := ParseCurl(string(cmd))
+			require.NoError(t, err)
+			got := marshalNode(t, node)
+			golden := strings.TrimSuffix(in, ".txt") + ".json"
+			if *update {
+				require.NoError(t, os.WriteFile(golden, got, 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "run go test -run TestParseCurlGolden -update to create it")
+			assert.Equal(t, string(want), string(got))
+		})
+	}
+}
+
+func ExampleParseCurl() {
+	node, err := ParseCurl(`curl 'https://api.example.com/v1/orders?source=web' \
+  -H 'Authorization: Bearer {{token}}' \
+  -H 'Content-Type: application/json' \
+  --data-raw '{"sku":"A-1","qty":2}' \
+  --max-time 5`)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, _ := json.MarshalIndent(node, "", "  ")
+	fmt.Println(string(out))
+	// Output:
+	// {
+	//   "method": "POST",
+	//   "url": "https://api.example.com/v1/orders?source=web",
+	//   "headers": [
+	//     {
+	//       "key": "Authorization",
+	//       "value": "Bearer {{token}}"
+	//     }
+	//   ],
+	//   "body": {
+	//     "kind": "raw",
+	//     "contentType": "application/json",
+	//     "raw": "{\"sku\":\"A-1\",\"qty\":2}"
+	//   },
+	//   "success": {},
+	//   "timeout": "5s"
+	// }
+}
