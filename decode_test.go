@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"sync"
 	"testing"
 	"testing/iotest"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -51,20 +53,20 @@ func leakCheck(t *testing.T) {
 // transport's own gzip decoding.
 func fetchBody(t *testing.T, h http.HandlerFunc, acceptEncoding string, limit int64) outcome {
 	t.Helper()
-	resp := fetch(t, h, http.MethodGet, acceptEncoding)
+	resp := fetch(t.Context(), t, h, http.MethodGet, acceptEncoding)
 	body, notes, err := readBody(resp, limit)
 	return outcome{body, notes, err, resp}
 }
 
-// fetch serves h on loopback and sends it one request with a fresh
-// transport. The response body is closed when the test ends.
-func fetch(t *testing.T, h http.HandlerFunc, method, acceptEncoding string) *http.Response {
+// fetch serves h on loopback and sends it one request under ctx with a
+// fresh transport. The response body is closed when the test ends.
+func fetch(ctx context.Context, t *testing.T, h http.HandlerFunc, method, acceptEncoding string) *http.Response {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL, nil)
+	req, err := http.NewRequestWithContext(ctx, method, srv.URL, nil)
 	require.NoError(t, err)
 	if acceptEncoding != "" {
 		req.Header.Set("Accept-Encoding", acceptEncoding)
@@ -299,6 +301,24 @@ func TestReadBodyTruncated(t *testing.T) {
 	}
 }
 
+// TestReadBodyDeadline checks that a body stalled past the deadline keeps
+// the context's error, so it is classified timeout, not network.
+func TestReadBodyDeadline(t *testing.T) {
+	leakCheck(t)
+	h := func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("partial"))
+		_ = http.NewResponseController(w).Flush()
+		<-r.Context().Done()
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	body, _, err := readBody(fetch(ctx, t, h, http.MethodGet, ""), 1<<10)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.NotErrorIs(t, err, errTooLarge)
+	assert.Equal(t, "partial", string(body))
+}
+
 // gzipBomb is 256 MiB of zeros in gzip (about 260 KiB): 256 gzip members of
 // 1 MiB each, one after the other, as RFC 1952 allows and every gzip reader
 // decodes. Compressing once and repeating keeps the test fast under -race.
@@ -418,7 +438,7 @@ func TestReadBodyCharsetLimit(t *testing.T) {
 func TestReadBodyWithoutBody(t *testing.T) {
 	leakCheck(t)
 	h := sendBody(map[string]string{"Content-Encoding": "gzip", "Content-Length": "123456789"}, nil)
-	resp := fetch(t, h, http.MethodHead, "")
+	resp := fetch(t.Context(), t, h, http.MethodHead, "")
 	resp.Body = io.NopCloser(resp.Body) // a wrapped body must not be trusted to be empty
 	body, notes, err := readBody(resp, 1<<10)
 	assert.NoError(t, err)
