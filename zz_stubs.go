@@ -6,34 +6,12 @@ package httpstep
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/netip"
 	"syscall"
-	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 )
-
-func readBody(resp *http.Response, limit int64) ([]byte, []string, error) {
-	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if int64(len(b)) > limit {
-		return nil, nil, &tooLargeError{limit}
-	}
-	return b, nil, err
-}
-
-func previewText(b []byte, max int) (string, bool) {
-	t := len(b) > max
-	if t {
-		b = b[:max]
-	}
-	for len(b) > 0 && !utf8.Valid(b) {
-		b = b[:len(b)-1]
-	}
-	return string(b), t
-}
 
 type BlockedError struct {
 	Addr   netip.Addr
@@ -97,9 +75,6 @@ func rowsAt(body []byte, path string, max int) ([]gjson.Result, error) {
 	return r.Array(), nil
 }
 
-type tooLargeError struct{ Limit int64 }
-
-func (e *tooLargeError) Error() string { return "httpstep: too large" }
 func (c *Client) paginate(ctx context.Context, node *NodeConfig, p *prepared) *Result {
 	return c.send(ctx, node, p)
 }

@@ -1,0 +1,376 @@
+package httpstep
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// errTooLarge is matched by errors.Is for every *tooLargeError.
+var errTooLarge = errors.New("httpstep: the response is larger than the limit")
+
+// tooLargeError says a response body, after decompression and charset
+// conversion, is larger than Limit bytes. errors.Is(err, errTooLarge) is true.
+type tooLargeError struct{ Limit int64 }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("httpstep: the response is larger than the limit of %d bytes; raise Client.MaxResponseBytes or ask for less data", e.Limit)
+}
+
+// Is reports whether target is errTooLarge.
+func (e *tooLargeError) Is(target error) bool { return target == errTooLarge }
+
+const (
+	// maxCodings is how many stacked content codings readBody undoes; a
+	// response with more is kept as it came, with a note.
+	maxCodings = 3
+	// maxPresize caps the buffer allocated up front from Content-Length, so a
+	// server that announces a large body and sends little costs little.
+	maxPresize = 1 << 20
+	// minGrow is the smallest buffer readLimited allocates.
+	minGrow = 512
+	// maxLabel caps how much of a header value is quoted in a note.
+	maxLabel = 64
+)
+
+// readBody reads resp.Body into memory and returns it as UTF-8, with notes for
+// the execution history. It does not close resp.Body; the caller does.
+//
+// Content codings gzip, x-gzip and deflate (zlib-wrapped, or raw deflate when
+// the zlib header is absent, as browsers accept) are undone when the
+// transport did not already do it (resp.Uncompressed false), innermost last,
+// up to maxCodings layers. A coding it does not know (br, zstd, ...) stops
+// decoding there: the body is kept as it is, with a note. A body declared gzip
+// that does not start with the gzip magic is kept as it came, with a note.
+//
+// limit (DefaultMaxResponseBytes when not positive) caps the body after
+// decompression and again after charset conversion; a larger body gives a
+// *tooLargeError, and never more than about limit bytes are buffered. A body
+// cut short gives an error wrapping io.ErrUnexpectedEOF; other read errors
+// (a canceled context, a reset) are wrapped as they are. On error body holds
+// what was read so far, undecoded from its charset, for a preview.
+//
+// The charset is converted as toUTF8 describes.
+func readBody(resp *http.Response, limit int64) (body []byte, notes []string, err error) {
+	if limit <= 0 {
+		limit = DefaultMaxResponseBytes
+	}
+	if bodyless(resp) {
+		return nil, nil, nil
+	}
+	r, hint, notes, err := decodeContent(resp)
+	if err != nil {
+		return nil, notes, err
+	}
+	body, err = readLimited(r, hint, limit)
+	if err != nil {
+		return body, notes, err
+	}
+	text, more, err := toUTF8(body, resp.Header.Get("Content-Type"), limit)
+	if err != nil {
+		return body, notes, err
+	}
+	return text, append(notes, more...), nil
+}
+
+// bodyless reports whether resp cannot carry a body: none was given, the
+// request was HEAD, or the status forbids one.
+func bodyless(resp *http.Response) bool {
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return true
+	}
+	if resp.Request != nil && resp.Request.Method == http.MethodHead {
+		return true
+	}
+	s := resp.StatusCode
+	return (s >= 100 && s < 200) || s == http.StatusNoContent || s == http.StatusNotModified
+}
+
+// decodeContent wraps resp.Body in decoders for its content codings. hint is
+// the expected decoded size: Content-Length when nothing is decoded, -1
+// otherwise.
+func decodeContent(resp *http.Response) (r io.Reader, hint int64, notes []string, err error) {
+	r, hint = resp.Body, resp.ContentLength
+	if resp.Uncompressed {
+		return r, hint, nil, nil
+	}
+	codings := contentCodings(resp.Header)
+	if len(codings) > maxCodings {
+		return r, hint, []string{codingNote(codings)}, nil
+	}
+	for i := len(codings) - 1; i >= 0; i-- {
+		if !knownCoding(codings[i]) {
+			return r, hint, []string{codingNote(codings[:i+1])}, nil
+		}
+		dec, note, err := openCoding(r, codings[i])
+		if err != nil {
+			return nil, -1, nil, err
+		}
+		if note != "" {
+			return dec, -1, []string{note}, nil
+		}
+		r, hint = dec, -1
+	}
+	return r, hint, nil, nil
+}
+
+// contentCodings lists the Content-Encoding values in the order they were
+// applied, lower-cased, without identity.
+func contentCodings(h http.Header) []string {
+	var out []string
+	for _, v := range h.Values("Content-Encoding") {
+		for c := range strings.SplitSeq(v, ",") {
+			c = strings.ToLower(strings.TrimSpace(c))
+			if c != "" && c != "identity" {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+func knownCoding(c string) bool { return c == "gzip" || c == "x-gzip" || c == "deflate" }
+
+// codingNote says which content codings were left in place.
+func codingNote(codings []string) string {
+	return fmt.Sprintf("content-encoding %s is not decoded; the body is kept as it came",
+		quoteLabel(strings.Join(codings, ", ")))
+}
+
+// openCoding starts undoing one content coding. An empty body stays empty.
+// note is set when the body turns out not to be in that coding and is passed
+// through as it is.
+func openCoding(src io.Reader, coding string) (r io.Reader, note string, err error) {
+	br := bufio.NewReader(src)
+	head, err := br.Peek(2)
+	if len(head) == 0 {
+		if err == io.EOF {
+			return br, "", nil
+		}
+		return nil, "", readError(err, 0)
+	}
+	if coding == "deflate" {
+		if len(head) == 2 && isZlibHeader(head[0], head[1]) {
+			r, err = zlib.NewReader(br)
+			return r, "", wrapOpen(err)
+		}
+		return flate.NewReader(br), "", nil
+	}
+	if len(head) < 2 || head[0] != 0x1f || head[1] != 0x8b {
+		return br, "content-encoding gzip is declared but the body is not gzip; the body is kept as it came", nil
+	}
+	r, err = gzip.NewReader(br)
+	return r, "", wrapOpen(err)
+}
+
+// isZlibHeader reports whether cmf, flg start a zlib stream (RFC 1950):
+// method deflate, window up to 32 KiB, check bits valid.
+func isZlibHeader(cmf, flg byte) bool {
+	return cmf&0x0f == 8 && cmf>>4 <= 7 && (uint16(cmf)<<8|uint16(flg))%31 == 0
+}
+
+func wrapOpen(err error) error {
+	if err == nil {
+		return nil
+	}
+	return readError(err, 0)
+}
+
+// readLimited reads r to EOF into one buffer of at most limit bytes. hint,
+// when not negative, is the expected size: the buffer starts at it (up to
+// maxPresize) and growth stops at it. Only when the buffer is full does a
+// one-byte probe read decide between EOF and growing, so a body of exactly
+// the expected size is never copied.
+func readLimited(r io.Reader, hint, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, startCap(hint, limit))
+	probe := make([]byte, 1)
+	for {
+		var n int
+		var err error
+		if len(buf) < cap(buf) {
+			n, err = r.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+		} else if n, err = r.Read(probe); n == 1 {
+			if int64(len(buf)) >= limit {
+				return buf, &tooLargeError{Limit: limit}
+			}
+			buf = append(grow(buf, hint, limit), probe[0])
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, readError(err, len(buf))
+		}
+	}
+}
+
+// startCap is the first buffer size of readLimited.
+func startCap(hint, limit int64) int {
+	if hint < 0 {
+		return int(min(minGrow, limit))
+	}
+	return int(min(hint, limit, maxPresize))
+}
+
+// grow returns buf with room for more: twice its capacity, but no more than
+// hint while buf is shorter than hint, and never more than limit.
+func grow(buf []byte, hint, limit int64) []byte {
+	c := max(2*int64(cap(buf)), minGrow)
+	if n := int64(len(buf)); hint > n {
+		c = min(c, hint)
+	}
+	out := make([]byte, len(buf), min(c, limit))
+	copy(out, buf)
+	return out
+}
+
+// readError describes a failed body read after n bytes. A body cut short
+// keeps io.ErrUnexpectedEOF in its chain, so it is classified network.
+func readError(err error, n int) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("httpstep: the response body was cut short after %d bytes; the server or the network closed the connection early: %w", n, err)
+	}
+	return fmt.Errorf("httpstep: reading the response body failed after %d bytes: %w", n, err)
+}
+
+// toUTF8 converts body to UTF-8 following contentType, under limit.
+//
+// A byte order mark wins over any charset label, as in the WHATWG decode
+// algorithm: a UTF-8 mark is stripped, a UTF-16 mark decodes UTF-16 (with a
+// note). Without a label the mark is honoured only for textual media types,
+// so binary bodies are never touched. Otherwise the charset parameter is
+// looked up among the WHATWG labels (htmlindex): UTF-8, us-ascii and no label
+// keep the bytes; an unknown label, or one WHATWG maps to the "replacement"
+// encoding, keeps the bytes with a note; any other is converted, and the
+// converted size must stay within limit. Nothing else is sniffed.
+func toUTF8(body []byte, contentType string, limit int64) ([]byte, []string, error) {
+	mediaType, label := parseContentType(contentType)
+	if label != "" || isTextual(mediaType) {
+		if out, notes, ok, err := fromBOM(body, label, limit); ok {
+			return out, notes, err
+		}
+	}
+	switch strings.ToLower(label) {
+	case "", "utf-8", "utf8", "us-ascii", "ascii":
+		return body, nil, nil
+	}
+	enc, err := htmlindex.Get(label)
+	if err != nil || enc == encoding.Replacement {
+		return body, []string{fmt.Sprintf("unknown charset %s, read as UTF-8", quoteLabel(label))}, nil
+	}
+	if enc == unicode.UTF8 {
+		return body, nil, nil
+	}
+	out, err := transcode(body, enc.NewDecoder(), limit)
+	return out, nil, err
+}
+
+// fromBOM handles a body that starts with a byte order mark; ok is false when
+// it does not.
+func fromBOM(body []byte, label string, limit int64) (out []byte, notes []string, ok bool, err error) {
+	var enc encoding.Encoding
+	var name string
+	switch {
+	case bytes.HasPrefix(body, []byte{0xef, 0xbb, 0xbf}):
+		out = body[3:]
+		if l := strings.ToLower(label); label != "" && l != "utf-8" && l != "utf8" {
+			notes = []string{fmt.Sprintf("a UTF-8 byte order mark overrides charset %s", quoteLabel(label))}
+		}
+		return out, notes, true, nil
+	case bytes.HasPrefix(body, []byte{0xff, 0xfe}):
+		enc, name = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "UTF-16LE"
+	case bytes.HasPrefix(body, []byte{0xfe, 0xff}):
+		enc, name = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), "UTF-16BE"
+	default:
+		return nil, nil, false, nil
+	}
+	out, err = transcode(body[2:], enc.NewDecoder(), limit)
+	return out, []string{"decoded as " + name + " after its byte order mark"}, true, err
+}
+
+// transcode runs body through dec, keeping the output within limit.
+func transcode(body []byte, dec *encoding.Decoder, limit int64) ([]byte, error) {
+	// Most conversions grow the text by up to half (two bytes of GBK become
+	// three of UTF-8); readLimited grows past the hint when needed.
+	hint := int64(len(body)) + int64(len(body))/2
+	return readLimited(transform.NewReader(bytes.NewReader(body), dec), hint, limit)
+}
+
+// parseContentType returns the lower-cased media type and the charset
+// parameter of a Content-Type value. A header that mime.ParseMediaType
+// rejects is split by hand, so "text/html; charset=gbk; bad" still gives gbk.
+func parseContentType(ct string) (mediaType, charset string) {
+	if mt, params, err := mime.ParseMediaType(ct); err == nil {
+		return mt, strings.TrimSpace(params["charset"])
+	}
+	mt, rest, _ := strings.Cut(ct, ";")
+	mediaType = strings.ToLower(strings.TrimSpace(mt))
+	for p := range strings.SplitSeq(rest, ";") {
+		k, v, ok := strings.Cut(p, "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "charset") {
+			return mediaType, strings.Trim(strings.TrimSpace(v), `"' `)
+		}
+	}
+	return mediaType, ""
+}
+
+// isTextual reports whether a media type is text that may carry a byte order
+// mark: text/*, JSON and XML of any kind, JavaScript, or no type at all.
+func isTextual(mt string) bool {
+	return mt == "" || strings.HasPrefix(mt, "text/") ||
+		strings.HasSuffix(mt, "json") || strings.HasSuffix(mt, "xml") ||
+		strings.HasSuffix(mt, "javascript")
+}
+
+// quoteLabel quotes a header-derived value for a note, cut to maxLabel bytes.
+func quoteLabel(s string) string {
+	s, _ = previewText([]byte(s), maxLabel)
+	return fmt.Sprintf("%q", s)
+}
+
+// previewText returns at most limit bytes of b as valid UTF-8 for the history:
+// cut on a rune boundary, each invalid byte replaced by U+FFFD (which counts
+// as its three bytes). truncated reports that some of b was left out. Control
+// characters are kept; JSON encoding escapes them.
+func previewText(b []byte, limit int) (s string, truncated bool) {
+	limit = max(limit, 0)
+	if len(b) <= limit && utf8.Valid(b) {
+		return string(b), false
+	}
+	var sb strings.Builder
+	sb.Grow(min(limit, 3*len(b)))
+	i := 0
+	for i < len(b) {
+		r, size := utf8.DecodeRune(b[i:])
+		invalid := r == utf8.RuneError && size == 1
+		w := size
+		if invalid {
+			w = utf8.RuneLen(utf8.RuneError)
+		}
+		if sb.Len()+w > limit {
+			break
+		}
+		if invalid {
+			sb.WriteRune(utf8.RuneError)
+		} else {
+			sb.Write(b[i : i+size])
+		}
+		i += size
+	}
+	return sb.String(), i < len(b)
+}

@@ -1,0 +1,563 @@
+package httpstep
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"testing/iotest"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// outcome is what readBody gave for one response.
+type outcome struct {
+	body  []byte
+	notes []string
+	err   error
+	resp  *http.Response
+}
+
+// leakCheck fails the test if it leaves goroutines behind. Call it first, so
+// its check runs after every other cleanup.
+func leakCheck(t *testing.T) {
+	t.Helper()
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+}
+
+// fetchBody serves h on loopback, GETs it and reads the body with readBody.
+// A non-empty acceptEncoding is set on the request, which turns off the
+// transport's own gzip decoding.
+func fetchBody(t *testing.T, h http.HandlerFunc, acceptEncoding string, limit int64) outcome {
+	t.Helper()
+	resp := fetch(t.Context(), t, h, http.MethodGet, acceptEncoding)
+	body, notes, err := readBody(resp, limit)
+	return outcome{body, notes, err, resp}
+}
+
+// fetch serves h on loopback and sends it one request under ctx with a
+// fresh transport. The response body is closed when the test ends.
+func fetch(ctx context.Context, t *testing.T, h http.HandlerFunc, method, acceptEncoding string) *http.Response {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	req, err := http.NewRequestWithContext(ctx, method, srv.URL, nil)
+	require.NoError(t, err)
+	if acceptEncoding != "" {
+		req.Header.Set("Accept-Encoding", acceptEncoding)
+	}
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = resp.Body.Close() })
+	return resp
+}
+
+// sendBody answers with the given headers and body.
+func sendBody(header map[string]string, body []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		for k, v := range header {
+			w.Header().Set(k, v)
+		}
+		_, _ = w.Write(body)
+	}
+}
+
+// sendRaw hijacks the connection, writes raw and closes it: the way to send
+// a response cut short.
+func sendRaw(raw []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		defer conn.Close()
+		_, _ = buf.Write(raw)
+		_ = buf.Flush()
+	}
+}
+
+func compress(t testing.TB, data []byte, newWriter func(io.Writer) io.WriteCloser) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := newWriter(&b)
+	_, err := w.Write(data)
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	return b.Bytes()
+}
+
+func gzipW(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) }
+func zlibW(w io.Writer) io.WriteCloser { return zlib.NewWriter(w) }
+func flateW(w io.Writer) io.WriteCloser {
+	fw, _ := flate.NewWriter(w, flate.DefaultCompression)
+	return fw
+}
+
+// noise returns n reproducible bytes that do not compress.
+func noise(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.NewChaCha8([32]byte{7}).Read(b)
+	return b
+}
+
+func TestReadBodyContentEncoding(t *testing.T) {
+	plain := []byte(strings.Repeat(`{"ok":true,"items":[1,2,3]}`, 200))
+	gz := func(b []byte) []byte { return compress(t, b, gzipW) }
+	brotli := []byte{0x1b, 0x03, 0x00, 0xf8, 0x25} // opaque bytes, never decoded
+	tests := []struct {
+		name, encoding, accept string
+		sent, want             []byte
+		note                   string // a substring of the only note, "" for none
+	}{
+		{"gzip decoded by the transport", "gzip", "", gz(plain), plain, ""},
+		{"gzip asked for by the node", "gzip", "gzip", gz(plain), plain, ""},
+		{"upper-case GZIP", "GZIP", "gzip", gz(plain), plain, ""},
+		{"x-gzip", "x-gzip", "gzip", gz(plain), plain, ""},
+		{"deflate in zlib", "deflate", "deflate", compress(t, plain, zlibW), plain, ""},
+		{"raw deflate", "deflate", "deflate", compress(t, plain, flateW), plain, ""},
+		{"gzip twice", "gzip, gzip", "gzip", gz(gz(plain)), plain, ""},
+		{"deflate then gzip", "deflate,gzip", "gzip, deflate", gz(compress(t, plain, zlibW)), plain, ""},
+		{"identity", "identity", "identity", plain, plain, ""},
+		{"br kept", "br", "br", brotli, brotli, `content-encoding "br" is not decoded`},
+		{"gzip over br", "br, gzip", "br, gzip", gz(brotli), brotli, `content-encoding "br" is not decoded`},
+		{"too many layers", "gzip, gzip, gzip, gzip", "gzip", gz(gz(gz(gz(plain)))), gz(gz(gz(gz(plain)))), "is not decoded"},
+		{"declared gzip, sent plain", "gzip", "gzip", plain, plain, "the body is not gzip"},
+		{"empty gzip body", "gzip", "gzip", nil, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			leakCheck(t)
+			h := sendBody(map[string]string{"Content-Encoding": tt.encoding, "Content-Type": "application/octet-stream"}, tt.sent)
+			got := fetchBody(t, h, tt.accept, 1<<20)
+			require.NoError(t, got.err)
+			assert.Equal(t, tt.accept == "", got.resp.Uncompressed, "who decoded")
+			assert.Equal(t, len(tt.want), len(got.body))
+			assert.True(t, bytes.Equal(tt.want, got.body), "body differs")
+			if tt.note == "" {
+				assert.Empty(t, got.notes)
+			} else if assert.Len(t, got.notes, 1) {
+				assert.Contains(t, got.notes[0], tt.note)
+			}
+		})
+	}
+}
+
+func TestReadBodyLimit(t *testing.T) {
+	const limit = 100_000
+	tests := []struct {
+		name     string
+		size     int
+		limit    int64
+		encoding string
+		chunked  bool
+		tooLarge bool
+	}{
+		{"exact limit", limit, limit, "", false, false},
+		{"limit+1", limit + 1, limit, "", false, true},
+		{"chunked exact limit", limit, limit, "", true, false},
+		{"chunked limit+1", limit + 1, limit, "", true, true},
+		{"gzip exact limit", limit, limit, "gzip", false, false},
+		{"gzip limit+1", limit + 1, limit, "gzip", false, true},
+		{"far over, chunked", 10 * limit, limit, "", true, true},
+		{"empty", 0, 1, "", false, false},
+		{"past the presize", 3<<20 + 5, 4 << 20, "", false, false},
+		{"zero limit means the default", 1000, 0, "", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			leakCheck(t)
+			data := noise(tt.size)
+			sent := data
+			if tt.encoding == "gzip" {
+				sent = compress(t, data, gzipW)
+			}
+			h := func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/octet-stream")
+				if tt.encoding != "" {
+					w.Header().Set("Content-Encoding", tt.encoding)
+				}
+				if tt.chunked {
+					http.NewResponseController(w).Flush() // no Content-Length
+				}
+				_, _ = w.Write(sent)
+			}
+			got := fetchBody(t, h, "gzip", tt.limit)
+			if !tt.tooLarge {
+				require.NoError(t, got.err)
+				assert.True(t, bytes.Equal(data, got.body), "body differs")
+				return
+			}
+			require.Error(t, got.err)
+			assert.ErrorIs(t, got.err, errTooLarge)
+			assert.NotErrorIs(t, got.err, io.ErrUnexpectedEOF)
+			var tl *tooLargeError
+			require.ErrorAs(t, got.err, &tl)
+			assert.Equal(t, tt.limit, tl.Limit)
+			assert.Contains(t, got.err.Error(), fmt.Sprintf("limit of %d bytes; raise Client.MaxResponseBytes", tt.limit))
+			assert.Len(t, got.body, int(tt.limit), "the part read is kept for a preview")
+		})
+	}
+}
+
+func TestReadLimitedBuffer(t *testing.T) {
+	tests := []struct {
+		name        string
+		size        int
+		hint, limit int64
+		wantCap     int // capacity of the result; 0 = do not check
+	}{
+		{"hint exact: one allocation, no spare room", 5000, 5000, 1 << 20, 5000},
+		{"hint over limit: capped by the limit", 5000, 1 << 30, 5000, 5000},
+		{"unknown size grows up to the limit", 5000, -1, 5000, 5000},
+		{"hint too small: grows", 5000, 100, 1 << 20, 0},
+		{"hint beyond the presize cap", maxPresize + 10, maxPresize + 10, 1 << 30, maxPresize + 10},
+		{"empty with hint 0", 0, 0, 100, 0},
+	}
+	for _, tt := range tests {
+		for _, slow := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/one-byte-reads=%v", tt.name, slow), func(t *testing.T) {
+				data := noise(tt.size)
+				var r io.Reader = bytes.NewReader(data)
+				if slow {
+					r = iotest.OneByteReader(r)
+				}
+				got, err := readLimited(r, tt.hint, tt.limit)
+				require.NoError(t, err)
+				assert.True(t, bytes.Equal(data, got))
+				assert.LessOrEqual(t, int64(cap(got)), tt.limit)
+				if tt.wantCap > 0 {
+					assert.Equal(t, tt.wantCap, cap(got))
+				}
+			})
+		}
+	}
+}
+
+func TestReadLimitedErrors(t *testing.T) {
+	boom := errors.New("connection reset")
+	_, err := readLimited(io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(boom)), -1, 100)
+	assert.ErrorIs(t, err, boom)
+	assert.NotErrorIs(t, err, errTooLarge)
+	assert.NotErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Contains(t, err.Error(), "after 3 bytes")
+
+	_, err = readLimited(iotest.TimeoutReader(strings.NewReader("abcdef")), -1, 100)
+	assert.ErrorIs(t, err, iotest.ErrTimeout)
+}
+
+func TestReadBodyTruncated(t *testing.T) {
+	data := noise(64 << 10)
+	gz := compress(t, data, gzipW)
+	head := func(h string) []byte { return []byte("HTTP/1.1 200 OK\r\n" + h + "\r\n\r\n") }
+	gzHead := head("Content-Type: application/octet-stream\r\nContent-Encoding: gzip\r\nConnection: close")
+	tests := []struct {
+		name, accept string
+		raw          []byte
+	}{
+		{"short of Content-Length", "gzip", append(head("Content-Length: 100"), data[:50]...)},
+		{"chunk cut", "gzip", append(head("Transfer-Encoding: chunked"), "400\r\n0123456789"...)},
+		{"gzip cut, decoded here", "gzip", append(gzHead, gz[:len(gz)/2]...)},
+		{"gzip cut, decoded by the transport", "", append(gzHead, gz[:len(gz)/2]...)},
+		{"gzip without its trailer", "gzip", append(gzHead, gz[:len(gz)-8]...)},
+		{"gzip cut in its header", "gzip", append(gzHead, gz[:5]...)},
+		{"deflate cut", "deflate", append(head("Content-Encoding: deflate\r\nConnection: close"),
+			compress(t, data, zlibW)[:1000]...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			leakCheck(t)
+			got := fetchBody(t, sendRaw(tt.raw), tt.accept, 1<<20)
+			require.Error(t, got.err)
+			assert.ErrorIs(t, got.err, io.ErrUnexpectedEOF)
+			assert.NotErrorIs(t, got.err, errTooLarge)
+			assert.Contains(t, got.err.Error(), "cut short")
+		})
+	}
+}
+
+// TestReadBodyDeadline checks that a body stalled past the deadline keeps
+// the context's error, so it is classified timeout, not network.
+func TestReadBodyDeadline(t *testing.T) {
+	leakCheck(t)
+	h := func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("partial"))
+		_ = http.NewResponseController(w).Flush()
+		<-r.Context().Done()
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	body, _, err := readBody(fetch(ctx, t, h, http.MethodGet, ""), 1<<10)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.NotErrorIs(t, err, errTooLarge)
+	assert.Equal(t, "partial", string(body))
+}
+
+// gzipBomb is 256 MiB of zeros in gzip (about 260 KiB): 256 gzip members of
+// 1 MiB each, one after the other, as RFC 1952 allows and every gzip reader
+// decodes. Compressing once and repeating keeps the test fast under -race.
+var gzipBomb = sync.OnceValue(func() []byte {
+	var member bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&member, gzip.BestCompression)
+	_, _ = w.Write(make([]byte, 1<<20))
+	_ = w.Close()
+	return bytes.Repeat(member.Bytes(), 256)
+})
+
+func TestReadBodyBomb(t *testing.T) {
+	const limit, budget = 1 << 20, 64 << 20
+	bomb := gzipBomb()
+	zr, err := gzip.NewReader(bytes.NewReader(bomb))
+	require.NoError(t, err)
+	zr.Multistream(false)
+	n, err := io.Copy(io.Discard, zr)
+	require.NoError(t, err)
+	require.Equal(t, int64(1<<20), n, "each of the 256 members is 1 MiB of zeros")
+	for _, accept := range []string{"gzip", ""} {
+		t.Run("Accept-Encoding="+accept, func(t *testing.T) {
+			leakCheck(t)
+			h := sendBody(map[string]string{"Content-Encoding": "gzip", "Content-Type": "application/json"}, bomb)
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			got := fetchBody(t, h, accept, limit)
+			runtime.ReadMemStats(&after)
+			assert.ErrorIs(t, got.err, errTooLarge)
+			assert.Len(t, got.body, limit)
+			allocated := after.TotalAlloc - before.TotalAlloc
+			t.Logf("256 MiB bomb, 1 MiB limit: %.1f MiB allocated", float64(allocated)/(1<<20))
+			assert.Less(t, allocated, uint64(budget))
+		})
+	}
+}
+
+func TestReadBodyCharset(t *testing.T) {
+	enc := func(e encoding.Encoding, s string) []byte {
+		b, err := e.NewEncoder().Bytes([]byte(s))
+		require.NoError(t, err)
+		return b
+	}
+	bom8 := func(s string) []byte { return append([]byte{0xef, 0xbb, 0xbf}, s...) }
+	le, be := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), unicode.UTF16(unicode.BigEndian, unicode.UseBOM)
+	const zh = `{"name":"张三","city":"北京","note":"中文测试"}`
+	tests := []struct {
+		name, contentType string
+		sent              []byte
+		want, note        string
+	}{
+		{"GBK", "application/json; charset=GBK", enc(simplifiedchinese.GBK, zh), zh, ""},
+		{"gb2312 label reads as GBK", "text/plain;charset=gb2312", enc(simplifiedchinese.GBK, zh), zh, ""},
+		{"GB18030 beyond GBK", "text/plain; charset=gb18030", enc(simplifiedchinese.GB18030, "€ 😀 𠀀 中"), "€ 😀 𠀀 中", ""},
+		{"Big5", `text/html; charset="big5"`, enc(traditionalchinese.Big5, "臺北市 資料庫"), "臺北市 資料庫", ""},
+		{"Shift_JIS", "text/plain; charset=Shift_JIS", enc(japanese.ShiftJIS, "こんにちは、世界。カタカナ"), "こんにちは、世界。カタカナ", ""},
+		{"EUC-JP", "text/plain; charset=euc-jp", enc(japanese.EUCJP, "日本語のテキスト"), "日本語のテキスト", ""},
+		{"EUC-KR", "text/plain; charset=euc-kr", enc(korean.EUCKR, "안녕하세요 세계"), "안녕하세요 세계", ""},
+		{"ISO-8859-1", "text/plain; charset=ISO-8859-1", enc(charmap.ISO8859_1, "Café naïve façade ÿ"), "Café naïve façade ÿ", ""},
+		{"latin1 quoted", `text/plain; charset="latin1"`, enc(charmap.ISO8859_1, "Ærøskøbing"), "Ærøskøbing", ""},
+		{"windows-1252", "text/plain; charset=windows-1252", enc(charmap.Windows1252, "€ “quoted” … –"), "€ “quoted” … –", ""},
+		{"utf-16le label, no BOM", "text/plain; charset=utf-16le", enc(unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), zh), zh, ""},
+		{"broken header still gives its charset", "text/plain; charset=gbk; junk", enc(simplifiedchinese.GBK, zh), zh, ""},
+		{"utf-8 keeps invalid bytes", "text/plain; charset=UTF-8", []byte("a\xffb"), "a\xffb", ""},
+		{"utf8 alias", "text/plain; charset=utf8", []byte(zh), zh, ""},
+		{"us-ascii is read as UTF-8", "text/plain; charset=us-ascii", []byte("café"), "café", ""},
+		{"WHATWG UTF-8 alias", "text/plain; charset=unicode-1-1-utf-8", []byte(zh), zh, ""},
+		{"no charset, no conversion", "text/plain", []byte("caf\xe9"), "caf\xe9", ""},
+		{"unknown charset", "text/plain; charset=x-klingon", []byte("caf\xe9"), "caf\xe9", `unknown charset "x-klingon", read as UTF-8`},
+		{"replacement label kept", "text/plain; charset=iso-2022-kr", []byte("abc"), "abc", `unknown charset "iso-2022-kr"`},
+		{"UTF-8 BOM stripped", "application/json", bom8(`{"a":1}`), `{"a":1}`, ""},
+		{"UTF-8 BOM with utf-8 label", "application/json; charset=utf-8", bom8(`{"a":1}`), `{"a":1}`, ""},
+		{"UTF-8 BOM without a type", "", bom8("hi"), "hi", ""},
+		{"UTF-8 BOM overrides GBK", "text/plain; charset=gbk", bom8(zh), zh, `byte order mark overrides charset "gbk"`},
+		{"UTF-16LE BOM", "application/json", enc(le, zh), zh, "decoded as UTF-16LE"},
+		{"UTF-16BE BOM", "text/csv", enc(be, zh), zh, "decoded as UTF-16BE"},
+		{"binary body keeps its bytes", "application/octet-stream", []byte{0xff, 0xfe, 0x00, 0x01}, "\xff\xfe\x00\x01", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			leakCheck(t)
+			h := sendBody(map[string]string{"Content-Type": tt.contentType}, tt.sent)
+			got := fetchBody(t, h, "", 1<<20)
+			require.NoError(t, got.err)
+			assert.Equal(t, tt.want, string(got.body))
+			if tt.note == "" {
+				assert.Empty(t, got.notes)
+			} else if assert.Len(t, got.notes, 1) {
+				assert.Contains(t, got.notes[0], tt.note)
+			}
+		})
+	}
+}
+
+func TestReadBodyCharsetLimit(t *testing.T) {
+	sent := bytes.Repeat([]byte{0xe9}, 600) // "é" in windows-1252: 600 bytes become 1200
+	for _, tt := range []struct {
+		limit    int64
+		tooLarge bool
+	}{{1200, false}, {1199, true}, {600, true}} {
+		t.Run(fmt.Sprint(tt.limit), func(t *testing.T) {
+			leakCheck(t)
+			h := sendBody(map[string]string{"Content-Type": "text/plain; charset=windows-1252"}, sent)
+			got := fetchBody(t, h, "", tt.limit)
+			if !tt.tooLarge {
+				require.NoError(t, got.err)
+				assert.Equal(t, strings.Repeat("é", 600), string(got.body))
+				return
+			}
+			assert.ErrorIs(t, got.err, errTooLarge)
+			assert.Equal(t, sent, got.body, "the raw body is kept for a preview")
+		})
+	}
+}
+
+func TestReadBodyWithoutBody(t *testing.T) {
+	leakCheck(t)
+	h := sendBody(map[string]string{"Content-Encoding": "gzip", "Content-Length": "123456789"}, nil)
+	resp := fetch(t.Context(), t, h, http.MethodHead, "")
+	resp.Body = io.NopCloser(resp.Body) // a wrapped body must not be trusted to be empty
+	body, notes, err := readBody(resp, 1<<10)
+	assert.NoError(t, err)
+	assert.Empty(t, body)
+	assert.Empty(t, notes)
+
+	for _, status := range []int{http.StatusNoContent, http.StatusNotModified} {
+		body, _, err := readBody(&http.Response{StatusCode: status, Body: io.NopCloser(strings.NewReader("x"))}, 10)
+		assert.NoError(t, err)
+		assert.Empty(t, body, status)
+	}
+}
+
+func TestParseContentType(t *testing.T) {
+	tests := []struct{ in, mediaType, charset string }{
+		{"application/json; charset=utf-8", "application/json", "utf-8"},
+		{`Text/HTML; Charset="GBK"`, "text/html", "GBK"},
+		{"text/plain; charset=gbk; junk", "text/plain", "gbk"},
+		{"text/plain; charset='big5'; =x", "text/plain", "big5"},
+		{"text/plain", "text/plain", ""},
+		{"", "", ""},
+		{";;;", "", ""},
+		{"garbage", "garbage", ""},
+	}
+	for _, tt := range tests {
+		mt, cs := parseContentType(tt.in)
+		assert.Equal(t, tt.mediaType, mt, tt.in)
+		assert.Equal(t, tt.charset, cs, tt.in)
+	}
+}
+
+func TestPreviewText(t *testing.T) {
+	tests := []struct {
+		name, in  string
+		max       int
+		want      string
+		truncated bool
+	}{
+		{"short", "hello", 10, "hello", false},
+		{"exact", "hello", 5, "hello", false},
+		{"cut", "hello", 3, "hel", true},
+		{"cut before a split rune", "hé", 2, "h", true},
+		{"whole rune fits", "hé", 3, "hé", false},
+		{"invalid byte replaced", "a\xffb", 10, "a\uFFFDb", false},
+		{"replacement does not fit", "ab\xff", 4, "ab", true},
+		{"each invalid byte replaced", "\xc3\x28", 10, "\uFFFD(", false},
+		{"surrogate is invalid", "\xed\xa0\x80", 10, "\uFFFD\uFFFD\uFFFD", false},
+		{"controls kept", "a\x00\x1b\n\r\tb", 10, "a\x00\x1b\n\r\tb", false},
+		{"zero", "abc", 0, "", true},
+		{"negative", "abc", -1, "", true},
+		{"empty", "", 0, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, truncated := previewText([]byte(tt.in), tt.max)
+			assert.Equal(t, tt.want, s)
+			assert.Equal(t, tt.truncated, truncated)
+		})
+	}
+}
+
+func FuzzPreviewText(f *testing.F) {
+	f.Add([]byte("hello"), 3)
+	f.Add([]byte("h\xc3\xa9llo \xff\xfe wörld 😀"), 9)
+	f.Add([]byte("\xed\xa0\x80\xf4\x90\x80\x80"), 5)
+	f.Add([]byte{}, 0)
+	f.Fuzz(func(t *testing.T, b []byte, limit int) {
+		s, truncated := previewText(b, limit)
+		if !utf8.ValidString(s) {
+			t.Fatalf("invalid UTF-8 %q", s)
+		}
+		if len(s) > max(limit, 0) {
+			t.Fatalf("%d bytes, limit %d", len(s), limit)
+		}
+		// The reference replaces every invalid byte with U+FFFD, as ranging
+		// over a string does.
+		ref := string([]rune(string(b)))
+		if !strings.HasPrefix(ref, s) {
+			t.Fatalf("%q is not a prefix of %q", s, ref)
+		}
+		if truncated != (s != ref) {
+			t.Fatalf("truncated=%v for %q of %q", truncated, s, ref)
+		}
+		if truncated {
+			next, _ := utf8.DecodeRuneInString(ref[len(s):])
+			if len(s)+utf8.RuneLen(next) <= limit {
+				t.Fatalf("cut early: %q of %q, limit %d", s, ref, limit)
+			}
+		}
+	})
+}
+
+// FuzzReadBody feeds arbitrary bodies, codings and content types to
+// readBody: it must not panic and must keep to the limit.
+func FuzzReadBody(f *testing.F) {
+	f.Add([]byte("hello"), "gzip", "text/plain; charset=gbk")
+	f.Add(compress(f, []byte(`{"a":"b"}`), gzipW), "gzip, gzip", "application/json")
+	f.Add(compress(f, []byte("abc"), zlibW), "deflate", "text/plain; charset=utf-16")
+	f.Add(compress(f, []byte("abc"), flateW), "deflate", `text/plain; charset="shift_jis`)
+	f.Add([]byte{0xff, 0xfe, 'a', 0}, "identity", "")
+	f.Fuzz(func(t *testing.T, body []byte, coding, contentType string) {
+		const limit = 4096
+		resp := &http.Response{
+			StatusCode:    http.StatusOK,
+			Header:        http.Header{"Content-Encoding": {coding}, "Content-Type": {contentType}},
+			Body:          io.NopCloser(bytes.NewReader(body)),
+			ContentLength: int64(len(body)),
+		}
+		out, notes, err := readBody(resp, limit)
+		if len(out) > limit {
+			t.Fatalf("%d bytes over the limit", len(out))
+		}
+		for _, n := range notes {
+			if !utf8.ValidString(n) {
+				t.Fatalf("note %q is not UTF-8", n)
+			}
+		}
+		if errors.Is(err, errTooLarge) && errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatalf("ambiguous error %v", err)
+		}
+	})
+}
