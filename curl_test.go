@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-
 // hdrs builds a header list from "Key", "value" pairs.
 func hdrs(kv ...string) []KeyValue {
 	var out []KeyValue
