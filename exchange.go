@@ -13,7 +13,7 @@ import (
 // retry policy allows. Each attempt's record says whether another followed,
 // why, and after what wait.
 func (c *Client) send(ctx context.Context, node *NodeConfig, p *prepared) *Result {
-	res := &Result{maxRows: c.MaxRows}
+	res := &Result{maxRows: c.MaxRows, schema: node.Response}
 	env := c.env()
 	for n := 1; ; n++ {
 		a := c.attempt(ctx, node, p, n, res)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -70,8 +71,22 @@ type recorder struct {
 }
 
 func newRecorder(t testing.TB, h http.HandlerFunc) *recorder {
+	return newRecorderOn(t, "127.0.0.1", h)
+}
+
+// newRecorderOn is newRecorder listening on another loopback address, such
+// as 127.0.0.2, to stand for a second host.
+func newRecorderOn(t testing.TB, ip string, h http.HandlerFunc) *recorder {
 	r := &recorder{next: h}
-	r.Server = httptest.NewServer(http.HandlerFunc(r.serve))
+	r.Server = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
+	l, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Listener.Close()
+	r.Listener = l
+	r.Config.ErrorLog = quietLog
+	r.Start()
 	t.Cleanup(r.Close)
 	return r
 }

@@ -1,6 +1,13 @@
 package httpstep
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
 
 // Pagination pulls every page of a list. A paginated Execute returns a Result
 // whose Body is one JSON array of every page's items, in order (so Rows("")
@@ -36,4 +43,165 @@ func (p *Pagination) validate(e *ConfigError) {
 	if p.MaxPages < 0 || p.Start < 0 {
 		e.add("paginate", "start and maxPages cannot be negative")
 	}
+}
+
+// DefaultMaxPages bounds a paginated pull whose node sets no MaxPages.
+const DefaultMaxPages = 100
+
+// paginate pulls page after page. Each page is one request with its own
+// retries; the Result's Body is one JSON array of every page's items in
+// order, its status and headers are the last page's, and Attempts holds
+// every exchange. A page that fails ends the pull with that failure; the
+// items so far stay readable. The combined body is bounded by
+// Client.MaxResponseBytes like a single response.
+func (c *Client) paginate(ctx context.Context, node *NodeConfig, p *prepared) *Result {
+	pg := node.Paginate
+	out := &Result{maxRows: c.MaxRows, schema: node.Response}
+	items := pageItems{limit: c.maxResponseBytes()}
+	page := *p
+	seen := map[string]bool{}
+	for i := 0; i < pg.maxPages(); i++ {
+		page.url = pg.pageURL(p.url, &page, i)
+		if seen[page.url.String()] {
+			break
+		}
+		seen[page.url.String()] = true
+		res := c.send(ctx, node, &page)
+		out.merge(res)
+		if res.Failure != nil {
+			break
+		}
+		n, err := items.add(res.Body, pg.ItemsPath)
+		if err != nil {
+			out.Failure = &Failure{Kind: KindTooLarge, StatusCode: res.StatusCode, Message: strings.TrimPrefix(err.Error(), "httpstep: "), Err: err}
+			break
+		}
+		next, more := pg.next(res, n, page.url)
+		if !more {
+			break
+		}
+		page.url, page.cursor = next, pg.cursorOf(res)
+		if page.url.Host != p.url.Host {
+			page.header = withoutCredentials(p.header)
+		}
+	}
+	out.Body = items.bytes()
+	return out
+}
+
+// merge takes a page's status, headers, failure and attempts, numbering the
+// attempts on from the pages before.
+func (r *Result) merge(page *Result) {
+	r.StatusCode, r.Header, r.Failure = page.StatusCode, page.Header, page.Failure
+	base := len(r.Attempts)
+	for _, a := range page.Attempts {
+		a.N += base
+		r.Attempts = append(r.Attempts, a)
+	}
+}
+
+func (p *Pagination) maxPages() int {
+	if p.MaxPages > 0 {
+		return p.MaxPages
+	}
+	return DefaultMaxPages
+}
+
+// pageURL is the URL of page i: page and offset modes set their parameter;
+// cursor mode sets the cursor from the page before; next_url and
+// link_header follow the URL they were given.
+func (p *Pagination) pageURL(first *url.URL, cur *prepared, i int) *url.URL {
+	switch p.Mode {
+	case "page":
+		start := p.Start
+		if start == 0 {
+			start = 1
+		}
+		return withParam(first, p.Param, strconv.Itoa(start+i))
+	case "offset":
+		return withParam(first, p.Param, strconv.Itoa(p.Start+i*p.Size))
+	case "cursor":
+		if i == 0 {
+			return first
+		}
+		return withParam(first, p.Param, cur.cursor)
+	}
+	if i == 0 {
+		return first
+	}
+	return cur.url
+}
+
+// next reports whether there is a page after res, and its URL for the
+// next_url and link_header modes.
+func (p *Pagination) next(res *Result, items int, cur *url.URL) (*url.URL, bool) {
+	if items == 0 {
+		return nil, false
+	}
+	switch p.Mode {
+	case "cursor":
+		return cur, p.cursorOf(res) != ""
+	case "next_url":
+		return resolveNext(cur, res.Get(p.NextPath).String())
+	case "link_header":
+		return resolveNext(cur, nextLink(res.Header.Values("Link")))
+	}
+	return cur, true
+}
+
+// cursorOf is the next cursor in a cursor-mode page.
+func (p *Pagination) cursorOf(res *Result) string {
+	if p.Mode != "cursor" {
+		return ""
+	}
+	return res.Get(p.NextPath).String()
+}
+
+// resolveNext resolves a next URL against the current one; empty means the
+// last page. A next URL that does not parse, or is not http(s), ends the
+// pull.
+func resolveNext(cur *url.URL, next string) (*url.URL, bool) {
+	next = strings.TrimSpace(next)
+	if next == "" {
+		return nil, false
+	}
+	ref, err := url.Parse(next)
+	if err != nil {
+		return nil, false
+	}
+	u := cur.ResolveReference(ref)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, false
+	}
+	return u, true
+}
+
+// withParam returns u with query parameter key set to value, the rest of
+// the query kept exactly as it was.
+func withParam(u *url.URL, key, value string) *url.URL {
+	c := *u
+	pair := url.QueryEscape(key) + "=" + url.QueryEscape(value)
+	var kept []string
+	if c.RawQuery != "" {
+		for _, part := range strings.Split(c.RawQuery, "&") {
+			k, _, _ := strings.Cut(part, "=")
+			if name, err := url.QueryUnescape(k); err != nil || name != key {
+				kept = append(kept, part)
+			}
+		}
+	}
+	c.RawQuery = strings.Join(append(kept, pair), "&")
+	return &c
+}
+
+// withoutCredentials copies h without credential headers, for a next page
+// on another host.
+func withoutCredentials(h http.Header) http.Header {
+	c := h.Clone()
+	for k := range c {
+		if sensitiveHeader(k) {
+			c.Del(k)
+		}
+	}
+	return c
 }

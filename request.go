@@ -166,6 +166,7 @@ type prepared struct {
 	r       *renderer
 	redact  *redactor
 	missing []string
+	cursor  string // cursor pagination: the cursor this page asks for
 	sign    Secret // Standard Webhooks secret, when the node signs
 	msgID   string // webhook-id, the same on every attempt
 }

@@ -75,6 +75,4 @@ func rowsAt(body []byte, path string, max int) ([]gjson.Result, error) {
 	return r.Array(), nil
 }
 
-func (c *Client) paginate(ctx context.Context, node *NodeConfig, p *prepared) *Result {
-	return c.send(ctx, node, p)
-}
+
