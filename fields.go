@@ -1,0 +1,164 @@
+package httpstep
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// HeaderPathPrefix marks a Field whose value comes from a response header
+// rather than the body: Path "header:X-Request-Id".
+const HeaderPathPrefix = "header:"
+
+// Fields returns the node's declared output fields (NodeConfig.Response) by
+// name, each converted to its declared type as Value describes. Fields that
+// are missing or cannot convert are left out. It returns nil when the node
+// failed or declares no fields.
+func (r *Result) Fields() map[string]any {
+	if !r.OK() || r.schema == nil {
+		return nil
+	}
+	root := gjson.ParseBytes(r.Body)
+	return r.convertFields(root, r.schema.Fields)
+}
+
+// Value returns the declared output field called name, converted to its
+// declared type the forgiving way a no-code user expects: "12" for a number
+// field is 12 (int64 when whole, else float64), "true", "1" or "yes" for a
+// boolean field is true, a number or boolean for a string field is its text,
+// an object or array keeps the declared members of its elements. A value
+// that cannot convert is missing, never a zero value. Value answers false
+// when the node failed.
+func (r *Result) Value(name string) (any, bool) {
+	if !r.OK() || r.schema == nil {
+		return nil, false
+	}
+	for _, f := range r.schema.Fields {
+		if f.Name == name {
+			return r.convertField(gjson.ParseBytes(r.Body), f)
+		}
+	}
+	return nil, false
+}
+
+func (r *Result) convertFields(root gjson.Result, fields []Field) map[string]any {
+	out := make(map[string]any, len(fields))
+	for _, f := range fields {
+		if v, ok := r.convertField(root, f); ok {
+			out[f.Name] = v
+		}
+	}
+	return out
+}
+
+// convertField reads f relative to root (or from the headers).
+func (r *Result) convertField(root gjson.Result, f Field) (any, bool) {
+	if name, ok := strings.CutPrefix(f.Path, HeaderPathPrefix); ok {
+		vals := r.Header.Values(name)
+		if len(vals) == 0 {
+			return nil, false
+		}
+		return convert(gjson.Result{Type: gjson.String, Str: vals[0], Raw: strconv.Quote(vals[0])}, f.Type)
+	}
+	v := root.Get(f.Path)
+	if !v.Exists() {
+		return nil, false
+	}
+	switch {
+	case f.Type == "object" && len(f.Fields) > 0 && v.IsObject():
+		return r.convertFields(v, f.Fields), true
+	case f.Type == "array" && len(f.Fields) > 0 && v.IsArray():
+		return r.convertElements(v, f.Fields), true
+	}
+	return convert(v, f.Type)
+}
+
+// convertElements converts each element of an array by the element fields:
+// object members, or one "@this" field for scalar elements.
+func (r *Result) convertElements(arr gjson.Result, fields []Field) []any {
+	out := []any{}
+	scalar := len(fields) == 1 && fields[0].Path == "@this"
+	arr.ForEach(func(_, el gjson.Result) bool {
+		if scalar {
+			v, _ := r.convertField(el, fields[0])
+			out = append(out, v)
+		} else {
+			out = append(out, r.convertFields(el, fields))
+		}
+		return true
+	})
+	return out
+}
+
+// convert turns v into the Go value of a schema type.
+func convert(v gjson.Result, typ string) (any, bool) {
+	switch typ {
+	case "string":
+		return toString(v)
+	case "number":
+		return toNumber(v)
+	case "boolean":
+		return toBool(v)
+	case "null":
+		return nil, v.Type == gjson.Null
+	case "object":
+		return v.Value(), v.IsObject()
+	case "array":
+		return v.Value(), v.IsArray()
+	}
+	return v.Value(), true
+}
+
+func toString(v gjson.Result) (any, bool) {
+	switch v.Type {
+	case gjson.Null:
+		return nil, false
+	case gjson.JSON, gjson.Number:
+		return v.Raw, true
+	}
+	return v.String(), true
+}
+
+func toNumber(v gjson.Result) (any, bool) {
+	text := v.Raw
+	switch v.Type {
+	case gjson.String:
+		text = strings.TrimSpace(v.Str)
+	case gjson.Number:
+	default:
+		return nil, false
+	}
+	if i, err := strconv.ParseInt(text, 10, 64); err == nil {
+		return i, true
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil {
+		return nil, false
+	}
+	return f, true
+}
+
+func toBool(v gjson.Result) (any, bool) {
+	switch v.Type {
+	case gjson.True:
+		return true, true
+	case gjson.False:
+		return false, true
+	case gjson.Number:
+		switch v.Raw {
+		case "1":
+			return true, true
+		case "0":
+			return false, true
+		}
+	case gjson.String:
+		switch strings.ToLower(strings.TrimSpace(v.Str)) {
+		case "true", "1", "yes", "y", "on":
+			return true, true
+		case "false", "0", "no", "n", "off":
+			return false, true
+		}
+	}
+	return nil, false
+}

@@ -1,0 +1,58 @@
+package httpstep
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestFields(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "req-42")
+		w.Header().Set("X-Count", "7")
+		io.WriteString(w, `{"id":"12","total":"19.90","paid":"yes","name":123,"big":9007199254740993,
+			"bad":"n/a","flag":"maybe","missing":null,"customer":{"name":"Ann","vip":1,"extra":true},
+			"lines":[{"sku":"A","qty":"2"},{"sku":"B"}],"tags":["1","x"],"when":"2026-11-27T08:00:00Z"}`)
+	})
+	schema := &Schema{Fields: []Field{
+		{Name: "id", Path: "id", Type: "number"},
+		{Name: "total", Path: "total", Type: "number"},
+		{Name: "paid", Path: "paid", Type: "boolean"},
+		{Name: "name", Path: "name", Type: "string"},
+		{Name: "big", Path: "big", Type: "number"},
+		{Name: "bad", Path: "bad", Type: "number"},
+		{Name: "flag", Path: "flag", Type: "boolean"},
+		{Name: "missing", Path: "missing", Type: "string"},
+		{Name: "absent", Path: "nope", Type: "string"},
+		{Name: "customer", Path: "customer", Type: "object", Fields: []Field{{Name: "name", Path: "name", Type: "string"}, {Name: "vip", Path: "vip", Type: "boolean"}}},
+		{Name: "lines", Path: "lines", Type: "array", Fields: []Field{{Name: "sku", Path: "sku", Type: "string"}, {Name: "qty", Path: "qty", Type: "number"}}},
+		{Name: "tags", Path: "tags", Type: "array", Fields: []Field{{Path: "@this", Type: "number"}}},
+		{Name: "when", Path: "when", Type: "string", Format: "date-time"},
+		{Name: "requestId", Path: "header:X-Request-Id", Type: "string"},
+		{Name: "count", Path: "header:X-Count", Type: "number"},
+	}}
+	c := testClient(t)
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL, Response: schema}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{
+		"id": int64(12), "total": 19.9, "paid": true, "name": "123", "big": int64(9007199254740993),
+		"customer": map[string]any{"name": "Ann", "vip": true},
+		"lines":    []any{map[string]any{"sku": "A", "qty": int64(2)}, map[string]any{"sku": "B"}},
+		"tags":     []any{int64(1), nil},
+		"when":     "2026-11-27T08:00:00Z", "requestId": "req-42", "count": int64(7),
+	}, res.Fields())
+	v, ok := res.Value("total")
+	assert.True(t, ok)
+	assert.Equal(t, 19.9, v)
+	_, ok = res.Value("bad")
+	assert.False(t, ok, "a value that cannot convert is missing, not zero")
+
+	failed, _ := c.Execute(context.Background(), &NodeConfig{URL: srv.URL, Response: schema, Success: SuccessRule{Codes: []int{201}}, OnFailure: Continue}, nil)
+	assert.Nil(t, failed.Fields())
+	_, ok = failed.Value("id")
+	assert.False(t, ok)
+}
