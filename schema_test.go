@@ -17,7 +17,6 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-
 // sf is a short way to write an expected Field in the tables below.
 func sf(name, path, typ string, fields ...Field) Field {
 	return Field{Name: name, Path: path, Type: typ, Fields: fields}

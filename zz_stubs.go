@@ -74,5 +74,3 @@ func rowsAt(body []byte, path string, max int) ([]gjson.Result, error) {
 	}
 	return r.Array(), nil
 }
-
-
