@@ -62,6 +62,11 @@ func (c *Client) attempt(ctx context.Context, node *NodeConfig, p *prepared, n i
 
 // exchange sends the request, reads the response and evaluates success.
 func (c *Client) exchange(actx, ctx context.Context, node *NodeConfig, p *prepared, res *Result, a *Attempt) *Failure {
+	hc, err := c.client(actx, node, p.url)
+	if err != nil {
+		a.Request = p.record(nil)
+		return classify(ctx, actx, err, node.timeout())
+	}
 	req, err := p.request(actx)
 	if err == nil && p.sign != "" {
 		err = p.signRequest(req, a)
@@ -72,11 +77,6 @@ func (c *Client) exchange(actx, ctx context.Context, node *NodeConfig, p *prepar
 			req.Body.Close()
 		}
 		return paramFailure(err)
-	}
-	hc, err := c.client(actx, node, req.URL)
-	if err != nil {
-		req.Body.Close()
-		return classify(ctx, actx, err, node.timeout())
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

@@ -1,0 +1,199 @@
+package httpstep
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestRedirects: up to 10 hops are followed; credentials do not cross to
+// another host; a loop is a clear failure.
+func TestRedirects(t *testing.T) {
+	other := newRecorderOn(t, "127.0.0.2", nil)
+	var srv *recorder
+	srv = newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, other.URL+"/landed", http.StatusFound)
+		case "/loop":
+			http.Redirect(w, r, "/loop", http.StatusFound)
+		case "/hops":
+			var n int
+			fmt.Sscan(r.URL.Query().Get("n"), &n)
+			if n > 0 {
+				http.Redirect(w, r, fmt.Sprintf("/hops?n=%d", n-1), http.StatusFound)
+				return
+			}
+			io.WriteString(w, `{"done":true}`)
+		case "/file":
+			http.Redirect(w, r, "file:///etc/passwd", http.StatusFound)
+		}
+	})
+	c := testClient(t)
+	headers := []KeyValue{{"Authorization", "Bearer secret"}, {"Cookie", "s=1"}, {"X-Api-Key", "k"}, {"X-Tenant", "acme"}}
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/away", Headers: headers}, nil)
+	require.NoError(t, err)
+	assert.True(t, res.OK())
+	got := other.last(t)
+	for _, h := range []string{"Authorization", "Cookie", "X-Api-Key"} {
+		assert.Empty(t, got.Header.Get(h), h)
+	}
+	assert.Equal(t, "acme", got.Header.Get("X-Tenant"))
+
+	res, err = c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/hops?n=10"}, nil)
+	require.NoError(t, err, "10 hops are followed")
+	assert.True(t, res.Get("done").Bool())
+
+	for _, path := range []string{"/loop", "/hops?n=11"} {
+		_, err = c.Execute(context.Background(), &NodeConfig{URL: srv.URL + path}, nil)
+		var f *Failure
+		require.ErrorAs(t, err, &f, path)
+		assert.Equal(t, KindNetwork, f.Kind)
+		assert.Contains(t, f.Message, "redirected more than 10 times")
+	}
+	_, err = c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/file"}, nil)
+	require.Error(t, err)
+}
+
+// TestRedirectGuarded: a redirect to a blocked address is blocked at dial
+// time, before a byte reaches it.
+func TestRedirectGuarded(t *testing.T) {
+	inner := newRecorderOn(t, "127.0.0.2", nil)
+	outer := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, inner.URL+"/metadata", http.StatusFound)
+	})
+	c := &Client{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+	defer c.CloseIdleConnections()
+	_, err := c.Execute(context.Background(), &NodeConfig{URL: outer.URL}, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindBlocked, f.Kind)
+	assert.Equal(t, 1, outer.count())
+	assert.Zero(t, inner.count())
+}
+
+// TestSourceAddrs: each new connection binds one of the egress addresses.
+func TestSourceAddrs(t *testing.T) {
+	var mu sync.Mutex
+	from := map[string]int{}
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		mu.Lock()
+		from[host]++
+		mu.Unlock()
+		w.Header().Set("Connection", "close")
+	})
+	c := testClient(t)
+	c.SourceAddrs = []netip.Addr{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3")}
+	for i := 0; i < 40; i++ {
+		_, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
+		require.NoError(t, err)
+	}
+	assert.Len(t, from, 2, "both egress addresses are used: %v", from)
+	assert.Zero(t, from["127.0.0.1"])
+
+	bad := testClient(t)
+	bad.SourceAddrs = []netip.Addr{netip.MustParseAddr("192.0.2.10")} // documentation range: never bound here
+	_, err := bad.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Contains(t, f.Message, "192.0.2.10")
+
+	v6only := testClient(t)
+	v6only.SourceAddrs = []netip.Addr{netip.MustParseAddr("::1")}
+	_, err = v6only.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
+	require.ErrorAs(t, err, &f, "no IPv4 egress address for an IPv4 destination")
+	assert.Contains(t, f.Message, "IPv4")
+}
+
+// TestPrivateCAAndMTLS: RootCAs verifies a private CA; Certificates answer
+// a server that requires a client certificate; HTTP/2 is negotiated.
+func TestPrivateCAAndMTLS(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cn := ""
+		if len(r.TLS.PeerCertificates) > 0 {
+			cn = r.TLS.PeerCertificates[0].Subject.CommonName
+		}
+		fmt.Fprintf(w, `{"proto":%q,"client":%q}`, r.Proto, cn)
+	}))
+	srv.EnableHTTP2 = true
+	srv.Config.ErrorLog = quietLog
+	srv.StartTLS()
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+
+	c := testClient(t)
+	c.RootCAs = pool
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "HTTP/2.0", res.Get("proto").String())
+
+	srv.TLS.ClientAuth = tls.RequireAnyClientCert
+	c2 := testClient(t)
+	c2.RootCAs = pool
+	_, err = c2.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
+	require.Error(t, err, "a client certificate is required")
+
+	c3 := testClient(t)
+	c3.RootCAs = pool
+	c3.Certificates = []tls.Certificate{clientCert(t)}
+	res, err = c3.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "httpstep-test-client", res.Get("client").String())
+}
+
+// TestWrapTransport: the host's wrapper sees every request.
+func TestWrapTransport(t *testing.T) {
+	srv := newRecorder(t, nil)
+	var seen atomic.Int32
+	c := testClient(t)
+	c.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			seen.Add(1)
+			return rt.RoundTrip(r)
+		})
+	}
+	for i := 0; i < 3; i++ {
+		_, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, int32(3), seen.Load())
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestNoProxyConfigured: a node that asks for the proxy fails clearly when
+// the organisation has none, and nothing is sent.
+func TestNoProxyConfigured(t *testing.T) {
+	srv := newRecorder(t, nil)
+	_, err := testClient(t).Execute(context.Background(), &NodeConfig{URL: srv.URL, UseProxy: true}, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Contains(t, f.Message, "none is configured")
+	assert.Zero(t, srv.count())
+}
+
+// TestProxyFromEnvironmentIgnored: HTTP_PROXY is never read.
+func TestProxyFromEnvironmentIgnored(t *testing.T) {
+	srv := newRecorder(t, nil)
+	t.Setenv("HTTP_PROXY", "http://127.0.0.1:1")
+	t.Setenv("http_proxy", "http://127.0.0.1:1")
+	res, err := testClient(t).Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
+	require.NoError(t, err)
+	assert.True(t, res.OK())
+}
