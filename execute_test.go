@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -274,10 +275,10 @@ func TestBlockedByDefault(t *testing.T) {
 // TestConnectionReuse: one Client reuses its connections across Executes.
 func TestConnectionReuse(t *testing.T) {
 	rec := newRecorder(t, nil)
-	var conns int
+	var conns atomic.Int32
 	rec.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
-			conns++
+			conns.Add(1)
 		}
 	}
 	c := testClient(t)
@@ -288,7 +289,7 @@ func TestConnectionReuse(t *testing.T) {
 			assert.True(t, res.Attempts[0].Timing.Reused)
 		}
 	}
-	assert.Equal(t, 1, conns)
+	assert.EqualValues(t, 1, conns.Load())
 }
 
 // TestMissingRef: a missing ref renders empty and is named in the record.
