@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/httpstep/httpstep"
+)
+
+// runNode is the run and test subcommands: execute a node file and print
+// the result.
+func (c *cli) runNode(ctx context.Context, cmd string, args []string) int {
+	fs, o := newExecFlags(cmd)
+	pos, err := parseArgs(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(c.stdout, usage)
+		return exitOK
+	case err != nil:
+		return c.usageError("%s: %v", cmd, err)
+	case len(pos) != 1:
+		return c.usageError("%s takes one node file (or - for standard input), not %d", cmd, len(pos))
+	case o.timeout < 0:
+		return c.usageError("%s: -timeout cannot be negative", cmd)
+	case o.paramsFile == "-" && pos[0] == "-":
+		return c.usageError("%s: the node and -params cannot both come from standard input", cmd)
+	}
+	node, err := c.loadNode(pos[0])
+	if err != nil {
+		return c.fail(exitUsage, err)
+	}
+	if o.refs {
+		return c.printJSON(nonNil(node.Refs()))
+	}
+	if node.UseProxy && o.proxy == nil {
+		return c.usageError("%s: the node uses the organisation's proxy (\"useProxy\": true): give it with -proxy URL", cmd)
+	}
+	params, secrets, err := c.loadParams(o)
+	if err != nil {
+		return c.fail(exitUsage, err)
+	}
+	return c.execute(ctx, cmd, node, params, newScrubber(secrets), o)
+}
+
+// execute runs node, prints its output object and returns the exit status.
+func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig, params httpstep.Values, s *scrubber, o *execOptions) int {
+	client := &httpstep.Client{AllowPrivate: o.allowPrivate, Proxy: o.proxy}
+	defer client.CloseIdleConnections()
+	if o.timeout > 0 {
+		node.Timeout = httpstep.Duration(o.timeout)
+	}
+	res, err := client.Execute(ctx, node, params)
+	var cfg *httpstep.ConfigError
+	if errors.As(err, &cfg) || res == nil {
+		return c.fail(exitUsage, invalidNode("the node", err))
+	}
+	c.noteMissing(res)
+	out := newOutput(res, s)
+	var code int
+	if cmd == "test" {
+		code = c.printJSON(testOutput{out, c.inferSchema(res)})
+	} else {
+		code = c.printJSON(out)
+	}
+	if err != nil {
+		fmt.Fprintln(c.stderr, s.text(err.Error()))
+		return exitFailed
+	}
+	return code
+}
+
+// inferSchema infers the output fields of a successful JSON response, or
+// returns nil and says why on stderr.
+func (c *cli) inferSchema(res *httpstep.Result) *httpstep.Schema {
+	if !res.OK() {
+		return nil
+	}
+	schema, err := httpstep.InferSchema(res.Body)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "httpstep: note: no schema: %s\n", strings.TrimPrefix(err.Error(), "httpstep: "))
+		return nil
+	}
+	return schema
+}
+
+// noteMissing names on stderr the refs that had no value and were sent
+// empty, which is what "Test API" does but rarely what the user meant.
+func (c *cli) noteMissing(res *httpstep.Result) {
+	var missing []string
+	for _, a := range res.Attempts {
+		for _, ref := range a.Missing {
+			if !slices.Contains(missing, ref) {
+				missing = append(missing, ref)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(c.stderr, "httpstep: note: no value for %s, sent empty: give values with -p ref=value\n", strings.Join(missing, ", "))
+	}
+}
+
+// loadNode reads, decodes and validates a node file ("-" for stdin).
+func (c *cli) loadNode(path string) (*httpstep.NodeConfig, error) {
+	data, name, err := c.readInput(path)
+	if err != nil {
+		return nil, err
+	}
+	node := &httpstep.NodeConfig{}
+	err = decodeOne(data, node, true)
+	if err != nil && strings.HasPrefix(err.Error(), "json: unknown field ") {
+		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		fmt.Fprintf(c.stderr, "httpstep: note: %s: %s is not a node setting: ignored\n", name, field)
+		node = &httpstep.NodeConfig{}
+		err = decodeOne(data, node, false)
+	}
+	if err != nil {
+		return nil, jsonError(name, data, err)
+	}
+	if err := node.Validate(); err != nil {
+		return nil, invalidNode(name, err)
+	}
+	return node, nil
+}
+
+// invalidNode lists a *ConfigError's problems one per line, under a line
+// naming the node file.
+func invalidNode(name string, err error) error {
+	var cfg *httpstep.ConfigError
+	if !errors.As(err, &cfg) {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "httpstep: %s is not a valid node; fix these settings:", name)
+	for _, p := range cfg.Problems {
+		fmt.Fprintf(&b, "\n  %s: %s", p.Field, p.Message)
+	}
+	return errors.New(b.String())
+}
+
+// loadParams builds the parameters: -params first, then -p and -s in
+// order. It returns the secret values too, to scrub them from the output.
+func (c *cli) loadParams(o *execOptions) (httpstep.Values, []string, error) {
+	vals := httpstep.Values{}
+	if o.paramsFile != "" {
+		data, name, err := c.readInput(o.paramsFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		if vals, err = decodeParams(name, data); err != nil {
+			return nil, nil, err
+		}
+	}
+	var secrets []string
+	for _, p := range o.params {
+		v, err := p.resolve()
+		if err != nil {
+			return nil, nil, err
+		}
+		if s, ok := v.(httpstep.Secret); ok {
+			secrets = append(secrets, string(s))
+		}
+		setParam(vals, p.ref, v)
+	}
+	return vals, secrets, nil
+}
+
+// nonNil makes an empty list print as [] rather than null.
+func nonNil(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
+}

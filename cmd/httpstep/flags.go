@@ -1,0 +1,92 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// execOptions are the flags of run and test.
+type execOptions struct {
+	params       []param // -p and -s, in command-line order
+	paramsFile   string
+	allowPrivate bool
+	proxy        *url.URL
+	timeout      time.Duration
+	refs         bool // test only
+}
+
+// newExecFlags defines the flags of run and test (-refs for test only).
+func newExecFlags(cmd string) (*flag.FlagSet, *execOptions) {
+	o := &execOptions{}
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Var(paramFlag{&o.params, false}, "p", "a parameter: ref=value, ref:=JSON or ref=@PATH")
+	fs.Var(paramFlag{&o.params, true}, "s", "a secret parameter: ref=value or ref=@PATH")
+	fs.StringVar(&o.paramsFile, "params", "", "a JSON object of parameters")
+	fs.BoolVar(&o.allowPrivate, "allow-private", false, "let the node reach loopback and private addresses")
+	fs.Func("proxy", "the organisation's proxy URL", o.setProxy)
+	fs.DurationVar(&o.timeout, "timeout", 0, "per-attempt timeout overriding the node's")
+	if cmd == "test" {
+		fs.BoolVar(&o.refs, "refs", false, "print the refs the node uses and exit")
+	}
+	return fs, o
+}
+
+// setProxy checks and sets the -proxy URL.
+func (o *execOptions) setProxy(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("not a URL: %v", err)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https", "socks5", "socks5h":
+	default:
+		return fmt.Errorf("%q: write a URL such as http://proxy.internal:3128 or socks5://127.0.0.1:1080", s)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%q has no host", s)
+	}
+	o.proxy = u
+	return nil
+}
+
+// paramFlag is the flag.Value of -p (and of -s, when secret): every use
+// appends to one list, so later arguments override earlier ones.
+type paramFlag struct {
+	list   *[]param
+	secret bool
+}
+
+func (f paramFlag) String() string { return "" }
+
+func (f paramFlag) Set(s string) error {
+	p, err := parseParam(s, f.secret)
+	if err != nil {
+		return err
+	}
+	*f.list = append(*f.list, p)
+	return nil
+}
+
+// parseArgs parses flags that may come before and after the positional
+// arguments, which it returns. After "--" everything is positional.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// stdinName is how messages name standard input.
+const stdinName = "standard input"
+
+// readInput reads the file path, or standard input when path is "-". It
+// returns the name to use in messages.
+func (c *cli) readInput(path string) (data []byte, name string, err error) {
+	if path == "-" {
+		data, err = io.ReadAll(c.stdin)
+		if err != nil {
+			return nil, stdinName, fmt.Errorf("httpstep: reading %s: %w", stdinName, err)
+		}
+		return data, stdinName, nil
+	}
+	data, err = os.ReadFile(path)
+	if err != nil {
+		return nil, path, fmt.Errorf("httpstep: %w", err)
+	}
+	return data, path, nil
+}
+
+// jsonError says where in data a JSON decoding error is, as name:line:col,
+// so the person fixing the file can find the spot.
+func jsonError(name string, data []byte, err error) error {
+	msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "json: "), "httpstep: ")
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	off := int64(-1)
+	switch {
+	case errors.As(err, &syn):
+		off = syn.Offset - 1 // the offending byte
+	case len(bytes.TrimSpace(data)) == 0:
+		msg = "it is empty, but must hold JSON"
+	case errors.As(err, &typ):
+		off = typ.Offset
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		off, msg = int64(len(data)), "the JSON ends too early: check for a missing } or ]"
+	}
+	if off < 0 {
+		return fmt.Errorf("httpstep: %s: %s", name, msg)
+	}
+	line, col := position(data, off)
+	return fmt.Errorf("httpstep: %s:%d:%d: %s", name, line, col, msg)
+}
+
+// position converts a byte offset to a 1-based line and column.
+func position(data []byte, off int64) (line, col int) {
+	off = min(max(off, 0), int64(len(data)))
+	before := data[:off]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = len(before) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+// errTrailing is the error for text after the JSON value.
+var errTrailing = errors.New("there is more after the first JSON value: remove it")
+
+// decodeOne decodes exactly one JSON value from data into v, numbers as
+// json.Number. strict rejects object keys v has no field for.
+func decodeOne(data []byte, v any, strict bool) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errTrailing
+	}
+	return nil
+}

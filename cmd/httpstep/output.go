@@ -1,0 +1,114 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/httpstep/httpstep"
+)
+
+// output is what run prints, keys in this order.
+type output struct {
+	OK       bool                `json:"ok"`
+	Status   int                 `json:"status"`  // 0 when no response came back
+	Headers  map[string][]string `json:"headers"` // {} when no response came back
+	Body     any                 `json:"body"`    // json.RawMessage when the body is JSON, else a string
+	Failure  *failure            `json:"failure"` // null on success
+	Attempts []httpstep.Attempt  `json:"attempts"`
+}
+
+// testOutput is what test prints: output plus the inferred schema.
+type testOutput struct {
+	output
+	Schema *httpstep.Schema `json:"schema"` // null when none was inferred
+}
+
+// failure is a Failure as printed.
+type failure struct {
+	Kind    httpstep.FailureKind `json:"kind"`
+	Code    string               `json:"code"` // the business error code, "" when the status decided
+	Message string               `json:"message"`
+}
+
+// newOutput builds the printed object, with secrets scrubbed from the body,
+// headers and failure message (the library already redacts attempts).
+func newOutput(res *httpstep.Result, s *scrubber) output {
+	out := output{
+		OK:       res.OK(),
+		Status:   res.StatusCode,
+		Headers:  map[string][]string{},
+		Body:     s.body(res.Body),
+		Attempts: res.Attempts,
+	}
+	for k, vs := range res.Header {
+		for _, v := range vs {
+			out.Headers[k] = append(out.Headers[k], s.text(v))
+		}
+	}
+	if f := res.Failure; f != nil {
+		out.Failure = &failure{Kind: f.Kind, Code: s.text(f.Code), Message: s.text(f.Message)}
+	}
+	if out.Attempts == nil {
+		out.Attempts = []httpstep.Attempt{}
+	}
+	return out
+}
+
+// printJSON writes v to stdout indented by two spaces, with & < > as they
+// are, and returns the exit status.
+func (c *cli) printJSON(v any) int {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return c.fail(exitFailed, fmt.Errorf("httpstep: writing the output: %w", err))
+	}
+	return exitOK
+}
+
+// redactedMark replaces secrets, as in the execution history.
+const redactedMark = "[REDACTED]"
+
+// scrubber replaces secret values in what the API sent back, which may echo
+// them (as httpbin does).
+type scrubber struct {
+	r *strings.Replacer
+}
+
+// newScrubber scrubs each secret in the forms it can take once placed in a
+// request: as is, URL-escaped and JSON-escaped. Secrets shorter than three
+// bytes are left alone, as in the history, lest every "a" be replaced.
+func newScrubber(secrets []string) *scrubber {
+	var pairs []string
+	for _, s := range secrets {
+		j, _ := json.Marshal(s)
+		for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s), string(j[1 : len(j)-1])} {
+			if len(form) >= 3 {
+				pairs = append(pairs, form, redactedMark)
+			}
+		}
+	}
+	if len(pairs) == 0 {
+		return &scrubber{}
+	}
+	return &scrubber{strings.NewReplacer(pairs...)}
+}
+
+func (s *scrubber) text(t string) string {
+	if s.r == nil {
+		return t
+	}
+	return s.r.Replace(t)
+}
+
+// body returns the scrubbed body as a JSON value when it is JSON, else as a
+// string ("" when empty).
+func (s *scrubber) body(b []byte) any {
+	t := s.text(string(b))
+	if strings.TrimSpace(t) != "" && json.Valid([]byte(t)) {
+		return json.RawMessage(t)
+	}
+	return t
+}
