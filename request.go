@@ -151,6 +151,7 @@ func (c *Client) Execute(ctx context.Context, node *NodeConfig, params Params) (
 	default:
 		res = c.send(ctx, node, p)
 	}
+	res.redact = p.redact
 	if res.Failure != nil && node.policy() == Terminate {
 		return res, res.Failure
 	}

@@ -17,7 +17,19 @@ type Result struct {
 	Attempts   []Attempt // execution history, secrets redacted, JSON-serialisable
 
 	maxRows int     // the Client's MaxRows
-	schema  *Schema // the node's declared output fields
+	schema  *Schema   // the node's declared output fields
+	redact  *redactor // the secrets of this run
+}
+
+// Redact replaces every secret of the run in s (Secret values, credential
+// header values, token-like query values, in their raw, URL- and
+// JSON-escaped forms) with [REDACTED]. Use it before logging anything that
+// came back, since some APIs echo credentials.
+func (r *Result) Redact(s string) string {
+	if r == nil {
+		return s
+	}
+	return r.redact.text(s)
 }
 
 // OK reports whether the node succeeded.

@@ -39,15 +39,15 @@ func (c *cli) runNode(ctx context.Context, cmd string, args []string) int {
 	if node.UseProxy && o.proxy == nil {
 		return c.usageError("%s: the node uses the organisation's proxy (\"useProxy\": true): give it with -proxy URL", cmd)
 	}
-	params, secrets, err := c.loadParams(o)
+	params, _, err := c.loadParams(o)
 	if err != nil {
 		return c.fail(exitUsage, err)
 	}
-	return c.execute(ctx, cmd, node, params, newScrubber(secrets), o)
+	return c.execute(ctx, cmd, node, params, o)
 }
 
 // execute runs node, prints its output object and returns the exit status.
-func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig, params httpstep.Values, s *scrubber, o *execOptions) int {
+func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig, params httpstep.Values, o *execOptions) int {
 	client := &httpstep.Client{AllowPrivate: o.allowPrivate, Proxy: o.proxy}
 	defer client.CloseIdleConnections()
 	if o.timeout > 0 {
@@ -59,6 +59,7 @@ func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig
 		return c.fail(exitUsage, invalidNode("the node", err))
 	}
 	c.noteMissing(res)
+	s := scrubber{res}
 	out := newOutput(res, s)
 	var code int
 	if cmd == "test" {

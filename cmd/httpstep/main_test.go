@@ -337,7 +337,7 @@ func TestParams(t *testing.T) {
 	assert.Equal(t, []string{"second"}, echo.Args["q"], "the last -p wins")
 	assert.JSONEq(t, `{"n": 42, "tags": ["a","b"], "name": "from-cli", "big": 12345678901234567890, "user": {"id": 7, "name": "from-cli"}}`, echo.Data)
 	assert.Contains(t, echo.Data, `"big": 12345678901234567890`, "large numbers stay exact")
-	assert.Equal(t, []string{"Bearer [REDACTED]"}, echo.Headers["Authorization"], "echoed secrets are scrubbed from the body")
+	assert.Equal(t, []string{"[REDACTED]"}, echo.Headers["Authorization"], "echoed secrets are scrubbed from the body")
 	assert.Equal(t, []string{"[REDACTED]"}, echo.Headers["X-Client"], "a secret file loses its trailing newline")
 
 	assert.NotContains(t, got.stdout, "s3cr3t-token")

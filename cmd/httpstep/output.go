@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/httpstep/httpstep"
@@ -34,7 +33,7 @@ type failure struct {
 
 // newOutput builds the printed object, with secrets scrubbed from the body,
 // headers and failure message (the library already redacts attempts).
-func newOutput(res *httpstep.Result, s *scrubber) output {
+func newOutput(res *httpstep.Result, s scrubber) output {
 	out := output{
 		OK:       res.OK(),
 		Status:   res.StatusCode,
@@ -68,44 +67,17 @@ func (c *cli) printJSON(v any) int {
 	return exitOK
 }
 
-// redactedMark replaces secrets, as in the execution history.
-const redactedMark = "[REDACTED]"
-
-// scrubber replaces secret values in what the API sent back, which may echo
-// them (as httpbin does).
+// scrubber replaces the run's secrets in what the API sent back, which may
+// echo them (as httpbin does).
 type scrubber struct {
-	r *strings.Replacer
+	res *httpstep.Result
 }
 
-// newScrubber scrubs each secret in the forms it can take once placed in a
-// request: as is, URL-escaped and JSON-escaped. Secrets shorter than three
-// bytes are left alone, as in the history, lest every "a" be replaced.
-func newScrubber(secrets []string) *scrubber {
-	var pairs []string
-	for _, s := range secrets {
-		j, _ := json.Marshal(s)
-		for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s), string(j[1 : len(j)-1])} {
-			if len(form) >= 3 {
-				pairs = append(pairs, form, redactedMark)
-			}
-		}
-	}
-	if len(pairs) == 0 {
-		return &scrubber{}
-	}
-	return &scrubber{strings.NewReplacer(pairs...)}
-}
-
-func (s *scrubber) text(t string) string {
-	if s.r == nil {
-		return t
-	}
-	return s.r.Replace(t)
-}
+func (s scrubber) text(t string) string { return s.res.Redact(t) }
 
 // body returns the scrubbed body as a JSON value when it is JSON, else as a
 // string ("" when empty).
-func (s *scrubber) body(b []byte) any {
+func (s scrubber) body(b []byte) any {
 	t := s.text(string(b))
 	if strings.TrimSpace(t) != "" && json.Valid([]byte(t)) {
 		return json.RawMessage(t)
