@@ -16,7 +16,7 @@ type Result struct {
 	Failure    *Failure  // nil on success
 	Attempts   []Attempt // execution history, secrets redacted, JSON-serialisable
 
-	maxRows int     // the Client's MaxRows
+	maxRows int       // the Client's MaxRows
 	schema  *Schema   // the node's declared output fields
 	redact  *redactor // the secrets of this run
 }
