@@ -113,16 +113,15 @@ func (c *Client) guard() guard {
 	return guard{allowPrivate: c.AllowPrivate, allow: c.AllowNetworks}
 }
 
+// systemLookup resolves names with the system resolver.
+var systemLookup = resolverLookup(nil)
+
 // resolve looks host up with the Client's resolver.
 func (c *Client) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 	if c.lookup != nil {
 		return c.lookup(ctx, host)
 	}
-	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-	for i, a := range addrs {
-		addrs[i] = a.Unmap()
-	}
-	return addrs, err
+	return systemLookup(ctx, host)
 }
 
 // checkDestination resolves host and checks every address with the guard.
