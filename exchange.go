@@ -49,6 +49,7 @@ func (c *Client) attempt(ctx context.Context, node *NodeConfig, p *prepared, n i
 	defer cancel()
 	timing := &TimingRecord{}
 	actx = httptrace.WithClientTrace(actx, traceInto(timing, start))
+	res.StatusCode, res.Header, res.Body = 0, nil, nil // nothing from an earlier attempt
 	res.Failure = c.exchange(actx, ctx, node, p, res, &a)
 	a.Duration = Duration(time.Since(start))
 	a.Timing = timing
