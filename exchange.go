@@ -3,6 +3,7 @@ package httpstep
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -27,10 +28,26 @@ func (c *Client) send(ctx context.Context, node *NodeConfig, p *prepared) *Resul
 			return res
 		}
 		if err := env.sleep(ctx, time.Duration(rec.Wait)); err != nil {
-			res.Failure = classify(ctx, nil, err, node.timeout())
+			res.Failure = stoppedWaiting(ctx, node, &rec, err)
 			return res
 		}
 	}
+}
+
+// stoppedWaiting is the failure of a run whose context ended during the
+// wait before a retry; it rewrites rec so the history promises no attempt
+// that never came.
+func stoppedWaiting(ctx context.Context, node *NodeConfig, rec *RetryRecord, err error) *Failure {
+	rec.Reason += fmt.Sprintf("; stopped during the %v wait: %v", rec.Wait, err)
+	rec.Retry, rec.Wait = false, 0
+	f := classify(ctx, nil, err, node.timeout())
+	switch f.Kind {
+	case KindCanceled:
+		f.Message = "the run was canceled while waiting to retry"
+	case KindTimeout:
+		f.Message = "the run's deadline passed while waiting to retry"
+	}
+	return f
 }
 
 // env is the Client's retry environment: the real one unless a test set it.
@@ -49,6 +66,7 @@ func (c *Client) attempt(ctx context.Context, node *NodeConfig, p *prepared, n i
 	defer cancel()
 	timing := &TimingRecord{}
 	actx = httptrace.WithClientTrace(actx, traceInto(timing, start))
+	res.StatusCode, res.Header, res.Body = 0, nil, nil // nothing from an earlier attempt
 	res.Failure = c.exchange(actx, ctx, node, p, res, &a)
 	a.Duration = Duration(time.Since(start))
 	a.Timing = timing
