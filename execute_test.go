@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -274,16 +273,10 @@ func TestBlockedByDefault(t *testing.T) {
 
 // TestConnectionReuse: one Client reuses its connections across Executes.
 func TestConnectionReuse(t *testing.T) {
-	rec := newRecorder(t, nil)
-	var conns atomic.Int32
-	rec.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
+	srv, conns := countingServer(t)
 	c := testClient(t)
 	for i := 0; i < 20; i++ {
-		res, err := c.Execute(context.Background(), &NodeConfig{URL: rec.URL}, nil)
+		res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
 		require.NoError(t, err)
 		if i > 0 {
 			assert.True(t, res.Attempts[0].Timing.Reused)
