@@ -3,6 +3,7 @@ package httpstep
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/textproto"
 	"strings"
@@ -35,7 +36,7 @@ func (r *renderer) multipartPayload(b *Body, boundary string) (*payload, error) 
 				return nil, err
 			}
 			for _, file := range files {
-				if _, err := w.CreatePart(fileHeader(f.Key, file)); err != nil {
+				if _, err := w.CreatePart(partHeader(f.Key, file)); err != nil {
 					return nil, err
 				}
 				flush()
@@ -51,9 +52,11 @@ func (r *renderer) multipartPayload(b *Body, boundary string) (*payload, error) 
 		if v == "" && b.OmitEmpty {
 			continue
 		}
-		if err := w.WriteField(f.Key, v); err != nil {
+		pw, err := w.CreatePart(partHeader(f.Key, nil))
+		if err != nil {
 			return nil, err
 		}
+		io.WriteString(pw, v)
 	}
 	if err := w.Close(); err != nil {
 		return nil, err
@@ -62,11 +65,28 @@ func (r *renderer) multipartPayload(b *Body, boundary string) (*payload, error) 
 	return p, nil
 }
 
-var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"", "\r", "%0D", "\n", "%0A")
+// quoteEscaper escapes a name for its quoted place in Content-Disposition:
+// backslash and quote as mime/multipart does, and every control character
+// but tab percent-encoded (CR and LF as browsers do), since a header line
+// with one is malformed and servers reject the whole request.
+var quoteEscaper = func() *strings.Replacer {
+	pairs := []string{`\`, `\\`, `"`, `\"`, "\x7f", "%7F"}
+	for c := byte(0); c < 0x20; c++ {
+		if c != '\t' {
+			pairs = append(pairs, string(c), fmt.Sprintf("%%%02X", c))
+		}
+	}
+	return strings.NewReplacer(pairs...)
+}()
 
-// fileHeader is the part header of an attachment.
-func fileHeader(key string, f *File) textproto.MIMEHeader {
-	h := make(textproto.MIMEHeader)
+// partHeader is the header of a form-data part: a text field when f is nil,
+// else an attachment with its file name and content type.
+func partHeader(key string, f *File) textproto.MIMEHeader {
+	h := make(textproto.MIMEHeader, 2)
+	if f == nil {
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"`, quoteEscaper.Replace(key)))
+		return h
+	}
 	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`,
 		quoteEscaper.Replace(key), quoteEscaper.Replace(f.Name)))
 	h.Set("Content-Type", fileType(f))
