@@ -104,8 +104,10 @@ func (r *renderer) buildPayload(n *NodeConfig, boundary string) (*payload, error
 	return nil, nil
 }
 
-// objectPayload is "Send Specified Data Object": the record as JSON.
+// objectPayload is "Send Specified Data Object": the record as JSON. The
+// ref is trimmed, as Refs reports it.
 func (r *renderer) objectPayload(ref string) (*payload, error) {
+	ref = strings.TrimSpace(ref)
 	v, ok := r.value(ref)
 	if !ok || v == nil {
 		return nil, fmt.Errorf("httpstep: the data object {{%s}} has no value: choose the record to send", ref)
@@ -166,8 +168,10 @@ func (r *renderer) binaryPayload(b *Body) (*payload, error) {
 	return p, nil
 }
 
-// files resolves an attachment ref to one or more Files.
+// files resolves an attachment ref, trimmed as Refs reports it, to one or
+// more Files.
 func (r *renderer) files(field, ref string) ([]*File, error) {
+	ref = strings.TrimSpace(ref)
 	v, ok := r.value(ref)
 	if !ok || v == nil {
 		return nil, fmt.Errorf("httpstep: %s: the attachment {{%s}} has no value: choose a file", field, ref)

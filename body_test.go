@@ -202,7 +202,7 @@ func TestDataObjectExact(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := c.Execute(context.Background(), &NodeConfig{Method: tt.method, URL: rec.URL, Object: "r"}, Values{"r": tt.record})
+			res, err := c.Execute(context.Background(), &NodeConfig{Method: tt.method, URL: rec.URL, Object: " r "}, Values{"r": tt.record})
 			require.NoError(t, err)
 			require.True(t, res.OK())
 			s := rec.last(t)
@@ -235,7 +235,7 @@ func TestAttachmentWire(t *testing.T) {
 		chunked bool
 		want    []string // binary: content type and body; form-data: name|filename|type|content per part
 	}{
-		{"binary known size", &Body{Kind: BodyBinary, File: "png"}, nil, false, []string{"image/png", "png!"}},
+		{"binary known size", &Body{Kind: BodyBinary, File: " png "}, nil, false, []string{"image/png", "png!"}},
 		{"binary unknown size", &Body{Kind: BodyBinary, File: "pdf"}, nil, true, []string{"application/pdf", "%PDF-1.7"}},
 		{"binary no extension", &Body{Kind: BodyBinary, File: "bin"}, nil, false, []string{"application/octet-stream", "\x00\x01"}},
 		{"binary type from File", &Body{Kind: BodyBinary, File: "csv"}, nil, false, []string{"text/csv", "a,b\n1,2\n"}},
