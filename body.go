@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"strings"
 )
 
@@ -81,6 +82,9 @@ type chunk struct {
 // none.
 func (r *renderer) buildPayload(n *NodeConfig, boundary string) (*payload, error) {
 	if n.Object != "" {
+		if m := n.method(); m == "GET" || m == "HEAD" {
+			return nil, fmt.Errorf("httpstep: %s requests never carry a body: send the data object with POST, PUT, PATCH or DELETE", m)
+		}
 		return r.objectPayload(n.Object)
 	}
 	b := n.Body
@@ -100,8 +104,10 @@ func (r *renderer) buildPayload(n *NodeConfig, boundary string) (*payload, error
 	return nil, nil
 }
 
-// objectPayload is "Send Specified Data Object": the record as JSON.
+// objectPayload is "Send Specified Data Object": the record as JSON. The
+// ref is trimmed, as Refs reports it.
 func (r *renderer) objectPayload(ref string) (*payload, error) {
+	ref = strings.TrimSpace(ref)
 	v, ok := r.value(ref)
 	if !ok || v == nil {
 		return nil, fmt.Errorf("httpstep: the data object {{%s}} has no value: choose the record to send", ref)
@@ -110,6 +116,7 @@ func (r *renderer) objectPayload(ref string) (*payload, error) {
 	if err != nil {
 		return nil, fmt.Errorf("httpstep: the data object {{%s}} cannot be sent as JSON: %v", ref, err)
 	}
+	r.secrets = secretsIn(reflect.ValueOf(v), r.secrets, 0)
 	return &payload{contentType: "application/json", data: data}, nil
 }
 
@@ -161,33 +168,62 @@ func (r *renderer) binaryPayload(b *Body) (*payload, error) {
 	return p, nil
 }
 
-// files resolves an attachment ref to one or more Files.
+// files resolves an attachment ref, trimmed as Refs reports it, to one or
+// more Files.
 func (r *renderer) files(field, ref string) ([]*File, error) {
+	ref = strings.TrimSpace(ref)
 	v, ok := r.value(ref)
 	if !ok || v == nil {
 		return nil, fmt.Errorf("httpstep: %s: the attachment {{%s}} has no value: choose a file", field, ref)
 	}
-	var out []*File
-	switch x := v.(type) {
-	case File:
-		out = []*File{&x}
-	case *File:
-		out = []*File{x}
-	case []File:
-		for i := range x {
-			out = append(out, &x[i])
-		}
-	case []*File:
-		out = x
-	default:
-		return nil, fmt.Errorf("httpstep: %s: {{%s}} is a %T, not an attachment: choose a file parameter", field, ref, v)
+	out, err := attachments(v)
+	if err != nil {
+		return nil, fmt.Errorf("httpstep: %s: {{%s}} %v: choose a file parameter", field, ref, err)
 	}
 	for _, f := range out {
 		if f == nil || f.Open == nil {
-			return nil, fmt.Errorf("httpstep: %s: the attachment {{%s}} cannot be opened", field, ref)
+			return nil, fmt.Errorf("httpstep: %s: the attachment {{%s}} cannot be opened: it has no Open function", field, ref)
 		}
 	}
 	return out, nil
+}
+
+// attachments lists the Files in v: a File, a *File, or a list of them
+// ([]File, []*File, or []any holding only Files).
+func attachments(v any) ([]*File, error) {
+	switch x := v.(type) {
+	case File:
+		return []*File{&x}, nil
+	case *File:
+		return []*File{x}, nil
+	case []File:
+		out := make([]*File, len(x))
+		for i := range x {
+			out[i] = &x[i]
+		}
+		return out, nil
+	case []*File:
+		return x, nil
+	case []any:
+		out := make([]*File, len(x))
+		for i, e := range x {
+			one, err := attachments(e)
+			if err != nil || len(one) != 1 || isList(e) {
+				return nil, fmt.Errorf("holds a %T at [%d], not an attachment", e, i)
+			}
+			out[i] = one[0]
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("is a %T, not an attachment", v)
+}
+
+func isList(v any) bool {
+	switch v.(type) {
+	case []File, []*File, []any:
+		return true
+	}
+	return false
 }
 
 // fileType is f's content type, guessed from its name when empty.
@@ -203,4 +239,60 @@ func fileType(f *File) string {
 
 func fileRecord(field string, f *File) FileRecord {
 	return FileRecord{Field: field, Name: f.Name, ContentType: fileType(f), Size: f.Size}
+}
+
+var secretType = reflect.TypeFor[Secret]()
+
+// maxSecretDepth bounds the search for secrets in a record.
+const maxSecretDepth = 64
+
+// secretsIn appends the Secret values anywhere in v (struct fields, map keys
+// and values, elements, behind pointers and interfaces) to out, so the
+// history can redact them wherever encoding/json put them. Unexported
+// fields, which encoding/json skips, are skipped too.
+func secretsIn(v reflect.Value, out []string, depth int) []string {
+	if !v.IsValid() || depth > maxSecretDepth {
+		return out
+	}
+	if v.Type() == secretType {
+		if s := v.String(); s != "" {
+			out = append(out, s)
+		}
+		return out
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		return secretsIn(v.Elem(), out, depth+1)
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() || f.Anonymous {
+				out = secretsIn(v.Field(i), out, depth+1)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if !mayHoldSecret(v.Type().Elem()) {
+			return out
+		}
+		for i := range v.Len() {
+			out = secretsIn(v.Index(i), out, depth+1)
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			out = secretsIn(it.Key(), out, depth+1)
+			out = secretsIn(it.Value(), out, depth+1)
+		}
+	}
+	return out
+}
+
+// mayHoldSecret reports whether a value of type t can be or hold a Secret.
+func mayHoldSecret(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.String:
+		return t == secretType
+	case reflect.Interface, reflect.Pointer, reflect.Struct, reflect.Map, reflect.Slice, reflect.Array:
+		return true
+	}
+	return false
 }

@@ -17,6 +17,7 @@ func (p *payload) open() (io.ReadCloser, int64, error) {
 	body := &multiBody{}
 	readers := make([]io.Reader, 0, len(p.parts))
 	var length int64
+	known := true
 	for _, c := range p.parts {
 		if c.file == nil {
 			readers = append(readers, bytes.NewReader(c.data))
@@ -29,14 +30,14 @@ func (p *payload) open() (io.ReadCloser, int64, error) {
 			return nil, 0, err
 		}
 		body.closers = append(body.closers, rc)
-		readers = append(readers, p.limitFile(c, rc))
-		if c.file.Size < 0 || length < 0 {
-			length = -1
-		} else {
-			length += c.file.Size
-		}
+		readers = append(readers, p.guardFile(c, rc))
+		known = known && c.file.Size >= 0
+		length += c.file.Size
 	}
 	body.Reader = io.MultiReader(readers...)
+	if !known {
+		length = -1
+	}
 	return body, length, nil
 }
 
@@ -44,48 +45,124 @@ func (p *payload) open() (io.ReadCloser, int64, error) {
 func (p *payload) openFile(c chunk) (io.ReadCloser, error) {
 	f := c.file
 	if p.maxUpload > 0 && f.Size > p.maxUpload {
-		return nil, fmt.Errorf("httpstep: %s: the attachment %q is %d bytes, more than the limit of %d bytes", c.field, f.Name, f.Size, p.maxUpload)
+		return nil, &attachmentError{field: c.field, name: f.Name, kind: errUploadTooLarge,
+			problem: fmt.Sprintf("is %d bytes, more than the limit of %d bytes (Client.MaxUploadBytes): send a smaller file or ask an administrator to raise the limit", f.Size, p.maxUpload)}
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, fmt.Errorf("httpstep: %s: the attachment %q cannot be opened: %v", c.field, f.Name, err)
+		return nil, fmt.Errorf("httpstep: %s: the attachment %q cannot be opened: %w", c.field, f.Name, err)
 	}
 	if rc == nil {
-		return nil, fmt.Errorf("httpstep: %s: the attachment %q opened as nothing", c.field, f.Name)
+		return nil, fmt.Errorf("httpstep: %s: the attachment %q opened as nothing: its Open returned no reader", c.field, f.Name)
 	}
 	return rc, nil
 }
 
-// limitFile enforces the upload limit on an attachment of unknown size.
-func (p *payload) limitFile(c chunk, r io.Reader) io.Reader {
-	if p.maxUpload <= 0 || c.file.Size >= 0 {
-		return r
+// guardFile checks an attachment while it streams: one of known size must
+// yield exactly File.Size bytes (a different length would garble the
+// request's framing), one of unknown size at most Client.MaxUploadBytes.
+func (p *payload) guardFile(c chunk, r io.Reader) io.Reader {
+	switch {
+	case c.file.Size >= 0:
+		return &fileReader{r: r, c: c, limit: c.file.Size, exact: true}
+	case p.maxUpload > 0:
+		return &fileReader{r: r, c: c, limit: p.maxUpload}
 	}
-	return &capReader{r: r, left: p.maxUpload, name: c.file.Name}
+	return r
 }
 
-// errUploadTooLarge ends a streamed attachment that passed the upload limit.
-var errUploadTooLarge = errors.New("httpstep: the attachment is larger than Client.MaxUploadBytes")
+// Sentinels of the attachment errors found while streaming, for errors.Is.
+var (
+	errUploadTooLarge = errors.New("httpstep: the attachment is larger than Client.MaxUploadBytes")
+	errUploadSize     = errors.New("httpstep: the attachment's length is not its File.Size")
+)
 
-type capReader struct {
-	r    io.Reader
-	left int64
-	name string
+// attachmentError is an attachment that broke a rule: too large, or not the
+// size it declared. It names the field and the file.
+type attachmentError struct {
+	field, name, problem string
+	kind                 error
 }
 
-func (c *capReader) Read(b []byte) (int, error) {
-	if c.left < 0 {
-		return 0, errUploadTooLarge
+func (e *attachmentError) Error() string {
+	return fmt.Sprintf("httpstep: %s: the attachment %q %s", e.field, e.name, e.problem)
+}
+
+func (e *attachmentError) Unwrap() error { return e.kind }
+
+// attachmentFailure is the Failure of an attempt whose request broke off
+// because an attachment broke a rule while it streamed: kind param, which
+// is never retried. It is nil for any other error.
+func attachmentFailure(err error) *Failure {
+	var ae *attachmentError
+	if !errors.As(err, &ae) {
+		return nil
 	}
-	if int64(len(b)) > c.left+1 {
-		b = b[:c.left+1]
+	return paramFailure(ae)
+}
+
+// fileReader passes an attachment through while counting it: it fails once
+// more than limit bytes come, and, when exact, when fewer do. A file that
+// breaks the rule fails before its last bytes are handed on, so the server
+// never sees a complete request.
+type fileReader struct {
+	r     io.Reader
+	c     chunk
+	limit int64
+	exact bool
+	n     int64   // bytes read so far
+	probe [1]byte // looks past the declared end
+}
+
+func (f *fileReader) Read(b []byte) (int, error) {
+	left := f.limit - f.n
+	if int64(len(b)) > left+1 {
+		b = b[:left+1] // one byte more shows a file that goes on
 	}
-	n, err := c.r.Read(b)
-	c.left -= int64(n)
-	if c.left < 0 {
-		return 0, errUploadTooLarge
+	n, err := f.r.Read(b)
+	f.n += int64(n)
+	switch {
+	case f.n > f.limit:
+		return 0, f.fail()
+	case f.exact && f.n == f.limit && err == nil:
+		// The declared end: hand the last bytes on only if the file ends.
+		if err = f.ends(); err != io.EOF {
+			return 0, err
+		}
+	case f.exact && err == io.EOF && f.n < f.limit:
+		return 0, f.fail()
 	}
 	return n, err
+}
+
+// ends reads past the declared end: io.EOF when the file ends there.
+func (f *fileReader) ends() error {
+	for range 100 {
+		n, err := f.r.Read(f.probe[:])
+		if n > 0 {
+			f.n += int64(n)
+			return f.fail()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return io.ErrNoProgress
+}
+
+// fail is the error of a file whose length broke the rule.
+func (f *fileReader) fail() error {
+	e := &attachmentError{field: f.c.field, name: f.c.file.Name, kind: errUploadSize}
+	switch {
+	case !f.exact:
+		e.kind = errUploadTooLarge
+		e.problem = fmt.Sprintf("is larger than the limit of %d bytes (Client.MaxUploadBytes): send a smaller file or ask an administrator to raise the limit", f.limit)
+	case f.n > f.limit:
+		e.problem = fmt.Sprintf("has more than the %d bytes its File.Size declares: correct the size, or set it to -1 when unknown", f.limit)
+	default:
+		e.problem = fmt.Sprintf("ended after %d of the %d bytes its File.Size declares: correct the size, or set it to -1 when unknown", f.n, f.limit)
+	}
+	return e
 }
 
 // multiBody reads the chunks in turn and closes every opened attachment.
