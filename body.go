@@ -116,7 +116,6 @@ func (r *renderer) objectPayload(ref string) (*payload, error) {
 	if err != nil {
 		return nil, fmt.Errorf("httpstep: the data object {{%s}} cannot be sent as JSON: %v", ref, err)
 	}
-	r.secrets = secretsIn(reflect.ValueOf(v), r.secrets, 0)
 	return &payload{contentType: "application/json", data: data}, nil
 }
 

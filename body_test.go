@@ -448,6 +448,7 @@ func TestAttachmentStreamErrors(t *testing.T) {
 			res, err := c.Execute(context.Background(), node, Values{"f": tt.file})
 			require.Error(t, err)
 			assert.ErrorIs(t, res.Failure.Err, tt.is)
+			assert.Equal(t, KindParam, res.Failure.Kind, "a broken-off upload is the attachment's fault, not the network's")
 			f := attachmentFailure(res.Failure.Err)
 			require.NotNil(t, f, "exchange can report it as kind param")
 			assert.Equal(t, KindParam, f.Kind)

@@ -98,6 +98,9 @@ func (c *Client) exchange(actx, ctx context.Context, node *NodeConfig, p *prepar
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
+		if f := attachmentFailure(err); f != nil {
+			return f
+		}
 		return classify(ctx, actx, err, node.timeout())
 	}
 	body, notes, err := readBody(resp, c.maxResponseBytes())

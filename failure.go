@@ -23,7 +23,7 @@ const (
 	KindStatus    FailureKind = "status"     // the status was not a success code
 	KindErrorCode FailureKind = "error_code" // the business code in the body was not a success value
 	KindTooLarge  FailureKind = "too_large"  // the response exceeded Client.MaxResponseBytes
-	KindParam     FailureKind = "param"      // a parameter could not be placed in the request; nothing was sent
+	KindParam     FailureKind = "param"      // a parameter could not be placed in the request; nothing was sent, or an attachment broke off mid-stream so no complete request arrived
 	KindCanceled  FailureKind = "canceled"   // the caller's context was canceled
 )
 

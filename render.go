@@ -51,30 +51,14 @@ func (r *renderer) value(ref string) (any, bool) {
 	return v, ok
 }
 
-// noteSecrets remembers Secret values, also inside maps and slices.
+// noteSecrets remembers Secret values, also inside records: maps, slices,
+// structs and pointers, wherever encoding/json would write them.
 func (r *renderer) noteSecrets(v any) {
-	switch x := v.(type) {
-	case Secret:
-		if x != "" {
-			r.secrets = append(r.secrets, string(x))
-		}
-	case *Secret:
-		if x != nil {
-			r.noteSecrets(*x)
-		}
-	case map[string]any:
-		for _, e := range x {
-			r.noteSecrets(e)
-		}
-	case Values:
-		for _, e := range x {
-			r.noteSecrets(e)
-		}
-	case []any:
-		for _, e := range x {
-			r.noteSecrets(e)
-		}
+	switch v.(type) {
+	case nil, string, bool, int, int64, float64, json.Number, time.Time:
+		return
 	}
+	r.secrets = secretsIn(reflect.ValueOf(v), r.secrets, 0)
 }
 
 // render renders t, escaping each value for its place.

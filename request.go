@@ -190,7 +190,8 @@ func (c *Client) prepare(node *NodeConfig, r *renderer) (*prepared, *Failure) {
 	}
 	if p.body != nil {
 		p.body.maxUpload = c.MaxUploadBytes
-		if p.header.Get("Content-Type") == "" {
+		// A multipart body's type carries its boundary, so it always wins.
+		if p.header.Get("Content-Type") == "" || strings.HasPrefix(p.body.contentType, "multipart/") {
 			p.header.Set("Content-Type", p.body.contentType)
 		}
 	}

@@ -85,7 +85,8 @@ func compile(src string, m mode) (*template, error) {
 }
 
 // parseTemplate splits src into segments. Whitespace inside the braces is
-// trimmed. An unclosed "{{", an empty "{{ }}" or a "{{" inside a placeholder
+// trimmed. In a run of braces the last "{{" opens the placeholder, so
+// `{"a":{{{x}}}}` is an object around the value of x. An unclosed "{{", an empty "{{ }}" or a "{{" inside a placeholder
 // is an error giving the byte offset.
 func parseTemplate(src string) ([]segment, error) {
 	var segs []segment
@@ -94,6 +95,9 @@ func parseTemplate(src string) ([]segment, error) {
 		i := strings.Index(rest, "{{")
 		if i < 0 {
 			return append(segs, segment{lit: rest}), nil
+		}
+		for i+2 < len(rest) && rest[i+2] == '{' { // "{{{a}}" is "{" then {{a}}
+			i++
 		}
 		j := strings.Index(rest[i+2:], "}}")
 		if j < 0 {

@@ -23,6 +23,8 @@ func TestParseTemplate(t *testing.T) {
 		{"}} {{a}} }}", []string{"a"}, ""},
 		{"{{a}}{{a}}", []string{"a", "a"}, ""},
 		{"{{ 名前 }}", []string{"名前"}, ""},
+		{"{{{a}}", []string{"a"}, ""},
+		{`{"a":{{{x}}}}`, []string{"x"}, ""},
 		{"{{a", nil, "unclosed {{ at offset 0"},
 		{"ab{{}}", nil, "empty parameter {{}} at offset 2"},
 		{"{{ \t }}", nil, "empty parameter"},

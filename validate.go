@@ -125,6 +125,9 @@ func checkTemplate(e *ConfigError, field, src string, m mode) *template {
 
 func (n *NodeConfig) validateBody(e *ConfigError) {
 	b := n.Body
+	if m := n.method(); n.Object != "" && (m == "GET" || m == "HEAD") {
+		e.add("method", m+" requests never carry a body: send the data object with POST, PUT, PATCH or DELETE")
+	}
 	if n.Object != "" && b != nil && b.Kind != "" && b.Kind != BodyNone {
 		e.add("object", "a node sends either a data object or a body, not both")
 	}
