@@ -94,6 +94,7 @@ func TestHeaderInjection(t *testing.T) {
 		require.ErrorAs(t, err, &f)
 		assert.Equal(t, KindParam, f.Kind)
 		assert.Equal(t, KindParam, res.Attempts[0].Kind)
+		assert.Equal(t, rec.URL, res.Attempts[0].Request.URL)
 	}
 	assert.Zero(t, rec.count(), "nothing may be sent")
 }
@@ -127,4 +128,6 @@ func TestWholeURLChecked(t *testing.T) {
 		require.ErrorAs(t, err, &f, v)
 		assert.Equal(t, KindParam, f.Kind, v)
 	}
+	res, _ := c.Execute(context.Background(), &NodeConfig{URL: "{{u}}/x"}, Values{"u": "ftp://h"})
+	assert.Equal(t, "{{u}}/x", res.Attempts[0].Request.URL, "the record shows the URL as typed when it could not be rendered")
 }

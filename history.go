@@ -73,6 +73,9 @@ const previewBytes = 4 << 10
 // record is the history record of the request as sent.
 func (p *prepared) record(req *http.Request) RequestRecord {
 	rec := RequestRecord{Method: p.method, URL: p.redact.url(p.url)}
+	if p.url == nil {
+		rec.URL = p.template // placeholders and literal text only
+	}
 	if req != nil {
 		rec.Header = p.redact.header(req.Header)
 	} else {

@@ -160,22 +160,23 @@ func (c *Client) Execute(ctx context.Context, node *NodeConfig, params Params) (
 
 // prepared is a rendered request, ready to be sent once per attempt.
 type prepared struct {
-	method  string
-	url     *url.URL
-	header  http.Header
-	body    *payload
-	r       *renderer
-	redact  *redactor
-	missing []string
-	cursor  string // cursor pagination: the cursor this page asks for
-	sign    Secret // Standard Webhooks secret, when the node signs
-	msgID   string // webhook-id, the same on every attempt
+	method   string
+	url      *url.URL
+	header   http.Header
+	body     *payload
+	r        *renderer
+	redact   *redactor
+	missing  []string
+	template string // the URL as typed, for the record when rendering failed
+	cursor   string // cursor pagination: the cursor this page asks for
+	sign     Secret // Standard Webhooks secret, when the node signs
+	msgID    string // webhook-id, the same on every attempt
 }
 
 // prepare renders the node. A value that cannot be placed fails with kind
 // param and nothing is sent.
 func (c *Client) prepare(node *NodeConfig, r *renderer) (*prepared, *Failure) {
-	p := &prepared{method: node.method(), r: r}
+	p := &prepared{method: node.method(), r: r, template: node.URL}
 	defer func() { p.redact = newRedactor(r.secrets, p.url, p.header); p.missing = r.missing }()
 	u, err := r.buildURL(node)
 	if err != nil {
