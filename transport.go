@@ -129,15 +129,20 @@ func (c *Client) checkDestination(ctx context.Context, host string) ([]netip.Add
 	return checkHost(ctx, c.resolve, c.guard(), host)
 }
 
+// checkAddr splits a dial address and checks its host with the guard.
+func (c *Client) checkAddr(ctx context.Context, addr string) (host, port string, ips []netip.Addr, err error) {
+	host, port, err = net.SplitHostPort(addr)
+	if err == nil {
+		ips, err = c.checkDestination(ctx, host)
+	}
+	return host, port, ips, err
+}
+
 // dialGuarded resolves the destination, checks every address with the guard
 // and dials the allowed ones in turn, from a random source address. The
 // dialer's Control checks the final address again, at the socket.
 func (c *Client) dialGuarded(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	ips, err := c.checkDestination(ctx, host)
+	host, port, ips, err := c.checkAddr(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -234,11 +239,7 @@ func (c *Client) socksDialer() (func(ctx context.Context, network, addr string) 
 	cd := d.(proxy.ContextDialer)
 	remote := strings.EqualFold(c.Proxy.Scheme, "socks5h")
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		host, port, err := net.SplitHostPort(addr)
-		if err != nil {
-			return nil, err
-		}
-		ips, err := c.checkDestination(ctx, host)
+		_, port, ips, err := c.checkAddr(ctx, addr)
 		if err != nil {
 			return nil, err
 		}
