@@ -1,9 +1,9 @@
 package httpstep
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -11,8 +11,12 @@ import (
 // values (raw and in their URL- and JSON-escaped forms), the values of
 // credential headers and token-like query parameters, and URL user info.
 type redactor struct {
-	replacer *strings.Replacer
+	forms []string // longest first, so "Bearer x" goes before "x"
 }
+
+// minSecretLen is the shortest value redacted; shorter ones would blot out
+// ordinary text.
+const minSecretLen = 3
 
 // newRedactor builds a redactor for the given secret values; the values of
 // sensitive headers in h are treated as secrets too, so an API that echoes
@@ -26,34 +30,36 @@ func newRedactor(secrets []string, u *url.URL, h http.Header) *redactor {
 			}
 		}
 	}
-	var pairs []string
-	seen := map[string]bool{}
+	r := &redactor{}
 	for _, s := range secrets {
-		for _, form := range secretForms(s) {
-			if len(form) >= 3 && !seen[form] {
-				seen[form] = true
-				pairs = append(pairs, form, redacted)
-			}
+		r.add(s)
+		r.add(url.QueryEscape(s))
+		r.add(url.PathEscape(s))
+		if j := jsonString(s); len(j) != len(s)+2 {
+			r.add(string(j[1 : len(j)-1]))
 		}
 	}
-	if len(pairs) == 0 {
-		return &redactor{}
+	slices.SortFunc(r.forms, func(a, b string) int { return len(b) - len(a) })
+	return r
+}
+
+func (r *redactor) add(form string) {
+	if len(form) >= minSecretLen && !slices.Contains(r.forms, form) {
+		r.forms = append(r.forms, form)
 	}
-	return &redactor{replacer: strings.NewReplacer(pairs...)}
 }
 
-// secretForms are the ways a secret can appear once placed in a request.
-func secretForms(s string) []string {
-	j, _ := json.Marshal(s)
-	return []string{s, url.QueryEscape(s), url.PathEscape(s), string(j[1 : len(j)-1])}
-}
-
-// text scrubs secrets from s.
+// text scrubs secrets from s; it allocates only when it finds one.
 func (r *redactor) text(s string) string {
-	if r == nil || r.replacer == nil {
+	if r == nil {
 		return s
 	}
-	return r.replacer.Replace(s)
+	for _, f := range r.forms {
+		if strings.Contains(s, f) {
+			s = strings.ReplaceAll(s, f, redacted)
+		}
+	}
+	return s
 }
 
 // url renders u with user info and token-like query values redacted.
