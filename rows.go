@@ -1,0 +1,269 @@
+package httpstep
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
+)
+
+// maxRowsNesting is how deeply arrays and objects may nest in a body read
+// for rows, the same limit encoding/json applies. gjson's validator recurses
+// once per level, so a deeper body (a few megabytes of "[") could exhaust
+// the goroutine stack and crash the host; such bodies are refused first.
+const maxRowsNesting = 10000
+
+// previewRunes is how much of a string or number an error quotes.
+const previewRunes = 20
+
+// TooManyRowsError reports an array longer than the host's cap on rows (the
+// product caps batches at 100 rows for record nodes and 10,000 for
+// sub-processes). Path is the rows path ("" for the root), Max the cap and
+// Count the length of the array that came back.
+type TooManyRowsError struct {
+	Path  string
+	Max   int
+	Count int
+}
+
+// Error says how many rows came back, what the cap is and what to do.
+func (e *TooManyRowsError) Error() string {
+	return fmt.Sprintf("httpstep: rows: %s has %d rows, more than the %d this host allows at once; "+
+		"narrow the request with query parameters (a filter or a smaller page size) or turn on pagination",
+		rowsSubject(e.Path), e.Count, e.Max)
+}
+
+// rowsAt returns the elements of the array at the gjson path in a JSON body;
+// "" and "@this" both mean the root. Elements are gjson results over one copy
+// of the array's text: nothing is decoded into maps. A leading UTF-8 BOM and
+// white space are skipped.
+//
+// An empty array gives an empty, non-nil slice. A null at path gives zero
+// rows and no error, because many APIs send null for an empty list. Anything
+// else that is not an array is an error naming what was found (missing, an
+// object, a string, a number, a boolean), as is a body that is empty, not
+// valid JSON or nested deeper than 10,000 levels. With max > 0 an array of
+// more than max elements is a *TooManyRowsError and no rows are returned;
+// max <= 0 means no cap.
+func rowsAt(body []byte, path string, max int) ([]gjson.Result, error) {
+	arr, err := arrayAt(body, path)
+	if err != nil {
+		return nil, err
+	}
+	n := countRows(arr)
+	if err := checkRowCap(path, max, n); err != nil {
+		return nil, err
+	}
+	rows := make([]gjson.Result, 0, n)
+	arr.ForEach(func(_, row gjson.Result) bool {
+		rows = append(rows, row)
+		return true
+	})
+	return rows, nil
+}
+
+// eachRow calls fn with the index and value of each element of the array at
+// path, in order, without building a slice; it stops early when fn returns
+// false. Paths, the treatment of null and the errors are those of rowsAt.
+// With max > 0 the elements are counted in a first pass (fast and free of
+// allocation), so a *TooManyRowsError comes before any call to fn: a host
+// never acts on part of a batch it is about to refuse. A nil fn only checks.
+func eachRow(body []byte, path string, max int, fn func(i int, row gjson.Result) bool) error {
+	arr, err := arrayAt(body, path)
+	if err != nil {
+		return err
+	}
+	if max > 0 {
+		if err := checkRowCap(path, max, countRows(arr)); err != nil {
+			return err
+		}
+	}
+	if fn == nil {
+		return nil
+	}
+	i := 0
+	arr.ForEach(func(_, row gjson.Result) bool {
+		more := fn(i, row)
+		i++
+		return more
+	})
+	return nil
+}
+
+// arrayAt checks the body and returns the array at path. For a null at path
+// it returns the zero Result, which has no elements.
+func arrayAt(body []byte, path string) (gjson.Result, error) {
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	if err := checkRowsBody(body); err != nil {
+		return gjson.Result{}, err
+	}
+	var v gjson.Result
+	if isRootPath(path) {
+		v = gjson.ParseBytes(body) // also right when gjson.DisableModifiers is set
+	} else {
+		v = gjson.GetBytes(body, path)
+	}
+	switch {
+	case v.IsArray():
+		return v, nil
+	case v.Type == gjson.Null && v.Exists():
+		return gjson.Result{}, nil
+	}
+	return gjson.Result{}, notAnArray(path, v)
+}
+
+// checkRowsBody refuses a body that is empty, nested too deeply for gjson to
+// validate safely, or not valid JSON.
+func checkRowsBody(body []byte) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return errors.New("httpstep: rows: the response body is empty; " +
+			"the API sent no JSON to take rows from")
+	}
+	if !nestedWithin(body, maxRowsNesting) {
+		return fmt.Errorf("httpstep: rows: the response body nests arrays or objects "+
+			"more than %d levels deep; it cannot be read as rows", maxRowsNesting)
+	}
+	if gjson.ValidBytes(body) {
+		return nil
+	}
+	where := ""
+	var syn *json.SyntaxError
+	if err := json.Unmarshal(body, new(json.RawMessage)); errors.As(err, &syn) {
+		where = fmt.Sprintf(" (at byte %d: %v)", syn.Offset, syn)
+	}
+	return fmt.Errorf("httpstep: rows: the response body is not valid JSON%s; "+
+		"check that the API answers with JSON", where)
+}
+
+// nestedWithin reports whether no array or object in b nests deeper than
+// limit. It skips strings and does not otherwise check b.
+func nestedWithin(b []byte, limit int) bool {
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			i = stringEnd(b, i)
+		case '[', '{':
+			depth++
+			if depth > limit {
+				return false
+			}
+		case ']', '}':
+			depth--
+		}
+	}
+	return true
+}
+
+// stringEnd returns the index of the quote that closes the string opened at
+// b[open], or len(b) when the string never closes.
+func stringEnd(b []byte, open int) int {
+	for i := open + 1; i < len(b); i++ {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			break
+		}
+		i += j
+		slashes := 0
+		for k := i - 1; b[k] == '\\'; k-- {
+			slashes++
+		}
+		if slashes%2 == 0 {
+			return i
+		}
+	}
+	return len(b)
+}
+
+// countRows returns the number of elements of an array result.
+func countRows(arr gjson.Result) int {
+	n := 0
+	arr.ForEach(func(_, _ gjson.Result) bool {
+		n++
+		return true
+	})
+	return n
+}
+
+// checkRowCap returns a *TooManyRowsError when max > 0 and n exceeds it.
+func checkRowCap(path string, max, n int) error {
+	if max > 0 && n > max {
+		return &TooManyRowsError{Path: path, Max: max, Count: n}
+	}
+	return nil
+}
+
+// notAnArray says what was found at path instead of an array.
+func notAnArray(path string, v gjson.Result) error {
+	subject := rowsSubject(path)
+	if !v.Exists() {
+		return fmt.Errorf("httpstep: rows: %s is missing from the response body; "+
+			"check the rows path against a response example", subject)
+	}
+	msg := fmt.Sprintf("httpstep: rows: %s is %s, not an array", subject, describeValue(v))
+	if arrays := arrayMembers(path, v, 3); len(arrays) > 0 {
+		msg += "; point the rows path at one of its arrays: " + strings.Join(arrays, ", ")
+	}
+	return errors.New(msg)
+}
+
+// isRootPath reports whether a rows path means the whole body.
+func isRootPath(path string) bool {
+	return path == "" || path == "@this"
+}
+
+// rowsSubject names the rows path in an error.
+func rowsSubject(path string) string {
+	if isRootPath(path) {
+		return "the response body"
+	}
+	return fmt.Sprintf("%q", path)
+}
+
+// describeValue names the type of a value that is not an array, quoting
+// strings, numbers and booleans shortened to previewRunes runes.
+func describeValue(v gjson.Result) string {
+	switch v.Type {
+	case gjson.String:
+		return fmt.Sprintf("a string (%q)", preview(v.Str))
+	case gjson.Number:
+		return "a number (" + preview(v.Raw) + ")"
+	case gjson.True, gjson.False:
+		return "a boolean (" + v.Raw + ")"
+	case gjson.JSON:
+		return "an object"
+	}
+	return "null"
+}
+
+// preview shortens s to previewRunes runes, marking a cut with "…".
+func preview(s string) string {
+	if utf8.RuneCountInString(s) <= previewRunes {
+		return s
+	}
+	return string([]rune(s)[:previewRunes]) + "…"
+}
+
+// arrayMembers returns, quoted, the paths of up to limit members of object v
+// (found at path) whose values are arrays: likely intended rows paths.
+func arrayMembers(path string, v gjson.Result, limit int) []string {
+	if !v.IsObject() {
+		return nil
+	}
+	var out []string
+	v.ForEach(func(key, val gjson.Result) bool {
+		if val.IsArray() {
+			p := gjson.Escape(key.Str)
+			if !isRootPath(path) {
+				p = path + "." + p
+			}
+			out = append(out, fmt.Sprintf("%q", p))
+		}
+		return len(out) < limit
+	})
+	return out
+}
