@@ -40,7 +40,9 @@ func (e *TooManyRowsError) Error() string {
 // rowsAt returns the elements of the array at the gjson path in a JSON body;
 // "" and "@this" both mean the root. Elements are gjson results over one copy
 // of the array's text: nothing is decoded into maps. A leading UTF-8 BOM and
-// white space are skipped.
+// white space are skipped. Paths follow gjson, # queries included; where an
+// object repeats a key, the path follows the first (encoding/json keeps the
+// last).
 //
 // An empty array gives an empty, non-nil slice. A null at path gives zero
 // rows and no error, because many APIs send null for an empty list. Anything
@@ -144,36 +146,30 @@ func checkRowsBody(body []byte) error {
 func nestedWithin(b []byte, limit int) bool {
 	depth := 0
 	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '"':
-			i = stringEnd(b, i)
-		case '[', '{':
+		switch c := b[i]; {
+		case c == '"':
+			i = skipString(b, i+1)
+		case c == '[' || c == '{':
 			depth++
 			if depth > limit {
 				return false
 			}
-		case ']', '}':
+		case c == ']' || c == '}':
 			depth--
 		}
 	}
 	return true
 }
 
-// stringEnd returns the index of the quote that closes the string opened at
-// b[open], or len(b) when the string never closes.
-func stringEnd(b []byte, open int) int {
-	for i := open + 1; i < len(b); i++ {
-		j := bytes.IndexByte(b[i:], '"')
-		if j < 0 {
-			break
-		}
-		i += j
-		slashes := 0
-		for k := i - 1; b[k] == '\\'; k-- {
-			slashes++
-		}
-		if slashes%2 == 0 {
+// skipString returns the index of the quote that ends the string whose
+// contents start at b[i], or len(b) when the string never ends.
+func skipString(b []byte, i int) int {
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
 			return i
+		case '\\':
+			i++
 		}
 	}
 	return len(b)
