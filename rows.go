@@ -115,7 +115,7 @@ func arrayAt(body []byte, path string) (gjson.Result, error) {
 	case v.Type == gjson.Null && v.Exists():
 		return gjson.Result{}, nil
 	}
-	return gjson.Result{}, notAnArray(path, v)
+	return gjson.Result{}, notAnArray(path, v, rootIsArray(body))
 }
 
 // checkRowsBody refuses a body that is empty, nested too deeply for gjson to
@@ -193,18 +193,29 @@ func checkRowCap(path string, max, n int) error {
 	return nil
 }
 
-// notAnArray says what was found at path instead of an array.
-func notAnArray(path string, v gjson.Result) error {
+// notAnArray says what was found at path instead of an array. rootArray
+// tells whether the body itself is an array, the usual fix when a path
+// is missing.
+func notAnArray(path string, v gjson.Result, rootArray bool) error {
 	subject := rowsSubject(path)
 	if !v.Exists() {
-		return fmt.Errorf("httpstep: rows: %s is missing from the response body; "+
-			"check the rows path against a response example", subject)
+		fix := "check the rows path against a response example"
+		if rootArray {
+			fix = "the response body is itself an array: leave the rows path empty to take its elements"
+		}
+		return fmt.Errorf("httpstep: rows: %s is missing from the response body; %s", subject, fix)
 	}
 	msg := fmt.Sprintf("httpstep: rows: %s is %s, not an array", subject, describeValue(v))
 	if arrays := arrayMembers(path, v, 3); len(arrays) > 0 {
 		msg += "; point the rows path at one of its arrays: " + strings.Join(arrays, ", ")
 	}
 	return errors.New(msg)
+}
+
+// rootIsArray reports whether a valid JSON body is an array.
+func rootIsArray(body []byte) bool {
+	body = bytes.TrimLeft(body, " \t\r\n")
+	return len(body) > 0 && body[0] == '['
 }
 
 // isRootPath reports whether a rows path means the whole body.
