@@ -48,16 +48,16 @@ func (e *TooManyRowsError) Error() string {
 // rows and no error, because many APIs send null for an empty list. Anything
 // else that is not an array is an error naming what was found (missing, an
 // object, a string, a number, a boolean), as is a body that is empty, not
-// valid JSON or nested deeper than 10,000 levels. With max > 0 an array of
-// more than max elements is a *TooManyRowsError and no rows are returned;
-// max <= 0 means no cap.
-func rowsAt(body []byte, path string, max int) ([]gjson.Result, error) {
+// valid JSON or nested deeper than 10,000 levels. With maxRows > 0 an array
+// of more than maxRows elements is a *TooManyRowsError and no rows are
+// returned; maxRows <= 0 means no cap.
+func rowsAt(body []byte, path string, maxRows int) ([]gjson.Result, error) {
 	arr, err := arrayAt(body, path)
 	if err != nil {
 		return nil, err
 	}
 	n := countRows(arr)
-	if err := checkRowCap(path, max, n); err != nil {
+	if err := checkRowCap(path, maxRows, n); err != nil {
 		return nil, err
 	}
 	rows := make([]gjson.Result, 0, n)
@@ -71,16 +71,16 @@ func rowsAt(body []byte, path string, max int) ([]gjson.Result, error) {
 // eachRow calls fn with the index and value of each element of the array at
 // path, in order, without building a slice; it stops early when fn returns
 // false. Paths, the treatment of null and the errors are those of rowsAt.
-// With max > 0 the elements are counted in a first pass (fast and free of
+// With maxRows > 0 the elements are counted in a first pass (fast and free of
 // allocation), so a *TooManyRowsError comes before any call to fn: a host
 // never acts on part of a batch it is about to refuse. A nil fn only checks.
-func eachRow(body []byte, path string, max int, fn func(i int, row gjson.Result) bool) error {
+func eachRow(body []byte, path string, maxRows int, fn func(i int, row gjson.Result) bool) error {
 	arr, err := arrayAt(body, path)
 	if err != nil {
 		return err
 	}
-	if max > 0 {
-		if err := checkRowCap(path, max, countRows(arr)); err != nil {
+	if maxRows > 0 {
+		if err := checkRowCap(path, maxRows, countRows(arr)); err != nil {
 			return err
 		}
 	}
@@ -185,10 +185,10 @@ func countRows(arr gjson.Result) int {
 	return n
 }
 
-// checkRowCap returns a *TooManyRowsError when max > 0 and n exceeds it.
-func checkRowCap(path string, max, n int) error {
-	if max > 0 && n > max {
-		return &TooManyRowsError{Path: path, Max: max, Count: n}
+// checkRowCap returns a *TooManyRowsError when maxRows > 0 and n exceeds it.
+func checkRowCap(path string, maxRows, n int) error {
+	if maxRows > 0 && n > maxRows {
+		return &TooManyRowsError{Path: path, Max: maxRows, Count: n}
 	}
 	return nil
 }
