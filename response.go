@@ -71,3 +71,14 @@ func (r *Result) Rows(path string) ([]gjson.Result, error) {
 }
 
 var errNoResult = errors.New("httpstep: no result: the node did not run")
+
+// EachRow calls fn for each element of the array at path ("" = the body
+// itself), in order, without building a slice, until fn returns false. It
+// fails like Rows: when the value at path is not an array, or it holds more
+// rows than Client.MaxRows (before fn is called at all).
+func (r *Result) EachRow(path string, fn func(i int, row gjson.Result) bool) error {
+	if r == nil {
+		return errNoResult
+	}
+	return eachRow(r.Body, path, r.maxRows, fn)
+}
