@@ -48,3 +48,44 @@ func TestRowsThroughClient(t *testing.T) {
 	assert.Equal(t, 100, tooMany.Max)
 	assert.Error(t, res.EachRow("data", func(int, gjson.Result) bool { return true }))
 }
+
+// TestResponseLimits: a body over MaxResponseBytes is kind too_large, a
+// header block over 1 MiB is refused, and a charset that does not exist is
+// read as UTF-8 with a note in the history.
+func TestResponseLimits(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/big":
+			w.Write([]byte(strings.Repeat("x", 2048)))
+		case "/headers":
+			for i := 0; i < 40; i++ {
+				w.Header().Add("X-Pad", strings.Repeat("h", 32<<10))
+			}
+		case "/charset":
+			w.Header().Set("Content-Type", "application/json; charset=klingon")
+			w.Write([]byte(`{"name":"Zoë"}`))
+		case "/gbk":
+			w.Header().Set("Content-Type", "application/json; charset=GBK")
+			w.Write([]byte("{\"city\":\"\xba\xbc\xd6\xdd\"}")) // 杭州 in GBK
+		}
+	})
+	c := testClient(t)
+	c.MaxResponseBytes = 1024
+	_, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/big"}, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindTooLarge, f.Kind)
+
+	_, err = c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/headers"}, nil)
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindNetwork, f.Kind)
+
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/charset"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "Zoë", res.Get("name").String())
+	assert.Contains(t, strings.Join(res.Attempts[0].Notes, "\n"), `unknown charset "klingon"`)
+
+	res, err = c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/gbk"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "杭州", res.Get("city").String())
+}
