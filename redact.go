@@ -35,7 +35,8 @@ func newRedactor(secrets []string, u *url.URL, h http.Header) *redactor {
 		r.add(s)
 		r.add(url.QueryEscape(s))
 		r.add(url.PathEscape(s))
-		if j := jsonString(s); len(j) != len(s)+2 {
+		if needsJSONEscape(s) {
+			j := jsonString(s)
 			r.add(string(j[1 : len(j)-1]))
 		}
 	}
@@ -88,9 +89,13 @@ func urlSecrets(u *url.URL) []string {
 	if pw, ok := u.User.Password(); ok {
 		out = append(out, pw)
 	}
-	for k, vs := range u.Query() {
-		if sensitiveParam(k) {
-			out = append(out, vs...)
+	for part := range strings.SplitSeq(u.RawQuery, "&") {
+		k, v, _ := strings.Cut(part, "=")
+		if name, err := url.QueryUnescape(k); err == nil && sensitiveParam(name) {
+			if val, err := url.QueryUnescape(v); err == nil {
+				out = append(out, val)
+			}
+			out = append(out, v)
 		}
 	}
 	return out
@@ -138,6 +143,11 @@ func (r *redactor) header(h http.Header) map[string][]string {
 
 // sensitiveHeader reports whether a header carries credentials.
 func sensitiveHeader(name string) bool {
+	switch name { // the usual suspects, canonical, without lowering
+	case "Content-Type", "Content-Length", "Date", "User-Agent", "Accept", "Accept-Encoding",
+		"Idempotency-Key", "Server", "Connection", "Content-Encoding", "Cache-Control":
+		return false
+	}
 	n := strings.ToLower(name)
 	switch n {
 	case "authorization", "proxy-authorization", "cookie", "set-cookie", "cookie2", "set-cookie2":

@@ -155,8 +155,23 @@ func validHostText(text string) bool {
 // jsonString returns the JSON encoding of s, quotes included, without
 // HTML escaping.
 func jsonString(s string) []byte {
+	if !needsJSONEscape(s) {
+		return []byte(`"` + s + `"`)
+	}
 	j, _ := jsonValue(s)
 	return j
+}
+
+// needsJSONEscape reports whether encoding/json would escape anything in s
+// (without HTML escaping): quotes, backslashes, control characters, invalid
+// UTF-8, U+2028 and U+2029.
+func needsJSONEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonValue returns v's JSON encoding without HTML escaping; nil (and a

@@ -65,14 +65,14 @@ func (n *NodeConfig) validateRequest(e *ConfigError) {
 	}
 	validateURL(e, n.URL)
 	for i, q := range n.Query {
-		f := fmt.Sprintf("query[%d]", i)
+		f := indexed("query", i)
 		if strings.TrimSpace(q.Key) == "" {
 			e.add(f+".key", "the query parameter has no name")
 		}
 		checkTemplate(e, f+".value", q.Value, modeText)
 	}
 	for i, h := range n.Headers {
-		f := fmt.Sprintf("headers[%d]", i)
+		f := indexed("headers", i)
 		if !httpguts.ValidHeaderFieldName(h.Key) {
 			e.add(f+".key", fmt.Sprintf("%q is not a valid header name: use letters, digits and - only", h.Key))
 		}
@@ -156,7 +156,7 @@ func (n *NodeConfig) validateBody(e *ConfigError) {
 
 func validateFields(e *ConfigError, b *Body) {
 	for i, f := range b.Fields {
-		name := fmt.Sprintf("body.fields[%d]", i)
+		name := indexed("body.fields", i)
 		if strings.TrimSpace(f.Key) == "" {
 			e.add(name+".key", "the form field has no name")
 		}
@@ -252,4 +252,9 @@ func dedupe(refs []string) []string {
 		}
 	}
 	return out
+}
+
+// indexed names element i of a list field, e.g. "headers[1]".
+func indexed(field string, i int) string {
+	return field + "[" + strconv.Itoa(i) + "]"
 }
