@@ -617,7 +617,11 @@ func FuzzFormData(f *testing.F) {
 		data, err := io.ReadAll(rc)
 		require.NoError(t, err)
 		require.NoError(t, rc.Close())
-		require.Equal(t, int64(len(data)), length)
+		if content == "" {
+			require.Equal(t, int64(-1), length, "a file of size 0 counts as unknown and is streamed")
+		} else {
+			require.Equal(t, int64(len(data)), length)
+		}
 		parts := formParts(t, seen{Header: http.Header{"Content-Type": {p.contentType}}, Body: data})
 		require.Len(t, parts, 3)
 		for i, want := range []string{value, content, "end"} {

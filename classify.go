@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -20,7 +21,7 @@ func classify(ctx, actx context.Context, err error, timeout time.Duration) *Fail
 	var blocked *BlockedError
 	switch {
 	case errors.As(err, &blocked):
-		f.Kind, f.Message = KindBlocked, blocked.Error()
+		f.Kind, f.Message = KindBlocked, strings.TrimPrefix(blocked.Error(), "httpstep: blocked: ")
 	case errors.Is(ctx.Err(), context.Canceled):
 		f.Kind, f.Message = KindCanceled, "the run was canceled before the API answered"
 	case ctx.Err() != nil:

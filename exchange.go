@@ -3,10 +3,12 @@ package httpstep
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"time"
 )
 
@@ -98,6 +100,7 @@ func (c *Client) exchange(actx, ctx context.Context, node *NodeConfig, p *prepar
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
+		p.scrubURLError(err)
 		if f := attachmentFailure(err); f != nil {
 			return f
 		}
@@ -170,4 +173,18 @@ func (p *prepared) signRequest(req *http.Request, a *Attempt) error {
 		body = p.body.data
 	}
 	return signHeaders(req.Header, p.sign, p.msgID, time.Now(), body)
+}
+
+// scrubURLError redacts the URL that net/http puts in its errors, so that
+// Failure.Err and its chain carry no secret either.
+func (p *prepared) scrubURLError(err error) {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return
+	}
+	if u, perr := url.Parse(ue.URL); perr == nil {
+		ue.URL = p.redact.url(u)
+	} else {
+		ue.URL = p.redact.text(redactQuery(ue.URL))
+	}
 }

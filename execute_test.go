@@ -268,6 +268,8 @@ func TestBlockedByDefault(t *testing.T) {
 	require.ErrorAs(t, err, &f)
 	assert.Equal(t, KindBlocked, f.Kind)
 	assert.Equal(t, KindBlocked, res.Attempts[0].Kind)
+	assert.Equal(t, 1, strings.Count(err.Error(), "httpstep: blocked:"), err.Error())
+	assert.Contains(t, f.Message, "127.0.0.1 is a loopback address")
 	assert.Zero(t, rec.count())
 }
 

@@ -52,7 +52,9 @@ func (r *Result) convertFields(root gjson.Result, fields []Field) map[string]any
 	return out
 }
 
-// convertField reads f relative to root (or from the headers).
+// convertField reads f relative to root (or from the headers). As
+// InferSchema writes them, an object's member paths are relative to the same
+// base as the object ("data.id"), an array's element paths to each element.
 func (r *Result) convertField(root gjson.Result, f Field) (any, bool) {
 	if name, ok := strings.CutPrefix(f.Path, HeaderPathPrefix); ok {
 		vals := r.Header.Values(name)
@@ -67,7 +69,7 @@ func (r *Result) convertField(root gjson.Result, f Field) (any, bool) {
 	}
 	switch {
 	case f.Type == "object" && len(f.Fields) > 0 && v.IsObject():
-		return r.convertFields(v, f.Fields), true
+		return r.convertFields(root, f.Fields), true // member paths share the object's base
 	case f.Type == "array" && len(f.Fields) > 0 && v.IsArray():
 		return r.convertElements(v, f.Fields), true
 	}

@@ -28,7 +28,7 @@ func TestFields(t *testing.T) {
 		{Name: "flag", Path: "flag", Type: "boolean"},
 		{Name: "missing", Path: "missing", Type: "string"},
 		{Name: "absent", Path: "nope", Type: "string"},
-		{Name: "customer", Path: "customer", Type: "object", Fields: []Field{{Name: "name", Path: "name", Type: "string"}, {Name: "vip", Path: "vip", Type: "boolean"}}},
+		{Name: "customer", Path: "customer", Type: "object", Fields: []Field{{Name: "name", Path: "customer.name", Type: "string"}, {Name: "vip", Path: "customer.vip", Type: "boolean"}}},
 		{Name: "lines", Path: "lines", Type: "array", Fields: []Field{{Name: "sku", Path: "sku", Type: "string"}, {Name: "qty", Path: "qty", Type: "number"}}},
 		{Name: "tags", Path: "tags", Type: "array", Fields: []Field{{Path: "@this", Type: "number"}}},
 		{Name: "when", Path: "when", Type: "string", Format: "date-time"},
@@ -55,4 +55,20 @@ func TestFields(t *testing.T) {
 	assert.Nil(t, failed.Fields())
 	_, ok = failed.Value("id")
 	assert.False(t, ok)
+}
+
+// TestFieldsFromInferSchema: a schema inferred from the example reads the
+// response it was made from, nested objects and arrays included.
+func TestFieldsFromInferSchema(t *testing.T) {
+	body := `{"data":{"id":7,"owner":{"name":"Ann"}},"lines":[{"sku":"A","dim":{"w":2}}],"tags":["x"]}`
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) })
+	schema, err := InferSchema([]byte(body))
+	require.NoError(t, err)
+	res, err := testClient(t).Execute(context.Background(), &NodeConfig{URL: srv.URL, Response: schema}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{
+		"data":  map[string]any{"id": int64(7), "owner": map[string]any{"name": "Ann"}},
+		"lines": []any{map[string]any{"sku": "A", "dim": map[string]any{"w": int64(2)}}},
+		"tags":  []any{"x"},
+	}, res.Fields())
 }

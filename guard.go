@@ -29,8 +29,8 @@ func (e *BlockedError) Error() string {
 	if e.Host != "" && e.Host != e.Addr.String() {
 		subject = e.Host + " resolves to " + e.Addr.String() + ","
 	}
-	return fmt.Sprintf("httpstep: blocked: %s %s; ask an administrator to allow "+
-		"this network (Client.AllowNetworks) if the request is intended", subject, e.Reason)
+	return fmt.Sprintf("httpstep: blocked: %s %s; requests to internal networks are "+
+		"blocked, ask an administrator to allow this network if the request is intended", subject, e.Reason)
 }
 
 // guard is the SSRF deny-list. Its zero value denies every internal

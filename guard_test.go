@@ -182,9 +182,9 @@ func lastAddr(p netip.Prefix) netip.Addr {
 func TestBlockedErrorMessage(t *testing.T) {
 	err := &BlockedError{Addr: netip.MustParseAddr("169.254.169.254"), Host: "metadata.test", Reason: "a link-local address (cloud metadata)"}
 	assert.Equal(t, "httpstep: blocked: metadata.test resolves to 169.254.169.254, a link-local address (cloud metadata); "+
-		"ask an administrator to allow this network (Client.AllowNetworks) if the request is intended", err.Error())
+		"requests to internal networks are blocked, ask an administrator to allow this network if the request is intended", err.Error())
 	err.Host = ""
-	assert.True(t, strings.HasPrefix(err.Error(), "httpstep: blocked: 169.254.169.254 is a link-local address (cloud metadata); ask"), err.Error())
+	assert.True(t, strings.HasPrefix(err.Error(), "httpstep: blocked: 169.254.169.254 is a link-local address (cloud metadata); requests"), err.Error())
 }
 
 func TestGuardAllowNetworks(t *testing.T) {
@@ -320,16 +320,16 @@ func TestCheckHost(t *testing.T) {
 		{"api.test", guard{}, "93.184.216.34 1.1.1.1 2606:4700:4700::1111", true},
 		{"8.8.8.8", guard{}, "8.8.8.8", false},
 		{"[2606:4700:4700::1111]", guard{}, "2606:4700:4700::1111", false},
-		{"localhost", guard{}, "httpstep: blocked: localhost resolves to 127.0.0.1, a loopback address; ask", true},
+		{"localhost", guard{}, "httpstep: blocked: localhost resolves to 127.0.0.1, a loopback address; requests", true},
 		{"localhost", guard{allowPrivate: true}, "127.0.0.1 ::1", true},
-		{"rebind.test", guard{}, "httpstep: blocked: rebind.test resolves to 10.0.0.1, a private network address; ask", true},
-		{"metadata.test", guard{}, "httpstep: blocked: metadata.test resolves to 169.254.169.254, a link-local address (cloud metadata); ask", true},
+		{"rebind.test", guard{}, "httpstep: blocked: rebind.test resolves to 10.0.0.1, a private network address; requests", true},
+		{"metadata.test", guard{}, "httpstep: blocked: metadata.test resolves to 169.254.169.254, a link-local address (cloud metadata); requests", true},
 		{"intranet.test", intranet, "10.1.2.3", true},
 		{"intranet.test", guard{}, "httpstep: blocked: intranet.test resolves to 10.1.2.3", true},
-		{"127.0.0.1", guard{}, "httpstep: blocked: 127.0.0.1 is a loopback address; ask", false},
-		{"[::1]", guard{}, "httpstep: blocked: ::1 is a loopback address; ask", false},
-		{"::ffff:7f00:1", guard{}, "httpstep: blocked: ::ffff:7f00:1 resolves to ::ffff:127.0.0.1, an IPv4-mapped form of 127.0.0.1, a loopback address; ask", false},
-		{"fe80::1%eth0", guard{}, "httpstep: blocked: fe80::1%eth0 resolves to fe80::1, a link-local address; ask", false},
+		{"127.0.0.1", guard{}, "httpstep: blocked: 127.0.0.1 is a loopback address; requests", false},
+		{"[::1]", guard{}, "httpstep: blocked: ::1 is a loopback address; requests", false},
+		{"::ffff:7f00:1", guard{}, "httpstep: blocked: ::ffff:7f00:1 resolves to ::ffff:127.0.0.1, an IPv4-mapped form of 127.0.0.1, a loopback address; requests", false},
+		{"fe80::1%eth0", guard{}, "httpstep: blocked: fe80::1%eth0 resolves to fe80::1, a link-local address; requests", false},
 		{"0x7f.1.example", guard{}, "8.8.8.8", true},
 		{"nowhere.test", guard{}, "httpstep: cannot resolve nowhere.test: no such host", true},
 		{"empty.test", guard{}, "httpstep: empty.test has no IP addresses; check the host name", true},

@@ -3,6 +3,8 @@ package httpstep
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -84,4 +86,20 @@ func TestHistoryPreviewBounded(t *testing.T) {
 	assert.True(t, a.Response.Truncated)
 	assert.Equal(t, int64(len(big)), a.Response.Bytes)
 	assert.Len(t, res.Body, len(big))
+}
+
+// TestSecretNotInErrorChain: the URL net/http puts in its errors is
+// redacted, so no level of Failure.Err carries the secret.
+func TestSecretNotInErrorChain(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := l.Addr().String()
+	l.Close()
+	node := &NodeConfig{URL: "http://" + closed + "/hook/{{tok}}?access_token=plain-q-secret"}
+	_, err = testClient(t).Execute(context.Background(), node, Values{"tok": Secret("path-secret-1")})
+	require.Error(t, err)
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		assert.NotContains(t, e.Error(), "path-secret-1")
+		assert.NotContains(t, e.Error(), "plain-q-secret")
+	}
 }

@@ -81,8 +81,13 @@ func (c *Client) paginate(ctx context.Context, node *NodeConfig, p *prepared) *R
 			break
 		}
 		page.url, page.cursor = next, pg.cursorOf(res)
+		page.header = p.header
 		if page.url.Host != p.url.Host {
-			page.header = withoutCredentials(p.header)
+			page.header = withoutCredentials(page.header)
+		}
+		if p.autoKey { // another request, another key
+			page.header = page.header.Clone()
+			page.header.Set("Idempotency-Key", newIdempotencyKey())
 		}
 	}
 	out.Body = items.bytes()

@@ -187,3 +187,32 @@ func TestWithParam(t *testing.T) {
 	assert.Equal(t, "b=%20keep&c=2&page=3", withParam(u, "page", "3").RawQuery)
 	assert.Equal(t, "b=%20keep&page=1&c=2", u.RawQuery, "the first URL is not changed")
 }
+
+// TestPaginateIdempotencyKeys: each page is its own request with its own
+// key; a node's own key is kept as it is.
+func TestPaginateIdempotencyKeys(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("page") == "3" {
+			fmt.Fprint(w, `[]`)
+			return
+		}
+		fmt.Fprint(w, `[1]`)
+	})
+	c := testClient(t)
+	node := &NodeConfig{Method: "POST", URL: srv.URL, Paginate: &Pagination{Mode: "page", Param: "page"}}
+	_, err := c.Execute(context.Background(), node, nil)
+	require.NoError(t, err)
+	keys := map[string]bool{}
+	for _, r := range srv.reqs {
+		keys[r.Header.Get("Idempotency-Key")] = true
+	}
+	assert.Len(t, keys, 3, "three pages, three keys")
+
+	node.Headers = []KeyValue{{"Idempotency-Key", "pull-{{run}}"}}
+	before := srv.count()
+	_, err = c.Execute(context.Background(), node, Values{"run": 9})
+	require.NoError(t, err)
+	for _, r := range srv.reqs[before:] {
+		assert.Equal(t, "pull-9", r.Header.Get("Idempotency-Key"))
+	}
+}

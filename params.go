@@ -47,13 +47,15 @@ func (v Values) Lookup(ref string) (any, bool) {
 type File struct {
 	Name        string // file name sent in form-data; also used to guess ContentType
 	ContentType string // empty: guessed from Name's extension, else application/octet-stream
-	Size        int64  // -1 when unknown; a known size lets the request carry Content-Length
+	Size        int64  // -1 or 0 when unknown (streamed chunked); a positive size must be exact and lets the request carry Content-Length
 	Open        func() (io.ReadCloser, error)
 }
 
 // Secret is a parameter value that never appears in the execution history or
 // in error text: wherever it is rendered (URL, header, body) the history shows
-// [REDACTED] instead.
+// [REDACTED] instead. A secret shorter than 3 bytes cannot be told apart from
+// ordinary text and is not redacted: give credentials as Secrets of at least
+// that length.
 type Secret string
 
 // String returns a redaction marker, so fmt never prints the secret.

@@ -31,7 +31,7 @@ func (p *payload) open() (io.ReadCloser, int64, error) {
 		}
 		body.closers = append(body.closers, rc)
 		readers = append(readers, p.guardFile(c, rc))
-		known = known && c.file.Size >= 0
+		known = known && c.file.Size > 0
 		length += c.file.Size
 	}
 	body.Reader = io.MultiReader(readers...)
@@ -63,7 +63,7 @@ func (p *payload) openFile(c chunk) (io.ReadCloser, error) {
 // request's framing), one of unknown size at most Client.MaxUploadBytes.
 func (p *payload) guardFile(c chunk, r io.Reader) io.Reader {
 	switch {
-	case c.file.Size >= 0:
+	case c.file.Size > 0:
 		return &fileReader{r: r, c: c, limit: c.file.Size, exact: true}
 	case p.maxUpload > 0:
 		return &fileReader{r: r, c: c, limit: p.maxUpload}
@@ -158,9 +158,9 @@ func (f *fileReader) fail() error {
 		e.kind = errUploadTooLarge
 		e.problem = fmt.Sprintf("is larger than the limit of %d bytes (Client.MaxUploadBytes): send a smaller file or ask an administrator to raise the limit", f.limit)
 	case f.n > f.limit:
-		e.problem = fmt.Sprintf("has more than the %d bytes its File.Size declares: correct the size, or set it to -1 when unknown", f.limit)
+		e.problem = fmt.Sprintf("has more than the %d bytes its File.Size declares: correct the size, or set it to -1 (or 0) when unknown", f.limit)
 	default:
-		e.problem = fmt.Sprintf("ended after %d of the %d bytes its File.Size declares: correct the size, or set it to -1 when unknown", f.n, f.limit)
+		e.problem = fmt.Sprintf("ended after %d of the %d bytes its File.Size declares: correct the size, or set it to -1 (or 0) when unknown", f.n, f.limit)
 	}
 	return e
 }

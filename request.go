@@ -168,6 +168,7 @@ type prepared struct {
 	redact   *redactor
 	missing  []string
 	template string // the URL as typed, for the record when rendering failed
+	autoKey  bool   // the Idempotency-Key is ours, not the node's
 	cursor   string // cursor pagination: the cursor this page asks for
 	sign     Secret // Standard Webhooks secret, when the node signs
 	msgID    string // webhook-id, the same on every attempt
@@ -196,7 +197,7 @@ func (c *Client) prepare(node *NodeConfig, r *renderer) (*prepared, *Failure) {
 			p.header.Set("Content-Type", p.body.contentType)
 		}
 	}
-	c.setIdempotencyKey(node, p.header)
+	p.autoKey = c.setIdempotencyKey(node, p.header)
 	if node.Sign && c.SigningSecret != "" {
 		p.sign, p.msgID = c.SigningSecret, newWebhookID()
 	}
@@ -226,17 +227,20 @@ func (r *renderer) buildHeader(n *NodeConfig) (http.Header, error) {
 // UserAgent is sent by nodes that set no User-Agent header.
 const UserAgent = "httpstep/1"
 
-// setIdempotencyKey gives every attempt of one Execute the same
-// Idempotency-Key: on nodes with a retry policy, data-object pushes, and
-// POST and PATCH requests, unless the node sets the header itself.
-func (c *Client) setIdempotencyKey(n *NodeConfig, h http.Header) {
+// setIdempotencyKey gives every attempt of one request the same
+// Idempotency-Key (each page of a paginated pull gets its own): on nodes
+// with a retry policy, data-object pushes, and POST and PATCH requests,
+// unless the node sets the header itself. It reports whether it set one.
+func (c *Client) setIdempotencyKey(n *NodeConfig, h http.Header) bool {
 	if h.Get("Idempotency-Key") != "" {
-		return
+		return false
 	}
 	m := n.method()
 	if n.Retry != nil || n.Object != "" || m == "POST" || m == "PATCH" {
 		h.Set("Idempotency-Key", newIdempotencyKey())
+		return true
 	}
+	return false
 }
 
 // paramFailure is a failure to place a parameter in the request.
