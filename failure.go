@@ -152,25 +152,25 @@ func (f *Failure) Error() string {
 func (f *Failure) Unwrap() error { return f.Err }
 
 // evaluate applies the success rule to a response: the status must be in
-// Codes (default any 2xx); then, where ErrorCodePath is set and the body has
-// a value there, that value must be one of SuccessValues. A body without the
-// code counts as success (many APIs only send it on errors).
+// Codes (default any 2xx); then, where ErrorCodePath is set, the value there
+// must be one of SuccessValues. A body without that value (an HTML
+// maintenance page, say) fails with kind error_code and an empty Code.
 func evaluate(rule *SuccessRule, status int, body []byte) *Failure {
 	if !rule.statusOK(status) {
-		return &Failure{Kind: KindStatus, StatusCode: status, Message: rule.message(status, body, "")}
+		return &Failure{Kind: KindStatus, StatusCode: status, Message: rule.message(status, body, "", false)}
 	}
 	if rule.ErrorCodePath == "" {
 		return nil
 	}
 	v := gjson.GetBytes(body, rule.ErrorCodePath)
 	if !v.Exists() {
-		return nil
+		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", true)}
 	}
 	code := v.String()
 	if slices.Contains(rule.SuccessValues, code) {
 		return nil
 	}
-	return &Failure{Kind: KindErrorCode, StatusCode: status, Code: code, Message: rule.message(status, body, code)}
+	return &Failure{Kind: KindErrorCode, StatusCode: status, Code: code, Message: rule.message(status, body, code, true)}
 }
 
 func (s *SuccessRule) statusOK(status int) bool {
@@ -182,7 +182,7 @@ func (s *SuccessRule) statusOK(status int) bool {
 
 // message picks the failure message: ErrorMessages[status], the value at
 // ErrorMessagePath, ErrorMessage, then the status text.
-func (s *SuccessRule) message(status int, body []byte, code string) string {
+func (s *SuccessRule) message(status int, body []byte, code string, byCode bool) string {
 	if m := s.ErrorMessages[strconv.Itoa(status)]; m != "" {
 		return m
 	}
@@ -194,7 +194,10 @@ func (s *SuccessRule) message(status int, body []byte, code string) string {
 	if s.ErrorMessage != "" {
 		return s.ErrorMessage
 	}
-	if code != "" {
+	if byCode {
+		if code == "" {
+			return fmt.Sprintf("the response has no %s, so it cannot show success (expected %s)", s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
+		}
 		return fmt.Sprintf("the API answered with error code %s (%s is not one of the success values %s)", code, s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
 	}
 	text := http.StatusText(status)
