@@ -16,14 +16,18 @@ const DefaultMaxResponseBytes = 32 << 20
 // Client holds organisation-level settings. The zero value is usable: no
 // proxy, the SSRF guard on, the system's root CAs. A Client is safe for
 // concurrent use and reuses connections across calls, so keep one per
-// organisation rather than one per request.
+// organisation rather than one per request. Its settings are read when it
+// first needs a transport: set them before the first Execute, or make a new
+// Client when the organisation's settings change.
 type Client struct {
 	// Proxy is the organisation's proxy, used by nodes with UseProxy: http,
 	// https, socks5 or socks5h, with optional user info as credentials. The
 	// environment (HTTP_PROXY and friends) is never read.
 	Proxy *url.URL
-	// SourceAddrs are egress IPs ("trusted IPs"): each request binds its
-	// connection to one of them, picked at random.
+	// SourceAddrs are egress IPs ("trusted IPs"): each request picks one at
+	// random (among those of the destination's family) and goes out on a
+	// connection bound to it; connections are pooled per address. An address
+	// this machine cannot bind is an error naming it, never a fallback.
 	SourceAddrs []netip.Addr
 	// AllowPrivate lifts the SSRF guard: loopback, private, link-local and
 	// other internal destinations are let through.

@@ -15,11 +15,13 @@ import (
 	"golang.org/x/net/proxy"
 )
 
-// transportKey names one of the Client's transports: at most four, built
-// once each and reused, so connections are pooled across calls.
+// transportKey names one of the Client's transports: one per proxy choice,
+// verification choice and egress address, built once each and reused, so
+// connections are pooled across calls.
 type transportKey struct {
 	proxy    bool
 	insecure bool
+	source   int // index into SourceAddrs of the egress address, -1 for none
 }
 
 // Connection-pool and phase limits. The per-attempt timeout bounds them all.
@@ -35,7 +37,7 @@ const (
 // proxy, the destination is checked by the guard here, since the proxy and
 // not this process connects to it.
 func (c *Client) client(ctx context.Context, node *NodeConfig, u *url.URL) (*http.Client, error) {
-	key := transportKey{proxy: node.UseProxy, insecure: node.InsecureSkipVerify}
+	key := transportKey{proxy: node.UseProxy, insecure: node.InsecureSkipVerify, source: c.pickSourceIndex(u.Hostname())}
 	if key.proxy {
 		if c.Proxy == nil {
 			return nil, fmt.Errorf("httpstep: this node uses the organisation's network proxy, but none is configured: ask an administrator to set one, or turn off Use Network Proxy")
@@ -67,9 +69,10 @@ func (c *Client) client(ctx context.Context, node *NodeConfig, u *url.URL) (*htt
 // newTransport builds the transport for key. The environment's proxy
 // settings are never read.
 func (c *Client) newTransport(key transportKey) (http.RoundTripper, error) {
+	e := egress{c: c, src: key.source}
 	t := &http.Transport{
 		Proxy:                  nil,
-		DialContext:            c.dialGuarded,
+		DialContext:            e.guarded,
 		TLSClientConfig:        c.tlsConfig(key.insecure),
 		ForceAttemptHTTP2:      true,
 		MaxIdleConns:           256,
@@ -85,9 +88,9 @@ func (c *Client) newTransport(key transportKey) (http.RoundTripper, error) {
 	switch strings.ToLower(c.Proxy.Scheme) {
 	case "http", "https":
 		t.Proxy = http.ProxyURL(c.Proxy)
-		t.DialContext = c.dialSource
+		t.DialContext = e.direct
 	case "socks5", "socks5h":
-		d, err := c.socksDialer()
+		d, err := c.socksDialer(e)
 		if err != nil {
 			return nil, err
 		}
@@ -138,17 +141,45 @@ func (c *Client) checkAddr(ctx context.Context, addr string) (host, port string,
 	return host, port, ips, err
 }
 
-// dialGuarded resolves the destination, checks every address with the guard
-// and dials the allowed ones in turn, from a random source address. The
-// dialer's Control checks the final address again, at the socket.
-func (c *Client) dialGuarded(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, port, ips, err := c.checkAddr(ctx, addr)
+// egress is the dialling side of one transport: the Client and the egress
+// address the transport binds (index into SourceAddrs, -1 for none). Each
+// request picks a transport, and so an egress address, at random.
+type egress struct {
+	c   *Client
+	src int
+}
+
+// pickSourceIndex picks the egress address of one request at random: among
+// those of the host's family when the host is an IP literal, else among all
+// (a name's family is known only once it is resolved; see egress.source).
+func (c *Client) pickSourceIndex(host string) int {
+	if len(c.SourceAddrs) == 0 {
+		return -1
+	}
+	var fit []int
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	for i, a := range c.SourceAddrs {
+		if err != nil || a.Unmap().Is4() == ip.Unmap().Is4() {
+			fit = append(fit, i)
+		}
+	}
+	if len(fit) == 0 {
+		return rand.IntN(len(c.SourceAddrs))
+	}
+	return fit[rand.IntN(len(fit))]
+}
+
+// guarded resolves the destination, checks every address with the guard and
+// dials the allowed ones in turn. The dialer's Control checks the final
+// address again, at the socket.
+func (e egress) guarded(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, ips, err := e.c.checkAddr(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
 	var firstErr error
 	for _, ip := range ips {
-		conn, err := c.dialAddr(ctx, network, netip.AddrPortFrom(ip, portNum(port)), true)
+		conn, err := e.dial(ctx, network, netip.AddrPortFrom(ip, portNum(port)), true)
 		if err == nil {
 			return conn, nil
 		}
@@ -165,49 +196,47 @@ func (c *Client) dialGuarded(ctx context.Context, network, addr string) (net.Con
 	return nil, firstErr
 }
 
-// dialSource dials addr (the proxy) from a random source address, without
-// the guard: the organisation's proxy is trusted.
-func (c *Client) dialSource(ctx context.Context, network, addr string) (net.Conn, error) {
+// direct dials addr (the proxy) without the guard: the organisation's proxy
+// is trusted.
+func (e egress) direct(ctx context.Context, network, addr string) (net.Conn, error) {
 	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
-	if src, ok := c.pickSource(""); ok {
-		d.LocalAddr = &net.TCPAddr{IP: src.AsSlice()}
+	if e.src >= 0 {
+		d.LocalAddr = &net.TCPAddr{IP: e.c.SourceAddrs[e.src].Unmap().AsSlice()}
 	}
 	return d.DialContext(ctx, network, addr)
 }
 
-// dialAddr dials one checked address, binding a source address of its
-// family when the Client has any.
-func (c *Client) dialAddr(ctx context.Context, network string, ap netip.AddrPort, guarded bool) (net.Conn, error) {
+// dial dials one checked address, binding the transport's egress address,
+// or, when that one is of the other family, one of the destination's family.
+func (e egress) dial(ctx context.Context, network string, ap netip.AddrPort, guarded bool) (net.Conn, error) {
 	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
 	if guarded {
-		d.Control = c.guard().control
+		d.Control = e.c.guard().control
 	}
-	family := "4"
-	if ap.Addr().Is6() {
-		family = "6"
+	if e.src < 0 {
+		return d.DialContext(ctx, network, ap.String())
 	}
-	if len(c.SourceAddrs) > 0 {
-		src, ok := c.pickSource(family)
-		if !ok {
-			return nil, fmt.Errorf("httpstep: no egress address (Client.SourceAddrs) is IPv%s, so %s cannot be reached", family, ap.Addr())
-		}
-		d.LocalAddr = &net.TCPAddr{IP: src.AsSlice()}
-		conn, err := d.DialContext(ctx, network, ap.String())
-		if err != nil && isBindError(err) {
-			return nil, fmt.Errorf("httpstep: the egress address %s cannot be used on this machine (%v): check Client.SourceAddrs", src, rootCause(err))
-		}
-		return conn, err
+	src, ok := e.source(ap.Addr().Is4())
+	if !ok {
+		return nil, fmt.Errorf("httpstep: no egress address (Client.SourceAddrs) is of the family of %s, so it cannot be reached", ap.Addr())
 	}
-	return d.DialContext(ctx, network, ap.String())
+	d.LocalAddr = &net.TCPAddr{IP: src.AsSlice()}
+	conn, err := d.DialContext(ctx, network, ap.String())
+	if err != nil && isBindError(err) {
+		return nil, fmt.Errorf("httpstep: the egress address %s cannot be used on this machine (%v): check Client.SourceAddrs", src, rootCause(err))
+	}
+	return conn, err
 }
 
-// pickSource picks a random source address of the family ("4", "6", or ""
-// for any).
-func (c *Client) pickSource(family string) (netip.Addr, bool) {
+// source is the egress address for a destination of the given family: the
+// transport's own when it fits, else a random one that does.
+func (e egress) source(v4 bool) (netip.Addr, bool) {
+	if a := e.c.SourceAddrs[e.src].Unmap(); a.Is4() == v4 {
+		return a, true
+	}
 	var fit []netip.Addr
-	for _, a := range c.SourceAddrs {
-		a = a.Unmap()
-		if family == "" || (family == "4") == a.Is4() {
+	for _, a := range e.c.SourceAddrs {
+		if a = a.Unmap(); a.Is4() == v4 {
 			fit = append(fit, a)
 		}
 	}
@@ -226,13 +255,13 @@ func portNum(p string) uint16 {
 // socksDialer dials through the SOCKS5 proxy. With socks5 the destination is
 // resolved and checked here and the proxy gets the address; with socks5h the
 // name is checked here and the proxy resolves it.
-func (c *Client) socksDialer() (func(ctx context.Context, network, addr string) (net.Conn, error), error) {
+func (c *Client) socksDialer(e egress) (func(ctx context.Context, network, addr string) (net.Conn, error), error) {
 	var auth *proxy.Auth
 	if u := c.Proxy.User; u != nil {
 		pw, _ := u.Password()
 		auth = &proxy.Auth{User: u.Username(), Password: pw}
 	}
-	d, err := proxy.SOCKS5("tcp", c.Proxy.Host, auth, dialerFunc(c.dialSource))
+	d, err := proxy.SOCKS5("tcp", c.Proxy.Host, auth, dialerFunc(e.direct))
 	if err != nil {
 		return nil, fmt.Errorf("httpstep: SOCKS5 proxy: %v", err)
 	}

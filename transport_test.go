@@ -115,7 +115,30 @@ func TestSourceAddrs(t *testing.T) {
 	v6only.SourceAddrs = []netip.Addr{netip.MustParseAddr("::1")}
 	_, err = v6only.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
 	require.ErrorAs(t, err, &f, "no IPv4 egress address for an IPv4 destination")
-	assert.Contains(t, f.Message, "IPv4")
+	assert.Contains(t, f.Message, "no egress address (Client.SourceAddrs) is of the family of 127.0.0.1")
+}
+
+// TestSourceAddrsPerRequest: with keep-alive connections each request still
+// picks its egress address at random, as the product promises ("randomly
+// selected per request").
+func TestSourceAddrsPerRequest(t *testing.T) {
+	var mu sync.Mutex
+	from := map[string]int{}
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		mu.Lock()
+		from[host]++
+		mu.Unlock()
+	})
+	c := testClient(t)
+	c.SourceAddrs = []netip.Addr{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("::1")}
+	for i := 0; i < 40; i++ {
+		_, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
+		require.NoError(t, err)
+	}
+	assert.Len(t, from, 2, "both IPv4 egress addresses serve an IPv4 destination: %v", from)
+	assert.Greater(t, from["127.0.0.2"], 5)
+	assert.Greater(t, from["127.0.0.3"], 5)
 }
 
 // TestPrivateCAAndMTLS: RootCAs verifies a private CA; Certificates answer
