@@ -114,8 +114,11 @@ func TestPaginateFailure(t *testing.T) {
 	require.NotNil(t, res.Failure)
 	assert.Equal(t, KindStatus, res.Failure.Kind)
 	assert.Equal(t, 502, res.StatusCode)
-	assert.JSONEq(t, `[1,2,3]`, string(res.Body))
+	assert.JSONEq(t, `[1,2,3]`, string(res.Body), "the pages before the failure stay readable")
 	assert.Len(t, res.Attempts, 2)
+	_, err = res.Rows("")
+	var f *Failure
+	assert.ErrorAs(t, err, &f, "Rows refuses a failed node, as Lookup does")
 }
 
 // TestPaginateNextHostGuarded: a next URL on another host goes through the

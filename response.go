@@ -2,6 +2,7 @@ package httpstep
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/tidwall/gjson"
@@ -61,24 +62,39 @@ func (r *Result) Lookup(path string) (gjson.Result, bool) {
 
 // Rows returns the array at a gjson path ("" = the body itself) as rows, for
 // the "Get Multiple Data" node. Elements are not copied. An error says what
-// was found instead of an array. Rows answers for a failed node too; check
-// OK first when that matters.
+// was found instead of an array, or that there are more rows than
+// Client.MaxRows (*TooManyRowsError). Like Lookup, Rows refuses a failed
+// node: its error wraps the *Failure, so a "continue" workflow skips the
+// rows; Body still holds what came back (under pagination, the pages read
+// before the failure).
 func (r *Result) Rows(path string) ([]gjson.Result, error) {
-	if r == nil {
-		return nil, errNoResult
+	if err := r.rowsReady(); err != nil {
+		return nil, err
 	}
 	return rowsAt(r.Body, path, r.maxRows)
+}
+
+// rowsReady reports why rows cannot be read: no result, or a failed node.
+func (r *Result) rowsReady() error {
+	if r == nil {
+		return errNoResult
+	}
+	if r.Failure != nil {
+		return fmt.Errorf("httpstep: rows: the node failed, so its rows are skipped: %w", r.Failure)
+	}
+	return nil
 }
 
 var errNoResult = errors.New("httpstep: no result: the node did not run")
 
 // EachRow calls fn for each element of the array at path ("" = the body
 // itself), in order, without building a slice, until fn returns false. It
-// fails like Rows: when the value at path is not an array, or it holds more
-// rows than Client.MaxRows (before fn is called at all).
+// fails like Rows: for a failed node, when the value at path is not an
+// array, or when it holds more rows than Client.MaxRows (before fn is
+// called at all).
 func (r *Result) EachRow(path string, fn func(i int, row gjson.Result) bool) error {
-	if r == nil {
-		return errNoResult
+	if err := r.rowsReady(); err != nil {
+		return err
 	}
 	return eachRow(r.Body, path, r.maxRows, fn)
 }
