@@ -78,7 +78,11 @@ func (c *Client) paginate(ctx context.Context, node *NodeConfig, p *prepared) *R
 		}
 		next, more := pg.next(res, n, page.url)
 		if !more {
+			out.note(pg.stopReason(res, n, i))
 			break
+		}
+		if i == pg.maxPages()-1 {
+			out.note(fmt.Sprintf("stopped after %d pages (paginate.maxPages); more pages may exist", pg.maxPages()))
 		}
 		page.url, page.cursor = next, pg.cursorOf(res)
 		page.header = p.header
@@ -92,6 +96,27 @@ func (c *Client) paginate(ctx context.Context, node *NodeConfig, p *prepared) *R
 	}
 	out.Body = items.bytes()
 	return out
+}
+
+// note adds a note to the last attempt's record.
+func (r *Result) note(text string) {
+	if text != "" && len(r.Attempts) > 0 {
+		a := &r.Attempts[len(r.Attempts)-1]
+		a.Notes = append(a.Notes, text)
+	}
+}
+
+// stopReason explains, for the history, a pull that ended on page i
+// (0-based) with n items: only a first page without items is worth a note,
+// since it usually means itemsPath is wrong.
+func (p *Pagination) stopReason(res *Result, n, i int) string {
+	if n > 0 || i > 0 {
+		return ""
+	}
+	if p.ItemsPath != "" && !res.Get(p.ItemsPath).Exists() {
+		return fmt.Sprintf("the first page has nothing at itemsPath %q, so the pull is empty; check the path", p.ItemsPath)
+	}
+	return "the first page has no items"
 }
 
 // merge takes a page's status, headers, failure and attempts, numbering the

@@ -84,6 +84,9 @@ func TestPaginate(t *testing.T) {
 				assert.Equal(t, int64(i+(tt.pg.Start-1)*10*boolInt(tt.pg.Start > 1)), r.Get("id").Int())
 			}
 			require.Len(t, res.Attempts, tt.requests)
+			if tt.pg.MaxPages > 0 {
+				assert.Contains(t, res.Attempts[len(res.Attempts)-1].Notes, "stopped after 2 pages (paginate.maxPages); more pages may exist")
+			}
 			for i, a := range res.Attempts {
 				assert.Equal(t, i+1, a.N)
 			}
@@ -167,6 +170,10 @@ func TestPaginateStops(t *testing.T) {
 	res, err = c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/notarray", Paginate: &Pagination{Mode: "page", Param: "p", ItemsPath: "items"}}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "[]", string(res.Body))
+
+	res, err = c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/notarray", Paginate: &Pagination{Mode: "page", Param: "p", ItemsPath: "data.items"}}, nil)
+	require.NoError(t, err)
+	assert.Contains(t, res.Attempts[0].Notes, `the first page has nothing at itemsPath "data.items", so the pull is empty; check the path`)
 }
 
 func TestNextLink(t *testing.T) {
