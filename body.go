@@ -208,13 +208,31 @@ func attachments(v any) ([]*File, error) {
 		for i, e := range x {
 			one, err := attachments(e)
 			if err != nil || len(one) != 1 || isList(e) {
-				return nil, fmt.Errorf("holds a %T at [%d], not an attachment", e, i)
+				return nil, fmt.Errorf("holds %s at [%d], not an attachment", kindOfValue(e), i)
 			}
 			out[i] = one[0]
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("is a %T, not an attachment", v)
+	return nil, fmt.Errorf("is %s, not an attachment", kindOfValue(v))
+}
+
+// kindOfValue names what a parameter holds in words a workflow author knows.
+func kindOfValue(v any) string {
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.String:
+		return "text"
+	case reflect.Bool:
+		return "a yes/no value"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint,
+		reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Map, reflect.Struct:
+		return "a record"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	}
+	return "a value of another kind"
 }
 
 func isList(v any) bool {

@@ -370,10 +370,10 @@ func TestBodyErrors(t *testing.T) {
 		body *Body
 		want []string
 	}{
-		{"string as attachment", form("s"), []string{"body.fields[2]", "{{s}}", "string", "not an attachment"}},
-		{"map as attachment", &Body{Kind: BodyBinary, File: "m"}, []string{"body.file", "{{m}}", "map[string]interface {}"}},
+		{"string as attachment", form("s"), []string{"body.fields[2]", "{{s}}", "is text", "not an attachment"}},
+		{"map as attachment", &Body{Kind: BodyBinary, File: "m"}, []string{"body.file", "{{m}}", "is a record, not an attachment"}},
 		{"missing attachment", form("nope"), []string{"body.fields[2]", "{{nope}}", "no value"}},
-		{"list with a non-file", form("mixed"), []string{"body.fields[2]", "{{mixed}}", "a string at [1]"}},
+		{"list with a non-file", form("mixed"), []string{"body.fields[2]", "{{mixed}}", "holds text at [1]"}},
 		{"open fails", form("failing"), []string{"body.fields[2]", `"gone.pdf"`, "disk on fire"}},
 		{"open returns nothing", &Body{Kind: BodyBinary, File: "nilopen"}, []string{"body.file", `"nil.bin"`}},
 		{"no Open func", form("noopen"), []string{"body.fields[2]", "{{noopen}}", "cannot be opened"}},

@@ -41,6 +41,8 @@ func TestDurationJSON(t *testing.T) {
 	}
 	var d Duration
 	assert.ErrorContains(t, json.Unmarshal([]byte(`"soon"`), &d), "httpstep: duration")
+	assert.ErrorContains(t, json.Unmarshal([]byte(`1e300`), &d), "too long")
+	assert.ErrorContains(t, json.Unmarshal([]byte(`"NaN"`), &d), "httpstep: duration")
 	out, _ := json.Marshal(Duration(1500 * time.Millisecond))
 	assert.Equal(t, `"1.5s"`, string(out))
 }

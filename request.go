@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -84,8 +85,11 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 		}
 	}
 	ms, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	if err != nil || math.IsNaN(ms) {
 		return fmt.Errorf("httpstep: duration %s: write it as \"10s\" or as a number of milliseconds", string(b))
+	}
+	if math.Abs(ms) > float64(math.MaxInt64/int64(time.Millisecond)) {
+		return fmt.Errorf("httpstep: duration %s is too long: write at most a few hours", string(b))
 	}
 	*d = Duration(ms * float64(time.Millisecond))
 	return nil
