@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -130,4 +131,20 @@ func TestWholeURLChecked(t *testing.T) {
 	}
 	res, _ := c.Execute(context.Background(), &NodeConfig{URL: "{{u}}/x"}, Values{"u": "ftp://h"})
 	assert.Equal(t, "{{u}}/x", res.Attempts[0].Request.URL, "the record shows the URL as typed when it could not be rendered")
+}
+
+// TestAfterWholeURL: a value right after a whole-URL placeholder cannot
+// change the host (an "@" would turn the base into user info).
+func TestAfterWholeURL(t *testing.T) {
+	api := newRecorder(t, nil)
+	evil := newRecorderOn(t, "127.0.0.2", nil)
+	evilHost := strings.TrimPrefix(evil.URL, "http://")
+	c := testClient(t)
+	_, _ = c.Execute(context.Background(), &NodeConfig{URL: "{{base}}{{id}}"}, Values{"base": api.URL, "id": "@" + evilHost})
+	_, _ = c.Execute(context.Background(), &NodeConfig{URL: "{{base}}x{{id}}/y"}, Values{"base": api.URL, "id": ":1@" + evilHost})
+	assert.Zero(t, evil.count())
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: "{{base}}/items/{{id}}?q={{q}}"}, Values{"base": api.URL, "id": "a b", "q": "x&y"})
+	require.NoError(t, err)
+	assert.True(t, res.OK())
+	assert.Equal(t, "/items/a%20b?q=x%26y", api.last(t).RequestURI)
 }

@@ -111,6 +111,8 @@ func escapeFor(b *strings.Builder, s segment, text string) error {
 		b.WriteString(url.QueryEscape(text))
 	case placeURLFragment:
 		b.WriteString(url.PathEscape(text))
+	case placeURLStrict:
+		b.WriteString(strictEscape(text))
 	case placeJSONString:
 		j := jsonString(text)
 		b.Write(j[1 : len(j)-1])
@@ -137,6 +139,21 @@ func pathSegment(text string) string {
 		return "%2E%2E"
 	}
 	return url.PathEscape(text)
+}
+
+// strictEscape percent-encodes every byte of text but the unreserved
+// characters of RFC 3986 (letters, digits, - . _ ~).
+func strictEscape(text string) string {
+	var b strings.Builder
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			b.WriteString(percent(c))
+		}
+	}
+	return b.String()
 }
 
 // validHostText reports whether text may appear in a host name or port.

@@ -31,6 +31,7 @@ const (
 	placeURLPath                  // one path segment
 	placeURLQuery                 // query-escaped
 	placeURLFragment              // path-escaped
+	placeURLStrict                // right after a whole URL: all but unreserved characters escaped
 	placeJSONString               // JSON string escaping
 	placeJSONBare                 // the value's JSON encoding
 	placeXML                      // XML escaping

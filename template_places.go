@@ -6,7 +6,8 @@ import "strings"
 type urlState uint8
 
 const (
-	urlScheme urlState = iota
+	urlScheme     urlState = iota
+	urlAfterWhole          // after a whole-URL placeholder, before a literal / ? or #
 	urlAuthority
 	urlPath
 	urlQuery
@@ -16,7 +17,9 @@ const (
 // assignURL places URL placeholders: a template that starts with a
 // placeholder inserts it whole; later ones land in the authority, a path
 // segment, the query or the fragment, depending on the literal text before
-// them. Literal text outside the authority has spaces and other characters
+// them. Right after a whole-URL placeholder, before any literal "/", "?" or
+// "#", where a value lands is unknown, so it is escaped strictly: only
+// unreserved characters stay. Literal text outside the authority has spaces and other characters
 // that are never valid in a URL percent-encoded; what is already encoded
 // stays as typed.
 func (t *template) assignURL() {
@@ -30,7 +33,9 @@ func (t *template) assignURL() {
 		case s.ref == "":
 		case i == 0 && s.lit == "":
 			s.place = placeURLWhole
-			st = urlPath
+			st = urlAfterWhole
+		case st == urlAfterWhole:
+			s.place = placeURLStrict
 		case st <= urlAuthority:
 			s.place = placeURLHost
 		case st == urlPath:
@@ -55,6 +60,12 @@ func scanURL(lit string, st urlState) (string, urlState) {
 			i += 2
 			st = urlAuthority
 			continue
+		case st == urlAfterWhole && c == '/':
+			st = urlPath
+		case st == urlAfterWhole && c == '?':
+			st = urlQuery
+		case st == urlAfterWhole && c == '#':
+			st = urlFragment
 		case st <= urlAuthority && c == '/':
 			st = urlPath
 		case st <= urlPath && c == '?':
