@@ -47,16 +47,18 @@ func (b *Body) contentType() string {
 	return "application/json"
 }
 
-// rawMode picks the template mode for a raw body of content type ct.
+// rawMode picks the template mode for a raw body of content type ct: JSON
+// for every JSON type (application/json, +json, x-ndjson, ...), XML for
+// every XML type, text otherwise.
 func rawMode(ct string) mode {
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		mt = strings.ToLower(ct)
 	}
 	switch {
-	case strings.HasSuffix(mt, "/json") || strings.HasSuffix(mt, "+json"):
+	case strings.Contains(mt, "json"):
 		return modeJSON
-	case strings.HasSuffix(mt, "/xml") || strings.HasSuffix(mt, "+xml"):
+	case strings.Contains(mt, "xml"):
 		return modeXML
 	}
 	return modeText
@@ -80,7 +82,7 @@ type chunk struct {
 
 // buildPayload renders the node's body or data object; nil when it sends
 // none.
-func (r *renderer) buildPayload(n *NodeConfig, boundary string) (*payload, error) {
+func (r *renderer) buildPayload(n *NodeConfig, boundary, headerType string) (*payload, error) {
 	if n.Object != "" {
 		if m := n.method(); m == "GET" || m == "HEAD" {
 			return nil, fmt.Errorf("httpstep: %s requests never carry a body: send the data object with POST, PUT, PATCH or DELETE", m)
@@ -93,7 +95,7 @@ func (r *renderer) buildPayload(n *NodeConfig, boundary string) (*payload, error
 	}
 	switch b.Kind {
 	case BodyRaw:
-		return r.rawPayload(b)
+		return r.rawPayload(b, headerType)
 	case BodyURLEncoded:
 		return r.urlencodedPayload(b)
 	case BodyFormData:
@@ -119,8 +121,14 @@ func (r *renderer) objectPayload(ref string) (*payload, error) {
 	return &payload{contentType: "application/json", data: data}, nil
 }
 
-func (r *renderer) rawPayload(b *Body) (*payload, error) {
+// rawPayload renders a raw body, escaping values for the content type that
+// is actually sent: the node's Content-Type header when it sets one, else
+// Body.ContentType.
+func (r *renderer) rawPayload(b *Body, headerType string) (*payload, error) {
 	ct := b.contentType()
+	if headerType != "" {
+		ct = headerType
+	}
 	t, err := compile(b.Raw, rawMode(ct))
 	if err != nil {
 		return nil, err

@@ -576,11 +576,11 @@ func FuzzRawJSONBody(f *testing.F) {
 			return
 		}
 		// Every value missing: bare places read null, strings empty.
-		if p, err := newRenderer(nil).buildPayload(node, ""); err != nil || !json.Valid(p.data) {
+		if p, err := newRenderer(nil).buildPayload(node, "", ""); err != nil || !json.Valid(p.data) {
 			return
 		}
 		for _, v := range []any{value, Secret(value), map[string]any{value: []any{value, 1.5, nil}}, nil, 7} {
-			p, err := newRenderer(Values{"v": v, "w": value}).buildPayload(node, "")
+			p, err := newRenderer(Values{"v": v, "w": value}).buildPayload(node, "", "")
 			require.NoError(t, err)
 			require.True(t, json.Valid(p.data), "template %q value %q gave %q", src, value, p.data)
 		}
@@ -588,7 +588,7 @@ func FuzzRawJSONBody(f *testing.F) {
 			return // encoding/json writes U+FFFD for invalid bytes
 		}
 		node.Body.Raw = `{"s":"<{{v}}>","b":{{v}}}`
-		p, err := newRenderer(Values{"v": value}).buildPayload(node, "")
+		p, err := newRenderer(Values{"v": value}).buildPayload(node, "", "")
 		require.NoError(t, err)
 		var got struct{ S, B string }
 		require.NoError(t, json.Unmarshal(p.data, &got))
@@ -610,7 +610,7 @@ func FuzzFormData(f *testing.F) {
 		}
 		body := &Body{Kind: BodyFormData, Fields: []FormField{{Key: key, Value: "{{v}}"}, {Key: key, File: "f"}, {Key: "z", Value: "end"}}}
 		params := Values{"v": value, "f": textFile(filename, "", content)}
-		p, err := newRenderer(params).buildPayload(&NodeConfig{Method: "POST", Body: body}, "")
+		p, err := newRenderer(params).buildPayload(&NodeConfig{Method: "POST", Body: body}, "", "")
 		require.NoError(t, err)
 		rc, length, err := p.open()
 		require.NoError(t, err)

@@ -148,3 +148,20 @@ func TestAfterWholeURL(t *testing.T) {
 	assert.True(t, res.OK())
 	assert.Equal(t, "/items/a%20b?q=x%26y", api.last(t).RequestURI)
 }
+
+// TestContentTypeHeaderDecidesEscaping: values are escaped for the type that
+// is sent, the node's Content-Type header included; ndjson is JSON.
+func TestContentTypeHeaderDecidesEscaping(t *testing.T) {
+	rec := newRecorder(t, nil)
+	c := testClient(t)
+	node := &NodeConfig{Method: "POST", URL: rec.URL, Headers: []KeyValue{{"Content-Type", "application/xml"}},
+		Body: &Body{Kind: BodyRaw, Raw: `<note>{{note}}</note>`}}
+	_, err := c.Execute(context.Background(), node, Values{"note": "x</note><admin>true</admin><note>"})
+	require.NoError(t, err)
+	assert.Equal(t, `<note>x&lt;/note&gt;&lt;admin&gt;true&lt;/admin&gt;&lt;note&gt;</note>`, string(rec.last(t).Body))
+
+	node = &NodeConfig{Method: "POST", URL: rec.URL, Body: &Body{Kind: BodyRaw, ContentType: "application/x-ndjson", Raw: `{"index":{}}` + "\n" + `{"name":"{{name}}"}` + "\n"}}
+	_, err = c.Execute(context.Background(), node, Values{"name": "a\"}\n{\"delete\":{}}"})
+	require.NoError(t, err)
+	assert.Equal(t, 2, strings.Count(string(rec.last(t).Body), "\n"), "a value cannot add an ndjson line")
+}

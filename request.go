@@ -191,7 +191,7 @@ func (c *Client) prepare(node *NodeConfig, r *renderer) (*prepared, *Failure) {
 	if p.header, err = r.buildHeader(node); err != nil {
 		return p, paramFailure(err)
 	}
-	if p.body, err = r.buildPayload(node, c.boundary); err != nil {
+	if p.body, err = r.buildPayload(node, c.boundary, p.header.Get("Content-Type")); err != nil {
 		return p, paramFailure(err)
 	}
 	if p.body != nil {
