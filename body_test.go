@@ -635,3 +635,28 @@ func FuzzFormData(f *testing.F) {
 		}
 	})
 }
+
+// TestAttachmentHeaderInjection: an attachment's content type or name
+// cannot add a header to its part or to the request.
+func TestAttachmentHeaderInjection(t *testing.T) {
+	rec := newRecorder(t, nil)
+	c := testClient(t)
+	bad := []File{
+		{Name: "a.txt", ContentType: "text/plain\r\nContent-Disposition: form-data; name=\"admin\"", Size: -1, Open: openString("x")},
+		{Name: "a.txt\r\nX-Evil: 1", Size: -1, Open: openString("x")},
+		{Name: "a.txt", ContentType: "not a type;;", Size: -1, Open: openString("x")},
+	}
+	for _, f := range bad {
+		for _, body := range []*Body{{Kind: BodyBinary, File: "f"}, {Kind: BodyFormData, Fields: []FormField{{Key: "a", File: "f"}}}} {
+			_, err := c.Execute(context.Background(), &NodeConfig{Method: "POST", URL: rec.URL, Body: body}, Values{"f": f})
+			var fail *Failure
+			require.ErrorAs(t, err, &fail)
+			assert.Equal(t, KindParam, fail.Kind)
+		}
+	}
+	assert.Zero(t, rec.count())
+}
+
+func openString(s string) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(s)), nil }
+}
