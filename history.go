@@ -74,7 +74,7 @@ const previewBytes = 4 << 10
 func (p *prepared) record(req *http.Request) RequestRecord {
 	rec := RequestRecord{Method: p.method, URL: p.redact.url(p.url)}
 	if p.url == nil {
-		rec.URL = p.template // placeholders and literal text only
+		rec.URL = p.redact.text(redactRawURL(p.template)) // the URL as typed, its credentials hidden
 	}
 	if req != nil {
 		rec.Header = p.redact.header(req.Header)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -102,4 +103,22 @@ func TestSecretNotInErrorChain(t *testing.T) {
 		assert.NotContains(t, e.Error(), "path-secret-1")
 		assert.NotContains(t, e.Error(), "plain-q-secret")
 	}
+}
+
+// TestURLCredentialsInFailedRecords: when the URL cannot be rendered or
+// parsed, the record and the message still hide user info and tokens.
+func TestURLCredentialsInFailedRecords(t *testing.T) {
+	c := testClient(t)
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: "http://alice:hunter2@127.0.0.1:1/x?access_token=LITERALTOKEN&id={{id}}"}, Values{"id": File{}})
+	require.Error(t, err)
+	res2, err2 := c.Execute(context.Background(), &NodeConfig{URL: "{{base}}/x"}, Values{"base": "http://alice:hunter2@127.0.0.1:abc/?access_token=TOK123"})
+	require.Error(t, err2)
+	cfgErr := (&NodeConfig{URL: "http://alice:hunter2@127.0.0.1:abc/?access_token=TOK123"}).Validate()
+	require.Error(t, cfgErr)
+	for _, text := range []string{fmt.Sprint(res.Attempts), err.Error(), fmt.Sprint(res2.Attempts), err2.Error(), cfgErr.Error()} {
+		for _, secret := range []string{"hunter2", "LITERALTOKEN", "TOK123"} {
+			assert.NotContains(t, text, secret)
+		}
+	}
+	assert.Equal(t, "http://[REDACTED]@127.0.0.1:1/x?access_token=[REDACTED]&id={{id}}", res.Attempts[0].Request.URL)
 }

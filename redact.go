@@ -178,3 +178,29 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+// redactRawURL hides the user info and token-like query values of a URL
+// given as text that may not parse (a template, a malformed URL), for
+// quoting in records and messages.
+func redactRawURL(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		start := i + 3
+		end := len(s)
+		if j := strings.IndexAny(s[start:], "/?#"); j >= 0 {
+			end = start + j
+		}
+		if at := strings.LastIndex(s[start:end], "@"); at >= 0 {
+			s = s[:start] + redacted + s[start+at:]
+		}
+	}
+	base, query, ok := strings.Cut(s, "?")
+	if !ok {
+		return s
+	}
+	query, frag, hasFrag := strings.Cut(query, "#")
+	out := base + "?" + redactQuery(query)
+	if hasFrag {
+		out += "#" + frag
+	}
+	return out
+}

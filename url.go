@@ -10,28 +10,35 @@ import (
 // absolute, http or https, with a host.
 func parseTargetURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
+	shown := redactRawURL(raw)
 	if err != nil {
-		return nil, fmt.Errorf("httpstep: the URL %q does not parse: %v", raw, unwrapURLError(err))
+		return nil, fmt.Errorf("httpstep: the URL %q does not parse: %v", shown, urlProblem(err))
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
 	case "":
-		return nil, fmt.Errorf("httpstep: the URL %q has no scheme: start it with https://", raw)
+		return nil, fmt.Errorf("httpstep: the URL %q has no scheme: start it with https://", shown)
 	default:
 		return nil, fmt.Errorf("httpstep: the URL scheme %q is not supported: only http and https URLs can be requested", u.Scheme)
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, fmt.Errorf("httpstep: the URL %q has no host", raw)
+		return nil, fmt.Errorf("httpstep: the URL %q has no host", shown)
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	return u, nil
 }
 
-func unwrapURLError(err error) error {
+// urlProblem is what is wrong with a URL, without the URL itself (which
+// url.Parse quotes whole, credentials included).
+func urlProblem(err error) string {
 	if ue, ok := err.(*url.Error); ok {
-		return ue.Err
+		err = ue.Err
 	}
-	return err
+	msg := err.Error()
+	if i := strings.Index(msg, ` "`); i >= 0 && strings.Contains(msg, "://") {
+		msg = msg[:i]
+	}
+	return msg
 }
 
 // buildURL renders the node's URL and appends its query entries. Query keys
