@@ -150,6 +150,7 @@ func (r *renderer) urlencodedPayload(b *Body) (*payload, error) {
 		if v == "" && b.OmitEmpty {
 			continue
 		}
+		r.noteFieldSecret(f.Key, v)
 		if buf.Len() > 0 {
 			buf.WriteByte('&')
 		}
@@ -328,4 +329,12 @@ func mayHoldSecret(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// noteFieldSecret treats the value of a password- or token-like form field
+// as a secret, so neither the preview nor an API's echo of it shows it.
+func (r *renderer) noteFieldSecret(key, value string) {
+	if sensitiveParam(key) {
+		r.secrets = append(r.secrets, value)
+	}
 }

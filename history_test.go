@@ -122,3 +122,28 @@ func TestURLCredentialsInFailedRecords(t *testing.T) {
 	}
 	assert.Equal(t, "http://[REDACTED]@127.0.0.1:1/x?access_token=[REDACTED]&id={{id}}", res.Attempts[0].Request.URL)
 }
+
+// TestEchoedCredentials: credentials an API echoes back (user info as Basic
+// auth, cookies, password form fields, XML-escaped secrets) stay out of the
+// response preview.
+func TestEchoedCredentials(t *testing.T) {
+	base := httpbinURL(t)
+	c := testClient(t)
+	withUser := strings.Replace(base, "http://", "http://alice:hunter2pw@", 1)
+	nodes := []*NodeConfig{
+		{URL: withUser + "/headers"},
+		{URL: base + "/cookies", Headers: []KeyValue{{"Cookie", "sid=abc123xyz; theme=dark"}}},
+		{Method: "POST", URL: base + "/post", Body: &Body{Kind: BodyURLEncoded, Fields: []FormField{{Key: "password", Value: "formpw123"}, {Key: "user", Value: "ann"}}}},
+		{Method: "POST", URL: base + "/post", Body: &Body{Kind: BodyRaw, ContentType: "application/xml", Raw: "<pw>{{pw}}</pw>"}},
+		{URL: base + "/get?x={{pw}}", Headers: []KeyValue{{"X-Client", "{{padded}}"}}},
+	}
+	params := Values{"pw": Secret("hunter2&<co>"), "padded": Secret("s3cr3tvalue ")}
+	for i, n := range nodes {
+		res, err := c.Execute(context.Background(), n, params)
+		require.NoError(t, err, i)
+		history, _ := json.Marshal(res.Attempts)
+		for _, secret := range []string{"hunter2pw", "YWxpY2U6aHVudGVyMnB3", "abc123xyz", "formpw123", "hunter2&amp;&lt;co&gt;", "hunter2", "s3cr3tvalue"} {
+			assert.NotContains(t, string(history), secret, "node %d", i)
+		}
+	}
+}

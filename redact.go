@@ -1,6 +1,8 @@
 package httpstep
 
 import (
+	"encoding/base64"
+	"encoding/xml"
 	"net/http"
 	"net/url"
 	"slices"
@@ -26,22 +28,56 @@ func newRedactor(secrets []string, u *url.URL, h http.Header) *redactor {
 	for k, vs := range h {
 		if sensitiveHeader(k) {
 			for _, v := range vs {
-				secrets = append(secrets, v, strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(v, "Bearer "), "Basic ")))
+				secrets = append(secrets, headerSecrets(k, v)...)
 			}
 		}
 	}
 	r := &redactor{}
 	for _, s := range secrets {
-		r.add(s)
-		r.add(url.QueryEscape(s))
-		r.add(url.PathEscape(s))
-		if needsJSONEscape(s) {
-			j := jsonString(s)
-			r.add(string(j[1 : len(j)-1]))
-		}
+		r.addForms(s)
 	}
 	slices.SortFunc(r.forms, func(a, b string) int { return len(b) - len(a) })
 	return r
+}
+
+// addForms adds a secret in every form it can take once placed in a
+// request: as is, trimmed, URL-escaped, JSON-escaped (and that escaped
+// again for a URL), XML-escaped.
+func (r *redactor) addForms(s string) {
+	for _, v := range []string{s, strings.TrimSpace(s)} {
+		r.add(v)
+		r.add(url.QueryEscape(v))
+		r.add(url.PathEscape(v))
+		if needsJSONEscape(v) {
+			j := jsonString(v)
+			inner := string(j[1 : len(j)-1])
+			r.add(inner)
+			r.add(url.QueryEscape(inner))
+			r.add(url.PathEscape(inner))
+		}
+		if strings.ContainsAny(v, "<>&'\"") {
+			var b strings.Builder
+			_ = xml.EscapeText(b2w{&b}, []byte(v))
+			r.add(b.String())
+		}
+	}
+}
+
+// headerSecrets are the secrets in the value of credential header k: the
+// whole value, the credentials after an auth scheme, each cookie's value.
+func headerSecrets(k, v string) []string {
+	out := []string{v}
+	if _, cred, ok := strings.Cut(v, " "); ok && (strings.EqualFold(k, "Authorization") || strings.EqualFold(k, "Proxy-Authorization")) {
+		out = append(out, strings.TrimSpace(cred))
+	}
+	if strings.EqualFold(k, "Cookie") {
+		for part := range strings.SplitSeq(v, ";") {
+			if _, val, ok := strings.Cut(part, "="); ok {
+				out = append(out, strings.TrimSpace(val))
+			}
+		}
+	}
+	return out
 }
 
 func (r *redactor) add(form string) {
@@ -86,9 +122,7 @@ func urlSecrets(u *url.URL) []string {
 		return nil
 	}
 	var out []string
-	if pw, ok := u.User.Password(); ok {
-		out = append(out, pw)
-	}
+	out = append(out, userSecrets(u.User)...)
 	for part := range strings.SplitSeq(u.RawQuery, "&") {
 		k, v, _ := strings.Cut(part, "=")
 		if name, err := url.QueryUnescape(k); err == nil && sensitiveParam(name) {
@@ -203,4 +237,15 @@ func redactRawURL(s string) string {
 		out += "#" + frag
 	}
 	return out
+}
+
+// userSecrets are the password of URL user info and the Basic credentials
+// net/http makes of it (an API may echo the Authorization header back).
+func userSecrets(u *url.Userinfo) []string {
+	pw, ok := u.Password()
+	if !ok {
+		return nil
+	}
+	basic := base64.StdEncoding.EncodeToString([]byte(u.Username() + ":" + pw))
+	return []string{pw, basic}
 }

@@ -182,7 +182,13 @@ type prepared struct {
 // param and nothing is sent.
 func (c *Client) prepare(node *NodeConfig, r *renderer) (*prepared, *Failure) {
 	p := &prepared{method: node.method(), r: r, template: node.URL}
-	defer func() { p.redact = newRedactor(r.secrets, p.url, p.header); p.missing = r.missing }()
+	defer func() {
+		if node.UseProxy && c.Proxy != nil {
+			r.secrets = append(r.secrets, userSecrets(c.Proxy.User)...)
+		}
+		p.redact = newRedactor(r.secrets, p.url, p.header)
+		p.missing = r.missing
+	}()
 	u, err := r.buildURL(node)
 	if err != nil {
 		return p, paramFailure(err)
