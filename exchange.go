@@ -25,6 +25,7 @@ func (c *Client) send(ctx context.Context, node *NodeConfig, p *prepared) *Resul
 			return res
 		}
 		rec := node.Retry.plan(ctx, env, n, res)
+		rec.Reason = p.redact.text(rec.Reason)
 		res.Attempts[len(res.Attempts)-1].Retry = &rec
 		if !rec.Retry {
 			return res
@@ -109,7 +110,9 @@ func (c *Client) exchange(actx, ctx context.Context, node *NodeConfig, p *prepar
 	body, notes, err := readBody(resp, c.maxResponseBytes())
 	resp.Body.Close()
 	res.StatusCode, res.Header, res.Body = resp.StatusCode, resp.Header, body
-	a.Notes = append(a.Notes, notes...)
+	for _, n := range notes {
+		a.Notes = append(a.Notes, p.redact.text(n))
+	}
 	a.Response = p.redact.response(resp, body)
 	if err != nil {
 		return classifyBody(ctx, actx, err, node.timeout(), resp.StatusCode)

@@ -147,3 +147,16 @@ func TestEchoedCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestNotesRedacted: notes and retry reasons go through the redactor too.
+func TestNotesRedacted(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset="+strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+		w.Write([]byte("x"))
+	})
+	res, err := testClient(t).Execute(context.Background(), &NodeConfig{URL: srv.URL, Headers: []KeyValue{{"Authorization", "Bearer {{t}}"}}}, Values{"t": Secret("tok3nvalue")})
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Attempts[0].Notes)
+	history, _ := json.Marshal(res.Attempts)
+	assert.NotContains(t, string(history), "tok3nvalue")
+}
