@@ -138,6 +138,9 @@ func traceInto(t *TimingRecord, start time.Time) *httptrace.ClientTrace {
 
 // request builds the attempt's *http.Request, opening the body afresh.
 func (p *prepared) request(ctx context.Context) (*http.Request, error) {
+	if len(p.credHeaders) > 0 {
+		ctx = context.WithValue(ctx, credHeadersKey{}, p.credHeaders)
+	}
 	req, err := http.NewRequestWithContext(ctx, p.method, "", nil)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -87,7 +88,7 @@ func (c *Client) paginate(ctx context.Context, node *NodeConfig, p *prepared) *R
 		page.url, page.cursor = next, pg.cursorOf(res)
 		page.header = p.header
 		if page.url.Host != p.url.Host {
-			page.header = withoutCredentials(page.header)
+			page.header = withoutCredentials(page.header, p.credHeaders)
 		}
 		if p.autoKey { // another request, another key
 			page.header = page.header.Clone()
@@ -224,14 +225,20 @@ func withParam(u *url.URL, key, value string) *url.URL {
 	return &c
 }
 
-// withoutCredentials copies h without credential headers, for a next page
-// on another host.
-func withoutCredentials(h http.Header) http.Header {
+// withoutCredentials copies h without credential headers (by name, or
+// listed in extra because a Secret was placed in them), for a request to
+// another host.
+func withoutCredentials(h http.Header, extra []string) http.Header {
 	c := h.Clone()
-	for k := range c {
-		if sensitiveHeader(k) {
-			c.Del(k)
+	dropCredentials(c, extra)
+	return c
+}
+
+// dropCredentials deletes the credential headers from h.
+func dropCredentials(h http.Header, extra []string) {
+	for k := range h {
+		if sensitiveHeader(k) || slices.Contains(extra, k) {
+			h.Del(k)
 		}
 	}
-	return c
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -164,18 +165,19 @@ func (c *Client) Execute(ctx context.Context, node *NodeConfig, params Params) (
 
 // prepared is a rendered request, ready to be sent once per attempt.
 type prepared struct {
-	method   string
-	url      *url.URL
-	header   http.Header
-	body     *payload
-	r        *renderer
-	redact   *redactor
-	missing  []string
-	template string // the URL as typed, for the record when rendering failed
-	autoKey  bool   // the Idempotency-Key is ours, not the node's
-	cursor   string // cursor pagination: the cursor this page asks for
-	sign     Secret // Standard Webhooks secret, when the node signs
-	msgID    string // webhook-id, the same on every attempt
+	method      string
+	url         *url.URL
+	header      http.Header
+	body        *payload
+	r           *renderer
+	redact      *redactor
+	missing     []string
+	template    string   // the URL as typed, for the record when rendering failed
+	autoKey     bool     // the Idempotency-Key is ours, not the node's
+	credHeaders []string // headers holding a Secret: credentials, whatever their names
+	cursor      string   // cursor pagination: the cursor this page asks for
+	sign        Secret   // Standard Webhooks secret, when the node signs
+	msgID       string   // webhook-id, the same on every attempt
 }
 
 // prepare renders the node. A value that cannot be placed fails with kind
@@ -197,6 +199,7 @@ func (c *Client) prepare(node *NodeConfig, r *renderer) (*prepared, *Failure) {
 	if p.header, err = r.buildHeader(node); err != nil {
 		return p, paramFailure(err)
 	}
+	p.credHeaders = secretHeaders(p.header, r.secrets)
 	if p.body, err = r.buildPayload(node, c.boundary, p.header.Get("Content-Type")); err != nil {
 		return p, paramFailure(err)
 	}
@@ -256,4 +259,19 @@ func (c *Client) setIdempotencyKey(n *NodeConfig, h http.Header) bool {
 // paramFailure is a failure to place a parameter in the request.
 func paramFailure(err error) *Failure {
 	return &Failure{Kind: KindParam, Message: strings.TrimPrefix(err.Error(), "httpstep: "), Err: err}
+}
+
+// secretHeaders lists the headers whose values hold one of the secrets.
+func secretHeaders(h http.Header, secrets []string) []string {
+	var out []string
+	for k, vs := range h {
+		for _, v := range vs {
+			for _, s := range secrets {
+				if s != "" && strings.Contains(v, s) && !slices.Contains(out, k) {
+					out = append(out, k)
+				}
+			}
+		}
+	}
+	return out
 }

@@ -42,12 +42,13 @@ func TestRedirects(t *testing.T) {
 		}
 	})
 	c := testClient(t)
-	headers := []KeyValue{{"Authorization", "Bearer secret"}, {"Cookie", "s=1"}, {"X-Api-Key", "k"}, {"X-Tenant", "acme"}}
-	res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/away", Headers: headers}, nil)
+	headers := []KeyValue{{"Authorization", "Bearer secret"}, {"Cookie", "s=1"}, {"X-Api-Key", "k"}, {"X-Tenant", "acme"},
+		{"Ocp-Apim-Subscription-Key", "{{sub}}"}}
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/away", Headers: headers}, Values{"sub": Secret("subkey123")})
 	require.NoError(t, err)
 	assert.True(t, res.OK())
 	got := other.last(t)
-	for _, h := range []string{"Authorization", "Cookie", "X-Api-Key"} {
+	for _, h := range []string{"Authorization", "Cookie", "X-Api-Key", "Ocp-Apim-Subscription-Key"} {
 		assert.Empty(t, got.Header.Get(h), h)
 	}
 	assert.Equal(t, "acme", got.Header.Get("X-Tenant"))
