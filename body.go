@@ -277,47 +277,93 @@ func fileRecord(field string, f *File) FileRecord {
 
 var secretType = reflect.TypeFor[Secret]()
 
-// maxSecretDepth bounds the search for secrets in a record.
-const maxSecretDepth = 64
+// Bounds of the search for secrets in a record: depth, and values visited
+// in all (a record is data, not a graph to explore for ever).
+const (
+	maxSecretDepth  = 64
+	maxSecretVisits = 100_000
+)
 
 // secretsIn appends the Secret values anywhere in v (struct fields, map keys
 // and values, elements, behind pointers and interfaces) to out, so the
-// history can redact them wherever encoding/json put them. Unexported
-// fields, which encoding/json skips, are skipped too.
+// history can redact them wherever encoding/json put them. Fields that
+// encoding/json skips (unexported, `json:"-"`) are skipped too; a pointer,
+// map or slice met again is not walked again.
 func secretsIn(v reflect.Value, out []string, depth int) []string {
-	if !v.IsValid() || depth > maxSecretDepth {
-		return out
+	w := secretWalk{out: out, seen: map[visit]bool{}}
+	w.walk(v, depth)
+	return w.out
+}
+
+// visit identifies a reference value already walked.
+type visit struct {
+	ptr uintptr
+	typ reflect.Type
+}
+
+type secretWalk struct {
+	out    []string
+	seen   map[visit]bool
+	visits int
+}
+
+func (w *secretWalk) walk(v reflect.Value, depth int) {
+	w.visits++
+	if !v.IsValid() || depth > maxSecretDepth || w.visits > maxSecretVisits {
+		return
 	}
 	if v.Type() == secretType {
 		if s := v.String(); s != "" {
-			out = append(out, s)
+			w.out = append(w.out, s)
 		}
-		return out
+		return
+	}
+	if w.again(v) {
+		return
 	}
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
-		return secretsIn(v.Elem(), out, depth+1)
+		w.walk(v.Elem(), depth+1)
 	case reflect.Struct:
-		t := v.Type()
-		for i := range t.NumField() {
-			if f := t.Field(i); f.IsExported() || f.Anonymous {
-				out = secretsIn(v.Field(i), out, depth+1)
-			}
-		}
+		w.walkStruct(v, depth)
 	case reflect.Slice, reflect.Array:
-		if !mayHoldSecret(v.Type().Elem()) {
-			return out
-		}
-		for i := range v.Len() {
-			out = secretsIn(v.Index(i), out, depth+1)
+		if mayHoldSecret(v.Type().Elem()) {
+			for i := range v.Len() {
+				w.walk(v.Index(i), depth+1)
+			}
 		}
 	case reflect.Map:
 		for it := v.MapRange(); it.Next(); {
-			out = secretsIn(it.Key(), out, depth+1)
-			out = secretsIn(it.Value(), out, depth+1)
+			w.walk(it.Key(), depth+1)
+			w.walk(it.Value(), depth+1)
 		}
 	}
-	return out
+}
+
+// again reports whether the pointer, map or slice v was walked before.
+func (w *secretWalk) again(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice:
+		if v.IsNil() {
+			return true
+		}
+		k := visit{v.Pointer(), v.Type()}
+		if w.seen[k] {
+			return true
+		}
+		w.seen[k] = true
+	}
+	return false
+}
+
+func (w *secretWalk) walkStruct(v reflect.Value, depth int) {
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if (f.IsExported() || f.Anonymous) && f.Tag.Get("json") != "-" {
+			w.walk(v.Field(i), depth+1)
+		}
+	}
 }
 
 // mayHoldSecret reports whether a value of type t can be or hold a Secret.

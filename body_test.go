@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -659,4 +660,34 @@ func TestAttachmentHeaderInjection(t *testing.T) {
 
 func openString(s string) func() (io.ReadCloser, error) {
 	return func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(s)), nil }
+}
+
+// TestSecretSearchBounded: a record with shared or hidden pointers does not
+// make the search for secrets explode.
+func TestSecretSearchBounded(t *testing.T) {
+	type treeNode struct {
+		Name     string
+		Parent   *treeNode `json:"-"`
+		Children []*treeNode
+		Key      Secret
+	}
+	root := &treeNode{Name: "root", Key: Secret("rootsecret")}
+	for i := 0; i < 30; i++ {
+		root.Children = append(root.Children, &treeNode{Name: strconv.Itoa(i), Parent: root})
+	}
+	rec := newRecorder(t, nil)
+	done := make(chan error, 1)
+	var res *Result
+	go func() {
+		var err error
+		res, err = testClient(t).Execute(context.Background(), &NodeConfig{URL: rec.URL, Object: "rec"}, Values{"rec": root})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the search for secrets did not end")
+	}
+	assert.NotContains(t, res.Attempts[0].Request.Body, "rootsecret")
 }
