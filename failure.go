@@ -51,7 +51,7 @@ func (s *SuccessRule) UnmarshalJSON(b []byte) error {
 	}
 	*s = SuccessRule(aux.plain)
 	codes, err := parseCodes(aux.Codes)
-	s.Codes = codes
+	s.Codes = dedupeCodes(codes)
 	return err
 }
 
@@ -85,8 +85,28 @@ func parseCodes(raw json.RawMessage) ([]int, error) {
 
 // ParseCodes parses the product's success-code text: codes separated by
 // commas (English or full-width) or spaces, "2xx"-style classes and
-// "200-204" ranges. The empty string gives nil (any 2xx).
+// "200-204" ranges, each code once in order of first mention. The empty
+// string gives nil (any 2xx).
 func ParseCodes(text string) ([]int, error) {
+	codes, err := parseCodeList(text)
+	return dedupeCodes(codes), err
+}
+
+// dedupeCodes keeps the first mention of each code.
+func dedupeCodes(codes []int) []int {
+	out := codes[:0]
+	for i, c := range codes {
+		if !slices.Contains(codes[:i], c) {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func parseCodeList(text string) ([]int, error) {
 	var codes []int
 	fields := strings.FieldsFunc(text, func(r rune) bool {
 		return r == ',' || r == '，' || r == ';' || r == ' ' || r == '\t' || r == '\n'

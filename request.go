@@ -140,8 +140,12 @@ func Execute(ctx context.Context, node *NodeConfig, params Params) (*Result, err
 // An invalid node returns a *ConfigError and sends nothing. Otherwise the
 // Result is always non-nil; when the node failed, Result.Failure says why,
 // and the error is that *Failure under the "terminate" policy or nil under
-// "continue". ctx bounds the whole run, waits between retries included.
+// "continue". ctx bounds the whole run, waits between retries included. A
+// nil Client is DefaultClient; nil params means no values.
 func (c *Client) Execute(ctx context.Context, node *NodeConfig, params Params) (*Result, error) {
+	if c == nil {
+		c = DefaultClient
+	}
 	if err := node.Validate(); err != nil {
 		return nil, err
 	}
