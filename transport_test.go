@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -85,8 +86,9 @@ func TestRedirectGuarded(t *testing.T) {
 	assert.Zero(t, inner.count())
 }
 
-// TestSourceAddrs: each new connection binds one of the egress addresses.
-func TestSourceAddrs(t *testing.T) {
+// fromCounter is a server that counts requests by the client's address;
+// the returned func reads the counts.
+func fromCounter(t *testing.T, keepAlive bool) (*recorder, func() map[string]int) {
 	var mu sync.Mutex
 	from := map[string]int{}
 	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
@@ -94,14 +96,27 @@ func TestSourceAddrs(t *testing.T) {
 		mu.Lock()
 		from[host]++
 		mu.Unlock()
-		w.Header().Set("Connection", "close")
+		if !keepAlive {
+			w.Header().Set("Connection", "close")
+		}
 	})
+	return srv, func() map[string]int {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(from)
+	}
+}
+
+// TestSourceAddrs: each new connection binds one of the egress addresses.
+func TestSourceAddrs(t *testing.T) {
+	srv, counts := fromCounter(t, false)
 	c := testClient(t)
 	c.SourceAddrs = []netip.Addr{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3")}
 	for i := 0; i < 40; i++ {
 		_, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
 		require.NoError(t, err)
 	}
+	from := counts()
 	assert.Len(t, from, 2, "both egress addresses are used: %v", from)
 	assert.Zero(t, from["127.0.0.1"])
 
@@ -123,20 +138,14 @@ func TestSourceAddrs(t *testing.T) {
 // picks its egress address at random, as the product promises ("randomly
 // selected per request").
 func TestSourceAddrsPerRequest(t *testing.T) {
-	var mu sync.Mutex
-	from := map[string]int{}
-	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		mu.Lock()
-		from[host]++
-		mu.Unlock()
-	})
+	srv, counts := fromCounter(t, true)
 	c := testClient(t)
 	c.SourceAddrs = []netip.Addr{netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("::1")}
 	for i := 0; i < 40; i++ {
 		_, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
 		require.NoError(t, err)
 	}
+	from := counts()
 	assert.Len(t, from, 2, "both IPv4 egress addresses serve an IPv4 destination: %v", from)
 	assert.Greater(t, from["127.0.0.2"], 5)
 	assert.Greater(t, from["127.0.0.3"], 5)
