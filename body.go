@@ -192,8 +192,8 @@ func (r *renderer) files(field, ref string) ([]*File, error) {
 		if f == nil || f.Open == nil {
 			return nil, fmt.Errorf("httpstep: %s: the attachment {{%s}} cannot be opened: it has no Open function", field, ref)
 		}
-		if strings.ContainsAny(f.ContentType, "\r\n\x00") || strings.ContainsAny(f.Name, "\r\n\x00") {
-			return nil, fmt.Errorf("httpstep: %s: the attachment {{%s}} has a line break in its name or content type, which could change the request", field, ref)
+		if strings.ContainsAny(f.ContentType, "\r\n\x00") { // names are percent-encoded in part headers
+			return nil, fmt.Errorf("httpstep: %s: the attachment {{%s}} has a line break in its content type, which could change the request", field, ref)
 		}
 		if f.ContentType != "" {
 			if _, _, err := mime.ParseMediaType(f.ContentType); err != nil {
