@@ -77,9 +77,9 @@ func (p *prepared) record(req *http.Request) RequestRecord {
 		rec.URL = p.redact.text(redactRawURL(p.template)) // the URL as typed, its credentials hidden
 	}
 	if req != nil {
-		rec.Header = p.redact.header(req.Header)
+		rec.Header = p.redact.header(req.Header, p.credHeaders...)
 	} else {
-		rec.Header = p.redact.header(p.header)
+		rec.Header = p.redact.header(p.header, p.credHeaders...)
 	}
 	if p.body == nil {
 		return rec

@@ -46,7 +46,7 @@ func TestHistoryRedaction(t *testing.T) {
 	assert.Contains(t, a.Request.URL, "access_token=[REDACTED]")
 	assert.Contains(t, a.Request.URL, "page=1&api_key=[REDACTED]&q=ok")
 	assert.Equal(t, []string{"[REDACTED]"}, a.Request.Header["Authorization"])
-	assert.Equal(t, []string{"trace-[REDACTED]"}, a.Request.Header["X-Trace"])
+	assert.Equal(t, []string{"[REDACTED]"}, a.Request.Header["X-Trace"], "a header holding a Secret is a credential")
 	assert.Equal(t, `{"password":"[REDACTED]","user":"ann"}`, a.Request.Body)
 	assert.Equal(t, 200, a.Response.Status)
 	assert.NotEmpty(t, a.Response.Body)
@@ -159,4 +159,17 @@ func TestNotesRedacted(t *testing.T) {
 	require.NotEmpty(t, res.Attempts[0].Notes)
 	history, _ := json.Marshal(res.Attempts)
 	assert.NotContains(t, string(history), "tok3nvalue")
+}
+
+// TestShortSecrets: a Secret too short to find in text is still redacted
+// where it stands whole: a query value, a path segment, a header.
+func TestShortSecrets(t *testing.T) {
+	srv := newRecorder(t, nil)
+	node := &NodeConfig{URL: srv.URL + "/pin/{{pin}}/x?pin={{pin}}&page=42", Headers: []KeyValue{{"X-Pin", "{{pin}}"}}}
+	res, err := testClient(t).Execute(context.Background(), node, Values{"pin": Secret("42")})
+	require.NoError(t, err)
+	rec := res.Attempts[0].Request
+	assert.True(t, strings.HasSuffix(rec.URL, "/pin/[REDACTED]/x?pin=[REDACTED]&page=[REDACTED]"), rec.URL)
+	assert.Equal(t, []string{"[REDACTED]"}, rec.Header["X-Pin"])
+	assert.Equal(t, "/pin/42/x?pin=42&page=42", srv.last(t).RequestURI, "the API gets the real value")
 }

@@ -54,8 +54,9 @@ type File struct {
 // Secret is a parameter value that never appears in the execution history or
 // in error text: wherever it is rendered (URL, header, body) the history shows
 // [REDACTED] instead. A secret shorter than 3 bytes cannot be told apart from
-// ordinary text and is not redacted: give credentials as Secrets of at least
-// that length.
+// ordinary text: it is redacted where it stands whole (a header holding it, a
+// query value or path segment equal to it), not inside bodies or response
+// text, so give credentials as Secrets of at least that length.
 type Secret string
 
 // String returns a redaction marker, so fmt never prints the secret.

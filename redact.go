@@ -14,6 +14,7 @@ import (
 // credential headers and token-like query parameters, and URL user info.
 type redactor struct {
 	forms []string // longest first, so "Bearer x" goes before "x"
+	short []string // secrets too short to find in text: redacted where they stand whole
 }
 
 // minSecretLen is the shortest value redacted; shorter ones would blot out
@@ -35,6 +36,9 @@ func newRedactor(secrets []string, u *url.URL, h http.Header) *redactor {
 	r := &redactor{}
 	for _, s := range secrets {
 		r.addForms(s)
+		if s != "" && len(s) < minSecretLen && !slices.Contains(r.short, s) {
+			r.short = append(r.short, s)
+		}
 	}
 	slices.SortFunc(r.forms, func(a, b string) int { return len(b) - len(a) })
 	return r
@@ -105,7 +109,11 @@ func (r *redactor) url(u *url.URL) string {
 		return ""
 	}
 	c := *u
-	c.RawQuery = redactQuery(c.RawQuery)
+	c.RawQuery = r.shortInQuery(redactQuery(c.RawQuery))
+	if len(r.short) > 0 {
+		c.RawPath = r.shortInPath(c.EscapedPath())
+		c.Path, _ = url.PathUnescape(c.RawPath)
+	}
 	hadUser := c.User != nil
 	c.User = nil
 	s := c.String()
@@ -155,8 +163,35 @@ func redactQuery(raw string) string {
 	return strings.Join(parts, "&")
 }
 
-// header copies h with credential headers redacted.
-func (r *redactor) header(h http.Header) map[string][]string {
+// shortInQuery redacts query values that are, whole, a short secret.
+func (r *redactor) shortInQuery(raw string) string {
+	if len(r.short) == 0 || raw == "" {
+		return raw
+	}
+	parts := strings.Split(raw, "&")
+	for i, p := range parts {
+		k, v, has := strings.Cut(p, "=")
+		if val, err := url.QueryUnescape(v); has && err == nil && slices.Contains(r.short, val) {
+			parts[i] = k + "=" + redacted
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+// shortInPath redacts path segments that are, whole, a short secret.
+func (r *redactor) shortInPath(escaped string) string {
+	segs := strings.Split(escaped, "/")
+	for i, seg := range segs {
+		if val, err := url.PathUnescape(seg); err == nil && slices.Contains(r.short, val) {
+			segs[i] = redacted
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+// header copies h with credential headers redacted; extra names headers
+// that hold a secret although their names do not say so, redacted whole.
+func (r *redactor) header(h http.Header, extra ...string) map[string][]string {
 	if len(h) == 0 {
 		return nil
 	}
@@ -164,7 +199,7 @@ func (r *redactor) header(h http.Header) map[string][]string {
 	for k, vs := range h {
 		cp := make([]string, len(vs))
 		for i, v := range vs {
-			if sensitiveHeader(k) {
+			if sensitiveHeader(k) || slices.Contains(extra, k) {
 				cp[i] = redacted
 			} else {
 				cp[i] = r.text(v)
