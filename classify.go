@@ -85,6 +85,9 @@ func networkMessage(err error) string {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return "the API closed the connection without a complete answer"
 	}
+	if msg := rootCause(err); strings.HasPrefix(msg, "httpstep: ") {
+		return strings.TrimPrefix(msg, "httpstep: ") // our own words already
+	}
 	return "the request could not be completed: " + rootCause(err)
 }
 

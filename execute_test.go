@@ -308,3 +308,15 @@ func TestUserAgentAndOverrides(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "mine", rec.last(t).Header.Get("User-Agent"))
 }
+
+// TestFailureMessagesReadable: messages are plain sentences without a
+// doubled "httpstep:" prefix or Go error plumbing.
+func TestFailureMessagesReadable(t *testing.T) {
+	srv := newRecorder(t, nil)
+	c := testClient(t)
+	_, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL, UseProxy: true}, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, 1, strings.Count(err.Error(), "httpstep:"), err.Error())
+	assert.NotContains(t, f.Message, "dial tcp")
+}
