@@ -28,7 +28,7 @@ var errTooLarge = errors.New("httpstep: the response is larger than the limit")
 type tooLargeError struct{ Limit int64 }
 
 func (e *tooLargeError) Error() string {
-	return fmt.Sprintf("httpstep: the response is larger than the limit of %d bytes; raise Client.MaxResponseBytes or ask for less data", e.Limit)
+	return fmt.Sprintf("httpstep: the response is larger than the limit of %d bytes; ask the API for less data (a filter, a smaller page) or ask an administrator to raise the limit (Client.MaxResponseBytes)", e.Limit)
 }
 
 // Is reports whether target is errTooLarge.

@@ -219,7 +219,7 @@ func TestReadBodyLimit(t *testing.T) {
 			var tl *tooLargeError
 			require.ErrorAs(t, got.err, &tl)
 			assert.Equal(t, tt.limit, tl.Limit)
-			assert.Contains(t, got.err.Error(), fmt.Sprintf("limit of %d bytes; raise Client.MaxResponseBytes", tt.limit))
+			assert.Contains(t, got.err.Error(), fmt.Sprintf("limit of %d bytes; ask the API for less data", tt.limit))
 			assert.Len(t, got.body, int(tt.limit), "the part read is kept for a preview")
 		})
 	}
