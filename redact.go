@@ -149,6 +149,9 @@ func redactQuery(raw string) string {
 	if raw == "" {
 		return raw
 	}
+	if !anySensitiveParam(raw) {
+		return raw
+	}
 	parts := strings.Split(raw, "&")
 	for i, p := range parts {
 		k, _, has := strings.Cut(p, "=")
@@ -187,6 +190,19 @@ func (r *redactor) shortInPath(escaped string) string {
 		}
 	}
 	return strings.Join(segs, "/")
+}
+
+// anySensitiveParam reports, without allocating, whether a raw query has a
+// parameter whose name sensitiveParam would hide. Escaped names are checked
+// the slow way.
+func anySensitiveParam(raw string) bool {
+	for part := range strings.SplitSeq(raw, "&") {
+		k, _, _ := strings.Cut(part, "=")
+		if strings.ContainsAny(k, "%+") || sensitiveParam(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // header copies h with credential headers redacted; extra names headers
