@@ -96,6 +96,14 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// or returns d, or def when d is not positive (unset).
+func (d Duration) or(def time.Duration) time.Duration {
+	if d > 0 {
+		return time.Duration(d)
+	}
+	return def
+}
+
 // String returns the duration in Go notation, e.g. "10s".
 func (d Duration) String() string { return time.Duration(d).String() }
 
@@ -112,12 +120,7 @@ func (n *NodeConfig) method() string {
 }
 
 // timeout returns the per-attempt timeout.
-func (n *NodeConfig) timeout() time.Duration {
-	if n.Timeout > 0 {
-		return time.Duration(n.Timeout)
-	}
-	return DefaultTimeout
-}
+func (n *NodeConfig) timeout() time.Duration { return n.Timeout.or(DefaultTimeout) }
 
 // policy returns the failure policy, terminate when unset.
 func (n *NodeConfig) policy() Policy {

@@ -64,19 +64,9 @@ func (p *RetryPolicy) attempts() int {
 	return p.MaxAttempts
 }
 
-func (p *RetryPolicy) initial() time.Duration {
-	if p.InitialInterval > 0 {
-		return time.Duration(p.InitialInterval)
-	}
-	return DefaultInitialInterval
-}
+func (p *RetryPolicy) initial() time.Duration { return p.InitialInterval.or(DefaultInitialInterval) }
 
-func (p *RetryPolicy) maxInterval() time.Duration {
-	if p.MaxInterval > 0 {
-		return time.Duration(p.MaxInterval)
-	}
-	return DefaultMaxInterval
-}
+func (p *RetryPolicy) maxInterval() time.Duration { return p.MaxInterval.or(DefaultMaxInterval) }
 
 // multiplier returns Multiplier, or the default when it is unset or not a
 // finite number >= 1 (check reports those).
