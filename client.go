@@ -42,8 +42,10 @@ type Client struct {
 	// MaxResponseBytes caps a response body after decompression; 0 means
 	// DefaultMaxResponseBytes. A larger body fails with kind too_large.
 	MaxResponseBytes int64
-	// MaxUploadBytes caps one attachment; 0 means no cap. A larger file fails
-	// the attempt with kind param before anything is sent.
+	// MaxUploadBytes caps one attachment; 0 means no cap. A file whose known
+	// Size is larger fails the attempt with kind param before anything is
+	// sent; a file of unknown size is cut off at the cap, so the request
+	// breaks off and never arrives complete (kind param too).
 	MaxUploadBytes int64
 	// MaxRows caps how many rows Rows and EachRow return (for example 100 for
 	// record nodes, 10,000 for sub-processes); 0 means no cap.

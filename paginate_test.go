@@ -15,8 +15,7 @@ import (
 
 // orders serves 25 orders, 10 to a page, in every pagination style.
 func orders(t *testing.T) *recorder {
-	var rec *recorder
-	rec = newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+	rec := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		from := 0
 		switch r.URL.Path {

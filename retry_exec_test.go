@@ -128,15 +128,6 @@ func kinds(res *Result) []FailureKind {
 	return out
 }
 
-// retries lists each attempt's retry record; nil for none.
-func retries(res *Result) []*RetryRecord {
-	out := make([]*RetryRecord, len(res.Attempts))
-	for i, a := range res.Attempts {
-		out[i] = a.Retry
-	}
-	return out
-}
-
 // run executes node on c and returns the result, the failure (nil on
 // success) and how long Execute took; it logs the time for the report.
 func run(t *testing.T, ctx context.Context, c *Client, node *NodeConfig, params Params) (*Result, *Failure, time.Duration) {

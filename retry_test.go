@@ -349,7 +349,7 @@ func TestPushNode(t *testing.T) {
 	if n.Retry.attempts() != 10 || n.Retry.initial() != time.Second || n.Retry.maxInterval() != 5*time.Minute || n.Retry.multiplier() != 2 {
 		t.Errorf("push policy %+v", n.Retry)
 	}
-	if PushPolicy() == PushPolicy() {
+	if a, b := PushPolicy(), PushPolicy(); a == b {
 		t.Error("PushPolicy shares one value between callers")
 	}
 }

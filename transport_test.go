@@ -23,8 +23,7 @@ import (
 // another host; a loop is a clear failure.
 func TestRedirects(t *testing.T) {
 	other := newRecorderOn(t, "127.0.0.2", nil)
-	var srv *recorder
-	srv = newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/away":
 			http.Redirect(w, r, other.URL+"/landed", http.StatusFound)
