@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	code.dny.dev/ssrf v0.3.0
+	github.com/icholy/digest v1.2.0
 	github.com/mccutchen/go-httpbin/v2 v2.26.0
 	github.com/stretchr/testify v1.11.1
 	github.com/tidwall/gjson v1.18.0
