@@ -1,0 +1,122 @@
+package oauth
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
+)
+
+// Leeway is how long before its expiry a cached token stops being used: a
+// token that expires within it is replaced first.
+const Leeway = 10 * time.Second
+
+// Store keeps tokens by key. Load returns nil, nil when it has none.
+type Store interface {
+	Load(ctx context.Context, key string) (*oauth2.Token, error)
+	Save(ctx context.Context, key string, t *oauth2.Token) error
+}
+
+// Cache hands out tokens from its Store and fetches new ones when needed.
+// It is safe for concurrent use; the zero value needs only a Store.
+type Cache struct {
+	Store Store
+	Now   func() time.Time // the clock; nil is time.Now
+
+	flights singleflight.Group
+	styles  styles
+}
+
+// Token returns a token for c valid for longer than Leeway: the stored one,
+// or a new one fetched through hc and saved. Concurrent callers for the same
+// key share one token request; fetched reports whether this caller's
+// request was it (so the caller records it). The request runs with ctx's
+// values and deadline but is not cut short when ctx alone is canceled, since
+// others may wait for it.
+func (c *Cache) Token(ctx context.Context, hc *http.Client, cfg *Config) (*oauth2.Token, bool, error) {
+	key := cfg.Key()
+	if t, err := c.Store.Load(ctx, key); err != nil || c.valid(t) {
+		return t, false, err
+	}
+	var led atomic.Bool
+	ch := c.flights.DoChan(key, func() (any, error) {
+		led.Store(true) // only the leader's closure runs
+		fctx, cancel := detach(ctx)
+		defer cancel()
+		return c.fetch(fctx, hc, cfg, key)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, led.Load(), r.Err
+		}
+		return r.Val.(*oauth2.Token), led.Load(), nil
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	}
+}
+
+// fetch loads the key again (a flight that just ended may have saved a
+// token), else makes the token request and saves its answer.
+func (c *Cache) fetch(ctx context.Context, hc *http.Client, cfg *Config, key string) (*oauth2.Token, error) {
+	stored, err := c.Store.Load(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if c.valid(stored) {
+		return stored, nil
+	}
+	var rt string
+	if stored != nil {
+		rt = stored.RefreshToken
+	}
+	t, err := c.styles.Fetch(ctx, hc, cfg, rt)
+	if err != nil {
+		return nil, err
+	}
+	if t.RefreshToken == "" && cfg.Grant != GrantRefreshToken {
+		t.RefreshToken = rt
+	}
+	saved := &oauth2.Token{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
+	return saved, c.Store.Save(ctx, key, saved)
+}
+
+// Invalidate drops the access token of cfg when the store still holds the
+// one given (another caller may have replaced it already), keeping the
+// refresh token for the next fetch.
+func (c *Cache) Invalidate(ctx context.Context, cfg *Config, access string) error {
+	key := cfg.Key()
+	t, err := c.Store.Load(ctx, key)
+	if err != nil || t == nil || t.AccessToken != access {
+		return err
+	}
+	return c.Store.Save(ctx, key, &oauth2.Token{RefreshToken: t.RefreshToken})
+}
+
+// valid reports whether t can be sent: it has an access token that does
+// not expire within Leeway.
+func (c *Cache) valid(t *oauth2.Token) bool {
+	if t == nil || t.AccessToken == "" {
+		return false
+	}
+	if t.Expiry.IsZero() {
+		return true
+	}
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	return t.Expiry.Sub(now()) > Leeway
+}
+
+// detach keeps ctx's values and deadline but not its cancellation.
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := context.WithoutCancel(ctx)
+	if dl, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(d, dl)
+	}
+	return context.WithCancel(d)
+}

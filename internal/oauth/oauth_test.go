@@ -1,0 +1,279 @@
+package oauth
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/httpstep/httpstep/internal/tokenpeer"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+	"golang.org/x/oauth2"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// memStore is a Store in a map.
+type memStore struct {
+	mu sync.Mutex
+	m  map[string]oauth2.Token
+}
+
+func (s *memStore) Load(_ context.Context, key string) (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.m[key]
+	if !ok {
+		return nil, nil
+	}
+	return &t, nil
+}
+
+func (s *memStore) Save(_ context.Context, key string, t *oauth2.Token) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]oauth2.Token{}
+	}
+	s.m[key] = *t
+	return nil
+}
+
+func newCache() *Cache { return &Cache{Store: &memStore{}} }
+
+func clientConfig(url string, st Style) *Config {
+	return &Config{Grant: GrantClientCredentials, TokenURL: url + "/token", ClientID: tokenpeer.ClientID, ClientSecret: tokenpeer.ClientSecret, Style: st}
+}
+
+func hc(t *testing.T) *http.Client {
+	c := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(c.CloseIdleConnections)
+	return c
+}
+
+func TestStyles(t *testing.T) {
+	tests := []struct {
+		name     string
+		server   tokenpeer.Style
+		style    Style
+		requests int // for the first token
+		refused  bool
+	}{
+		{"auto, server takes both", tokenpeer.Both, StyleAuto, 1, false},
+		{"auto, server takes Basic", tokenpeer.Basic, StyleAuto, 1, false},
+		{"auto, server refuses Basic", tokenpeer.Form, StyleAuto, 2, false},
+		{"header, server refuses Basic", tokenpeer.Form, StyleHeader, 1, true},
+		{"body, server takes only Basic", tokenpeer.Basic, StyleBody, 1, true},
+		{"body, server takes form", tokenpeer.Form, StyleBody, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			peer := tokenpeer.New(t, tokenpeer.Options{Style: tt.server})
+			c, cfg := newCache(), clientConfig(peer.URL, tt.style)
+			tok, fetched, err := c.Token(context.Background(), hc(t), cfg)
+			assert.Equal(t, tt.requests, peer.Requests())
+			if tt.refused {
+				require.Error(t, err)
+				assert.True(t, Refused(err, "invalid_client"), "%v", err)
+				return
+			}
+			require.NoError(t, err)
+			assert.True(t, fetched)
+			assert.NotEmpty(t, tok.AccessToken)
+			// The style that worked is remembered: the next fetch is one request.
+			require.NoError(t, c.Invalidate(context.Background(), cfg, tok.AccessToken))
+			_, _, err = c.Token(context.Background(), hc(t), cfg)
+			require.NoError(t, err)
+			assert.Equal(t, tt.requests+1, peer.Requests())
+		})
+	}
+}
+
+func TestCachedUntilLeeway(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{Expiry: time.Hour})
+	now := time.Now()
+	c, cfg := newCache(), clientConfig(peer.URL, StyleAuto)
+	c.Now = func() time.Time { return now }
+	first, _, err := c.Token(context.Background(), hc(t), cfg)
+	require.NoError(t, err)
+	now = first.Expiry.Add(-Leeway - time.Second)
+	again, fetched, err := c.Token(context.Background(), hc(t), cfg)
+	require.NoError(t, err)
+	assert.False(t, fetched)
+	assert.Equal(t, first.AccessToken, again.AccessToken)
+	now = first.Expiry.Add(-Leeway + time.Second)
+	fresh, fetched, err := c.Token(context.Background(), hc(t), cfg)
+	require.NoError(t, err)
+	assert.True(t, fetched)
+	assert.NotEqual(t, first.AccessToken, fresh.AccessToken)
+	assert.Equal(t, 2, peer.Requests())
+}
+
+func TestSingleFlight(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	c, cfg, client := newCache(), clientConfig(peer.URL, StyleAuto), hc(t)
+	var wg sync.WaitGroup
+	tokens := make([]string, 100)
+	leaders := make([]bool, 100)
+	for i := range tokens {
+		wg.Go(func() {
+			tok, fetched, err := c.Token(context.Background(), client, cfg)
+			if assert.NoError(t, err) {
+				tokens[i], leaders[i] = tok.AccessToken, fetched
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 1, peer.Requests())
+	n := 0
+	for i := range tokens {
+		assert.Equal(t, tokens[0], tokens[i])
+		if leaders[i] {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n, "exactly one caller made the request")
+}
+
+// TestRotatedRefreshTokenWins: the server rotates refresh tokens and
+// forgets the old ones, so the second fetch only works if it sends the
+// refresh token saved from the first answer, not the node's.
+func TestRotatedRefreshTokenWins(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	rt, err := peer.RefreshToken(context.Background())
+	require.NoError(t, err)
+	c := newCache()
+	cfg := &Config{Grant: GrantRefreshToken, TokenURL: peer.URL + "/token", ClientID: tokenpeer.ClientID, ClientSecret: tokenpeer.ClientSecret, RefreshToken: rt}
+	for range 3 {
+		tok, fetched, err := c.Token(context.Background(), hc(t), cfg)
+		require.NoError(t, err)
+		assert.True(t, fetched)
+		stored, _ := c.Store.Load(context.Background(), cfg.Key())
+		assert.NotEqual(t, rt, stored.RefreshToken, "the rotated refresh token is saved")
+		require.NoError(t, c.Invalidate(context.Background(), cfg, tok.AccessToken))
+	}
+	assert.Equal(t, 3, peer.Requests())
+}
+
+func TestPasswordGrantRefreshesThenFallsBack(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	c := newCache()
+	cfg := &Config{Grant: GrantPassword, TokenURL: peer.URL + "/token", ClientID: tokenpeer.ClientID, ClientSecret: tokenpeer.ClientSecret,
+		Username: tokenpeer.Username, Password: tokenpeer.Password}
+	tok, _, err := c.Token(context.Background(), hc(t), cfg)
+	require.NoError(t, err)
+	require.NotEmpty(t, tok.RefreshToken)
+	// Next time the refresh token is used (one request) ...
+	require.NoError(t, c.Invalidate(context.Background(), cfg, tok.AccessToken))
+	tok2, _, err := c.Token(context.Background(), hc(t), cfg)
+	require.NoError(t, err)
+	assert.NotEqual(t, tok.RefreshToken, tok2.RefreshToken)
+	assert.Equal(t, 2, peer.Requests())
+	// ... and when the server has forgotten it, the password again.
+	require.NoError(t, c.Store.Save(context.Background(), cfg.Key(), &oauth2.Token{RefreshToken: "forgotten-refresh-token"}))
+	_, _, err = c.Token(context.Background(), hc(t), cfg)
+	require.NoError(t, err)
+	assert.Equal(t, 4, peer.Requests())
+}
+
+func TestWrongPasswordIsInvalidGrant(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	cfg := &Config{Grant: GrantPassword, TokenURL: peer.URL + "/token", ClientID: tokenpeer.ClientID, ClientSecret: tokenpeer.ClientSecret,
+		Username: tokenpeer.Username, Password: "wrong"}
+	_, _, err := newCache().Token(context.Background(), hc(t), cfg)
+	assert.True(t, Refused(err, "invalid_grant"), "%v", err)
+}
+
+// TestServerErrorIsNotAStyleProbe: a 5xx is not a refusal of Basic, so
+// auto-detection does not send the secret a second way.
+func TestServerErrorIsNotAStyleProbe(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	peer.Fail(503)
+	_, _, err := newCache().Token(context.Background(), hc(t), clientConfig(peer.URL, StyleAuto))
+	var re *oauth2.RetrieveError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 503, re.Response.StatusCode)
+	assert.Equal(t, "temporarily_unavailable", re.ErrorCode)
+	assert.Equal(t, 1, peer.Requests())
+}
+
+func TestParamsAndScopes(t *testing.T) {
+	var got []string
+	srv := newEcho(t, &got)
+	cfg := &Config{Grant: GrantClientCredentials, TokenURL: srv + "/token", ClientID: "id", ClientSecret: "sec", Scopes: []string{"b", "a"},
+		Params: []Param{{"audience", "https://api"}, {"grant_type", "evil"}, {"scope", "admin"}}, Style: StyleBody}
+	_, _, err := newCache().Token(context.Background(), hc(t), cfg)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, "audience=https%3A%2F%2Fapi&client_id=id&client_secret=sec&grant_type=client_credentials&scope=b+a", got[0])
+}
+
+func TestKey(t *testing.T) {
+	base := Config{Grant: GrantRefreshToken, TokenURL: "https://t/token", ClientID: "id", ClientSecret: "the-client-secret", RefreshToken: "the-refresh-token", Scopes: []string{"a", "b"}}
+	k := base.Key()
+	assert.NotContains(t, k, "secret")
+	assert.NotContains(t, k, "refresh")
+	same := base
+	same.Scopes, same.ClientSecret = []string{"b", "a"}, "rotated-secret"
+	assert.Equal(t, k, same.Key(), "scope order and the client secret do not change the key")
+	for _, change := range []func(*Config){
+		func(c *Config) { c.ClientID = "other" },
+		func(c *Config) { c.RefreshToken = "another user's" },
+		func(c *Config) { c.Params = []Param{{"audience", "x"}} },
+		func(c *Config) { c.TokenURL = "https://t/token2" },
+		func(c *Config) { c.Grant = GrantClientCredentials },
+		func(c *Config) { c.Scopes = nil },
+	} {
+		c := base
+		change(&c)
+		assert.NotEqual(t, k, c.Key())
+	}
+}
+
+func TestWaiterLeavesOnItsOwnCancel(t *testing.T) {
+	release := make(chan struct{})
+	srv := newSlow(t, release)
+	c, cfg, client := newCache(), clientConfig(srv, StyleBody), hc(t)
+	done := make(chan error, 1)
+	go func() { _, _, err := c.Token(context.Background(), client, cfg); done <- err }()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	_, _, err := c.Token(ctx, client, cfg)
+	assert.ErrorIs(t, err, context.Canceled)
+	close(release)
+	assert.NoError(t, <-done)
+}
+
+// newEcho is a token endpoint that records each request's form and issues
+// a token.
+func newEcho(t *testing.T, got *[]string) string {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		*got = append(*got, r.PostForm.Encode())
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"access_token":"tok-123","token_type":"Bearer","expires_in":3600}`))
+	})
+	return serve(t, mux)
+}
+
+// newSlow is a token endpoint that answers once release is closed.
+func newSlow(t *testing.T, release chan struct{}) string {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"access_token":"slow-token","expires_in":3600}`))
+	})
+	return serve(t, mux)
+}
+
+func serve(t *testing.T, h http.Handler) string {
+	srv := httptestServer(h)
+	t.Cleanup(srv.Close)
+	return strings.TrimSuffix(srv.URL, "/")
+}
