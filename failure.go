@@ -25,6 +25,7 @@ const (
 	KindTooLarge  FailureKind = "too_large"  // the response exceeded Client.MaxResponseBytes
 	KindParam     FailureKind = "param"      // a parameter could not be placed in the request; nothing was sent, or an attachment broke off mid-stream so no complete request arrived
 	KindCanceled  FailureKind = "canceled"   // the caller's context was canceled
+	KindAuth      FailureKind = "auth"       // the OAuth2 token endpoint refused or could not be reached
 )
 
 // SuccessRule says which responses count as success.

@@ -21,6 +21,7 @@ type NodeConfig struct {
 	URL                string       `json:"url"`                          // template, see "Dynamic parameters"
 	Query              []KeyValue   `json:"query,omitempty"`              // appended to the URL's query, values are templates
 	Headers            []KeyValue   `json:"headers,omitempty"`            // values are templates
+	Auth               *Auth        `json:"auth,omitempty"`               // credentials: basic, bearer, apiKey, digest, oauth2
 	Body               *Body        `json:"body,omitempty"`               // request body; GET and HEAD never carry one
 	Object             string       `json:"object,omitempty"`             // "Send Specified Data Object": ref of the record sent as the JSON body
 	Success            SuccessRule  `json:"success,omitempty"`            // what counts as success

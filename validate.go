@@ -53,6 +53,7 @@ func (n *NodeConfig) Validate() error {
 	n.validateBody(e)
 	n.validateSuccess(e)
 	n.validateRun(e)
+	n.validateAuth(e)
 	if len(e.Problems) > 0 {
 		return e
 	}
@@ -204,7 +205,7 @@ func (n *NodeConfig) validateRun(e *ConfigError) {
 }
 
 // Refs returns every ref the node uses, once each, in order of first use:
-// URL, query, headers, body, data object. The host prompts for these when
+// URL, query, headers, auth, body, data object. The host prompts for these when
 // the user clicks "Test API".
 func (n *NodeConfig) Refs() []string {
 	if n == nil {
@@ -222,6 +223,9 @@ func (n *NodeConfig) Refs() []string {
 	}
 	for _, h := range n.Headers {
 		add(h.Value)
+	}
+	for _, src := range n.Auth.templates() {
+		add(src)
 	}
 	if b := n.Body; b != nil {
 		add(b.Raw)

@@ -37,9 +37,9 @@ type Style int
 
 // The styles.
 const (
-	Both   Style = iota // HTTP Basic or form fields
-	Basic               // HTTP Basic only
-	Form                // form fields only (Basic is refused with 401 invalid_client)
+	Both  Style = iota // HTTP Basic or form fields
+	Basic              // HTTP Basic only
+	Form               // form fields only (Basic is refused with 401 invalid_client)
 )
 
 // Options configure a Server.
