@@ -55,12 +55,16 @@ type Client struct {
 	// WrapTransport, when set, wraps every round tripper the Client builds,
 	// for example with OpenTelemetry instrumentation.
 	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// Tokens keeps OAuth2 tokens; nil keeps them in memory, per Client. Give
+	// several Clients (or processes) one store to share tokens between them.
+	Tokens TokenStore
 
 	mu         sync.Mutex
 	transports map[transportKey]*http.Client
 	lookup     lookupFunc // name resolution; nil uses the system resolver
 	boundary   string     // fixed multipart boundary, for golden tests
 	retryEnv   *retryEnv  // random source and clock; nil uses the real ones
+	creds      credentials
 }
 
 // DefaultClient is what the package-level Execute uses: the SSRF guard is on.
