@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -80,6 +81,9 @@ func (c *Cache) fetch(ctx context.Context, hc *http.Client, cfg *Config, key str
 	if t.RefreshToken == "" && cfg.Grant != GrantRefreshToken {
 		t.RefreshToken = rt
 	}
+	if secs := expiresIn(t); secs > 0 { // counted on the cache's clock
+		t.Expiry = c.now().Add(time.Duration(secs) * time.Second)
+	}
 	saved := &oauth2.Token{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
 	return saved, c.Store.Save(ctx, key, saved)
 }
@@ -105,11 +109,26 @@ func (c *Cache) valid(t *oauth2.Token) bool {
 	if t.Expiry.IsZero() {
 		return true
 	}
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
+	return t.Expiry.Sub(c.now()) > Leeway
+}
+
+// expiresIn is the token response's expires_in, in seconds; 0 when absent.
+func expiresIn(t *oauth2.Token) int64 {
+	switch v := t.Extra("expires_in").(type) {
+	case float64:
+		return int64(v)
+	case string:
+		n, _ := strconv.ParseInt(v, 10, 64)
+		return n
 	}
-	return t.Expiry.Sub(now()) > Leeway
+	return t.ExpiresIn
+}
+
+func (c *Cache) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }
 
 // detach keeps ctx's values and deadline but not its cancellation.

@@ -63,6 +63,13 @@ type Server struct {
 
 // New starts a Server that closes with the test.
 func New(t testing.TB, o Options) *Server {
+	s := Start(o)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a Server; Close stops it.
+func Start(o Options) *Server {
 	if o.Expiry == 0 {
 		o.Expiry = time.Hour
 	}
@@ -87,7 +94,6 @@ func New(t testing.TB, o Options) *Server {
 	mux.HandleFunc("/token", s.token)
 	mux.HandleFunc("/api", s.api)
 	s.Server = httptest.NewServer(mux)
-	t.Cleanup(s.Close)
 	return s
 }
 
