@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 )
@@ -15,8 +14,8 @@ import (
 // for rows, the same limit encoding/json applies.
 const maxRowsNesting = 10000
 
-// previewRunes is how much of a string or number an error quotes.
-const previewRunes = 20
+// quoteBytes is how much of a string or number an error quotes.
+const quoteBytes = 20
 
 // TooManyRowsError reports an array longer than the host's cap on rows (the
 // product caps batches at 100 rows for record nodes and 10,000 for
@@ -196,27 +195,19 @@ func rowsSubject(path string) string {
 }
 
 // describeValue names the type of a value that is not an array, quoting
-// strings, numbers and booleans shortened to previewRunes runes.
+// strings, numbers and booleans shortened to quoteBytes bytes.
 func describeValue(v gjson.Result) string {
 	switch v.Type {
 	case gjson.String:
-		return fmt.Sprintf("a string (%q)", preview(v.Str))
+		return fmt.Sprintf("a string (%q)", clip(v.Str, quoteBytes))
 	case gjson.Number:
-		return "a number (" + preview(v.Raw) + ")"
+		return "a number (" + clip(v.Raw, quoteBytes) + ")"
 	case gjson.True, gjson.False:
 		return "a boolean (" + v.Raw + ")"
 	case gjson.JSON:
 		return "an object"
 	}
 	return "null"
-}
-
-// preview shortens s to previewRunes runes, marking a cut with "…".
-func preview(s string) string {
-	if utf8.RuneCountInString(s) <= previewRunes {
-		return s
-	}
-	return string([]rune(s)[:previewRunes]) + "…"
 }
 
 // arrayMembers returns, quoted, the paths of up to limit members of object v
