@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/httpstep/httpstep/internal/jsoncheck"
 	"github.com/tidwall/gjson"
 )
 
@@ -122,10 +123,10 @@ func checkRowsBody(body []byte) error {
 		return errors.New("httpstep: rows: the response body is empty; " +
 			"the API sent no JSON to take rows from")
 	}
-	switch checkJSON(body, maxRowsNesting) {
-	case jsonValid:
+	switch jsoncheck.Check(body, maxRowsNesting) {
+	case jsoncheck.Valid:
 		return nil
-	case jsonTooDeep:
+	case jsoncheck.TooDeep:
 		return fmt.Errorf("httpstep: rows: the response body nests arrays or objects "+
 			"more than %d levels deep; it cannot be read as rows", maxRowsNesting)
 	}

@@ -245,58 +245,6 @@ func TestRowsDeepNesting(t *testing.T) {
 	assert.Len(t, rows, 1)
 }
 
-func TestCheckJSON(t *testing.T) {
-	tests := []struct {
-		in       string
-		maxDepth int
-		want     jsonVerdict
-	}{
-		{`[]`, 1, jsonValid},
-		{` {"a" : [1, -0.5e+3, "x\u00e9\n", true, false, null, {}]} `, 3, jsonValid},
-		{`[[]]`, 1, jsonTooDeep},
-		{`[[[]]]`, 2, jsonTooDeep},
-		{`{"a":{"b":1}}`, 2, jsonValid},
-		{`{"a":{"b":{}}}`, 2, jsonTooDeep},
-		{`["[[[", "{{{", "\"[["]`, 1, jsonValid},
-		{`0`, 0, jsonValid},
-		{`[1,]`, 9, jsonInvalid},
-		{`{"a":1,}`, 9, jsonInvalid},
-		{`{"a" 1}`, 9, jsonInvalid},
-		{`{1:2}`, 9, jsonInvalid},
-		{`[1 2]`, 9, jsonInvalid},
-		{`[1}`, 9, jsonInvalid},
-		{`[01]`, 9, jsonInvalid},
-		{`[1.]`, 9, jsonInvalid},
-		{`[1e]`, 9, jsonInvalid},
-		{`[-]`, 9, jsonInvalid},
-		{`[tru]`, 9, jsonInvalid},
-		{`"\x"`, 9, jsonInvalid},
-		{`"\u12g4"`, 9, jsonInvalid},
-		{"\"a\tb\"", 9, jsonInvalid},
-		{`"never closed`, 9, jsonInvalid},
-		{`[1] [2]`, 9, jsonInvalid},
-		{"\f[]", 9, jsonInvalid},
-		{``, 9, jsonInvalid},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.want, checkJSON([]byte(tt.in), tt.maxDepth), "%s", tt.in)
-		if tt.want != jsonTooDeep {
-			assert.Equal(t, tt.want == jsonValid, json.Valid([]byte(tt.in)), "encoding/json on %s", tt.in)
-		}
-	}
-}
-
-// FuzzCheckJSON holds checkJSON to encoding/json's verdict.
-func FuzzCheckJSON(f *testing.F) {
-	for _, s := range []string{`[]`, `{"a":[1,{"b":null}],"c":"\u00e9"}`, `-0.5E-3`, `[1,]`, `"\ud800"`, "\"\xff\"", `[[[`, `{"a"}`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		got := checkJSON(b, maxRowsNesting)
-		require.Equal(t, json.Valid(b), got == jsonValid, "%q gave %d", b, got)
-	})
-}
-
 func FuzzRows(f *testing.F) {
 	paths := []string{"", "@this", "items", "data.items", `items.#(status=="paid")#`, "items.#.id", "0", "#"}
 	for _, tt := range rowsErrorCases {
