@@ -46,6 +46,10 @@ const (
 	maxLabel = 64
 )
 
+// utf8BOM is the UTF-8 byte order mark. Bodies and examples may start with
+// it (editors on some systems save JSON so); it is skipped, as gjson does.
+const utf8BOM = "\xef\xbb\xbf"
+
 // readBody reads resp.Body into memory and returns it as UTF-8, with notes for
 // the execution history. It does not close resp.Body; the caller does.
 //
@@ -285,8 +289,8 @@ func fromBOM(body []byte, label string, limit int64) (out []byte, notes []string
 	var enc encoding.Encoding
 	var name string
 	switch {
-	case bytes.HasPrefix(body, []byte{0xef, 0xbb, 0xbf}):
-		out = body[3:]
+	case bytes.HasPrefix(body, []byte(utf8BOM)):
+		out = body[len(utf8BOM):]
 		if l := strings.ToLower(label); label != "" && l != "utf-8" && l != "utf8" {
 			notes = []string{fmt.Sprintf("a UTF-8 byte order mark overrides charset %s", quoteLabel(label))}
 		}

@@ -42,7 +42,7 @@ func (r *Result) Get(path string) gjson.Result {
 	if r == nil {
 		return gjson.Result{}
 	}
-	if path == "" || path == "@this" {
+	if isRootPath(path) {
 		return gjson.ParseBytes(r.Body)
 	}
 	return gjson.GetBytes(r.Body, path)
@@ -97,4 +97,13 @@ func (r *Result) EachRow(path string, fn func(i int, row gjson.Result) bool) err
 		return err
 	}
 	return eachRow(r.Body, path, r.maxRows, fn)
+}
+
+// thisPath is the gjson path of the value itself (the @this modifier).
+const thisPath = "@this"
+
+// isRootPath reports whether a gjson path means the whole body: "" or
+// "@this".
+func isRootPath(path string) bool {
+	return path == "" || path == thisPath
 }

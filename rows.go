@@ -97,7 +97,7 @@ func eachRow(body []byte, path string, maxRows int, fn func(i int, row gjson.Res
 // arrayAt checks the body and returns the array at path. For a null at path
 // it returns the zero Result, which has no elements.
 func arrayAt(body []byte, path string) (gjson.Result, error) {
-	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	body = bytes.TrimPrefix(body, []byte(utf8BOM))
 	if err := checkRowsBody(body); err != nil {
 		return gjson.Result{}, err
 	}
@@ -180,11 +180,6 @@ func notAnArray(path string, v gjson.Result, rootArray bool) error {
 func rootIsArray(body []byte) bool {
 	body = bytes.TrimLeft(body, " \t\r\n")
 	return len(body) > 0 && body[0] == '['
-}
-
-// isRootPath reports whether a rows path means the whole body.
-func isRootPath(path string) bool {
-	return path == "" || path == "@this"
 }
 
 // rowsSubject names the rows path in an error.
