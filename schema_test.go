@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpstep/httpstep/internal/golden"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tidwall/gjson"
@@ -230,13 +231,7 @@ func TestInferSchemaGolden(t *testing.T) {
 			out, err := json.MarshalIndent(got, "", "  ")
 			require.NoError(t, err)
 			out = append(out, '\n')
-			golden := strings.TrimSuffix(in, ".json") + ".golden.json"
-			if *update {
-				require.NoError(t, os.WriteFile(golden, out, 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err, "run go test -run TestInferSchemaGolden -update to create it")
-			assert.Equal(t, string(want), string(out))
+			golden.Check(t, strings.TrimSuffix(in, ".json")+".golden.json", out)
 		})
 	}
 }
