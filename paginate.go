@@ -92,7 +92,7 @@ func (c *Client) paginate(ctx context.Context, node *NodeConfig, p *prepared) *R
 		}
 		if p.autoKey { // another request, another key
 			page.header = page.header.Clone()
-			page.header.Set("Idempotency-Key", newIdempotencyKey())
+			page.header.Set(idempotencyHeader, newIdempotencyKey())
 		}
 	}
 	out.Body = items.bytes()

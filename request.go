@@ -252,12 +252,12 @@ const UserAgent = "httpstep/1"
 // with a retry policy, data-object pushes, and POST and PATCH requests,
 // unless the node sets the header itself. It reports whether it set one.
 func (c *Client) setIdempotencyKey(n *NodeConfig, h http.Header) bool {
-	if h.Get("Idempotency-Key") != "" {
+	if h.Get(idempotencyHeader) != "" {
 		return false
 	}
 	m := n.method()
 	if n.Retry != nil || n.Object != "" || m == "POST" || m == "PATCH" {
-		h.Set("Idempotency-Key", newIdempotencyKey())
+		h.Set(idempotencyHeader, newIdempotencyKey())
 		return true
 	}
 	return false
