@@ -85,7 +85,7 @@ type chunk struct {
 func (r *renderer) buildPayload(n *NodeConfig, boundary, headerType string) (*payload, error) {
 	if n.Object != "" {
 		if m := n.method(); m == "GET" || m == "HEAD" {
-			return nil, fmt.Errorf("httpstep: %s requests never carry a body: send the data object with POST, PUT, PATCH or DELETE", m)
+			return nil, errorf("%s requests never carry a body: send the data object with POST, PUT, PATCH or DELETE", m)
 		}
 		return r.objectPayload(n.Object)
 	}
@@ -112,11 +112,11 @@ func (r *renderer) objectPayload(ref string) (*payload, error) {
 	ref = strings.TrimSpace(ref)
 	v, ok := r.value(ref)
 	if !ok || v == nil {
-		return nil, fmt.Errorf("httpstep: the data object {{%s}} has no value: choose the record to send", ref)
+		return nil, errorf("the data object {{%s}} has no value: choose the record to send", ref)
 	}
 	data, err := jsonValue(v)
 	if err != nil {
-		return nil, fmt.Errorf("httpstep: the data object {{%s}} cannot be sent as JSON: %v", ref, err)
+		return nil, errorf("the data object {{%s}} cannot be sent as JSON: %v", ref, err)
 	}
 	return &payload{contentType: "application/json", data: data}, nil
 }
@@ -168,7 +168,7 @@ func (r *renderer) binaryPayload(b *Body) (*payload, error) {
 		return nil, err
 	}
 	if len(files) != 1 {
-		return nil, fmt.Errorf("httpstep: body.file {{%s}} holds %d attachments; a binary body sends exactly one", b.File, len(files))
+		return nil, errorf("body.file {{%s}} holds %d attachments; a binary body sends exactly one", b.File, len(files))
 	}
 	f := files[0]
 	p := &payload{contentType: fileType(f), parts: []chunk{{file: f, field: "body.file"}}}
@@ -182,22 +182,22 @@ func (r *renderer) files(field, ref string) ([]*File, error) {
 	ref = strings.TrimSpace(ref)
 	v, ok := r.value(ref)
 	if !ok || v == nil {
-		return nil, fmt.Errorf("httpstep: %s: the attachment {{%s}} has no value: choose a file", field, ref)
+		return nil, errorf("%s: the attachment {{%s}} has no value: choose a file", field, ref)
 	}
 	out, err := attachments(v)
 	if err != nil {
-		return nil, fmt.Errorf("httpstep: %s: {{%s}} %v: choose a file parameter", field, ref, err)
+		return nil, errorf("%s: {{%s}} %v: choose a file parameter", field, ref, err)
 	}
 	for _, f := range out {
 		if f == nil || f.Open == nil {
-			return nil, fmt.Errorf("httpstep: %s: the attachment {{%s}} cannot be opened: it has no Open function", field, ref)
+			return nil, errorf("%s: the attachment {{%s}} cannot be opened: it has no Open function", field, ref)
 		}
 		if strings.ContainsAny(f.ContentType, "\r\n\x00") { // names are percent-encoded in part headers
-			return nil, fmt.Errorf("httpstep: %s: the attachment {{%s}} has a line break in its content type, which could change the request", field, ref)
+			return nil, errorf("%s: the attachment {{%s}} has a line break in its content type, which could change the request", field, ref)
 		}
 		if f.ContentType != "" {
 			if _, _, err := mime.ParseMediaType(f.ContentType); err != nil {
-				return nil, fmt.Errorf("httpstep: %s: the attachment {{%s}} has content type %q, which is not a media type", field, ref, clip(f.ContentType, 40))
+				return nil, errorf("%s: the attachment {{%s}} has content type %q, which is not a media type", field, ref, clip(f.ContentType, 40))
 			}
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -21,7 +20,7 @@ func classify(ctx, actx context.Context, err error, timeout time.Duration) *Fail
 	var blocked *BlockedError
 	switch {
 	case errors.As(err, &blocked):
-		f.Kind, f.Message = KindBlocked, strings.TrimPrefix(blocked.Error(), "httpstep: blocked: ")
+		f.Kind, f.Message = KindBlocked, blocked.message()
 	case errors.Is(ctx.Err(), context.Canceled):
 		f.Kind, f.Message = KindCanceled, "the run was canceled before the API answered"
 	case ctx.Err() != nil:
@@ -40,7 +39,7 @@ func classify(ctx, actx context.Context, err error, timeout time.Duration) *Fail
 func classifyBody(ctx, actx context.Context, err error, timeout time.Duration, status int) *Failure {
 	var tooLarge *tooLargeError
 	if errors.As(err, &tooLarge) {
-		return &Failure{Kind: KindTooLarge, StatusCode: status, Message: tooLarge.Error()[len("httpstep: "):], Err: err}
+		return &Failure{Kind: KindTooLarge, StatusCode: status, Message: tooLarge.message(), Err: err}
 	}
 	f := classify(ctx, actx, err, timeout)
 	f.StatusCode = status
@@ -75,7 +74,7 @@ func networkMessage(err error) string {
 	var redirects *redirectError
 	switch {
 	case errors.As(err, &redirects):
-		return redirects.Error()[len("httpstep: "):]
+		return redirects.message()
 	case errors.As(err, &dns):
 		return fmt.Sprintf("the host name %s could not be found; check the URL", dns.Name)
 	case errors.Is(err, syscall.ECONNREFUSED):
@@ -85,8 +84,9 @@ func networkMessage(err error) string {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return "the API closed the connection without a complete answer"
 	}
-	if msg := rootCause(err); strings.HasPrefix(msg, "httpstep: ") {
-		return strings.TrimPrefix(msg, "httpstep: ") // our own words already
+	var own messenger
+	if errors.As(err, &own) {
+		return own.message() // our own words already
 	}
 	return "the request could not be completed: " + rootCause(err)
 }

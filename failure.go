@@ -68,7 +68,7 @@ func parseCodes(raw json.RawMessage) ([]int, error) {
 	if err := json.Unmarshal(raw, &text); err != nil {
 		var items []json.RawMessage
 		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, fmt.Errorf("httpstep: success codes: write them as [200,201] or \"200,201\"")
+			return nil, errorf("success codes: write them as [200,201] or \"200,201\"")
 		}
 		var codes []int
 		for _, it := range items {
@@ -123,7 +123,7 @@ func parseCodeList(text string) ([]int, error) {
 
 // parseCodeItem parses "200", "2xx" or "200-204".
 func parseCodeItem(f string) ([]int, error) {
-	bad := fmt.Errorf("httpstep: success code %q: write a status such as 200, a class such as 2xx, or a range such as 200-204", f)
+	bad := errorf("success code %q: write a status such as 200, a class such as 2xx, or a range such as 200-204", f)
 	lf := strings.ToLower(f)
 	if len(lf) == 3 && strings.HasSuffix(lf, "xx") && lf[0] >= '1' && lf[0] <= '5' {
 		base := int(lf[0]-'0') * 100

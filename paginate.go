@@ -74,7 +74,7 @@ func (c *Client) paginate(ctx context.Context, node *NodeConfig, p *prepared) *R
 		}
 		n, err := items.add(res.Body, pg.ItemsPath)
 		if err != nil {
-			out.Failure = &Failure{Kind: KindTooLarge, StatusCode: res.StatusCode, Message: strings.TrimPrefix(err.Error(), "httpstep: "), Err: err}
+			out.Failure = &Failure{Kind: KindTooLarge, StatusCode: res.StatusCode, Message: messageOf(err), Err: err}
 			break
 		}
 		next, more := pg.next(res, n, page.url)

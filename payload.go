@@ -50,10 +50,10 @@ func (p *payload) openFile(c chunk) (io.ReadCloser, error) {
 	}
 	rc, err := f.Open()
 	if err != nil {
-		return nil, fmt.Errorf("httpstep: %s: the attachment %q cannot be opened: %w", c.field, f.Name, err)
+		return nil, errorf("%s: the attachment %q cannot be opened: %w", c.field, f.Name, err)
 	}
 	if rc == nil {
-		return nil, fmt.Errorf("httpstep: %s: the attachment %q opened as nothing: its Open returned no reader", c.field, f.Name)
+		return nil, errorf("%s: the attachment %q opened as nothing: its Open returned no reader", c.field, f.Name)
 	}
 	return rc, nil
 }
@@ -73,8 +73,8 @@ func (p *payload) guardFile(c chunk, r io.Reader) io.Reader {
 
 // Sentinels of the attachment errors found while streaming, for errors.Is.
 var (
-	errUploadTooLarge = errors.New("httpstep: the attachment is larger than Client.MaxUploadBytes")
-	errUploadSize     = errors.New("httpstep: the attachment's length is not its File.Size")
+	errUploadTooLarge = errorf("the attachment is larger than Client.MaxUploadBytes")
+	errUploadSize     = errorf("the attachment's length is not its File.Size")
 )
 
 // attachmentError is an attachment that broke a rule: too large, or not the
@@ -84,8 +84,10 @@ type attachmentError struct {
 	kind                 error
 }
 
-func (e *attachmentError) Error() string {
-	return fmt.Sprintf("httpstep: %s: the attachment %q %s", e.field, e.name, e.problem)
+func (e *attachmentError) Error() string { return errorPrefix + e.message() }
+
+func (e *attachmentError) message() string {
+	return fmt.Sprintf("%s: the attachment %q %s", e.field, e.name, e.problem)
 }
 
 func (e *attachmentError) Unwrap() error { return e.kind }

@@ -11,8 +11,10 @@ import (
 // redirectError ends a chain of too many redirects.
 type redirectError struct{ hops int }
 
-func (e *redirectError) Error() string {
-	return fmt.Sprintf("httpstep: the API redirected more than %d times (a redirect loop?); check the URL", e.hops)
+func (e *redirectError) Error() string { return errorPrefix + e.message() }
+
+func (e *redirectError) message() string {
+	return fmt.Sprintf("the API redirected more than %d times (a redirect loop?); check the URL", e.hops)
 }
 
 // credHeadersKey carries, in a request's context, the names of headers that
@@ -33,7 +35,7 @@ func (c *Client) checkRedirect(proxied bool) func(*http.Request, []*http.Request
 			dropCredentials(req.Header, extra)
 		}
 		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-			return fmt.Errorf("httpstep: the API redirected to a %s URL; only http and https are followed", req.URL.Scheme)
+			return errorf("the API redirected to a %s URL; only http and https are followed", req.URL.Scheme)
 		}
 		if proxied {
 			if _, err := c.checkDestination(req.Context(), req.URL.Hostname()); err != nil {

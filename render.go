@@ -85,14 +85,14 @@ func (r *renderer) place(b *strings.Builder, s segment) error {
 	if s.place == placeJSONBare {
 		j, err := jsonValue(v)
 		if err != nil {
-			return fmt.Errorf("httpstep: {{%s}} cannot be written as JSON: %v", s.ref, err)
+			return errorf("{{%s}} cannot be written as JSON: %v", s.ref, err)
 		}
 		b.Write(j)
 		return nil
 	}
 	text, err := textOf(v)
 	if err != nil {
-		return fmt.Errorf("httpstep: {{%s}}: %v", s.ref, err)
+		return errorf("{{%s}}: %v", s.ref, err)
 	}
 	return escapeFor(b, s, text)
 }
@@ -102,7 +102,7 @@ func escapeFor(b *strings.Builder, s segment, text string) error {
 	switch s.place {
 	case placeURLHost:
 		if !validHostText(text) {
-			return fmt.Errorf("httpstep: {{%s}} is %q, which cannot be part of a host name", s.ref, text)
+			return errorf("{{%s}} is %q, which cannot be part of a host name", s.ref, text)
 		}
 		b.WriteString(text)
 	case placeURLPath:

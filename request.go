@@ -3,7 +3,6 @@ package httpstep
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -87,10 +86,10 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	ms, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(ms) {
-		return fmt.Errorf("httpstep: duration %s: write it as \"10s\" or as a number of milliseconds", string(b))
+		return errorf("duration %s: write it as \"10s\" or as a number of milliseconds", string(b))
 	}
 	if math.Abs(ms) > float64(math.MaxInt64/int64(time.Millisecond)) {
-		return fmt.Errorf("httpstep: duration %s is too long: write at most a few hours", string(b))
+		return errorf("duration %s is too long: write at most a few hours", string(b))
 	}
 	*d = Duration(ms * float64(time.Millisecond))
 	return nil
@@ -234,7 +233,7 @@ func (r *renderer) buildHeader(n *NodeConfig) (http.Header, error) {
 			return h, err
 		}
 		if strings.ContainsAny(v, "\r\n\x00") {
-			return h, fmt.Errorf("httpstep: the value of header %s contains a line break or NUL, which could change the request: check the parameters it uses", kv.Key)
+			return h, errorf("the value of header %s contains a line break or NUL, which could change the request: check the parameters it uses", kv.Key)
 		}
 		h.Add(kv.Key, strings.TrimSpace(v))
 	}
@@ -265,7 +264,7 @@ func (c *Client) setIdempotencyKey(n *NodeConfig, h http.Header) bool {
 
 // paramFailure is a failure to place a parameter in the request.
 func paramFailure(err error) *Failure {
-	return &Failure{Kind: KindParam, Message: strings.TrimPrefix(err.Error(), "httpstep: "), Err: err}
+	return &Failure{Kind: KindParam, Message: messageOf(err), Err: err}
 }
 
 // secretHeaders lists the headers whose values hold one of the secrets.

@@ -1,7 +1,6 @@
 package httpstep
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 )
@@ -12,17 +11,17 @@ func parseTargetURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	shown := func() string { return redactRawURL(raw) } // only on error: it allocates
 	if err != nil {
-		return nil, fmt.Errorf("httpstep: the URL %q does not parse: %v", shown(), urlProblem(err))
+		return nil, errorf("the URL %q does not parse: %v", shown(), urlProblem(err))
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
 	case "":
-		return nil, fmt.Errorf("httpstep: the URL %q has no scheme: start it with https://", shown())
+		return nil, errorf("the URL %q has no scheme: start it with https://", shown())
 	default:
-		return nil, fmt.Errorf("httpstep: the URL scheme %q is not supported: only http and https URLs can be requested", u.Scheme)
+		return nil, errorf("the URL scheme %q is not supported: only http and https URLs can be requested", u.Scheme)
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, fmt.Errorf("httpstep: the URL %q has no host", shown())
+		return nil, errorf("the URL %q has no host", shown())
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	return u, nil
