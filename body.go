@@ -82,7 +82,8 @@ type chunk struct {
 
 // buildPayload renders the node's body or data object; nil when it sends
 // none.
-func (r *renderer) buildPayload(n *NodeConfig, boundary, headerType string) (*payload, error) {
+func (r *renderer) buildPayload(s *Step, boundary, headerType string) (*payload, error) {
+	n := &s.node
 	if n.Object != "" {
 		if m := n.method(); m == "GET" || m == "HEAD" {
 			return nil, errorf("%s requests never carry a body: send the data object with POST, PUT, PATCH or DELETE", m)
@@ -95,7 +96,7 @@ func (r *renderer) buildPayload(n *NodeConfig, boundary, headerType string) (*pa
 	}
 	switch b.Kind {
 	case BodyRaw:
-		return r.rawPayload(b, headerType)
+		return r.rawPayload(s, headerType)
 	case BodyURLEncoded:
 		return r.urlencodedPayload(b)
 	case BodyFormData:
@@ -124,20 +125,20 @@ func (r *renderer) objectPayload(ref string) (*payload, error) {
 // rawPayload renders a raw body, escaping values for the content type that
 // is actually sent: the node's Content-Type header when it sets one, else
 // Body.ContentType.
-func (r *renderer) rawPayload(b *Body, headerType string) (*payload, error) {
-	ct := b.contentType()
+func (r *renderer) rawPayload(s *Step, headerType string) (*payload, error) {
+	ct := s.rawType
 	if headerType != "" {
 		ct = headerType
 	}
-	t, err := compile(b.Raw, rawMode(ct))
+	t, err := s.rawTemplate(ct)
 	if err != nil {
 		return nil, err
 	}
-	s, err := r.render(t)
+	text, err := r.render(t)
 	if err != nil {
 		return nil, err
 	}
-	return &payload{contentType: ct, data: []byte(s)}, nil
+	return &payload{contentType: ct, data: []byte(text)}, nil
 }
 
 func (r *renderer) urlencodedPayload(b *Body) (*payload, error) {
@@ -150,7 +151,7 @@ func (r *renderer) urlencodedPayload(b *Body) (*payload, error) {
 		if v == "" && b.OmitEmpty {
 			continue
 		}
-		r.noteFieldSecret(f.Key, v)
+		r.secrets.addField(f.Key, v)
 		if buf.Len() > 0 {
 			buf.WriteByte('&')
 		}
@@ -273,114 +274,4 @@ func fileType(f *File) string {
 
 func fileRecord(field string, f *File) FileRecord {
 	return FileRecord{Field: field, Name: f.Name, ContentType: fileType(f), Size: f.Size}
-}
-
-var secretType = reflect.TypeFor[Secret]()
-
-// Bounds of the search for secrets in a record: depth, and values visited
-// in all (a record is data, not a graph to explore for ever).
-const (
-	maxSecretDepth  = 64
-	maxSecretVisits = 100_000
-)
-
-// secretsIn appends the Secret values anywhere in v (struct fields, map keys
-// and values, elements, behind pointers and interfaces) to out, so the
-// history can redact them wherever encoding/json put them. Fields that
-// encoding/json skips (unexported, `json:"-"`) are skipped too; a pointer,
-// map or slice met again is not walked again.
-func secretsIn(v reflect.Value, out []string, depth int) []string {
-	w := secretWalk{out: out, seen: map[visit]bool{}}
-	w.walk(v, depth)
-	return w.out
-}
-
-// visit identifies a reference value already walked.
-type visit struct {
-	ptr uintptr
-	typ reflect.Type
-}
-
-type secretWalk struct {
-	out    []string
-	seen   map[visit]bool
-	visits int
-}
-
-func (w *secretWalk) walk(v reflect.Value, depth int) {
-	w.visits++
-	if !v.IsValid() || depth > maxSecretDepth || w.visits > maxSecretVisits {
-		return
-	}
-	if v.Type() == secretType {
-		if s := v.String(); s != "" {
-			w.out = append(w.out, s)
-		}
-		return
-	}
-	if w.again(v) {
-		return
-	}
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		w.walk(v.Elem(), depth+1)
-	case reflect.Struct:
-		w.walkStruct(v, depth)
-	case reflect.Slice, reflect.Array:
-		if mayHoldSecret(v.Type().Elem()) {
-			for i := range v.Len() {
-				w.walk(v.Index(i), depth+1)
-			}
-		}
-	case reflect.Map:
-		for it := v.MapRange(); it.Next(); {
-			w.walk(it.Key(), depth+1)
-			w.walk(it.Value(), depth+1)
-		}
-	}
-}
-
-// again reports whether the pointer, map or slice v was walked before.
-func (w *secretWalk) again(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Slice:
-		if v.IsNil() {
-			return true
-		}
-		k := visit{v.Pointer(), v.Type()}
-		if w.seen[k] {
-			return true
-		}
-		w.seen[k] = true
-	}
-	return false
-}
-
-func (w *secretWalk) walkStruct(v reflect.Value, depth int) {
-	t := v.Type()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if (f.IsExported() || f.Anonymous) && f.Tag.Get("json") != "-" {
-			w.walk(v.Field(i), depth+1)
-		}
-	}
-}
-
-// mayHoldSecret reports whether a value of type t can be or hold a Secret.
-func mayHoldSecret(t reflect.Type) bool {
-	switch t.Kind() {
-	case reflect.String:
-		return t == secretType
-	case reflect.Interface, reflect.Pointer, reflect.Struct, reflect.Map, reflect.Slice, reflect.Array:
-		return true
-	}
-	return false
-}
-
-// noteFieldSecret treats the value of a password- or token-like form field
-// as a secret, so neither the preview nor an API's echo of it shows it.
-func (r *renderer) noteFieldSecret(key, value string) {
-	if sensitiveParam(key) {
-		r.secrets = append(r.secrets, value)
-	}
 }

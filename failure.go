@@ -177,20 +177,23 @@ func (f *Failure) Unwrap() error { return f.Err }
 // maintenance page, say) fails with kind error_code and an empty Code.
 func evaluate(rule *SuccessRule, status int, body []byte) *Failure {
 	if !rule.statusOK(status) {
-		return &Failure{Kind: KindStatus, StatusCode: status, Message: rule.message(status, body, "", false)}
+		return &Failure{Kind: KindStatus, StatusCode: status, Message: rule.message(status, body, "", 0)}
 	}
 	if rule.ErrorCodePath == "" {
 		return nil
 	}
+	if !gjson.ValidBytes(body) {
+		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", notJSON)}
+	}
 	v := gjson.GetBytes(body, rule.ErrorCodePath)
 	if !v.Exists() {
-		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", true)}
+		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", noCode)}
 	}
 	code := v.String()
 	if slices.Contains(rule.SuccessValues, code) {
 		return nil
 	}
-	return &Failure{Kind: KindErrorCode, StatusCode: status, Code: code, Message: rule.message(status, body, code, true)}
+	return &Failure{Kind: KindErrorCode, StatusCode: status, Code: code, Message: rule.message(status, body, code, badCode)}
 }
 
 func (s *SuccessRule) statusOK(status int) bool {
@@ -200,9 +203,19 @@ func (s *SuccessRule) statusOK(status int) bool {
 	return slices.Contains(s.Codes, status)
 }
 
+// codeProblem is why a 2xx body failed the business-code rule.
+type codeProblem uint8
+
+const (
+	badCode codeProblem = iota + 1 // the code is not a success value
+	noCode                         // the body has no code
+	notJSON                        // the body is not complete JSON
+)
+
 // message picks the failure message: ErrorMessages[status], the value at
-// ErrorMessagePath, ErrorMessage, then the status text.
-func (s *SuccessRule) message(status int, body []byte, code string, byCode bool) string {
+// ErrorMessagePath, ErrorMessage, then the status text or the business-code
+// problem.
+func (s *SuccessRule) message(status int, body []byte, code string, problem codeProblem) string {
 	if m := s.ErrorMessages[strconv.Itoa(status)]; m != "" {
 		return m
 	}
@@ -214,10 +227,12 @@ func (s *SuccessRule) message(status int, body []byte, code string, byCode bool)
 	if s.ErrorMessage != "" {
 		return s.ErrorMessage
 	}
-	if byCode {
-		if code == "" {
-			return fmt.Sprintf("the response has no %s, so it cannot show success (expected %s)", s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
-		}
+	switch problem {
+	case notJSON:
+		return fmt.Sprintf("the response is not complete JSON, so its %s cannot confirm success (expected %s)", s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
+	case noCode:
+		return fmt.Sprintf("the response has no %s, so it cannot show success (expected %s)", s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
+	case badCode:
 		return fmt.Sprintf("the API answered with error code %s (%s is not one of the success values %s)", code, s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
 	}
 	text := http.StatusText(status)

@@ -37,7 +37,7 @@ func (r *renderer) multipartPayload(b *Body, boundary string) (*payload, error) 
 			return nil, err
 		}
 		if v != "" || !b.OmitEmpty {
-			r.noteFieldSecret(f.Key, v)
+			r.secrets.addField(f.Key, v)
 			l.text(f.Key, v)
 		}
 	}

@@ -92,17 +92,6 @@ func (e *attachmentError) message() string {
 
 func (e *attachmentError) Unwrap() error { return e.kind }
 
-// attachmentFailure is the Failure of an attempt whose request broke off
-// because an attachment broke a rule while it streamed: kind param, which
-// is never retried. It is nil for any other error.
-func attachmentFailure(err error) *Failure {
-	var ae *attachmentError
-	if !errors.As(err, &ae) {
-		return nil
-	}
-	return paramFailure(ae)
-}
-
 // fileReader passes an attachment through while counting it: it fails once
 // more than limit bytes come, and, when exact, when fewer do. A file that
 // breaks the rule fails before its last bytes are handed on, so the server

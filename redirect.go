@@ -17,10 +17,6 @@ func (e *redirectError) message() string {
 	return fmt.Sprintf("the API redirected more than %d times (a redirect loop?); check the URL", e.hops)
 }
 
-// credHeadersKey carries, in a request's context, the names of headers that
-// hold a Secret although their names do not say so.
-type credHeadersKey struct{}
-
 // checkRedirect follows up to 10 redirects. Credentials (Authorization,
 // cookies and other credential headers) are not carried to another host.
 // Direct hops are dialled through the guard; through the proxy, each new
@@ -31,8 +27,7 @@ func (c *Client) checkRedirect(proxied bool) func(*http.Request, []*http.Request
 			return &redirectError{hops: maxRedirects}
 		}
 		if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
-			extra, _ := req.Context().Value(credHeadersKey{}).([]string)
-			dropCredentials(req.Header, extra)
+			secretsOf(req.Context()).strip(req.Header)
 		}
 		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 			return errorf("the API redirected to a %s URL; only http and https are followed", req.URL.Scheme)
