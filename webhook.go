@@ -1,7 +1,6 @@
 package httpstep
 
 import (
-	"crypto/rand"
 	"net/http"
 	"time"
 
@@ -33,13 +32,6 @@ func Sign(secret Secret, id string, ts time.Time, body []byte) (string, error) {
 func Verify(secret Secret, header http.Header, body []byte, tolerance time.Duration, now time.Time) error {
 	v := webhook.Verifier{Tolerance: tolerance, Now: func() time.Time { return now }}
 	return v.Verify(string(secret), header, body)
-}
-
-// newWebhookID returns a fresh message id: "msg_" and 26 random base32
-// characters (128 bits), with no '.'. Execute makes one per run and sends it
-// on every attempt, so the receiver can deduplicate.
-func newWebhookID() string {
-	return "msg_" + rand.Text()
 }
 
 // signHeaders sets the three Standard Webhooks headers on h for one attempt:
