@@ -17,6 +17,7 @@ type outcome struct {
 	body    []byte
 	failure *Failure
 	record  Attempt
+	before  []Attempt // earlier exchanges of the attempt: token requests, a refused request before its resend
 }
 
 // errAttemptTimeout is the cause of an attempt's context that ended because
@@ -35,6 +36,9 @@ func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
 	a.N, a.Start, a.Missing = n, start.UTC(), o.missing
 	a.Duration = Duration(time.Since(start))
 	a.Timing = tr.close()
+	for i := range out.before {
+		out.before[i].N, out.before[i].Missing = n, o.missing
+	}
 	if f := out.failure; f != nil {
 		f.Message = o.secrets.text(f.Message)
 		a.Kind, a.Error = f.Kind, f.Message
@@ -50,7 +54,19 @@ func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
 		out.failure = classify(ctx, err, o.step.timeout)
 		return out
 	}
+	if o.cred != nil {
+		return c.authenticated(ctx, o, hc)
+	}
+	return c.roundTrip(ctx, o, hc, "")
+}
+
+// roundTrip sends the request once with hc and reads the answer;
+// authorization, when not empty, is its Authorization header.
+func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, authorization string) (out outcome) {
 	req, err := o.newRequest(ctx)
+	if err == nil && authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
 	if err == nil && o.sign != "" {
 		var note string
 		note, err = o.signRequest(req)

@@ -26,6 +26,8 @@ type Failure struct {
 	Code       string // the value at ErrorCodePath, when that decided
 	Message    string
 	Err        error
+
+	transient bool // kind auth: the token endpoint may answer next time (5xx, 429, timeout, network)
 }
 
 // Error returns "httpstep: <kind>: <message>".

@@ -20,6 +20,7 @@ type Attempt struct {
 	Notes    []string        `json:"notes,omitempty"`    // anything else worth knowing (charset fallback, ...)
 	Retry    *RetryRecord    `json:"retry,omitempty"`    // the retry decision after this attempt
 	Timing   *TimingRecord   `json:"timing,omitempty"`   // connection phases
+	Auth     string          `json:"auth,omitempty"`     // what the exchange was for the credentials: RecordToken, RecordChallenge, RecordExpired; empty for the request itself
 }
 
 // RequestRecord is the request as sent, redacted.

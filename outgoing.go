@@ -21,11 +21,12 @@ type outgoing struct {
 	body     *payload
 	secrets  *secrets
 	id       identity
-	sign     Secret   // Standard Webhooks secret, when the node signs
-	missing  []string // refs that had no value
-	cursor   string   // cursor pagination: the cursor this page asks for
-	maxRows  int      // the Client's MaxRows, for the Result
-	maxBytes int64    // the Client's MaxResponseBytes
+	sign     Secret      // Standard Webhooks secret, when the node signs
+	missing  []string    // refs that had no value
+	cursor   string      // cursor pagination: the cursor this page asks for
+	maxRows  int         // the Client's MaxRows, for the Result
+	maxBytes int64       // the Client's MaxResponseBytes
+	cred     *credential // digest and oauth2: what each attempt authenticates with
 }
 
 // render renders step s with params. A value that cannot be placed fails with
@@ -60,6 +61,9 @@ func (o *outgoing) build(c *Client, r *renderer) error {
 	}
 	o.url = u
 	if o.header, err = r.buildHeader(o.step); err != nil {
+		return err
+	}
+	if err = o.applyAuth(r); err != nil {
 		return err
 	}
 	if o.body, err = r.buildPayload(o.step, c.boundary, o.header.Get("Content-Type")); err != nil {
@@ -105,6 +109,9 @@ func (o *outgoing) forPage(first *outgoing, u *url.URL, cursor string) *outgoing
 	p := *o
 	p.url, p.cursor, p.id = u, cursor, o.id.next()
 	p.header = first.secrets.forHost(first.header, first.url, u)
+	if !strings.EqualFold(u.Host, first.url.Host) {
+		p.cred = nil // no token or Digest answer for another host
+	}
 	if p.id.key != first.id.key {
 		p.header = p.header.Clone()
 		p.id.apply(p.header)

@@ -163,6 +163,11 @@ func (p *RetryPolicy) retryable(f *Failure) (string, bool) {
 		return fmt.Sprintf("kind %s is retryable", f.Kind), true
 	case KindStatus:
 		return statusRetryable(f.StatusCode)
+	case KindAuth:
+		if f.transient {
+			return "the token endpoint may answer next time", true
+		}
+		return "a refused token request is not retried", false
 	case KindErrorCode:
 		if p != nil && p.RetryOnErrorCode {
 			return "kind error_code is retried: retryOnErrorCode is set", true

@@ -29,6 +29,10 @@ type secrets struct {
 	values  []string  // raw secret values
 	headers []string  // canonical names of headers holding a secret, whatever their names
 	red     *redactor // built by seal
+	sealed  struct {  // what seal was given, for addSealed
+		u *url.URL
+		h http.Header
+	}
 }
 
 // add adds secret values.
@@ -78,8 +82,24 @@ func (s *secrets) addUser(u *url.Userinfo) {
 // credentials and the values of credential headers join it, the headers
 // holding a secret are noted, and the redactor is built.
 func (s *secrets) seal(u *url.URL, h http.Header) {
+	s.sealed.u, s.sealed.h = u, h
 	s.headers = secretHeaders(h, s.values)
 	s.red = newRedactor(s.values, u, h)
+}
+
+// addSealed adds secret values met after seal, such as an OAuth2 token
+// fetched during the run, and builds the redactor again. The attempts of a
+// run are sequential: nothing reads s meanwhile.
+func (s *secrets) addSealed(values ...string) {
+	n := len(s.values)
+	for _, v := range values {
+		if v != "" && !slices.Contains(s.values, v) {
+			s.values = append(s.values, v)
+		}
+	}
+	if len(s.values) > n {
+		s.seal(s.sealed.u, s.sealed.h)
+	}
 }
 
 // text scrubs every secret from t.
@@ -120,6 +140,9 @@ func (s *secrets) strip(h http.Header) {
 		if s.credential(k) {
 			h.Del(k)
 		}
+	}
+	if ref := h.Get("Referer"); ref != "" && (s.text(ref) != ref || redactRawURL(ref) != ref) {
+		h.Del("Referer") // the URL Go sets on a redirect carries an API key in its query
 	}
 }
 

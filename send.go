@@ -37,7 +37,7 @@ func (c *Client) send(ctx context.Context, o *outgoing) *Result {
 // attempt survives), its failure and its record.
 func (r *Result) fold(out outcome) {
 	r.StatusCode, r.Header, r.Body, r.Failure = out.status, out.header, out.body, out.failure
-	r.Attempts = append(r.Attempts, out.record)
+	r.Attempts = append(append(r.Attempts, out.before...), out.record)
 }
 
 // lastAttempt returns the record of the last attempt.

@@ -25,6 +25,7 @@ type Step struct {
 	raw      *template // the raw body, compiled for rawType
 	rawType  string    // the content type raw was compiled for
 	ctHeader bool      // the node sets its own Content-Type header
+	auth     *authStep // the node's credentials, nil when it has none
 }
 
 // pair is a compiled query entry or header: its key and value template.
@@ -57,6 +58,9 @@ func (n *NodeConfig) compile() (*Step, error) {
 		return nil, err
 	}
 	s.ctHeader = slices.ContainsFunc(n.Headers, func(kv KeyValue) bool { return strings.EqualFold(kv.Key, "Content-Type") })
+	if s.auth, err = compileAuth(n.Auth); err != nil {
+		return nil, err
+	}
 	if b := n.Body; b != nil && b.Kind == BodyRaw {
 		s.rawType = b.contentType()
 		if s.raw, err = compile(b.Raw, rawMode(s.rawType)); err != nil {
@@ -139,6 +143,7 @@ func (n *NodeConfig) clone() *NodeConfig {
 	c := *n
 	c.Query = slices.Clone(n.Query)
 	c.Headers = slices.Clone(n.Headers)
+	c.Auth = n.Auth.clone()
 	if n.Body != nil {
 		b := *n.Body
 		b.Fields = slices.Clone(n.Body.Fields)

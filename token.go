@@ -61,6 +61,8 @@ func (s *memTokens) Save(_ context.Context, key string, t *Token) error {
 // storeAdapter lets the token engine use a TokenStore.
 type storeAdapter struct{ s TokenStore }
 
+var _ oauth.Store = storeAdapter{}
+
 func (a storeAdapter) Load(ctx context.Context, key string) (*oauth2.Token, error) {
 	t, err := a.s.Load(ctx, key)
 	if t == nil || err != nil {

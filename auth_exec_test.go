@@ -1,0 +1,448 @@
+package httpstep
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/httpstep/httpstep/internal/tokenpeer"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/tidwall/gjson"
+)
+
+// credentialForms are the forms a credential takes once placed in a
+// request: raw, URL-escaped (query and path), JSON-escaped.
+func credentialForms(creds ...string) []string {
+	var out []string
+	for _, c := range creds {
+		j, _ := json.Marshal(c)
+		out = append(out, c, url.QueryEscape(c), url.PathEscape(c), string(j[1:len(j)-1]))
+	}
+	return out
+}
+
+// basicForm is the base64 of user:password as HTTP Basic sends it.
+func basicForm(user, pass string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+}
+
+// assertNoCredentials fails when any form of a credential is in the run's
+// history, its failure message or any level of its error.
+func assertNoCredentials(t *testing.T, res *Result, err error, creds ...string) {
+	t.Helper()
+	hist, merr := json.Marshal(res.Attempts)
+	require.NoError(t, merr)
+	texts := []string{string(hist)}
+	if res.Failure != nil {
+		texts = append(texts, res.Failure.Message, res.Failure.Error())
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		texts = append(texts, e.Error())
+	}
+	for _, f := range credentialForms(creds...) {
+		for _, s := range texts {
+			if strings.Contains(s, f) {
+				t.Errorf("credential form %q found in %.300s", f, s)
+			}
+		}
+	}
+}
+
+const (
+	basicUser = "ann@example.test"
+	basicPass = `p@ss/wörd "q"&+=`
+)
+
+func TestBasicAuthHTTPBin(t *testing.T) {
+	base := httpbinURL(t)
+	c := testClient(t)
+	node := &NodeConfig{URL: base + "/basic-auth/" + url.PathEscape(basicUser) + "/" + url.PathEscape(basicPass),
+		Auth: &Auth{Type: AuthBasic, Username: "{{user}}", Password: "{{pw}}"}}
+	params := Values{"user": basicUser, "pw": basicPass} // plain strings, not Secrets
+	res, err := c.Execute(context.Background(), node, params)
+	require.NoError(t, err)
+	assert.True(t, res.Get("authenticated").Bool())
+	assert.Equal(t, []string{"[REDACTED]"}, res.Attempts[0].Request.Header["Authorization"])
+	assertNoCredentials(t, res, err, basicPass, basicForm(basicUser, basicPass))
+
+	res, err = c.Execute(context.Background(), node, Values{"user": basicUser, "pw": "wrong-password"})
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindStatus, f.Kind)
+	assert.Equal(t, 401, f.StatusCode)
+	assertNoCredentials(t, res, err, "wrong-password", basicForm(basicUser, "wrong-password"))
+}
+
+func TestBearerHTTPBin(t *testing.T) {
+	const token = "bearer-tok/+en=Xy9"
+	node := &NodeConfig{URL: httpbinURL(t) + "/bearer", Auth: &Auth{Type: AuthBearer, Token: "{{tok}}"}}
+	res, err := testClient(t).Execute(context.Background(), node, Values{"tok": token})
+	require.NoError(t, err)
+	assert.Equal(t, token, res.Get("token").String(), "httpbin echoes the token back; the body is the caller's")
+	assertNoCredentials(t, res, err, token)
+}
+
+// TestAPIKeyEchoed: the key is sent where asked and redacted even where an
+// API echoes it back, under a name that does not look secret.
+func TestAPIKeyEchoed(t *testing.T) {
+	const key = "key-9f8e/7d+6c"
+	base := httpbinURL(t)
+	for _, in := range []string{InHeader, InQuery} {
+		t.Run(in, func(t *testing.T) {
+			node := &NodeConfig{URL: base + "/anything", Auth: &Auth{Type: AuthAPIKey, Name: "X-Tenant-Ref", In: in, Value: "{{k}}"}}
+			res, err := testClient(t).Execute(context.Background(), node, Values{"k": key})
+			require.NoError(t, err)
+			if in == InHeader {
+				assert.Equal(t, key, res.Get("headers.X-Tenant-Ref.0").String())
+			} else {
+				assert.Equal(t, key, res.Get("args.X-Tenant-Ref.0").String())
+			}
+			assertNoCredentials(t, res, err, key)
+		})
+	}
+}
+
+// TestCredentialsStayOnTheirHost: no auth type's credential follows a
+// redirect or a next page to another host.
+func TestCredentialsStayOnTheirHost(t *testing.T) {
+	other := newRecorderOn(t, "127.0.0.2", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"items":[2],"next":""}`) })
+	otherURL := other.URL
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/away" {
+			http.Redirect(w, r, otherURL+"/landed", http.StatusFound)
+			return
+		}
+		fmt.Fprintf(w, `{"items":[1],"next":%q}`, otherURL+"/more")
+	})
+	auths := map[string]*Auth{
+		"basic":  {Type: AuthBasic, Username: "u", Password: "{{v}}"},
+		"bearer": {Type: AuthBearer, Token: "{{v}}"},
+		"header": {Type: AuthAPIKey, Name: "X-Tenant-Ref", Value: "{{v}}"},
+		"query":  {Type: AuthAPIKey, Name: "ref", In: InQuery, Value: "{{v}}"},
+	}
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	auths["oauth2"] = &Auth{Type: AuthOAuth2, OAuth2: &OAuth2{Grant: GrantClientCredentials, TokenURL: peer.URL + "/token", ClientID: tokenpeer.ClientID, ClientSecret: "{{csec}}"}}
+	const v = "cred-value-123"
+	for name, a := range auths {
+		t.Run(name, func(t *testing.T) {
+			c := testClient(t)
+			for _, node := range []*NodeConfig{
+				{URL: srv.URL + "/away", Auth: a},
+				{URL: srv.URL + "/list", Auth: a, Paginate: &Pagination{Mode: "next_url", NextPath: "next", ItemsPath: "items"}},
+			} {
+				_, err := c.Execute(context.Background(), node, Values{"v": v, "csec": tokenpeer.ClientSecret})
+				require.NoError(t, err)
+				got := other.last(t)
+				assert.Empty(t, got.Header.Get("Authorization"))
+				for _, s := range append(issued(peer), v, basicForm("u", v)) {
+					assert.NotContains(t, fmt.Sprint(got.Header), s)
+					assert.NotContains(t, got.RequestURI, s)
+				}
+			}
+		})
+	}
+}
+
+func TestDigestHTTPBin(t *testing.T) {
+	base := httpbinURL(t)
+	for _, alg := range []string{"MD5", "SHA-256"} {
+		t.Run(alg, func(t *testing.T) {
+			c := testClient(t)
+			node := &NodeConfig{URL: base + "/digest-auth/auth/" + url.PathEscape(basicUser) + "/" + url.PathEscape(basicPass) + "/" + alg,
+				Auth: &Auth{Type: AuthDigest, Username: "{{user}}", Password: "{{pw}}"}}
+			params := Values{"user": basicUser, "pw": basicPass}
+			res, err := c.Execute(context.Background(), node, params)
+			require.NoError(t, err)
+			assert.True(t, res.Get("authenticated").Bool())
+			require.Len(t, res.Attempts, 2, "the challenge and the answer, both in the history")
+			assert.Equal(t, RecordChallenge, res.Attempts[0].Auth)
+			assert.Equal(t, 401, res.Attempts[0].Response.Status)
+			assert.Equal(t, 1, res.Attempts[1].N, "one attempt")
+			assertNoCredentials(t, res, err, basicPass)
+
+			res, err = c.Execute(context.Background(), node, params)
+			require.NoError(t, err)
+			assert.Len(t, res.Attempts, 1, "the host's challenge is remembered: answered on the first try")
+
+			res, err = c.Execute(context.Background(), node, Values{"user": basicUser, "pw": "wrong-password"})
+			var f *Failure
+			require.ErrorAs(t, err, &f)
+			assert.Equal(t, KindStatus, f.Kind)
+			assert.Equal(t, 401, f.StatusCode)
+			assertNoCredentials(t, res, err, "wrong-password")
+		})
+	}
+}
+
+// oauthNode is a node calling the token peer's protected API.
+func oauthNode(peer *tokenpeer.Server, grant string) *NodeConfig {
+	return &NodeConfig{URL: peer.URL + "/api", Auth: &Auth{Type: AuthOAuth2, Username: "{{user}}", Password: "{{pw}}",
+		OAuth2: &OAuth2{Grant: grant, TokenURL: peer.URL + "/token", ClientID: "{{cid}}", ClientSecret: "{{csec}}", RefreshToken: "{{rt}}"}}}
+}
+
+func oauthParams() Values {
+	return Values{"cid": tokenpeer.ClientID, "csec": tokenpeer.ClientSecret, "user": tokenpeer.Username, "pw": tokenpeer.Password}
+}
+
+// issued are every access and refresh token the peer handed out.
+func issued(peer *tokenpeer.Server) []string {
+	var out []string
+	for _, body := range peer.Responses() {
+		for _, k := range []string{"access_token", "refresh_token"} {
+			if v := gjson.Get(body, k).String(); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+func oauthSecrets(peer *tokenpeer.Server) []string {
+	return append(issued(peer), tokenpeer.ClientSecret, tokenpeer.Password,
+		basicForm(tokenpeer.ClientID, tokenpeer.ClientSecret),
+		basicForm(url.QueryEscape(tokenpeer.ClientID), url.QueryEscape(tokenpeer.ClientSecret)))
+}
+
+func TestOAuth2ClientCredentials(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	c := testClient(t)
+	res, err := c.Execute(context.Background(), oauthNode(peer, GrantClientCredentials), oauthParams())
+	require.NoError(t, err)
+	assert.True(t, res.Get("ok").Bool())
+	require.Len(t, res.Attempts, 2, "the token request, then the API call")
+	tok := res.Attempts[0]
+	assert.Equal(t, RecordToken, tok.Auth)
+	assert.Equal(t, "POST", tok.Request.Method)
+	assert.Equal(t, redacted, tok.Request.Body, "the token request's body is masked whole")
+	assert.Equal(t, redacted, tok.Response.Body, "so is the token response's")
+	assert.Equal(t, 200, tok.Response.Status)
+	assert.Empty(t, res.Attempts[1].Auth)
+	assertNoCredentials(t, res, err, oauthSecrets(peer)...)
+
+	res, err = c.Execute(context.Background(), oauthNode(peer, GrantClientCredentials), oauthParams())
+	require.NoError(t, err)
+	assert.Len(t, res.Attempts, 1, "the cached token is used")
+	assert.Equal(t, 1, peer.Requests())
+	assertNoCredentials(t, res, err, oauthSecrets(peer)...)
+}
+
+func TestOAuth2PasswordGrant(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	res, err := testClient(t).Execute(context.Background(), oauthNode(peer, GrantPassword), oauthParams())
+	require.NoError(t, err)
+	assert.True(t, res.Get("ok").Bool())
+	assertNoCredentials(t, res, err, oauthSecrets(peer)...)
+}
+
+// TestOAuth2SingleFlight: 100 concurrent Executes share one token request.
+func TestOAuth2SingleFlight(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	c := testClient(t)
+	node := oauthNode(peer, GrantClientCredentials)
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Go(func() {
+			res, err := c.Execute(context.Background(), node, oauthParams())
+			if assert.NoError(t, err) {
+				assert.True(t, res.Get("ok").Bool())
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, 1, peer.Requests())
+}
+
+// TestOAuth2RefreshOn: a token the API refuses with 401 is dropped, a new
+// one fetched and the request sent again within the same attempt.
+func TestOAuth2RefreshOn(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	c := testClient(t)
+	node := oauthNode(peer, GrantClientCredentials)
+	_, err := c.Execute(context.Background(), node, oauthParams())
+	require.NoError(t, err)
+	require.NoError(t, peer.Revoke(gjson.Get(peer.Responses()[0], "access_token").String()))
+
+	res, err := c.Execute(context.Background(), node, oauthParams())
+	require.NoError(t, err)
+	require.Len(t, res.Attempts, 3)
+	assert.Equal(t, []string{RecordExpired, RecordToken, ""}, []string{res.Attempts[0].Auth, res.Attempts[1].Auth, res.Attempts[2].Auth})
+	assert.Equal(t, 401, res.Attempts[0].Response.Status)
+	for _, a := range res.Attempts {
+		assert.Equal(t, 1, a.N, "all within the first attempt")
+	}
+	assert.Equal(t, 2, peer.Requests())
+	assertNoCredentials(t, res, err, oauthSecrets(peer)...)
+
+	// refreshOn replaces the default: a 401 is then a plain failure.
+	require.NoError(t, peer.Revoke(gjson.Get(peer.Responses()[1], "access_token").String()))
+	node.Auth.OAuth2.RefreshOn = []int{403}
+	res, err = c.Execute(context.Background(), node, oauthParams())
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindStatus, f.Kind)
+	assert.Len(t, res.Attempts, 1)
+}
+
+// TestOAuth2SecondRejection: a fresh token refused again is a normal
+// failure, after exactly one refetch.
+func TestOAuth2SecondRejection(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	api := newRecorder(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) })
+	node := oauthNode(peer, GrantClientCredentials)
+	node.URL = api.URL
+	res, err := testClient(t).Execute(context.Background(), node, oauthParams())
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindStatus, f.Kind)
+	assert.Equal(t, 401, f.StatusCode)
+	assert.Equal(t, 2, peer.Requests())
+	assert.Equal(t, 2, api.count())
+	assert.Len(t, res.Attempts, 4, "token, refused call, token, refused call")
+	assertNoCredentials(t, res, err, oauthSecrets(peer)...)
+}
+
+// TestOAuth2ExpiredCodes: an API that says "token expired" in a 200 body.
+func TestOAuth2ExpiredCodes(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	api := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		tok := r.Header.Get("Authorization")
+		if seen[tok] { // every token works once
+			fmt.Fprint(w, `{"errcode":40001,"errmsg":"access_token expired"}`)
+			return
+		}
+		seen[tok] = true
+		fmt.Fprint(w, `{"errcode":0}`)
+	})
+	node := oauthNode(peer, GrantClientCredentials)
+	node.URL = api.URL
+	node.Success = SuccessRule{ErrorCodePath: "errcode", SuccessValues: []string{"0"}, ErrorMessagePath: "errmsg"}
+	node.Auth.OAuth2.ExpiredCodes = []string{"40001", "42001"}
+	c := testClient(t)
+	for range 3 {
+		res, err := c.Execute(context.Background(), node, oauthParams())
+		require.NoError(t, err)
+		assert.True(t, res.OK())
+	}
+	assert.Equal(t, 3, peer.Requests())
+	assert.Equal(t, 5, api.count(), "first call fresh, then one refusal and one resend per call")
+}
+
+// TestOAuth2RotatedRefreshToken: the server rotates refresh tokens and
+// forgets old ones; the node's refresh token works once, the saved one
+// from then on.
+func TestOAuth2RotatedRefreshToken(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	rt, err := peer.RefreshToken(context.Background())
+	require.NoError(t, err)
+	store := &countingStore{}
+	c := testClient(t)
+	c.Tokens = store
+	params := oauthParams()
+	params["rt"] = rt
+	node := oauthNode(peer, GrantRefreshToken)
+	for i := range 3 {
+		res, err := c.Execute(context.Background(), node, params)
+		require.NoError(t, err, "run %d", i)
+		assertNoCredentials(t, res, err, append(oauthSecrets(peer), rt)...)
+		require.NoError(t, peer.Revoke(store.last().AccessToken))
+	}
+	assert.NotEqual(t, rt, store.last().RefreshToken)
+	assert.Equal(t, 3, peer.Requests())
+}
+
+func TestOAuth2TokenEndpointFailures(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	retry := &RetryPolicy{MaxAttempts: 3, InitialInterval: Duration(1), MaxInterval: Duration(1)}
+
+	t.Run("invalid_client is not retried", func(t *testing.T) {
+		node := oauthNode(peer, GrantClientCredentials)
+		node.Retry = retry
+		params := oauthParams()
+		params["csec"] = "wrong-secret-123"
+		before := peer.Requests()
+		res, err := testClient(t).Execute(context.Background(), node, params)
+		var f *Failure
+		require.ErrorAs(t, err, &f)
+		assert.Equal(t, KindAuth, f.Kind)
+		assert.Contains(t, f.Message, "invalid_client")
+		assert.Equal(t, before+2, peer.Requests(), "Basic refused with 401, then the body, refused too; no retry")
+		require.Len(t, res.Attempts, 2, "both token requests are recorded")
+		for _, a := range res.Attempts {
+			assert.Equal(t, RecordToken, a.Auth)
+			assert.Equal(t, 1, a.N)
+		}
+		assert.Equal(t, KindAuth, res.Attempts[1].Kind)
+		assertNoCredentials(t, res, err, "wrong-secret-123", basicForm(tokenpeer.ClientID, "wrong-secret-123"))
+	})
+	t.Run("5xx follows the retry policy", func(t *testing.T) {
+		node := oauthNode(peer, GrantClientCredentials)
+		node.Retry = retry
+		peer.Fail(503)
+		res, err := testClient(t).Execute(context.Background(), node, oauthParams())
+		require.NoError(t, err)
+		require.Len(t, res.Attempts, 3, "a refused token request, then a token and the call")
+		assert.Equal(t, KindAuth, res.Attempts[0].Kind)
+		assert.Contains(t, res.Attempts[0].Error, "temporarily_unavailable")
+		assert.Contains(t, res.Attempts[0].Error, "the token service is restarting")
+		assert.True(t, res.Attempts[0].Retry.Retry)
+		assertNoCredentials(t, res, err, oauthSecrets(peer)...)
+	})
+	t.Run("a guarded token URL is blocked", func(t *testing.T) {
+		api := newRecorder(t, nil)
+		node := oauthNode(peer, GrantClientCredentials)
+		node.URL = api.URL
+		node.Auth.OAuth2.TokenURL = "http://127.0.0.2:9/token"
+		c := &Client{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+		defer c.CloseIdleConnections()
+		_, err := c.Execute(context.Background(), node, oauthParams())
+		var f *Failure
+		require.ErrorAs(t, err, &f)
+		assert.Equal(t, KindBlocked, f.Kind)
+		assert.Zero(t, api.count(), "nothing reached the API without a token")
+	})
+}
+
+// TestOAuth2CredentialsFallBackToBody: a token endpoint that refuses HTTP
+// Basic gets the client credentials in the body, both requests recorded.
+func TestOAuth2CredentialsFallBackToBody(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{Style: tokenpeer.Form})
+	res, err := testClient(t).Execute(context.Background(), oauthNode(peer, GrantClientCredentials), oauthParams())
+	require.NoError(t, err)
+	require.Len(t, res.Attempts, 3)
+	assert.Equal(t, 401, res.Attempts[0].Response.Status)
+	assert.Equal(t, RecordToken, res.Attempts[1].Auth)
+	assertNoCredentials(t, res, err, oauthSecrets(peer)...)
+}
+
+// countingStore is a TokenStore that remembers the last token saved.
+type countingStore struct {
+	memTokens
+	mu    sync.Mutex
+	saved []Token
+}
+
+func (s *countingStore) Save(ctx context.Context, key string, t *Token) error {
+	s.mu.Lock()
+	s.saved = append(s.saved, *t)
+	s.mu.Unlock()
+	return s.memTokens.Save(ctx, key, t)
+}
+
+func (s *countingStore) last() Token {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.saved[len(s.saved)-1]
+}

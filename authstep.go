@@ -1,0 +1,241 @@
+package httpstep
+
+import (
+	"encoding/base64"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/httpstep/httpstep/internal/oauth"
+)
+
+// authStep is a node's auth block compiled: every template parsed once.
+type authStep struct {
+	auth  Auth // a copy; OAuth2 is deep-copied by clone
+	user  *template
+	pass  *template
+	token *template
+	value *template
+	oauth *oauthStep
+}
+
+// oauthStep is the oauth2 block compiled.
+type oauthStep struct {
+	tokenURL *template
+	clientID *template
+	secret   *template
+	refresh  *template
+	params   []pair
+}
+
+// compileAuth compiles a (valid) auth block; nil gives nil.
+func compileAuth(a *Auth) (*authStep, error) {
+	if a == nil {
+		return nil, nil
+	}
+	s := &authStep{auth: *a}
+	var err error
+	for _, t := range []struct {
+		dst **template
+		src string
+	}{{&s.user, a.Username}, {&s.pass, a.Password}, {&s.token, a.Token}, {&s.value, a.Value}} {
+		if *t.dst, err = compile(t.src, modeText); err != nil {
+			return nil, err
+		}
+	}
+	if o := a.OAuth2; o != nil && a.Type == AuthOAuth2 {
+		s.oauth, err = compileOAuth(o)
+	}
+	return s, err
+}
+
+func compileOAuth(o *OAuth2) (*oauthStep, error) {
+	s := &oauthStep{}
+	var err error
+	if s.tokenURL, err = compile(o.TokenURL, modeURL); err != nil {
+		return nil, err
+	}
+	for _, t := range []struct {
+		dst **template
+		src string
+	}{{&s.clientID, o.ClientID}, {&s.secret, o.ClientSecret}, {&s.refresh, o.RefreshToken}} {
+		if *t.dst, err = compile(t.src, modeText); err != nil {
+			return nil, err
+		}
+	}
+	s.params, err = compilePairs(o.Params)
+	return s, err
+}
+
+// clone deep-copies the auth block.
+func (a *Auth) clone() *Auth {
+	if a == nil {
+		return nil
+	}
+	c := *a
+	if a.OAuth2 != nil {
+		o := *a.OAuth2
+		o.Scopes = slices.Clone(o.Scopes)
+		o.Params = slices.Clone(o.Params)
+		o.RefreshOn = slices.Clone(o.RefreshOn)
+		o.ExpiredCodes = slices.Clone(o.ExpiredCodes)
+		c.OAuth2 = &o
+	}
+	return &c
+}
+
+// credential is what a request needs per attempt for digest and oauth2:
+// the rendered credentials. Basic, bearer and apiKey are placed in the
+// request when it is rendered and need none.
+type credential struct {
+	kind     string
+	user     string        // digest
+	pass     string        // digest
+	oauth    *oauth.Config // oauth2
+	tokenURL *url.URL      // oauth2, parsed
+	refresh  []int         // oauth2: statuses meaning "token expired"
+	expired  []string      // oauth2: codes at success.errorCodePath meaning the same
+}
+
+// applyAuth renders the node's credentials into o: basic, bearer and apiKey
+// into its header or URL, digest and oauth2 into o.cred for the attempts.
+// Every rendered credential joins the run's secrets, whatever the type of
+// the value it came from.
+func (o *outgoing) applyAuth(r *renderer) error {
+	a := o.step.auth
+	if a == nil {
+		return nil
+	}
+	if err := o.checkCleartext(o.url, "the API"); err != nil {
+		return err
+	}
+	render := func(t *template) (string, error) { return r.render(t) }
+	switch a.auth.Type {
+	case AuthBasic:
+		user, pass, err := render2(render, a.user, a.pass)
+		if err != nil {
+			return err
+		}
+		basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+		r.secrets.add(pass, basic)
+		return o.setHeader("Authorization", "Basic "+basic)
+	case AuthBearer:
+		tok, err := render(a.token)
+		if err != nil {
+			return err
+		}
+		r.secrets.add(tok)
+		return o.setHeader("Authorization", "Bearer "+strings.TrimSpace(tok))
+	case AuthAPIKey:
+		return o.applyAPIKey(r, a)
+	case AuthDigest:
+		user, pass, err := render2(render, a.user, a.pass)
+		r.secrets.add(pass)
+		o.cred = &credential{kind: AuthDigest, user: user, pass: pass}
+		return err
+	case AuthOAuth2:
+		return o.applyOAuth(r, a)
+	}
+	return nil
+}
+
+func render2(render func(*template) (string, error), a, b *template) (string, string, error) {
+	x, err := render(a)
+	if err != nil {
+		return "", "", err
+	}
+	y, err := render(b)
+	return x, y, err
+}
+
+// setHeader sets a credential header, refusing line breaks as any header
+// value does.
+func (o *outgoing) setHeader(name, value string) error {
+	if strings.ContainsAny(value, "\r\n\x00") {
+		return errorf("the %s credential contains a line break or NUL, which could change the request: check the parameters it uses", o.step.auth.auth.Type)
+	}
+	o.header.Set(name, value)
+	return nil
+}
+
+func (o *outgoing) applyAPIKey(r *renderer, a *authStep) error {
+	v, err := r.render(a.value)
+	if err != nil {
+		return err
+	}
+	r.secrets.add(v)
+	if a.auth.In == InQuery {
+		q := url.QueryEscape(strings.TrimSpace(a.auth.Name)) + "=" + url.QueryEscape(v)
+		if o.url.RawQuery != "" {
+			q = o.url.RawQuery + "&" + q
+		}
+		o.url.RawQuery = q
+		return nil
+	}
+	return o.setHeader(a.auth.Name, strings.TrimSpace(v))
+}
+
+// applyOAuth renders the token request's settings.
+func (o *outgoing) applyOAuth(r *renderer, a *authStep) error {
+	s, n := a.oauth, a.auth.OAuth2
+	raw, err := r.render(s.tokenURL)
+	if err != nil {
+		return err
+	}
+	u, err := parseTargetURL(raw)
+	if err != nil {
+		return errorf("the token URL: %w", err)
+	}
+	if err := o.checkCleartext(u, "the token endpoint"); err != nil {
+		return err
+	}
+	cfg := &oauth.Config{Grant: n.Grant, TokenURL: u.String(), Scopes: n.Scopes, Style: credentialsStyle(n.CredentialsIn)}
+	for _, t := range []struct {
+		dst *string
+		src *template
+	}{{&cfg.ClientID, s.clientID}, {&cfg.ClientSecret, s.secret}, {&cfg.RefreshToken, s.refresh}, {&cfg.Username, a.user}, {&cfg.Password, a.pass}} {
+		if *t.dst, err = r.render(t.src); err != nil {
+			return err
+		}
+	}
+	for _, p := range s.params {
+		v, err := r.render(p.value)
+		if err != nil {
+			return err
+		}
+		cfg.Params = append(cfg.Params, oauth.Param{Key: strings.TrimSpace(p.key), Value: v})
+	}
+	r.secrets.add(cfg.ClientSecret, cfg.RefreshToken, cfg.Password,
+		base64.StdEncoding.EncodeToString([]byte(cfg.ClientID+":"+cfg.ClientSecret)),
+		base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(cfg.ClientID)+":"+url.QueryEscape(cfg.ClientSecret))))
+	if cfg.Grant != GrantPassword {
+		cfg.Username, cfg.Password = "", ""
+	}
+	refresh := n.RefreshOn
+	if len(refresh) == 0 {
+		refresh = []int{401}
+	}
+	o.cred = &credential{kind: AuthOAuth2, oauth: cfg, tokenURL: u, refresh: refresh, expired: n.ExpiredCodes}
+	return nil
+}
+
+func credentialsStyle(in string) oauth.Style {
+	switch in {
+	case CredentialsInHeader:
+		return oauth.StyleHeader
+	case CredentialsInBody:
+		return oauth.StyleBody
+	}
+	return oauth.StyleAuto
+}
+
+// checkCleartext refuses to send credentials over plain http to a host
+// that is not loopback, unless the node allows it. Validate refuses what
+// it can see; this catches URLs only known once rendered.
+func (o *outgoing) checkCleartext(u *url.URL, what string) error {
+	a := o.step.auth
+	if u == nil || a.auth.AllowCleartext || a.auth.Type == AuthDigest || u.Scheme != "http" || loopbackHost(u.Host) {
+		return nil
+	}
+	return errorf("auth: the credentials would go over plain http to %s at %s: use https://, or set allowCleartext", what, u.Host)
+}
