@@ -11,7 +11,9 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/httpstep/httpstep/internal/tokenpeer"
 	"github.com/stretchr/testify/assert"
@@ -445,4 +447,66 @@ func (s *countingStore) last() Token {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.saved[len(s.saved)-1]
+}
+
+// TestOAuth2TokenEchoed: an API that echoes the request (httpbin's
+// /anything) cannot leak the access token into the history.
+func TestOAuth2TokenEchoed(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	node := oauthNode(peer, GrantClientCredentials)
+	node.URL = httpbinURL(t) + "/anything"
+	res, err := testClient(t).Execute(context.Background(), node, oauthParams())
+	require.NoError(t, err)
+	access := gjson.Get(peer.Responses()[0], "access_token").String()
+	assert.Equal(t, "Bearer "+access, res.Get("headers.Authorization.0").String(), "the body is the caller's, unredacted")
+	assertNoCredentials(t, res, err, oauthSecrets(peer)...)
+	assert.NotContains(t, res.Redact(string(res.Body)), access, "Result.Redact knows the token too")
+}
+
+// TestCleartextRefusedWhenRendered: a URL only known once rendered is
+// checked before credentials go out over plain http.
+func TestCleartextRefusedWhenRendered(t *testing.T) {
+	srv := newRecorder(t, nil)
+	node := &NodeConfig{URL: "{{url}}", Auth: &Auth{Type: AuthBearer, Token: "tok-123456"}}
+	c := &Client{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
+	defer c.CloseIdleConnections()
+	_, err := c.Execute(context.Background(), node, Values{"url": "http://10.255.255.1:9/x"})
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindParam, f.Kind)
+	assert.Contains(t, f.Message, "plain http")
+
+	_, err = c.Execute(context.Background(), node, Values{"url": srv.URL + "/x"})
+	require.NoError(t, err, "loopback is fine")
+	assert.Equal(t, "Bearer tok-123456", srv.last(t).Header.Get("Authorization"))
+
+	node.Auth.AllowCleartext = true
+	_, err = c.Execute(context.Background(), node, Values{"url": "http://10.255.255.1:9/x"})
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindBlocked, f.Kind, "allowed: it would go out, were the guard not refusing a private address")
+}
+
+// TestOAuth2TokenEndpointTimeout: a token endpoint that does not answer
+// within the node's timeout is kind auth and retried.
+func TestOAuth2TokenEndpointTimeout(t *testing.T) {
+	var calls atomic.Int32
+	slow := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			<-r.Context().Done()
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"access_token":"fresh-token-1","token_type":"bearer","expires_in":3600}`)
+	})
+	api := newRecorder(t, nil)
+	node := &NodeConfig{URL: api.URL, Timeout: Duration(200 * time.Millisecond),
+		Retry: &RetryPolicy{MaxAttempts: 2, InitialInterval: Duration(1), MaxInterval: Duration(1)},
+		Auth:  &Auth{Type: AuthOAuth2, OAuth2: &OAuth2{Grant: GrantClientCredentials, TokenURL: slow.URL, ClientID: "c", ClientSecret: "s3cret-value"}}}
+	res, err := testClient(t).Execute(context.Background(), node, nil)
+	require.NoError(t, err)
+	require.Len(t, res.Attempts, 3)
+	assert.Equal(t, KindAuth, res.Attempts[0].Kind)
+	assert.Contains(t, res.Attempts[0].Error, "did not answer within 200ms")
+	assert.Equal(t, "Bearer fresh-token-1", api.last(t).Header.Get("Authorization"))
+	assertNoCredentials(t, res, err, "fresh-token-1", "s3cret-value")
 }
