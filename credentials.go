@@ -3,7 +3,6 @@ package httpstep
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/httpstep/httpstep/internal/digest"
 	"github.com/tidwall/gjson"
-	"golang.org/x/oauth2"
 )
 
 // What a history record was for the node's credentials (Attempt.Auth).
@@ -129,57 +127,6 @@ func authFailed(o *outgoing, before []Attempt, f *Failure) outcome {
 	}
 	out.record.Request = o.record(nil)
 	return out
-}
-
-// tokenFailure classifies a failure to get a token. The endpoint's refusal
-// is kind auth with its error and error_description; a guarded token URL is
-// blocked; a cancellation is canceled; a timeout, an unreachable endpoint or
-// a 5xx or 429 answer is kind auth too, and retryable under the node's
-// policy. invalid_client and invalid_grant (like every other refusal) are
-// not retried. The endpoint's raw answer is not kept: it may hold tokens.
-func tokenFailure(ctx context.Context, o *outgoing, err error) *Failure {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		status := 0
-		if re.Response != nil {
-			status = re.Response.StatusCode
-		}
-		return &Failure{Kind: KindAuth, Message: refusal(re, status), transient: status >= 500 || status == http.StatusTooManyRequests}
-	}
-	o.secrets.scrubURLError(err)
-	f := classify(ctx, err, o.step.timeout)
-	var ue *url.Error
-	switch f.Kind {
-	case KindBlocked:
-		f.Message = "the token endpoint: " + f.Message
-	case KindTimeout:
-		f.Kind, f.transient = KindAuth, true
-		f.Message = fmt.Sprintf("the token endpoint did not answer within %s", o.step.timeout)
-	case KindTLS, KindNetwork:
-		f.transient = f.Kind == KindNetwork && errors.As(err, &ue)
-		f.Kind, f.Message = KindAuth, "the token endpoint could not be reached or answered oddly: "+f.Message
-	}
-	return f
-}
-
-// refusal is the message for a token endpoint's refusal.
-func refusal(re *oauth2.RetrieveError, status int) string {
-	msg := fmt.Sprintf("the token endpoint refused the request (HTTP %d)", status)
-	if re.ErrorCode != "" {
-		msg += ": " + re.ErrorCode
-	}
-	if re.ErrorDescription != "" {
-		msg += ": " + re.ErrorDescription
-	}
-	switch re.ErrorCode {
-	case "invalid_client":
-		msg += "; check the client id and secret"
-	case "invalid_grant":
-		msg += "; the refresh token, or the username and password, are no longer accepted"
-	case "invalid_scope":
-		msg += "; check the scopes"
-	}
-	return msg
 }
 
 // hostKey names the host whose Digest challenge answers a request to u.
