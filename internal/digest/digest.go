@@ -86,13 +86,6 @@ func (c *Cache) Learn(host string, h http.Header) (stale bool, err error) {
 	return chal.Stale, nil
 }
 
-// Forget drops the challenge remembered for host.
-func (c *Cache) Forget(host string) {
-	c.mu.Lock()
-	delete(c.hosts, host)
-	c.mu.Unlock()
-}
-
 // find returns the first challenge in h that this package can answer.
 func find(h http.Header) (*dg.Challenge, error) {
 	for _, v := range h.Values("WWW-Authenticate") {
