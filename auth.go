@@ -79,7 +79,13 @@ func (n *NodeConfig) validateAuth(e *ConfigError) {
 		return
 	}
 	switch a.Type {
-	case AuthBasic, AuthDigest:
+	case AuthBasic:
+		if strings.TrimSpace(a.Username+a.Password) == "" {
+			e.add("auth.username", "auth basic needs a username, a password, or both")
+		}
+		checkTemplate(e, "auth.username", a.Username, modeText)
+		checkTemplate(e, "auth.password", a.Password, modeText)
+	case AuthDigest:
 		a.need(e, "auth.username", a.Username, "the username")
 		checkTemplate(e, "auth.password", a.Password, modeText)
 	case AuthBearer:

@@ -33,7 +33,10 @@ func TestValidateAuth(t *testing.T) {
 		words []string
 	}{
 		{"basic", "https://api.test/x", Auth{Type: AuthBasic, Username: "u", Password: "{{pw}}"}, "", nil},
-		{"basic without user", "https://api.test/x", Auth{Type: AuthBasic}, "auth.username", []string{"auth", "username"}},
+		{"basic without user or password", "https://api.test/x", Auth{Type: AuthBasic}, "auth.username", []string{"auth", "username"}},
+		{"basic with a key as username", "https://api.test/x", Auth{Type: AuthBasic, Username: "sk_test_123"}, "", nil},
+		{"basic with only a password", "https://api.test/x", Auth{Type: AuthBasic, Password: "{{key}}"}, "", nil},
+		{"digest without user", "https://api.test/x", Auth{Type: AuthDigest, Password: "p"}, "auth.username", []string{"auth", "username"}},
 		{"unknown type", "https://api.test/x", Auth{Type: "kerberos"}, "auth.type", []string{"auth", "kerberos"}},
 		{"bearer", "https://api.test/x", Auth{Type: AuthBearer, Token: "{{t}}"}, "", nil},
 		{"bearer empty", "https://api.test/x", Auth{Type: AuthBearer}, "auth.token", []string{"auth", "token"}},
