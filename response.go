@@ -16,6 +16,13 @@ type Result struct {
 	Body       []byte    // UTF-8 (converted from the response charset)
 	Failure    *Failure  // nil on success
 	Attempts   []Attempt // execution history, secrets redacted, JSON-serialisable
+	// File is the body of a node with Download, streamed to a file in
+	// Client.DownloadDir; Body is then empty. It is nil when the node failed:
+	// a failed or retried attempt leaves no file behind. Only the final
+	// successful attempt's file remains, and the host removes it (os.Remove
+	// of File.Path) when done. Pass it as a parameter to another node's
+	// binary or form-data body to upload it without loading it into memory.
+	File *File
 
 	maxRows int       // the Client's MaxRows
 	schema  *Schema   // the node's declared output fields
