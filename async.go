@@ -1,9 +1,11 @@
 package httpstep
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -42,6 +44,8 @@ type Async struct {
 	StatusPath   string   `json:"statusPath,omitempty"`   // gjson path of a status in each poll's body
 	DoneValues   []string `json:"doneValues,omitempty"`   // values at StatusPath that end the polling
 	FailedValues []string `json:"failedValues,omitempty"` // values at StatusPath that end the polling with a failure
+
+	holdJSON bool // the node checks a business code: read JSON answers into memory, even when downloading
 }
 
 // Defaults and bounds of Async.
@@ -187,3 +191,187 @@ type badStatusURLError struct{}
 func (e *badStatusURLError) Error() string {
 	return "httpstep: the API's status URL is not an http or https URL, so it is not polled; check the API's 202 answer"
 }
+
+// follow sends the node's request with send, then, for an async node
+// answered 202, polls to the final answer, and for a download node whose
+// final body was read into memory (a JSON answer checked by the success
+// rule or the status path), saves it as the file. Every final response is
+// judged by the node's own success rule.
+func (c *Client) follow(ctx context.Context, node *NodeConfig, p *prepared) *Result {
+	if node.Async == nil {
+		res := c.send(ctx, node, p)
+		c.keepDownload(node, p.url, p.redact, res)
+		return res
+	}
+	loose := node.acceptingNode()
+	res := c.send(ctx, loose, p)
+	res.source = p.url
+	judge := res.Failure == nil || res.Failure.Kind == KindStatus
+	if res.Failure == nil && res.StatusCode == http.StatusAccepted {
+		judge = c.poll(ctx, node, loose, p, res)
+	}
+	if judge {
+		res.settle(evaluate(node.fileRule(res.File != nil), res.StatusCode, res.Body), p.redact)
+	}
+	c.keepDownload(node, res.source, p.redact, res)
+	return res
+}
+
+// acceptingNode is the node as an async request and its polls are sent:
+// 202 counts as success and no business code is checked, so a job that is
+// still running never looks failed; the final answer is judged afterwards.
+// Polls are single GETs retried under the node's policy. A JSON answer is
+// still read into memory when the node checks a business code.
+func (n *NodeConfig) acceptingNode() *NodeConfig {
+	c := *n
+	c.Success = SuccessRule{Codes: n.Success.Codes}
+	if len(c.Success.Codes) > 0 && !slices.Contains(c.Success.Codes, http.StatusAccepted) {
+		c.Success.Codes = append(slices.Clip(c.Success.Codes), http.StatusAccepted)
+	}
+	a := *n.Async
+	a.holdJSON = n.Success.ErrorCodePath != ""
+	c.Async = &a
+	return &c
+}
+
+// fileRule is the success rule of a final answer: a saved file has no
+// business code to check, only its status.
+func (n *NodeConfig) fileRule(file bool) *SuccessRule {
+	if !file {
+		return &n.Success
+	}
+	r := n.Success
+	r.ErrorCodePath, r.SuccessValues = "", nil
+	return &r
+}
+
+// poll follows the job that res (a 202) started until it ends, adding one
+// attempt record per poll to res and leaving the final answer in it. It
+// reports whether that answer is still to be judged by the success rule
+// (false when poll settled the outcome itself).
+func (c *Client) poll(ctx context.Context, node, loose *NodeConfig, p *prepared, res *Result) bool {
+	a := node.Async
+	deadline := time.Now().Add(a.maxWait())
+	page := pollRequest(p)
+	u, err := a.statusURL(p.url, res.Header, res.Body, nil)
+	last := statusSeen(res.StatusCode, "")
+	for n := 1; ; n++ {
+		if err != nil {
+			res.settle(&Failure{Kind: KindStatus, StatusCode: res.StatusCode, Message: errorText(err), Err: err}, p.redact)
+			return false
+		}
+		if !time.Now().Before(deadline) {
+			res.settle(&Failure{Kind: KindTimeout, StatusCode: res.StatusCode, Message: fmt.Sprintf("the job did not finish within maxWait %v (last status: %s)", a.maxWait(), last)}, p.redact)
+			return false
+		}
+		if err := c.env().sleep(ctx, a.pollWait(res.Header, time.Now(), deadline)); err != nil {
+			res.settle(stoppedPolling(ctx, node, last, err), p.redact)
+			return false
+		}
+		page.url, page.header = u, pollHeader(p, u)
+		res.addPoll(c.send(ctx, loose, page), n)
+		res.source = page.url
+		if res.Failure != nil {
+			return res.Failure.Kind == KindStatus
+		}
+		state, v := a.judge(res.StatusCode, res.Body)
+		last = statusSeen(res.StatusCode, v)
+		switch state {
+		case pollDone:
+			return true
+		case pollFailed:
+			res.settle(jobFailed(node, res, v), p.redact)
+			return false
+		}
+		u, err = a.statusURL(page.url, res.Header, res.Body, u)
+	}
+}
+
+// pollRequest is the request of a poll: a GET without body, signature or
+// Idempotency-Key.
+func pollRequest(p *prepared) *prepared {
+	page := *p
+	page.method, page.body, page.sign, page.autoKey = http.MethodGet, nil, "", false
+	return &page
+}
+
+// pollHeader is the header of a poll of u: the node's headers without those
+// that describe a body or a delivery, and without credentials when u is on
+// another origin than the request.
+func pollHeader(p *prepared, u *url.URL) http.Header {
+	h := p.header.Clone()
+	for _, k := range []string{"Content-Type", "Content-Length", "Idempotency-Key", "Webhook-Id", "Webhook-Timestamp", "Webhook-Signature"} {
+		h.Del(k)
+	}
+	if !sameOrigin(p.url, u) {
+		dropCredentials(h, p.credHeaders)
+	}
+	return h
+}
+
+// addPoll takes a poll's outcome: its status, headers, body, file and
+// failure, and its attempt records numbered on and marked as poll n.
+func (r *Result) addPoll(poll *Result, n int) {
+	r.StatusCode, r.Header, r.Body, r.File, r.Failure = poll.StatusCode, poll.Header, poll.Body, poll.File, poll.Failure
+	base := len(r.Attempts)
+	for _, a := range poll.Attempts {
+		a.N += base
+		a.Poll = n
+		r.Attempts = append(r.Attempts, a)
+	}
+}
+
+// settle makes f (nil for success) the run's outcome and the last attempt's
+// verdict. A failed run keeps no downloaded file.
+func (r *Result) settle(f *Failure, rd *redactor) {
+	r.Failure = f
+	if f != nil && r.File != nil {
+		os.Remove(r.File.Path)
+		r.File = nil
+	}
+	if len(r.Attempts) == 0 {
+		return
+	}
+	a := &r.Attempts[len(r.Attempts)-1]
+	a.Kind, a.Error = "", ""
+	if f != nil {
+		f.Message = rd.text(f.Message)
+		a.Kind, a.Error = f.Kind, f.Message
+	}
+}
+
+// statusSeen describes the last answer of a job for a timeout message.
+func statusSeen(code int, value string) string {
+	if value != "" {
+		return fmt.Sprintf("%q (HTTP %d)", value, code)
+	}
+	return fmt.Sprintf("HTTP %d", code)
+}
+
+// jobFailed is the failure of a job whose status is one of FailedValues:
+// kind error_code with the status as the code, and the message at
+// success.errorMessagePath when there is one.
+func jobFailed(node *NodeConfig, res *Result, value string) *Failure {
+	msg := fmt.Sprintf("the job ended with status %q (%s is one of async.failedValues)", value, node.Async.StatusPath)
+	if p := node.Success.ErrorMessagePath; p != "" {
+		if v := gjson.GetBytes(res.Body, p); v.Exists() && v.String() != "" {
+			msg = v.String()
+		}
+	}
+	return &Failure{Kind: KindErrorCode, StatusCode: res.StatusCode, Code: value, Message: msg}
+}
+
+// stoppedPolling is the failure of a run whose context ended while it
+// waited for the next poll.
+func stoppedPolling(ctx context.Context, node *NodeConfig, last string, err error) *Failure {
+	f := classify(ctx, nil, err, node.timeout())
+	f.Message = fmt.Sprintf("the run stopped while waiting for the job (last status: %s): %v", last, err)
+	if f.Kind == KindCanceled {
+		f.Message = fmt.Sprintf("the run was canceled while waiting for the job (last status: %s)", last)
+	}
+	return f
+}
+
+// errorText is an error's text for a Failure message, without the
+// "httpstep: " prefix that Failure.Error adds again.
+func errorText(err error) string { return strings.TrimPrefix(err.Error(), "httpstep: ") }

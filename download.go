@@ -1,10 +1,17 @@
 package httpstep
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"mime"
+	"net/http"
 	"net/url"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/httpstep/httpstep/internal/download"
 )
@@ -46,6 +53,7 @@ func (n *NodeConfig) validateDownload(e *ConfigError) {
 func downloadedFile(s download.Saved, name, contentType string) *File {
 	path := s.Path
 	return &File{
+		sha256:      s.SHA256,
 		Name:        name,
 		ContentType: fileContentType(contentType),
 		Size:        s.Size,
@@ -66,4 +74,107 @@ func fileContentType(v string) string {
 // fileName is the label of a downloaded file: see download.Name.
 func fileName(contentDisposition string, u *url.URL) string {
 	return download.Name(contentDisposition, u)
+}
+
+// KindStorage is the failure of a download that could not be written: the
+// download directory is missing or not writable, or the disk is full.
+// Nothing is left on disk; it is never retried.
+const KindStorage FailureKind = "storage"
+
+// streams reports whether resp's body goes straight to a file: the node
+// downloads and the status is a success. A 202 that an async node polls is
+// read as usual, and so is a JSON answer when the node checks a business
+// code or a job status in it (it is saved once judged, by keepDownload).
+func (n *NodeConfig) streams(resp *http.Response) bool {
+	if !n.Download || !n.Success.statusOK(resp.StatusCode) {
+		return false
+	}
+	a := n.Async
+	if a != nil && resp.StatusCode == http.StatusAccepted {
+		return false
+	}
+	holds := n.Success.ErrorCodePath != "" || (a != nil && (a.StatusPath != "" || a.holdJSON))
+	return !holds || !isJSONType(resp.Header.Get("Content-Type"))
+}
+
+// isJSONType reports whether a Content-Type value is JSON of any kind.
+func isJSONType(ct string) bool {
+	mt, _ := parseContentType(ct)
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// download is the exchange's ending for a body that goes to a file: it
+// streams resp's body to DownloadDir and sets res.File. Content codings
+// (gzip, deflate) are undone as for Body; the charset is not converted.
+func (c *Client) download(ctx, actx context.Context, node *NodeConfig, p *prepared, resp *http.Response, res *Result, a *Attempt) *Failure {
+	res.StatusCode, res.Header = resp.StatusCode, resp.Header
+	a.Response = p.redact.response(resp, nil)
+	f, notes, err := c.saveResponse(resp)
+	for _, n := range notes {
+		a.Notes = append(a.Notes, p.redact.text(n))
+	}
+	if err != nil {
+		return downloadFailure(ctx, actx, err, node.timeout(), resp.StatusCode)
+	}
+	a.Response.Bytes = f.Size
+	a.Response.File = &FileRecord{Name: p.redact.text(f.Name), ContentType: f.ContentType, Size: f.Size, SHA256: f.sha256}
+	res.File = f
+	return evaluate(node.fileRule(true), resp.StatusCode, nil)
+}
+
+// saveResponse streams resp's body into a new file. A Content-Length over
+// the cap fails before anything is written.
+func (c *Client) saveResponse(resp *http.Response) (*File, []string, error) {
+	limit := c.maxDownloadBytes()
+	if resp.ContentLength > limit && len(contentCodings(resp.Header)) == 0 {
+		return nil, nil, &download.TooLargeError{Limit: limit}
+	}
+	r, _, notes, err := decodeContent(resp)
+	if err != nil {
+		return nil, notes, err
+	}
+	s, err := download.Save(c.downloadDir(), r, limit)
+	if err != nil {
+		return nil, notes, err
+	}
+	var u *url.URL
+	if resp.Request != nil {
+		u = resp.Request.URL
+	}
+	return downloadedFile(s, fileName(resp.Header.Get("Content-Disposition"), u), resp.Header.Get("Content-Type")), notes, nil
+}
+
+// downloadFailure classifies a failed download: the cap (too_large), the
+// file system (storage), or the connection (as any body read).
+func downloadFailure(ctx, actx context.Context, err error, timeout time.Duration, status int) *Failure {
+	var dirErr *download.DirError
+	var pathErr *fs.PathError
+	switch {
+	case download.IsTooLarge(err):
+		return &Failure{Kind: KindTooLarge, StatusCode: status, Message: errorText(err), Err: err}
+	case errors.As(err, &dirErr):
+		return &Failure{Kind: KindStorage, StatusCode: status, Message: errorText(err), Err: err}
+	case errors.As(err, &pathErr):
+		return &Failure{Kind: KindStorage, StatusCode: status, Message: "cannot write the downloaded file: " + pathErr.Err.Error() + "; check the free space of Client.DownloadDir", Err: err}
+	}
+	return classifyBody(ctx, actx, err, timeout, status)
+}
+
+// keepDownload saves the body of a successful download node that was read
+// into memory (a JSON answer judged first) as its file, and empties Body,
+// so a download node always answers with File.
+func (c *Client) keepDownload(node *NodeConfig, u *url.URL, rd *redactor, res *Result) {
+	if !node.Download || res.Failure != nil || res.File != nil {
+		return
+	}
+	s, err := download.Save(c.downloadDir(), bytes.NewReader(res.Body), c.maxDownloadBytes())
+	if err != nil {
+		res.settle(downloadFailure(context.Background(), nil, err, 0, res.StatusCode), rd)
+		return
+	}
+	f := downloadedFile(s, fileName(res.Header.Get("Content-Disposition"), u), res.Header.Get("Content-Type"))
+	res.File, res.Body = f, nil
+	if n := len(res.Attempts); n > 0 && res.Attempts[n-1].Response != nil {
+		res.Attempts[n-1].Response.File = &FileRecord{Name: rd.text(f.Name), ContentType: f.ContentType, Size: f.Size, SHA256: f.sha256}
+	}
 }

@@ -69,7 +69,7 @@ func (c *Client) attempt(ctx context.Context, node *NodeConfig, p *prepared, n i
 	defer cancel()
 	timing := &TimingRecord{}
 	actx = httptrace.WithClientTrace(actx, traceInto(timing, start))
-	res.StatusCode, res.Header, res.Body = 0, nil, nil // nothing from an earlier attempt
+	res.StatusCode, res.Header, res.Body, res.File = 0, nil, nil, nil // nothing from an earlier attempt
 	res.Failure = c.exchange(actx, ctx, node, p, res, &a)
 	a.Duration = Duration(time.Since(start))
 	a.Timing = timing
@@ -106,6 +106,10 @@ func (c *Client) exchange(actx, ctx context.Context, node *NodeConfig, p *prepar
 			return f
 		}
 		return classify(ctx, actx, err, node.timeout())
+	}
+	if node.streams(resp) {
+		defer resp.Body.Close()
+		return c.download(ctx, actx, node, p, resp, res, a)
 	}
 	body, notes, err := readBody(resp, c.maxResponseBytes())
 	resp.Body.Close()

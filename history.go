@@ -20,6 +20,7 @@ type Attempt struct {
 	Notes    []string        `json:"notes,omitempty"`    // anything else worth knowing (charset fallback, ...)
 	Retry    *RetryRecord    `json:"retry,omitempty"`    // the retry decision after this attempt
 	Timing   *TimingRecord   `json:"timing,omitempty"`   // connection phases
+	Poll     int             `json:"poll,omitempty"`     // async: which poll of the job this is (1, 2, ...); 0 for the request itself
 }
 
 // RequestRecord is the request as sent, redacted.

@@ -53,6 +53,8 @@ type File struct {
 	// Download), directly inside Client.DownloadDir; empty for other files.
 	// The host removes the file when done with it.
 	Path string
+
+	sha256 string // hex SHA-256 of a downloaded file, for the history
 }
 
 // Secret is a parameter value that never appears in the execution history or

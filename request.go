@@ -166,7 +166,7 @@ func (c *Client) Execute(ctx context.Context, node *NodeConfig, params Params) (
 	case node.Paginate != nil:
 		res = c.paginate(ctx, node, p)
 	default:
-		res = c.send(ctx, node, p)
+		res = c.follow(ctx, node, p)
 	}
 	res.redact = p.redact
 	if res.Failure != nil && node.policy() == Terminate {

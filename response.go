@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/tidwall/gjson"
 )
@@ -27,6 +28,7 @@ type Result struct {
 	maxRows int       // the Client's MaxRows
 	schema  *Schema   // the node's declared output fields
 	redact  *redactor // the secrets of this run
+	source  *url.URL  // the URL of the last request, for a download's label
 }
 
 // Redact replaces every secret of the run in s (Secret values, credential
