@@ -137,14 +137,22 @@ func (a *Async) statusURL(base *url.URL, h http.Header, body []byte, prev *url.U
 		if prev != nil {
 			return prev, nil
 		}
-		return nil, &noStatusURLError{path: a.URLPath}
+		return nil, noStatusURL(a.URLPath)
 	}
 	u, err := base.Parse(ref)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, &badStatusURLError{}
+		return nil, errorf("the API's status URL is not an http or https URL, so it is not polled; check the API's 202 answer")
 	}
 	u.Fragment, u.RawFragment = "", ""
 	return u, nil
+}
+
+// noStatusURL is the error of a 202 that says nowhere where to poll.
+func noStatusURL(path string) error {
+	if path == "" {
+		return errorf("the API answered 202 Accepted without a Location header, so there is nothing to poll; set async.urlPath to where its answer gives the status URL")
+	}
+	return errorf("the API answered 202 Accepted without a Location header and without a URL at %s; check async.urlPath against the API's answer", path)
 }
 
 // pollWait is how long to wait before the next poll: the server's
@@ -174,63 +182,49 @@ func portOf(u *url.URL) string {
 	return "80"
 }
 
-// noStatusURLError is a 202 that says nowhere where to poll.
-type noStatusURLError struct{ path string }
-
-func (e *noStatusURLError) Error() string {
-	if e.path == "" {
-		return "httpstep: the API answered 202 Accepted without a Location header, so there is nothing to poll; set async.urlPath to where its answer gives the status URL"
-	}
-	return fmt.Sprintf("httpstep: the API answered 202 Accepted without a Location header and without a URL at %s; check async.urlPath against the API's answer", e.path)
-}
-
-// badStatusURLError is a status URL that is not an http or https URL. The
-// URL itself is left out: it may carry a token.
-type badStatusURLError struct{}
-
-func (e *badStatusURLError) Error() string {
-	return "httpstep: the API's status URL is not an http or https URL, so it is not polled; check the API's 202 answer"
-}
-
-// follow sends the node's request with send, then, for an async node
-// answered 202, polls to the final answer, and for a download node whose
-// final body was read into memory (a JSON answer checked by the success
-// rule or the status path), saves it as the file. Every final response is
-// judged by the node's own success rule.
-func (c *Client) follow(ctx context.Context, node *NodeConfig, p *prepared) *Result {
+// follow sends request o with send, then, for an async node answered 202,
+// polls to the final answer, and for a download node whose final body was
+// read into memory (a JSON answer checked by the success rule or the status
+// path), saves it as the file. Every final response is judged by the node's
+// own success rule.
+func (c *Client) follow(ctx context.Context, o *outgoing) *Result {
+	node := &o.step.node
 	if node.Async == nil {
-		res := c.send(ctx, node, p)
-		c.keepDownload(node, p.url, p.redact, res)
+		res := c.send(ctx, o)
+		c.keepDownload(o, o.url, res)
 		return res
 	}
-	loose := node.acceptingNode()
-	res := c.send(ctx, loose, p)
-	res.source = p.url
+	loose := o.accepting()
+	res := c.send(ctx, loose)
+	res.source = o.url
 	judge := res.Failure == nil || res.Failure.Kind == KindStatus
 	if res.Failure == nil && res.StatusCode == http.StatusAccepted {
-		judge = c.poll(ctx, node, loose, p, res)
+		judge = c.poll(ctx, o, loose, res)
 	}
 	if judge {
-		res.settle(evaluate(node.fileRule(res.File != nil), res.StatusCode, res.Body), p.redact)
+		res.settle(evaluate(node.fileRule(res.File != nil), res.StatusCode, res.Body), o.secrets)
 	}
-	c.keepDownload(node, res.source, p.redact, res)
+	c.keepDownload(o, res.source, res)
 	return res
 }
 
-// acceptingNode is the node as an async request and its polls are sent:
-// 202 counts as success and no business code is checked, so a job that is
-// still running never looks failed; the final answer is judged afterwards.
-// Polls are single GETs retried under the node's policy. A JSON answer is
+// accepting returns o under a step whose success rule accepts 202 and
+// checks no business code, so a job that is still running never looks
+// failed; the final answer is judged afterwards. The request and its polls
+// are sent this way, each retried under the node's policy. A JSON answer is
 // still read into memory when the node checks a business code.
-func (n *NodeConfig) acceptingNode() *NodeConfig {
-	c := *n
-	c.Success = SuccessRule{Codes: n.Success.Codes}
-	if len(c.Success.Codes) > 0 && !slices.Contains(c.Success.Codes, http.StatusAccepted) {
-		c.Success.Codes = append(slices.Clip(c.Success.Codes), http.StatusAccepted)
+func (o *outgoing) accepting() *outgoing {
+	s := *o.step
+	n := &s.node
+	n.Success = SuccessRule{Codes: o.step.node.Success.Codes}
+	if len(n.Success.Codes) > 0 && !slices.Contains(n.Success.Codes, http.StatusAccepted) {
+		n.Success.Codes = append(slices.Clip(n.Success.Codes), http.StatusAccepted)
 	}
 	a := *n.Async
-	a.holdJSON = n.Success.ErrorCodePath != ""
-	c.Async = &a
+	a.holdJSON = o.step.node.Success.ErrorCodePath != ""
+	n.Async = &a
+	c := *o
+	c.step = &s
 	return &c
 }
 
@@ -245,32 +239,30 @@ func (n *NodeConfig) fileRule(file bool) *SuccessRule {
 	return &r
 }
 
-// poll follows the job that res (a 202) started until it ends, adding one
-// attempt record per poll to res and leaving the final answer in it. It
-// reports whether that answer is still to be judged by the success rule
-// (false when poll settled the outcome itself).
-func (c *Client) poll(ctx context.Context, node, loose *NodeConfig, p *prepared, res *Result) bool {
-	a := node.Async
+// poll follows the job that res (a 202 to first) started until it ends,
+// adding one attempt record per poll to res and leaving the final answer in
+// it. It reports whether that answer is still to be judged by the success
+// rule (false when poll settled the outcome itself).
+func (c *Client) poll(ctx context.Context, first, loose *outgoing, res *Result) bool {
+	a := first.step.node.Async
 	deadline := time.Now().Add(a.maxWait())
-	page := pollRequest(p)
-	u, err := a.statusURL(p.url, res.Header, res.Body, nil)
+	u, err := a.statusURL(first.url, res.Header, res.Body, nil)
 	last := statusSeen(res.StatusCode, "")
 	for n := 1; ; n++ {
 		if err != nil {
-			res.settle(&Failure{Kind: KindStatus, StatusCode: res.StatusCode, Message: errorText(err), Err: err}, p.redact)
+			res.settle(noStatusURLFailure(err, res.StatusCode), first.secrets)
 			return false
 		}
 		if !time.Now().Before(deadline) {
-			res.settle(&Failure{Kind: KindTimeout, StatusCode: res.StatusCode, Message: fmt.Sprintf("the job did not finish within maxWait %v (last status: %s)", a.maxWait(), last)}, p.redact)
+			res.settle(maxWaitFailure(a.maxWait(), last, res.StatusCode), first.secrets)
 			return false
 		}
 		if err := c.env().sleep(ctx, a.pollWait(res.Header, time.Now(), deadline)); err != nil {
-			res.settle(stoppedPolling(ctx, node, last, err), p.redact)
+			res.settle(stoppedPolling(ctx, last, err, first.step.timeout), first.secrets)
 			return false
 		}
-		page.url, page.header = u, pollHeader(p, u)
-		res.addPoll(c.send(ctx, loose, page), n)
-		res.source = page.url
+		res.addPoll(c.send(ctx, loose.forPoll(first, u)), n)
+		res.source = u
 		if res.Failure != nil {
 			return res.Failure.Kind == KindStatus
 		}
@@ -280,33 +272,31 @@ func (c *Client) poll(ctx context.Context, node, loose *NodeConfig, p *prepared,
 		case pollDone:
 			return true
 		case pollFailed:
-			res.settle(jobFailed(node, res, v), p.redact)
+			res.settle(jobFailed(&first.step.node, res.StatusCode, res.Body, v), first.secrets)
 			return false
 		}
-		u, err = a.statusURL(page.url, res.Header, res.Body, u)
+		u, err = a.statusURL(u, res.Header, res.Body, u)
 	}
 }
 
-// pollRequest is the request of a poll: a GET without body, signature or
-// Idempotency-Key.
-func pollRequest(p *prepared) *prepared {
-	page := *p
-	page.method, page.body, page.sign, page.autoKey = http.MethodGet, nil, "", false
-	return &page
-}
+// pollDrops are the request headers a poll leaves out: it is a GET without
+// body, signature or Idempotency-Key.
+var pollDrops = []string{"Content-Type", "Content-Length", idempotencyHeader, WebhookIDHeader, "Webhook-Timestamp", "Webhook-Signature"}
 
-// pollHeader is the header of a poll of u: the node's headers without those
-// that describe a body or a delivery, and without credentials when u is on
-// another origin than the request.
-func pollHeader(p *prepared, u *url.URL) http.Header {
-	h := p.header.Clone()
-	for _, k := range []string{"Content-Type", "Content-Length", "Idempotency-Key", "Webhook-Id", "Webhook-Timestamp", "Webhook-Signature"} {
-		h.Del(k)
+// forPoll returns the poll of status URL u: a GET with first's headers,
+// less those in pollDrops, and without credentials (through first's
+// secrets) when u is on another origin than first.
+func (o *outgoing) forPoll(first *outgoing, u *url.URL) *outgoing {
+	p := *o
+	p.method, p.url, p.body, p.sign, p.id = http.MethodGet, u, nil, "", identity{}
+	p.header = first.header.Clone()
+	for _, k := range pollDrops {
+		p.header.Del(k)
 	}
-	if !sameOrigin(p.url, u) {
-		dropCredentials(h, p.credHeaders)
+	if !sameOrigin(first.url, u) {
+		first.secrets.strip(p.header)
 	}
-	return h
+	return &p
 }
 
 // addPoll takes a poll's outcome: its status, headers, body, file and
@@ -322,8 +312,8 @@ func (r *Result) addPoll(poll *Result, n int) {
 }
 
 // settle makes f (nil for success) the run's outcome and the last attempt's
-// verdict. A failed run keeps no downloaded file.
-func (r *Result) settle(f *Failure, rd *redactor) {
+// verdict, its message scrubbed of s. A failed run keeps no downloaded file.
+func (r *Result) settle(f *Failure, s *secrets) {
 	r.Failure = f
 	if f != nil && r.File != nil {
 		os.Remove(r.File.Path)
@@ -332,46 +322,18 @@ func (r *Result) settle(f *Failure, rd *redactor) {
 	if len(r.Attempts) == 0 {
 		return
 	}
-	a := &r.Attempts[len(r.Attempts)-1]
+	a := r.lastAttempt()
 	a.Kind, a.Error = "", ""
 	if f != nil {
-		f.Message = rd.text(f.Message)
+		f.Message = s.text(f.Message)
 		a.Kind, a.Error = f.Kind, f.Message
 	}
 }
 
-// statusSeen describes the last answer of a job for a timeout message.
+// statusSeen describes the last answer of a job for a failure message.
 func statusSeen(code int, value string) string {
 	if value != "" {
 		return fmt.Sprintf("%q (HTTP %d)", value, code)
 	}
 	return fmt.Sprintf("HTTP %d", code)
 }
-
-// jobFailed is the failure of a job whose status is one of FailedValues:
-// kind error_code with the status as the code, and the message at
-// success.errorMessagePath when there is one.
-func jobFailed(node *NodeConfig, res *Result, value string) *Failure {
-	msg := fmt.Sprintf("the job ended with status %q (%s is one of async.failedValues)", value, node.Async.StatusPath)
-	if p := node.Success.ErrorMessagePath; p != "" {
-		if v := gjson.GetBytes(res.Body, p); v.Exists() && v.String() != "" {
-			msg = v.String()
-		}
-	}
-	return &Failure{Kind: KindErrorCode, StatusCode: res.StatusCode, Code: value, Message: msg}
-}
-
-// stoppedPolling is the failure of a run whose context ended while it
-// waited for the next poll.
-func stoppedPolling(ctx context.Context, node *NodeConfig, last string, err error) *Failure {
-	f := classify(ctx, nil, err, node.timeout())
-	f.Message = fmt.Sprintf("the run stopped while waiting for the job (last status: %s): %v", last, err)
-	if f.Kind == KindCanceled {
-		f.Message = fmt.Sprintf("the run was canceled while waiting for the job (last status: %s)", last)
-	}
-	return f
-}
-
-// errorText is an error's text for a Failure message, without the
-// "httpstep: " prefix that Failure.Error adds again.
-func errorText(err error) string { return strings.TrimPrefix(err.Error(), "httpstep: ") }

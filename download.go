@@ -3,15 +3,12 @@ package httpstep
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
-	"io/fs"
 	"mime"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/httpstep/httpstep/internal/download"
 )
@@ -103,23 +100,32 @@ func isJSONType(ct string) bool {
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
-// download is the exchange's ending for a body that goes to a file: it
-// streams resp's body to DownloadDir and sets res.File. Content codings
-// (gzip, deflate) are undone as for Body; the charset is not converted.
-func (c *Client) download(ctx, actx context.Context, node *NodeConfig, p *prepared, resp *http.Response, res *Result, a *Attempt) *Failure {
-	res.StatusCode, res.Header = resp.StatusCode, resp.Header
-	a.Response = p.redact.response(resp, nil)
+// download is the attempt's ending for a body that goes to a file: it
+// streams resp's body to DownloadDir and puts the file in out. Content
+// codings (gzip, deflate) are undone as for Body; the charset is not
+// converted.
+func (c *Client) download(ctx context.Context, o *outgoing, resp *http.Response, out *outcome) {
+	defer resp.Body.Close()
+	out.status, out.header = resp.StatusCode, resp.Header
+	out.record.Response = o.secrets.response(resp, nil)
 	f, notes, err := c.saveResponse(resp)
 	for _, n := range notes {
-		a.Notes = append(a.Notes, p.redact.text(n))
+		out.note(o.secrets.text(n))
 	}
 	if err != nil {
-		return downloadFailure(ctx, actx, err, node.timeout(), resp.StatusCode)
+		out.failure = downloadFailure(ctx, err, o.step.timeout, resp.StatusCode)
+		return
 	}
-	a.Response.Bytes = f.Size
-	a.Response.File = &FileRecord{Name: p.redact.text(f.Name), ContentType: f.ContentType, Size: f.Size, SHA256: f.sha256}
-	res.File = f
-	return evaluate(node.fileRule(true), resp.StatusCode, nil)
+	out.record.Response.Bytes = f.Size
+	out.record.Response.File = f.record(o.secrets)
+	out.file = f
+	out.failure = evaluate(o.step.node.fileRule(true), resp.StatusCode, nil)
+}
+
+// record is the history record of a downloaded file: name (scrubbed of
+// the run's secrets), type, size and SHA-256.
+func (f *File) record(s *secrets) *FileRecord {
+	return &FileRecord{Name: s.text(f.Name), ContentType: f.ContentType, Size: f.Size, SHA256: f.sha256}
 }
 
 // saveResponse streams resp's body into a new file. A Content-Length over
@@ -144,37 +150,21 @@ func (c *Client) saveResponse(resp *http.Response) (*File, []string, error) {
 	return downloadedFile(s, fileName(resp.Header.Get("Content-Disposition"), u), resp.Header.Get("Content-Type")), notes, nil
 }
 
-// downloadFailure classifies a failed download: the cap (too_large), the
-// file system (storage), or the connection (as any body read).
-func downloadFailure(ctx, actx context.Context, err error, timeout time.Duration, status int) *Failure {
-	var dirErr *download.DirError
-	var pathErr *fs.PathError
-	switch {
-	case download.IsTooLarge(err):
-		return &Failure{Kind: KindTooLarge, StatusCode: status, Message: errorText(err), Err: err}
-	case errors.As(err, &dirErr):
-		return &Failure{Kind: KindStorage, StatusCode: status, Message: errorText(err), Err: err}
-	case errors.As(err, &pathErr):
-		return &Failure{Kind: KindStorage, StatusCode: status, Message: "cannot write the downloaded file: " + pathErr.Err.Error() + "; check the free space of Client.DownloadDir", Err: err}
-	}
-	return classifyBody(ctx, actx, err, timeout, status)
-}
-
 // keepDownload saves the body of a successful download node that was read
 // into memory (a JSON answer judged first) as its file, and empties Body,
-// so a download node always answers with File.
-func (c *Client) keepDownload(node *NodeConfig, u *url.URL, rd *redactor, res *Result) {
-	if !node.Download || res.Failure != nil || res.File != nil {
+// so a download node always answers with File. u is the URL that answered.
+func (c *Client) keepDownload(o *outgoing, u *url.URL, res *Result) {
+	if !o.step.node.Download || res.Failure != nil || res.File != nil {
 		return
 	}
 	s, err := download.Save(c.downloadDir(), bytes.NewReader(res.Body), c.maxDownloadBytes())
 	if err != nil {
-		res.settle(downloadFailure(context.Background(), nil, err, 0, res.StatusCode), rd)
+		res.settle(downloadFailure(context.Background(), err, o.step.timeout, res.StatusCode), o.secrets)
 		return
 	}
 	f := downloadedFile(s, fileName(res.Header.Get("Content-Disposition"), u), res.Header.Get("Content-Type"))
 	res.File, res.Body = f, nil
-	if n := len(res.Attempts); n > 0 && res.Attempts[n-1].Response != nil {
-		res.Attempts[n-1].Response.File = &FileRecord{Name: rd.text(f.Name), ContentType: f.ContentType, Size: f.Size, SHA256: f.sha256}
+	if rec := res.lastAttempt().Response; rec != nil {
+		rec.File = f.record(o.secrets)
 	}
 }

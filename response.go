@@ -25,10 +25,10 @@ type Result struct {
 	// binary or form-data body to upload it without loading it into memory.
 	File *File
 
-	maxRows int       // the Client's MaxRows
-	schema  *Schema   // the node's declared output fields
-	redact  *redactor // the secrets of this run
-	source  *url.URL  // the URL of the last request, for a download's label
+	maxRows int      // the Client's MaxRows
+	schema  *Schema  // the node's declared output fields
+	secrets *secrets // the secrets of this run
+	source  *url.URL // the URL of the last request, for a download's label
 }
 
 // Redact replaces every secret of the run in s (Secret values, credential
@@ -39,7 +39,7 @@ func (r *Result) Redact(s string) string {
 	if r == nil {
 		return s
 	}
-	return r.redact.text(s)
+	return r.secrets.text(s)
 }
 
 // OK reports whether the node succeeded.
@@ -51,7 +51,7 @@ func (r *Result) Get(path string) gjson.Result {
 	if r == nil {
 		return gjson.Result{}
 	}
-	if path == "" || path == "@this" {
+	if isRootPath(path) {
 		return gjson.ParseBytes(r.Body)
 	}
 	return gjson.GetBytes(r.Body, path)
@@ -106,4 +106,13 @@ func (r *Result) EachRow(path string, fn func(i int, row gjson.Result) bool) err
 		return err
 	}
 	return eachRow(r.Body, path, r.maxRows, fn)
+}
+
+// thisPath is the gjson path of the value itself (the @this modifier).
+const thisPath = "@this"
+
+// isRootPath reports whether a gjson path means the whole body: "" or
+// "@this".
+func isRootPath(path string) bool {
+	return path == "" || path == thisPath
 }

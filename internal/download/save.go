@@ -30,9 +30,15 @@ type Saved struct {
 type TooLargeError struct{ Limit int64 }
 
 // Error says what happened and what to do.
-func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("httpstep: the download is larger than the limit of %d bytes; ask the API for a smaller file or ask an administrator to raise the limit (Client.MaxDownloadBytes)", e.Limit)
+func (e *TooLargeError) Error() string { return errorPrefix + e.Message() }
+
+// Message is Error without the "httpstep: " prefix, for a failure message.
+func (e *TooLargeError) Message() string {
+	return fmt.Sprintf("the download is larger than the limit of %d bytes; ask the API for a smaller file or ask an administrator to raise the limit (Client.MaxDownloadBytes)", e.Limit)
 }
+
+// errorPrefix starts the text of every error, as in the httpstep package.
+const errorPrefix = "httpstep: "
 
 // DirError is the error of a download directory where no file can be
 // created.
@@ -42,8 +48,11 @@ type DirError struct {
 }
 
 // Error names the directory and what to do.
-func (e *DirError) Error() string {
-	return fmt.Sprintf("httpstep: cannot create a file in the download directory %s: %v; check Client.DownloadDir exists and is writable", e.Dir, e.Err)
+func (e *DirError) Error() string { return errorPrefix + e.Message() }
+
+// Message is Error without the "httpstep: " prefix, for a failure message.
+func (e *DirError) Message() string {
+	return fmt.Sprintf("cannot create a file in the download directory %s: %v; check Client.DownloadDir exists and is writable", e.Dir, e.Err)
 }
 
 // Unwrap returns the file system error.
