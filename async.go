@@ -31,6 +31,9 @@ import (
 // rule; a value in FailedValues fails with kind error_code and that value as
 // the Code. Past MaxWait the node fails with kind timeout, naming the last
 // status seen; a canceled context stops the wait at once (kind canceled).
+// A poll that fails (network, timeout, a status outside the rule) is
+// retried under the node's retry policy like any request, and then ends
+// the run with that failure.
 //
 // Every poll is an attempt record. Polls to the same origin (scheme, host
 // and port) as the request carry its headers, credentials included; a

@@ -165,3 +165,27 @@ func TestSameOrigin(t *testing.T) {
 	assert.False(t, sameOrigin(u("https://api.example.com/a"), u("http://api.example.com/a")), "downgrade")
 	assert.False(t, sameOrigin(u("https://api.example.com/a"), u("https://status.example.com/a")), "subdomain")
 }
+
+// FuzzAsyncStatusURL: whatever a 202 says, a status URL that is polled is
+// an absolute http or https URL without fragment, and nothing panics.
+func FuzzAsyncStatusURL(f *testing.F) {
+	for _, s := range []string{"/jobs/1", "https://x.example/s?t=1#f", "javascript:alert(1)", "//evil.example/x", "http://[::1", "\x00", "file:///etc/passwd"} {
+		f.Add(s, `{"statusUrl":"`+s+`"}`)
+	}
+	base, _ := url.Parse("https://api.example.com/v1/jobs")
+	a := &Async{URLPath: "statusUrl", StatusPath: "status", DoneValues: []string{"done"}}
+	f.Fuzz(func(t *testing.T, location, body string) {
+		h := http.Header{}
+		h.Set("Location", location)
+		for _, hh := range []http.Header{h, {}} {
+			u, err := a.statusURL(base, hh, []byte(body), nil)
+			if err != nil {
+				continue
+			}
+			if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" {
+				t.Fatalf("polls %q", u)
+			}
+		}
+		a.judge(202, []byte(body))
+	})
+}
