@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -254,4 +256,40 @@ func TestAsyncHistoryRedactsStatusURL(t *testing.T) {
 	history, err := json.Marshal(res.Attempts)
 	require.NoError(t, err)
 	assert.NotContains(t, string(history), "leaky-token-value")
+}
+
+func TestAsyncPollRetried(t *testing.T) {
+	var polls atomic.Int32
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			w.Header().Set("Location", "/jobs/1")
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		if polls.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, `{"ok":true}`)
+	})
+	node := &NodeConfig{Method: "POST", URL: srv.URL, Async: fastPoll(), Retry: &RetryPolicy{MaxAttempts: 2, InitialInterval: Duration(time.Millisecond)}}
+	res, err := testClient(t).Execute(context.Background(), node, nil)
+	require.NoError(t, err)
+	require.Len(t, res.Attempts, 3)
+	assert.Equal(t, []int{0, 1, 1}, []int{res.Attempts[0].Poll, res.Attempts[1].Poll, res.Attempts[2].Poll}, "the retry belongs to poll 1")
+	assert.Equal(t, KindStatus, res.Attempts[1].Kind)
+	assert.True(t, res.Attempts[1].Retry.Retry)
+	assert.Equal(t, []int{1, 2, 3}, []int{res.Attempts[0].N, res.Attempts[1].N, res.Attempts[2].N})
+}
+
+func TestAsyncRunDeadline(t *testing.T) {
+	srv := foreverAccepted(t, "")
+	node := &NodeConfig{Method: "POST", URL: srv.URL, Async: fastPoll()}
+	ctx, cancel := context.WithTimeout(context.Background(), 350*time.Millisecond)
+	defer cancel()
+	_, err := testClient(t).Execute(ctx, node, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindTimeout, f.Kind)
+	assert.Contains(t, f.Message, "deadline passed", "while waiting for the job, or (rarely) during a poll")
 }
