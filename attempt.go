@@ -15,6 +15,7 @@ type outcome struct {
 	status  int
 	header  http.Header
 	body    []byte
+	file    *File // a download's saved body
 	failure *Failure
 	record  Attempt
 	before  []Attempt // earlier exchanges of the attempt: token requests, a refused request before its resend
@@ -92,6 +93,10 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 
 // read reads the response into out and evaluates the success rule.
 func (c *Client) read(ctx context.Context, o *outgoing, resp *http.Response, out *outcome) {
+	if o.step.node.streams(resp) {
+		c.download(ctx, o, resp, out)
+		return
+	}
 	body, notes, err := readBody(resp, o.maxBytes)
 	resp.Body.Close()
 	out.status, out.header, out.body = resp.StatusCode, resp.Header, body

@@ -510,3 +510,18 @@ func TestOAuth2TokenEndpointTimeout(t *testing.T) {
 	assert.Equal(t, "Bearer fresh-token-1", api.last(t).Header.Get("Authorization"))
 	assertNoCredentials(t, res, err, "fresh-token-1", "s3cret-value")
 }
+
+// TestAsyncForeignStatusGetsNoToken: the polls of a status URL on another
+// origin carry no OAuth2 token and no Digest answer.
+func TestAsyncForeignStatusGetsNoToken(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	origin, other := foreignStatus(t)
+	node := oauthNode(peer, GrantClientCredentials)
+	node.Method, node.URL, node.Async = "POST", origin.URL+"/jobs", fastPoll()
+	res, err := testClient(t).Execute(context.Background(), node, oauthParams())
+	require.NoError(t, err)
+	assert.True(t, res.Get("done").Bool())
+	assert.NotEmpty(t, origin.last(t).Header.Get("Authorization"))
+	assert.Empty(t, other.last(t).Header.Get("Authorization"), "another origin gets no token")
+	assertNoCredentials(t, res, err, oauthSecrets(peer)...)
+}

@@ -78,7 +78,7 @@ func (c *Client) authorization(ctx context.Context, o *outgoing) (string, []Atte
 // in refreshOn, a code in expiredCodes), which is dropped. It marks the
 // record of the refused exchange.
 func (c *Client) refused(ctx context.Context, o *outgoing, out *outcome, authz string) bool {
-	if out.status == 0 {
+	if out.status == 0 || out.file != nil { // nothing came back, or it is saved: keep it
 		return false
 	}
 	cr := o.cred

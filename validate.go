@@ -54,6 +54,7 @@ func (n *NodeConfig) Validate() error {
 	n.validateSuccess(e)
 	n.validateRun(e)
 	n.validateAuth(e)
+	n.validateLongRunning(e)
 	if len(e.Problems) > 0 {
 		return e
 	}
