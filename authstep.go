@@ -94,7 +94,8 @@ type credential struct {
 	oauth    *oauth.Config // oauth2
 	tokenURL *url.URL      // oauth2, parsed
 	refresh  []int         // oauth2: statuses meaning "token expired"
-	expired  []string      // oauth2: codes at success.errorCodePath meaning the same
+	expired  []string      // oauth2: codes at codePath meaning the same
+	codePath string        // oauth2: the node's success.errorCodePath
 }
 
 // applyAuth renders the node's credentials into o: basic, bearer and apiKey
@@ -215,7 +216,8 @@ func (o *outgoing) applyOAuth(r *renderer, a *authStep) error {
 	if len(refresh) == 0 {
 		refresh = []int{401}
 	}
-	o.cred = &credential{kind: AuthOAuth2, oauth: cfg, tokenURL: u, refresh: refresh, expired: n.ExpiredCodes}
+	o.cred = &credential{kind: AuthOAuth2, oauth: cfg, tokenURL: u, refresh: refresh, expired: n.ExpiredCodes,
+		codePath: o.step.node.Success.ErrorCodePath}
 	return nil
 }
 

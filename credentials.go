@@ -93,7 +93,7 @@ func (c *Client) refused(ctx context.Context, o *outgoing, out *outcome, authz s
 		out.note("the API asked for Digest credentials; the next exchange answers")
 		return true
 	}
-	if !cr.expiredToken(o, out) {
+	if !cr.expiredToken(out) {
 		return false
 	}
 	_ = c.tokenCache().Invalidate(ctx, cr.oauth, strings.TrimPrefix(authz, "Bearer "))
@@ -105,15 +105,14 @@ func (c *Client) refused(ctx context.Context, o *outgoing, out *outcome, authz s
 // expiredToken reports whether a response says the token has expired: its
 // status is in refreshOn, or the code at success.errorCodePath is in
 // expiredCodes.
-func (cr *credential) expiredToken(o *outgoing, out *outcome) bool {
+func (cr *credential) expiredToken(out *outcome) bool {
 	if slices.Contains(cr.refresh, out.status) {
 		return true
 	}
-	path := o.step.node.Success.ErrorCodePath
-	if len(cr.expired) == 0 || path == "" {
+	if len(cr.expired) == 0 || cr.codePath == "" {
 		return false
 	}
-	v := gjson.GetBytes(out.body, path)
+	v := gjson.GetBytes(out.body, cr.codePath)
 	return v.Exists() && slices.Contains(cr.expired, v.String())
 }
 
