@@ -55,6 +55,12 @@ type Client struct {
 	// WrapTransport, when set, wraps every round tripper the Client builds,
 	// for example with OpenTelemetry instrumentation.
 	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// Limits cap the rate and concurrency of requests per host; the first
+	// matching Limit applies. See [Limit].
+	Limits []Limit
+	// Breaker, when set, opens a host's circuit after consecutive
+	// failures; nil means no circuit breaker. See [Breaker].
+	Breaker *Breaker
 
 	mu         sync.Mutex
 	transports map[transportKey]*http.Client

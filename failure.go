@@ -27,6 +27,9 @@ const (
 	KindCanceled  FailureKind = "canceled"   // the caller's context was canceled
 )
 
+// KindUnavailable: the host's circuit is open, or its Retry-After pause outlasts the context; nothing was sent.
+const KindUnavailable FailureKind = "unavailable"
+
 // SuccessRule says which responses count as success.
 type SuccessRule struct {
 	Codes            []int             `json:"codes,omitempty"`            // JSON also accepts "200,201"; empty = any 2xx
