@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/httpstep/httpstep/internal/throttle"
 )
 
 // classify turns a transport error into a Failure with a message a person
@@ -19,11 +21,17 @@ import (
 func classify(ctx, actx context.Context, err error, timeout time.Duration) *Failure {
 	f := &Failure{Err: err}
 	var blocked *BlockedError
+	var held *throttle.Error
 	switch {
 	case errors.As(err, &blocked):
 		f.Kind, f.Message = KindBlocked, strings.TrimPrefix(blocked.Error(), "httpstep: blocked: ")
 	case errors.Is(ctx.Err(), context.Canceled):
 		f.Kind, f.Message = KindCanceled, "the run was canceled before the API answered"
+	case errors.As(err, &held):
+		f.Kind, f.Message = KindTimeout, held.Message()
+		if held.Unavailable() {
+			f.Kind = KindUnavailable
+		}
 	case ctx.Err() != nil:
 		f.Kind, f.Message = KindTimeout, "the run's deadline passed before the API answered"
 	case actx != nil && actx.Err() != nil, isTimeout(err):

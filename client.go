@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"net/url"
 	"sync"
+
+	"github.com/httpstep/httpstep/internal/throttle"
 )
 
 // DefaultMaxResponseBytes is the response size limit of a Client that sets
@@ -67,6 +69,7 @@ type Client struct {
 	lookup     lookupFunc // name resolution; nil uses the system resolver
 	boundary   string     // fixed multipart boundary, for golden tests
 	retryEnv   *retryEnv  // random source and clock; nil uses the real ones
+	throttle   *throttle.Engine
 }
 
 // DefaultClient is what the package-level Execute uses: the SSRF guard is on.

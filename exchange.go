@@ -65,14 +65,26 @@ func (c *Client) env() retryEnv {
 func (c *Client) attempt(ctx context.Context, node *NodeConfig, p *prepared, n int, res *Result) Attempt {
 	start := time.Now()
 	a := Attempt{N: n, Start: start.UTC(), Missing: p.missing}
-	actx, cancel := context.WithTimeout(ctx, node.timeout())
+	res.StatusCode, res.Header, res.Body = 0, nil, nil // nothing from an earlier attempt
+	tctx, ticket, err := c.admit(ctx, node, p)
+	defer ticket.Done()
+	if err != nil {
+		a.Request = p.record(nil)
+		res.Failure = classify(ctx, nil, err, node.timeout())
+		return p.finish(a, start, res)
+	}
+	actx, cancel := context.WithTimeout(tctx, node.timeout())
 	defer cancel()
 	timing := &TimingRecord{}
-	actx = httptrace.WithClientTrace(actx, traceInto(timing, start))
-	res.StatusCode, res.Header, res.Body = 0, nil, nil // nothing from an earlier attempt
+	actx = httptrace.WithClientTrace(actx, traceInto(timing, time.Now()))
 	res.Failure = c.exchange(actx, ctx, node, p, res, &a)
+	a.Timing, a.Queued = timing, Duration(ticket.Waited())
+	return p.finish(a, start, res)
+}
+
+// finish completes the record of an attempt that began at start.
+func (p *prepared) finish(a Attempt, start time.Time, res *Result) Attempt {
 	a.Duration = Duration(time.Since(start))
-	a.Timing = timing
 	if res.Failure != nil {
 		a.Kind = res.Failure.Kind
 		a.Error = p.redact.text(res.Failure.Message)

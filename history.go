@@ -20,6 +20,7 @@ type Attempt struct {
 	Notes    []string        `json:"notes,omitempty"`    // anything else worth knowing (charset fallback, ...)
 	Retry    *RetryRecord    `json:"retry,omitempty"`    // the retry decision after this attempt
 	Timing   *TimingRecord   `json:"timing,omitempty"`   // connection phases
+	Queued   Duration        `json:"queued,omitempty"`   // waited for the host's Limit or Retry-After pause before sending; part of Duration
 }
 
 // RequestRecord is the request as sent, redacted.

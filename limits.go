@@ -1,6 +1,10 @@
 package httpstep
 
 import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/httpstep/httpstep/internal/throttle"
@@ -48,9 +52,13 @@ const (
 	DefaultBreakerCooldown = throttle.DefaultCooldown
 )
 
-// throttleConfig is the engine configuration of c's Limits and Breaker.
+// throttleConfig is the engine configuration of c's Limits and Breaker,
+// on the clock of env. A test's env skips the pause as it skips back-offs.
 func (c *Client) throttleConfig(env retryEnv) throttle.Config {
-	cfg := throttle.Config{Now: env.now}
+	cfg := throttle.Config{Now: env.now, Sleep: sleepCtx}
+	if c.retryEnv != nil {
+		cfg.Sleep = func(ctx context.Context, _ time.Duration) error { return context.Cause(ctx) }
+	}
 	for _, l := range c.Limits {
 		cfg.Limits = append(cfg.Limits, throttle.Limit(l))
 	}
@@ -58,4 +66,44 @@ func (c *Client) throttleConfig(env retryEnv) throttle.Config {
 		cfg.Breaker = &throttle.Breaker{Failures: b.Failures, Cooldown: time.Duration(b.Cooldown)}
 	}
 	return cfg
+}
+
+// engine returns the Client's throttle engine, built on first use from its
+// Limits and Breaker. c.mu is held.
+func (c *Client) engineLocked() *throttle.Engine {
+	if c.throttle == nil {
+		c.throttle = throttle.New(c.throttleConfig(c.env()))
+	}
+	return c.throttle
+}
+
+// engine is engineLocked for callers that do not hold c.mu.
+func (c *Client) engine() *throttle.Engine {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.engineLocked()
+}
+
+// throttled wraps rt so every request it sends passes the engine.
+func (c *Client) throttled(rt http.RoundTripper) http.RoundTripper {
+	return &throttle.Transport{Engine: c.engineLocked(), Next: rt, RetryAfter: ParseRetryAfter, Neutral: healthNeutral}
+}
+
+// healthNeutral reports transport errors that say nothing about a host's
+// health, so the breaker does not count them: a destination the SSRF
+// guard refused, and TLS failures (a configuration matter).
+func healthNeutral(err error) bool {
+	var blocked *BlockedError
+	return errors.As(err, &blocked) || isTLS(err)
+}
+
+// admit waits, bounded by ctx, until the host of p may be sent another
+// request, and returns the context for the attempt carrying that
+// admission. The Ticket's Done must be called when the attempt is over.
+func (c *Client) admit(ctx context.Context, node *NodeConfig, p *prepared) (context.Context, *throttle.Ticket, error) {
+	maxPause := DefaultMaxInterval
+	if node.Retry != nil {
+		maxPause = node.Retry.maxInterval()
+	}
+	return c.engine().Admit(ctx, p.url.Host, strings.EqualFold(p.url.Scheme, "https"), maxPause)
 }

@@ -98,7 +98,7 @@ func (o *origin) tryProbe(now time.Time, b Breaker, host string) (bool, error) {
 		return false, &Error{Host: host, Reason: Open, Until: o.openUntil, Failures: o.failures, now: now}
 	}
 	if o.probing {
-		return false, &Error{Host: host, Reason: Probing, Failures: o.failures, now: now}
+		return false, &Error{Host: host, Reason: Probing, Until: now.Add(b.cooldown()), Failures: o.failures, now: now}
 	}
 	o.probing = true
 	o.inflight++

@@ -22,7 +22,7 @@ const (
 type Error struct {
 	Host     string // host and port
 	Reason   Reason
-	Until    time.Time // Open: when a probe may go; Paused: when the pause ends
+	Until    time.Time // Open: when a probe may go; Probing: the earliest next probe, should this one fail; Paused: when the pause ends
 	Failures int       // Open, Probing: consecutive failures
 	now      time.Time // for "in 27s"
 }
@@ -37,7 +37,7 @@ func (e *Error) Message() string {
 	case Open:
 		return fmt.Sprintf("%s failed %d times in a row, so its circuit is open and nothing was sent; it will be tried again at %s: check the service, or run this later", e.Host, e.Failures, e.when())
 	case Probing:
-		return fmt.Sprintf("%s failed %d times in a row; one trial request is checking whether it is back and the others are held until it answers, so nothing was sent: try again shortly", e.Host, e.Failures)
+		return fmt.Sprintf("%s failed %d times in a row; one trial request is checking whether it is back and the others are held until it answers, so nothing was sent; should it fail, the host will be tried again at %s at the earliest", e.Host, e.Failures, e.when())
 	case Paused:
 		return fmt.Sprintf("%s asked (Retry-After) for no requests until %s, after this run's deadline, so nothing was sent: run it later or give it more time", e.Host, e.when())
 	}
