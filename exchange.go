@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"sync"
 	"time"
 )
 
@@ -75,10 +76,10 @@ func (c *Client) attempt(ctx context.Context, node *NodeConfig, p *prepared, n i
 	}
 	actx, cancel := context.WithTimeout(tctx, node.timeout())
 	defer cancel()
-	timing := &TimingRecord{}
-	actx = httptrace.WithClientTrace(actx, traceInto(timing, time.Now()))
+	var ph phases
+	actx = httptrace.WithClientTrace(actx, ph.trace(time.Now()))
 	res.Failure = c.exchange(actx, ctx, node, p, res, &a)
-	a.Timing, a.Queued = timing, Duration(ticket.Waited())
+	a.Timing, a.Queued = ph.snapshot(), Duration(ticket.Waited())
 	return p.finish(a, start, res)
 }
 
@@ -132,20 +133,38 @@ func (c *Client) exchange(actx, ctx context.Context, node *NodeConfig, p *prepar
 	return evaluate(&node.Success, resp.StatusCode, body)
 }
 
-// traceInto records connection phases into t.
-func traceInto(t *TimingRecord, start time.Time) *httptrace.ClientTrace {
-	var dns, conn, hs time.Time
+// phases records the connection phases of one attempt. A dial the
+// transport started for this request may finish after the request went out
+// on another connection, so the callbacks can run after the attempt is
+// over: they lock, and the attempt keeps a snapshot.
+type phases struct {
+	mu            sync.Mutex
+	rec           TimingRecord
+	dns, conn, hs time.Time
+}
+
+// trace returns the callbacks that fill p; start is when the attempt began.
+func (p *phases) trace(start time.Time) *httptrace.ClientTrace {
+	at := func(f func()) { p.mu.Lock(); f(); p.mu.Unlock() }
 	since := func(s time.Time) Duration { return Duration(time.Since(s)) }
 	return &httptrace.ClientTrace{
-		GotConn:              func(i httptrace.GotConnInfo) { t.Reused = i.Reused },
-		DNSStart:             func(httptrace.DNSStartInfo) { dns = time.Now() },
-		DNSDone:              func(httptrace.DNSDoneInfo) { t.DNS = since(dns) },
-		ConnectStart:         func(string, string) { conn = time.Now() },
-		ConnectDone:          func(string, string, error) { t.Connect = since(conn) },
-		TLSHandshakeStart:    func() { hs = time.Now() },
-		TLSHandshakeDone:     func(tls.ConnectionState, error) { t.TLS = since(hs) },
-		GotFirstResponseByte: func() { t.FirstByte = since(start) },
+		GotConn:              func(i httptrace.GotConnInfo) { at(func() { p.rec.Reused = i.Reused }) },
+		DNSStart:             func(httptrace.DNSStartInfo) { at(func() { p.dns = time.Now() }) },
+		DNSDone:              func(httptrace.DNSDoneInfo) { at(func() { p.rec.DNS = since(p.dns) }) },
+		ConnectStart:         func(string, string) { at(func() { p.conn = time.Now() }) },
+		ConnectDone:          func(string, string, error) { at(func() { p.rec.Connect = since(p.conn) }) },
+		TLSHandshakeStart:    func() { at(func() { p.hs = time.Now() }) },
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { at(func() { p.rec.TLS = since(p.hs) }) },
+		GotFirstResponseByte: func() { at(func() { p.rec.FirstByte = since(start) }) },
 	}
+}
+
+// snapshot returns the phases recorded so far.
+func (p *phases) snapshot() *TimingRecord {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rec := p.rec
+	return &rec
 }
 
 // request builds the attempt's *http.Request, opening the body afresh.
