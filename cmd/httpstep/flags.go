@@ -16,7 +16,8 @@ type execOptions struct {
 	allowPrivate bool
 	proxy        *url.URL
 	timeout      time.Duration
-	refs         bool // test only
+	refs         bool        // test only
+	each         eachOptions // run only
 }
 
 // newExecFlags defines the flags of run and test (-refs for test only).
@@ -32,6 +33,9 @@ func newExecFlags(cmd string) (*flag.FlagSet, *execOptions) {
 	fs.DurationVar(&o.timeout, "timeout", 0, "per-attempt timeout overriding the node's")
 	if cmd == "test" {
 		fs.BoolVar(&o.refs, "refs", false, "print the refs the node uses and exit")
+	}
+	if cmd == "run" {
+		o.each.define(fs)
 	}
 	return fs, o
 }
