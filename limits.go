@@ -97,13 +97,13 @@ func healthNeutral(err error) bool {
 	return errors.As(err, &blocked) || isTLS(err)
 }
 
-// admit waits, bounded by ctx, until the host of p may be sent another
+// admit waits, bounded by ctx, until the host of o may be sent another
 // request, and returns the context for the attempt carrying that
 // admission. The Ticket's Done must be called when the attempt is over.
-func (c *Client) admit(ctx context.Context, node *NodeConfig, p *prepared) (context.Context, *throttle.Ticket, error) {
+func (c *Client) admit(ctx context.Context, o *outgoing) (context.Context, *throttle.Ticket, error) {
 	maxPause := DefaultMaxInterval
-	if node.Retry != nil {
-		maxPause = node.Retry.maxInterval()
+	if r := o.step.node.Retry; r != nil {
+		maxPause = r.maxInterval()
 	}
-	return c.engine().Admit(ctx, p.url.Host, strings.EqualFold(p.url.Scheme, "https"), maxPause)
+	return c.engine().Admit(ctx, o.url.Host, strings.EqualFold(o.url.Scheme, "https"), maxPause)
 }

@@ -29,9 +29,9 @@ func (o *eachOptions) define(fs *flag.FlagSet) {
 // check reports misuse of -each and -c given the node's path.
 func (o *eachOptions) check(node, paramsFile string) error {
 	switch {
-	case o.rows == "" && o.concurrency != 1:
+	case o.rows == "" && o.concurrency > 1:
 		return errors.New("-c needs -each ROWS.jsonl")
-	case o.concurrency < 1:
+	case o.rows != "" && o.concurrency < 1:
 		return errors.New("-c must be at least 1")
 	case o.rows == "-" && (node == "-" || paramsFile == "-"):
 		return errors.New("-each and the node or -params cannot both come from standard input")
