@@ -252,3 +252,27 @@ func TestUnavailableNotRetried(t *testing.T) {
 	assert.EqualValues(t, 2, count.Load())
 	assert.Contains(t, res.Attempts[2].Retry.Reason, "never retried")
 }
+
+// TestRedirectHopHeld: a redirect to another host passes the throttle
+// too: a hop to a host paused past the attempt fails as unavailable, and
+// that host sees nothing.
+func TestRedirectHopHeld(t *testing.T) {
+	target := newFlight(t, nil, firstBusy(http.StatusTooManyRequests, "3600"))
+	start := newFlight(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL, http.StatusFound)
+	})
+	c := testClient(t)
+	_, err := c.Execute(t.Context(), &NodeConfig{URL: target.URL}, nil)
+	require.Error(t, err, "the 429 pauses the target for DefaultMaxInterval")
+
+	res, err := c.Execute(t.Context(), &NodeConfig{URL: start.URL, Timeout: Duration(2 * time.Second)}, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindUnavailable, f.Kind)
+	assert.Contains(t, f.Message, "Retry-After")
+	assert.Len(t, res.Attempts, 1)
+	n, _, _ := target.stats()
+	assert.Equal(t, 1, n, "the redirect did not reach the paused host")
+	n, _, _ = start.stats()
+	assert.Equal(t, 1, n)
+}

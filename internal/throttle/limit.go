@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"context"
+	"net"
 	"strings"
 
 	"golang.org/x/time/rate"
@@ -19,8 +20,9 @@ type Limit struct {
 
 // Matches reports whether the limit applies to host, a host name without
 // port. Names compare case-insensitively, a trailing dot ignored.
+// A port in the pattern is ignored, as it is in host.
 func (l Limit) Matches(host string) bool {
-	pat, host := normalize(l.Host), normalize(host)
+	pat, host := normalize(stripPort(l.Host)), normalize(host)
 	switch {
 	case pat == "":
 		return true
@@ -28,6 +30,15 @@ func (l Limit) Matches(host string) bool {
 		return strings.HasSuffix(host, pat[1:]) && len(host) > len(pat)-1
 	}
 	return pat == host
+}
+
+// stripPort drops a port from "host:port" or "[v6]:port", and the
+// brackets from "[v6]".
+func stripPort(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return strings.Trim(hostport, "[]")
 }
 
 // normalize lowercases a host name and drops a trailing dot.

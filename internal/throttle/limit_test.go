@@ -26,6 +26,9 @@ func TestLimitMatches(t *testing.T) {
 		{"*.example.com", ".example.com", false},
 		{"127.0.0.1", "127.0.0.1", true},
 		{"::1", "::1", true},
+		{"[::1]", "::1", true},
+		{"api.example.com:8443", "api.example.com", true},
+		{"[::1]:443", "::1", true},
 	}
 	for _, tc := range tests {
 		assert.Equal(t, tc.want, Limit{Host: tc.pattern}.Matches(tc.host), "%q matches %q", tc.pattern, tc.host)
