@@ -276,3 +276,22 @@ func TestRedirectHopHeld(t *testing.T) {
 	n, _, _ = start.stats()
 	assert.Equal(t, 1, n)
 }
+
+// TestRedirectSameHostOneSlot: a redirect to the same host under
+// MaxConcurrent 1 frees the first hop's slot before the second takes one.
+func TestRedirectSameHostOneSlot(t *testing.T) {
+	srv := newFlight(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/start" {
+			http.Redirect(w, r, "/end", http.StatusFound)
+			return
+		}
+		w.Write([]byte(`{"done":true}`))
+	})
+	c := testClient(t)
+	c.Limits = []Limit{{MaxConcurrent: 1}}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	res, err := c.Execute(ctx, &NodeConfig{URL: srv.URL + "/start"}, nil)
+	require.NoError(t, err)
+	assert.True(t, res.Get("done").Bool())
+}
