@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -123,10 +124,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // outcome classifies a round trip for the breaker: network errors,
-// timeouts, 5xx and 429 are failures.
+// timeouts, 5xx and 429 are failures; a request canceled (not timed out)
+// says nothing about the host.
 func (t *Transport) outcome(ctx context.Context, resp *http.Response, err error) Outcome {
 	switch {
-	case err != nil && context.Cause(ctx) == context.Canceled:
+	case err != nil && errors.Is(ctx.Err(), context.Canceled):
 		return Neutral
 	case err != nil && t.Neutral != nil && t.Neutral(err):
 		return Neutral

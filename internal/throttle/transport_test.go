@@ -287,11 +287,11 @@ func TestBreakerProbeCloses(t *testing.T) {
 func TestCanceledIsNeutral(t *testing.T) {
 	srv := newCounter(t, time.Second, nil)
 	hc := client(t, New(Config{Breaker: &Breaker{Failures: 1, Cooldown: time.Hour}}))
-	for range 3 {
-		ctx, cancel := context.WithCancel(t.Context())
-		time.AfterFunc(20*time.Millisecond, cancel)
+	for range 3 { // whatever the cause the caller gives
+		ctx, cancel := context.WithCancelCause(t.Context())
+		time.AfterFunc(20*time.Millisecond, func() { cancel(errors.New("the row is no longer wanted")) })
 		_, err := get(ctx, hc, srv.URL)
-		require.ErrorIs(t, err, context.Canceled)
+		require.ErrorContains(t, err, "no longer wanted")
 	}
 	srv.CloseClientConnections()
 	n, _, _ := srv.stats()
