@@ -17,6 +17,7 @@ type execOptions struct {
 	proxy        *url.URL
 	timeout      time.Duration
 	refs         bool        // test only
+	output       string      // -o: where a download goes
 	each         eachOptions // run only
 }
 
@@ -31,6 +32,7 @@ func newExecFlags(cmd string) (*flag.FlagSet, *execOptions) {
 	fs.BoolVar(&o.allowPrivate, "allow-private", false, "let the node reach loopback and private addresses")
 	fs.Func("proxy", "the organisation's proxy URL", o.setProxy)
 	fs.DurationVar(&o.timeout, "timeout", 0, "per-attempt timeout overriding the node's")
+	addDownloadFlags(fs, o)
 	if cmd == "test" {
 		fs.BoolVar(&o.refs, "refs", false, "print the refs the node uses and exit")
 	}
