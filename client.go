@@ -23,9 +23,11 @@ const DefaultMaxResponseBytes = 32 << 20
 // The transport settings (Proxy, RootCAs, Certificates, WrapTransport and
 // the list of SourceAddrs) are read when the Client first builds a
 // transport for a proxy, verification and egress choice, and kept with its
-// connection pool: set them before the first Execute, or make a new Client
-// when they change. The other settings (the guard's, the limits,
-// SigningSecret) are read on every call; do not change them while calls run.
+// connection pool; Limits and Breaker are read at the first request and kept
+// with their per-host state. Set them before the first Execute, or make a
+// new Client when they change. The other settings (the guard's, the size
+// caps, SigningSecret) are read on every call; do not change them while
+// calls run.
 type Client struct {
 	// Proxy is the organisation's proxy, used by nodes with UseProxy: http,
 	// https, socks5 or socks5h, with optional user info as credentials. The
