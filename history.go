@@ -22,6 +22,7 @@ type Attempt struct {
 	Timing   *TimingRecord   `json:"timing,omitempty"`   // connection phases
 	Auth     string          `json:"auth,omitempty"`     // what the exchange was for the credentials: RecordToken, RecordChallenge, RecordExpired; empty for the request itself
 	Poll     int             `json:"poll,omitempty"`     // async: which poll of the job this is (1, 2, ...); 0 for the request itself
+	Queued   Duration        `json:"queued,omitempty"`   // waited for the host's Limit or Retry-After pause before sending; part of Duration
 }
 
 // RequestRecord is the request as sent, redacted.
