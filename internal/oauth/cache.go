@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -36,12 +37,25 @@ type Cache struct {
 // key share one token request; fetched reports whether this caller's
 // request was it (so the caller records it). The request runs with ctx's
 // values and deadline but is not cut short when ctx alone is canceled, since
-// others may wait for it.
+// others may wait for it. A caller whose ctx ends first leaves the request
+// to those others, and the next caller starts a request of its own; a
+// caller whose shared request died of its leader's deadline joins a new one,
+// once.
 func (c *Cache) Token(ctx context.Context, hc *http.Client, cfg *Config) (*oauth2.Token, bool, error) {
 	key := cfg.Key()
 	if t, err := c.Store.Load(ctx, key); err != nil || c.valid(t) {
 		return t, false, err
 	}
+	t, led, err := c.join(ctx, hc, cfg, key)
+	if err != nil && !led && ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		t, led, err = c.join(ctx, hc, cfg, key)
+	}
+	return t, led, err
+}
+
+// join leads or joins the token request for key and waits for it or for
+// ctx, whichever ends first.
+func (c *Cache) join(ctx context.Context, hc *http.Client, cfg *Config, key string) (*oauth2.Token, bool, error) {
 	var led atomic.Bool
 	ch := c.flights.DoChan(key, func() (any, error) {
 		led.Store(true) // only the leader's closure runs
@@ -56,6 +70,9 @@ func (c *Cache) Token(ctx context.Context, hc *http.Client, cfg *Config) (*oauth
 		}
 		return r.Val.(*oauth2.Token), led.Load(), nil
 	case <-ctx.Done():
+		if led.Load() {
+			c.flights.Forget(key) // the request ends at this caller's deadline: the next caller starts afresh
+		}
 		return nil, false, ctx.Err()
 	}
 }

@@ -277,3 +277,35 @@ func serve(t *testing.T, h http.Handler) string {
 	t.Cleanup(srv.Close)
 	return strings.TrimSuffix(srv.URL, "/")
 }
+
+// TestFollowerOutlivesLeadersDeadline: a shared request that dies of its
+// leader's deadline does not fail a caller with time left, and the next
+// caller after a leader gave up starts a request of its own.
+func TestFollowerOutlivesLeadersDeadline(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	mux := http.NewServeMux()
+	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm() // read the body, so the server notices the client leave
+		mu.Lock()
+		calls++
+		first := calls == 1
+		mu.Unlock()
+		if first {
+			<-r.Context().Done()
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"access_token":"second-token","expires_in":3600}`))
+	})
+	c, cfg, client := newCache(), clientConfig(serve(t, mux), StyleBody), hc(t)
+	leaderCtx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	leaderErr := make(chan error, 1)
+	go func() { _, _, err := c.Token(leaderCtx, client, cfg); leaderErr <- err }()
+	time.Sleep(30 * time.Millisecond) // the leader's request is under way
+	tok, _, err := c.Token(context.Background(), client, cfg)
+	require.NoError(t, err)
+	assert.Equal(t, "second-token", tok.AccessToken)
+	assert.ErrorIs(t, <-leaderErr, context.DeadlineExceeded)
+}
