@@ -416,35 +416,17 @@ func TestParseCurlErrors(t *testing.T) {
 	}
 }
 
-// TestSplitCommand checks the two dialects word by word.
-func TestSplitCommand(t *testing.T) {
-	cases := []struct {
-		in   string
-		want []string
-	}{
-		{`a 'b c' "d e" f\ g`, []string{"a", "b c", "d e", "f g"}},
-		{`a '' "" x''y`, []string{"a", "", "", "xy"}},
-		{"a \"x\\$y\\`z\\\\w\\q\"", []string{"a", "x$y`z\\w\\q"}},
-		{`a $'\a\b\e\f\v\?\"\101\x4a\u00e9\U0001F600\cA\z'`, []string{"a", "\a\b\x1b\f\v?\"AJé😀\x01\\z"}},
-		{`a $"locale"`, []string{"a", "locale"}},
-		{"a \\\n b", []string{"a", "b"}},
-		{"a b#c # comment\nd", []string{"a", "b#c", "d"}},
-		{"a b ; c", []string{"a", "b"}},
-		{"a b && c", []string{"a", "b"}},
-		{"a b > out.txt", []string{"a", "b"}},
-		{"a b\\", []string{"a", "b\\"}},
-		// cmd.exe
-		{`a ^"b c^" d^^e`, []string{"a", "b c", "d^e"}},
-		{"a ^  \n b", []string{"a", "b"}},
-		{`a ^"x \\\^"y\^" z^"`, []string{"a", `x \"y" z`}},
-		{`a ^"C:\dir\\^"`, []string{"a", `C:\dir\`}},
-		{`curl "a""b" c`, []string{"curl", `a"b`, "c"}},
-		{"a ^\"^\n\n^\"", []string{"a", "\n"}},
-	}
-	for _, tc := range cases {
-		got, err := splitCommand(tc.in)
-		require.NoError(t, err, tc.in)
-		assert.Equal(t, tc.want, got, tc.in)
+// TestParseCurlRetryLimit checks that the importer and Validate share one
+// limit: the most retries import into a valid node, one more is refused.
+func TestParseCurlRetryLimit(t *testing.T) {
+	node, err := ParseCurl(fmt.Sprintf("curl --retry %d https://example.com", maxRetryAttempts-1))
+	require.NoError(t, err)
+	require.NoError(t, node.Validate())
+	assert.Equal(t, maxRetryAttempts, node.Retry.MaxAttempts)
+	for _, n := range []int{maxRetryAttempts, 500} {
+		_, err = ParseCurl(fmt.Sprintf("curl --retry %d https://example.com", n))
+		require.Error(t, err, n)
+		assert.Contains(t, err.Error(), fmt.Sprintf("from 0 to %d", maxRetryAttempts-1))
 	}
 }
 
