@@ -39,7 +39,7 @@ func (c *cli) runNode(ctx context.Context, cmd string, args []string) int {
 	if node.UseProxy && o.proxy == nil {
 		return c.usageError("%s: the node uses the organisation's proxy (\"useProxy\": true): give it with -proxy URL", cmd)
 	}
-	params, _, err := c.loadParams(o)
+	params, err := c.loadParams(o)
 	if err != nil {
 		return c.fail(exitUsage, err)
 	}
@@ -143,30 +143,26 @@ func invalidNode(name string, err error) error {
 }
 
 // loadParams builds the parameters: -params first, then -p and -s in
-// order. It returns the secret values too, to scrub them from the output.
-func (c *cli) loadParams(o *execOptions) (httpstep.Values, []string, error) {
+// order. Secrets need no list of their own: the library knows them by type.
+func (c *cli) loadParams(o *execOptions) (httpstep.Values, error) {
 	vals := httpstep.Values{}
 	if o.paramsFile != "" {
 		data, name, err := c.readInput(o.paramsFile)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if vals, err = decodeParams(name, data); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	var secrets []string
 	for _, p := range o.params {
 		v, err := p.resolve()
 		if err != nil {
-			return nil, nil, err
-		}
-		if s, ok := v.(httpstep.Secret); ok {
-			secrets = append(secrets, string(s))
+			return nil, err
 		}
 		setParam(vals, p.ref, v)
 	}
-	return vals, secrets, nil
+	return vals, nil
 }
 
 // nonNil makes an empty list print as [] rather than null.
