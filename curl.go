@@ -3,6 +3,8 @@ package httpstep
 import (
 	"errors"
 	"fmt"
+	"mime"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -33,14 +35,20 @@ import (
 //
 // Options are curl's: short ones may be combined (-sSL) and take their
 // value attached or as the next word (-XPOST, -X POST); long ones take it as
-// the next word (curl does not read --header=value). -- ends the options.
+// the next word (curl does not read --header=value) and may be shortened to
+// any prefix that names one option only (--sil is --silent). -- ends the
+// options.
 //
-//   - -X/--request sets the method (upper-cased). Otherwise it is HEAD with
-//     -I/--head, POST when there is data or a form, else GET.
+//   - -X/--request sets the method: any token, kept as typed (PURGE, purge),
+//     but the standard methods in upper case, as the node sends them.
+//     Otherwise it is HEAD with -I/--head, POST when there is data or a
+//     form, else GET.
 //   - -H/--header "Name: value" adds a header; "Name;" adds one with an
 //     empty value; "Name:" (which removes a header of curl's own) adds
 //     nothing. Content-Length and Accept-Encoding are dropped: the transport
-//     sets the length and negotiates and decodes compression itself.
+//     sets the length and negotiates and decodes compression itself. A Host
+//     header is kept, and sent. -r/--range R adds Range: bytes=R (R- when R
+//     is a lone number, as curl does).
 //   - -u/--user becomes an Authorization: Basic header (no colon means an
 //     empty password), --oauth2-bearer an Authorization: Bearer header,
 //     -A/--user-agent, -e/--referer and -b/--cookie (cookie text; several
@@ -52,10 +60,12 @@ import (
 //     concatenated). --json also sets Content-Type and Accept to
 //     application/json.
 //   - -F/--form name=value and --form-string add form-data fields; curl's
-//     quoting and ";type=..." suffixes of -F values are read. A file part
-//     (name=@path or name=<path) becomes a field whose File is a placeholder
-//     ref, "file", then "file2", "file3" ...: bind it to an attachment of
-//     the workflow after importing.
+//     quoting and ";type=" and ";filename=" parameters of -F values are
+//     read into the field's ContentType and Filename (";headers=" and
+//     ";encoder=" are refused, others skipped, as curl skips them). A file
+//     part (name=@path or name=<path) becomes a field whose File is a
+//     placeholder ref, "file", then "file2", "file3" ...: bind it to an
+//     attachment of the workflow after importing.
 //   - -G/--get appends the data to the URL's query instead of sending it.
 //   - -k/--insecure sets InsecureSkipVerify; -x/--proxy (and --socks5 and
 //     friends) set UseProxy, so the organisation's proxy is used, whatever
@@ -72,9 +82,14 @@ import (
 // format (as browsers copy a form post) becomes form-data fields, file parts
 // as placeholder refs. Any other type gives a raw body with that
 // ContentType. When there is a body, the Content-Type header moves into it:
-// a raw body keeps it as Body.ContentType and the form kinds drop it (their
-// encoders write the type and the multipart boundary), so no request ever
-// carries two values. Without a body a Content-Type header stays a header.
+// a raw body keeps it as Body.ContentType and the form kinds drop it when
+// their encoders write the same type, so no request ever carries two values.
+// A type the encoder would not write as typed stays a header and is sent as
+// typed: parameters such as charset=UTF-8, or a multipart subtype such as
+// multipart/related (without its boundary, which the encoder sets). Without
+// a body a Content-Type header stays a header. Data that looks like JSON is
+// the one place where the node knowingly differs from curl: ImportCurl notes
+// it.
 //
 // The URL is kept as typed: nothing is re-encoded and its query stays in the
 // string (Query is left empty). Backslash-escaped brackets and braces, which
@@ -268,8 +283,6 @@ func (c *curlCmd) parse(args []string) error {
 	return nil
 }
 
-// longOption applies --name and returns how many following words it used.
-
 // ---- the node ----
 
 // build turns what the options said into the node.
@@ -286,9 +299,51 @@ func (c *curlCmd) build() (*NodeConfig, error) {
 	n.URL = c.fullURL(u)
 	n.Method = c.methodFor(hasBody)
 	headers, contentType := c.finalHeaders(hasBody)
-	n.Headers = headers
 	n.Body = c.body(hasBody, contentType)
+	if kept := keptContentType(n.Body, contentType); kept != "" {
+		headers = append(headers, KeyValue{Key: "Content-Type", Value: kept})
+	}
+	n.Headers = headers
+	c.noteGuesses(&n, hasBody && contentType == "")
 	return &n, nil
+}
+
+// keptContentType returns the Content-Type header a form body keeps because
+// its encoder would not send it as typed: parameters such as charset, or a
+// multipart subtype such as multipart/related (without the boundary, which
+// the encoder sets). It returns "" when the encoder's type is the same.
+func keptContentType(b *Body, typed string) string {
+	mt, params, err := mime.ParseMediaType(typed)
+	if b == nil || typed == "" || err != nil {
+		return ""
+	}
+	switch b.Kind {
+	case BodyURLEncoded:
+		if typed != formURLEncoded {
+			return typed
+		}
+	case BodyFormData:
+		delete(params, "boundary")
+		if mt != "multipart/form-data" || len(params) > 0 {
+			return mime.FormatMediaType(mt, params)
+		}
+	}
+	return ""
+}
+
+// placeholder finds a <NAME> placeholder of API documentation.
+var placeholder = regexp.MustCompile(`<[A-Za-z0-9_.-]+>`)
+
+// noteGuesses notes what the person should check: a placeholder kept as
+// text, and data taken for JSON (guessed is true when there is data and no
+// Content-Type was given).
+func (c *curlCmd) noteGuesses(n *NodeConfig, guessed bool) {
+	if p := placeholder.FindString(n.URL); p != "" {
+		c.notes = append(c.notes, fmt.Sprintf("the URL holds %s, a placeholder of the documentation: replace it with a value or a {{ref}}", p))
+	}
+	if guessed && !c.json && n.Body != nil && n.Body.Kind == BodyRaw && n.Body.ContentType == "application/json" {
+		c.notes = append(c.notes, "the data looks like JSON and no Content-Type was given: the node sends it as application/json, where curl would say application/x-www-form-urlencoded; add -H 'Content-Type: application/x-www-form-urlencoded' to send what curl sends")
+	}
 }
 
 // checkConflicts refuses what curl itself refuses: two kinds of body, or a

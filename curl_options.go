@@ -2,8 +2,10 @@ package httpstep
 
 import (
 	"encoding/base64"
+	"maps"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +50,7 @@ var curlOptions = []curlOption{
 	{long: "socks5-hostname", arg: true, value: (*curlCmd).setProxy},
 	{long: "max-time", short: 'm', arg: true, value: (*curlCmd).setMaxTime},
 	{long: "retry", arg: true, value: (*curlCmd).setRetry},
+	{long: "range", short: 'r', arg: true, value: (*curlCmd).setRange},
 	{long: "url", arg: true, value: (*curlCmd).addURL},
 	{long: "url-query", arg: true, value: (*curlCmd).addURLQuery},
 	{long: "upload-file", short: 'T', arg: true, value: func(_ *curlCmd, flag, v string) error { return fileBodyError(flag, v) }},
@@ -79,6 +82,9 @@ var ignoredValues = []string{
 }
 
 var curlLong, curlShort = indexCurlOptions()
+
+// curlLongNames are the long names in sorted order, for prefix matching.
+var curlLongNames = slices.Sorted(maps.Keys(curlLong))
 
 // allCurlOptions returns every option the import knows.
 func allCurlOptions() []curlOption {
@@ -116,16 +122,11 @@ func ignoredOption(spec string, arg bool) curlOption {
 	return o
 }
 
+// longOption applies --name and returns how many following words it used.
 func (c *curlCmd) longOption(w string, rest []string) (int, error) {
-	name := w[2:]
-	o, on := curlLong[name], true
-	if o == nil {
-		if base, ok := strings.CutPrefix(name, "no-"); ok && curlLong[base] != nil && !curlLong[base].arg {
-			o, on = curlLong[base], false
-		}
-	}
-	if o == nil {
-		return 0, unknownOption(w)
+	o, on, err := lookupLong(w)
+	if err != nil {
+		return 0, err
 	}
 	if !o.arg {
 		o.set(c, on)
@@ -135,6 +136,46 @@ func (c *curlCmd) longOption(w string, rest []string) (int, error) {
 		return 0, missingValue(w)
 	}
 	return 1, o.apply(c, w, rest[0])
+}
+
+// lookupLong finds the option of --name as curl does: the exact name, else
+// the one option the name begins (--sil is --silent), and for a boolean
+// option "no-" before either (--no-insecure). on is false when negated.
+func lookupLong(w string) (o *curlOption, on bool, err error) {
+	name := w[2:]
+	if o, err = lookupLongName(w, name); o != nil || err != nil {
+		return o, true, err
+	}
+	if base, ok := strings.CutPrefix(name, "no-"); ok {
+		if o, err = lookupLongName(w, base); o != nil && !o.arg {
+			return o, false, nil
+		}
+	}
+	return nil, false, unknownOption(w)
+}
+
+// lookupLongName finds name exactly or as the prefix of one option only;
+// nil when nothing matches, an error when several do.
+func lookupLongName(w, name string) (*curlOption, error) {
+	if o := curlLong[name]; o != nil {
+		return o, nil
+	}
+	var found []string
+	for _, long := range curlLongNames {
+		if strings.HasPrefix(long, name) && name != "" {
+			found = append(found, "--"+long)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, nil
+	case 1:
+		return curlLong[found[0][2:]], nil
+	}
+	if len(found) > 3 {
+		found = append(found[:3], "...")
+	}
+	return nil, curlErrorf("option %s is ambiguous: it begins %s; write the whole name", w, strings.Join(found, ", "))
 }
 
 // shortOptions applies a group such as -sSL or -XPOST and returns how many
@@ -187,8 +228,28 @@ func missingValue(flag string) error {
 
 // ---- option effects ----
 
+// setMethod keeps a method other than the standard ones as typed (PURGE,
+// purge), as curl sends it; a standard one is written in upper case, as the
+// node sends it whatever its case.
 func (c *curlCmd) setMethod(_, v string) error {
-	c.method = strings.ToUpper(strings.TrimSpace(v))
+	c.method = strings.TrimSpace(v)
+	if up := strings.ToUpper(c.method); standardMethods[up] {
+		c.method = up
+	}
+	return nil
+}
+
+// setRange adds the Range header of -r/--range: bytes=RANGE, with the "-"
+// that curl appends to a lone start ("600" is "600-").
+func (c *curlCmd) setRange(flag, v string) error {
+	v = strings.TrimSpace(v)
+	if v == "" || strings.Trim(v, "0123456789-,") != "" {
+		return curlErrorf("%s %q: give a byte range such as 0-499, 500- or -500", flag, v)
+	}
+	if !strings.Contains(v, "-") {
+		v += "-"
+	}
+	c.setDerived("Range", "bytes="+v)
 	return nil
 }
 
@@ -302,55 +363,6 @@ func urlEncodePiece(flag, v string) (string, error) {
 // curlEscape percent-encodes all but the unreserved characters, as curl does.
 func curlEscape(s string) string {
 	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
-}
-
-func (c *curlCmd) addForm(flag, v string) error       { return c.addFormField(flag, v, false) }
-func (c *curlCmd) addFormString(flag, v string) error { return c.addFormField(flag, v, true) }
-
-// addFormField reads -F name=value, name=@file, name=<file, or with
-// literal (--form-string) name=anything.
-func (c *curlCmd) addFormField(flag, v string, literal bool) error {
-	name, content, ok := strings.Cut(v, "=")
-	switch {
-	case !ok:
-		return curlErrorf("%s %q has no '=': write it as %s 'name=value', or name=@file for a file", flag, v, flag)
-	case literal:
-		c.form = append(c.form, FormField{Key: name, Value: content})
-	case strings.HasPrefix(content, "@") || strings.HasPrefix(content, "<"):
-		c.files++
-		c.form = append(c.form, FormField{Key: name, File: fileRef(c.files)})
-	case strings.HasPrefix(content, "("):
-		return curlErrorf("%s %q starts a nested multipart, which cannot be imported: build the form on the node by hand", flag, v)
-	default:
-		c.form = append(c.form, FormField{Key: name, Value: formText(content)})
-	}
-	return nil
-}
-
-// formText reads the text of a -F value as curl does: a "quoted" word with
-// \" and \\ escapes, or the text up to the first ';' (which starts
-// parameters such as ;type=), without surrounding blanks.
-func formText(s string) string {
-	const blanks = " \t\n\r\v\f"
-	s = strings.TrimLeft(s, blanks)
-	if rest, ok := strings.CutPrefix(s, `"`); ok {
-		var b strings.Builder
-		for i := 0; i < len(rest); i++ {
-			switch {
-			case rest[i] == '\\' && i+1 < len(rest) && (rest[i+1] == '\\' || rest[i+1] == '"'):
-				i++
-				b.WriteByte(rest[i])
-			case rest[i] == '"':
-				return b.String()
-			default:
-				b.WriteByte(rest[i])
-			}
-		}
-	}
-	if i := strings.IndexByte(s, ';'); i >= 0 {
-		s = s[:i]
-	}
-	return strings.TrimRight(s, blanks)
 }
 
 func (c *curlCmd) setUser(_, v string) error {

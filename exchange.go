@@ -147,6 +147,9 @@ func (p *prepared) request(ctx context.Context) (*http.Request, error) {
 	}
 	req.URL, req.Host = p.url, ""
 	req.Header = p.header.Clone()
+	if host := req.Header.Get("Host"); host != "" {
+		req.Host = host // net/http sends req.Host and ignores a Host in the header map
+	}
 	if p.body == nil {
 		return req, nil
 	}

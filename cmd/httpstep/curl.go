@@ -28,9 +28,13 @@ func (c *cli) curl(args []string) int {
 	default:
 		command = shellJoin(args)
 	}
-	node, err := httpstep.ParseCurl(command)
+	imp, err := httpstep.ImportCurl(command)
 	if err != nil {
 		return c.fail(exitUsage, err)
+	}
+	node := imp.Node
+	for _, note := range imp.Notes {
+		fmt.Fprintf(c.stderr, "httpstep: note: %s\n", note)
 	}
 	if err := node.Validate(); err != nil {
 		fmt.Fprintln(c.stderr, strings.Replace(invalidNode("the imported node", err).Error(), "fix these settings", "fix these settings before running it", 1))

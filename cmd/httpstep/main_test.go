@@ -225,7 +225,7 @@ func mustCompact(t *testing.T, s, key string) []byte {
 }
 
 func TestRunInvalidNode(t *testing.T) {
-	node := writeFile(t, "bad.json", `{"method": "FETCH", "url": "ftp://example.com/x", "onFailure": "maybe", "colour": "red"}`)
+	node := writeFile(t, "bad.json", `{"method": "GET ALL", "url": "ftp://example.com/x", "onFailure": "maybe", "colour": "red"}`)
 	got := runCLI(t, "", "run", node)
 	require.Equal(t, 2, got.code)
 	assert.Empty(t, got.stdout)
@@ -233,7 +233,7 @@ func TestRunInvalidNode(t *testing.T) {
 	assert.Equal(t, []string{
 		`httpstep: note: ` + node + `: "colour" is not a node setting: ignored`,
 		`httpstep: ` + node + ` is not a valid node; fix these settings:`,
-		`  method: "FETCH" is not supported: use GET, POST, PUT, DELETE, HEAD or PATCH`,
+		`  method: "GET ALL" is not a method: use GET, POST, PUT, DELETE, HEAD, PATCH or another token of letters, digits and !#$%&'*+-.^_` + "`" + `|~`,
 		`  url: the API URL must start with http:// or https://`,
 		`  onFailure: "maybe" is not a policy: use terminate or continue`,
 	}, lines)
@@ -445,12 +445,22 @@ func TestCurlWords(t *testing.T) {
 	assert.Equal(t, quoted, runCLI(t, "", append([]string{"curl"}, words...)...), "curl is added when missing")
 }
 
+// TestCurlNotes: what the import kept as typed or left out is said on
+// stderr, and the node is printed.
+func TestCurlNotes(t *testing.T) {
+	got := runCLI(t, "", "curl", "curl https://api.example.com/users/<ID>\ncurl https://api.example.com/b")
+	require.Equal(t, 0, got.code)
+	assert.Contains(t, got.stdout, `"url": "https://api.example.com/users/<ID>"`)
+	assert.Equal(t, "httpstep: note: the URL holds <ID>, a placeholder of the documentation: replace it with a value or a {{ref}}\n"+
+		"httpstep: note: a second curl command follows the first: only the first was imported; import the other one on its own\n", got.stderr)
+}
+
 // TestCurlNeedsAttention: an imported node that would not validate is
 // printed, with what to fix on stderr.
 func TestCurlNeedsAttention(t *testing.T) {
-	got := runCLI(t, "", "curl", "curl -X FETCH https://api.example.com/")
+	got := runCLI(t, "", "curl", "curl -X CONNECT https://api.example.com/")
 	require.Equal(t, 0, got.code)
-	assert.Contains(t, got.stdout, `"method": "FETCH"`)
+	assert.Contains(t, got.stdout, `"method": "CONNECT"`)
 	assert.Contains(t, got.stderr, "the imported node is not a valid node; fix these settings before running it:\n  method:")
 }
 

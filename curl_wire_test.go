@@ -1,0 +1,207 @@
+package httpstep
+
+import (
+	"context"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// wireRequest is what a server saw of one request, made comparable: the
+// multipart boundary is dropped and the parts are parsed.
+type wireRequest struct {
+	Method, Host, URI string
+	Header            http.Header
+	MediaType         string
+	TypeParams        map[string]string // Content-Type parameters but the boundary
+	Body              string            // when not multipart
+	Parts             []wirePart
+}
+
+type wirePart struct {
+	Name, Filename, ContentType, Content string
+}
+
+// wireIgnored are headers one client sends by itself and the other not.
+var wireIgnored = []string{"User-Agent", "Accept", "Accept-Encoding", "Content-Length", "Idempotency-Key", "Content-Type"}
+
+// capture is a loopback server that keeps every request as a wireRequest.
+type capture struct {
+	*httptest.Server
+	mu   sync.Mutex
+	reqs []wireRequest
+}
+
+func newCapture(t *testing.T) *capture {
+	c := &capture{}
+	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wr := readWire(t, r)
+		c.mu.Lock()
+		c.reqs = append(c.reqs, wr)
+		c.mu.Unlock()
+	}))
+	t.Cleanup(c.Close)
+	return c
+}
+
+// take returns the requests seen so far and forgets them.
+func (c *capture) take() []wireRequest {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	reqs := c.reqs
+	c.reqs = nil
+	return reqs
+}
+
+func readWire(t *testing.T, r *http.Request) wireRequest {
+	wr := wireRequest{Method: r.Method, Host: r.Host, URI: r.RequestURI, Header: r.Header.Clone()}
+	for _, h := range wireIgnored {
+		wr.Header.Del(h)
+	}
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	wr.MediaType = mt
+	if b := params["boundary"]; b != "" && strings.HasPrefix(mt, "multipart/") {
+		delete(params, "boundary")
+		wr.Parts = readParts(t, r.Body, b)
+	} else {
+		body, err := io.ReadAll(r.Body)
+		assert.NoError(t, err)
+		wr.Body = string(body)
+	}
+	wr.TypeParams = params
+	return wr
+}
+
+func readParts(t *testing.T, body io.Reader, boundary string) []wirePart {
+	var parts []wirePart
+	mr := multipart.NewReader(body, boundary)
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			assert.ErrorIs(t, err, io.EOF)
+			return parts
+		}
+		content, err := io.ReadAll(p)
+		assert.NoError(t, err)
+		parts = append(parts, wirePart{Name: p.FormName(), Filename: p.FileName(), ContentType: p.Header.Get("Content-Type"), Content: string(content)})
+	}
+}
+
+// curlReferee are commands whose import must send what curl 7.88 sends.
+// BASE stands for the capture server's URL; files named in them are
+// created in curl's working directory and bound to the import's refs.
+var curlReferee = []struct {
+	name, cmd string
+	files     map[string]string // file ref → file name (its content is "content of NAME")
+}{
+	{name: "form-data part types", cmd: `curl BASE/up -F 'meta={"a":1};type=application/json' -F 'note="x;y";type=text/plain' -F 'f=@a.pdf;type=application/pdf;filename=b.pdf'`,
+		files: map[string]string{"file": "a.pdf"}},
+	{name: "form-data file with a type only", cmd: `curl BASE/up -F 'f=@a.txt;type=text/csv' -F n=1`, files: map[string]string{"file": "a.txt"}},
+	{name: "form-data file with a filename only", cmd: `curl BASE/up -F 'f=@a.txt;filename=report.csv'`, files: map[string]string{"file": "a.txt"}},
+	{name: "multipart subtype", cmd: `curl BASE/rel -H 'Content-Type: multipart/related; type="application/json"' -F 'a={};type=application/json'`},
+	{name: "host header", cmd: `curl BASE/h -H 'Host: api.example.com'`},
+	{name: "content type parameters", cmd: `curl BASE/f -H 'Content-Type: application/x-www-form-urlencoded; charset=UTF-8' --data 'a=1&b=2'`},
+	{name: "content type parameters on json", cmd: `curl BASE/j -H 'content-type: application/json;charset=utf-8' -d '{"a":"b"}'`},
+	{name: "second line ignored", cmd: "curl BASE/one -d a=1\ncurl BASE/two"},
+	{name: "long option prefix", cmd: `curl --sil --head BASE/p --heade 'X-A: 1'`},
+	{name: "range", cmd: `curl --range 600 BASE/r`},
+	{name: "range short with an end", cmd: `curl -r 0-499 BASE/r`},
+	{name: "custom method", cmd: `curl -X PURGE BASE/cache/1`},
+	{name: "options method", cmd: `curl -X OPTIONS BASE/x`},
+	{name: "lower-case custom method", cmd: `curl -X purge BASE/x`},
+	{name: "data urlencode", cmd: `curl BASE/q --data-urlencode 'q=a b&c' -d x=1`},
+	{name: "get with data", cmd: `curl -G BASE/g -d a=1 -d b=2`},
+}
+
+// curlFileTypes are the types curl gives files by their extension; the
+// test's attachments carry them, as a host's attachments carry theirs.
+var curlFileTypes = map[string]string{".pdf": "application/pdf", ".txt": "text/plain"}
+
+// TestCurlReferee runs each command with the real curl and imports it,
+// runs the node against the same server and compares what arrived.
+func TestCurlReferee(t *testing.T) {
+	curlBin, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl is not installed: .ci/curl.sh installs it")
+	}
+	srv := newCapture(t)
+	client := testClient(t)
+	for _, tc := range curlReferee {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := strings.ReplaceAll(tc.cmd, "BASE", srv.URL)
+			params := Values{}
+			for ref, name := range tc.files {
+				path := filepath.Join(dir, name)
+				require.NoError(t, os.WriteFile(path, []byte("content of "+name), 0o644))
+				params[ref] = File{Name: name, ContentType: curlFileTypes[filepath.Ext(name)], Size: int64(len("content of " + name)),
+					Open: func() (io.ReadCloser, error) { return os.Open(path) }}
+			}
+			run := exec.Command("bash", "-c", strings.Replace(cmd, "curl", curlBin+" -s -o /dev/null", 1))
+			run.Dir = dir
+			out, err := run.CombinedOutput()
+			require.NoError(t, err, string(out))
+			want := srv.take()
+			require.NotEmpty(t, want)
+
+			node, err := ParseCurl(cmd)
+			require.NoError(t, err)
+			require.NoError(t, node.Validate())
+			_, err = client.Execute(context.Background(), node, params)
+			require.NoError(t, err)
+			got := srv.take()
+			require.Len(t, got, 1)
+			assert.Equal(t, want[0], got[0])
+		})
+	}
+}
+
+// TestPartSettingsOnTheWire checks, without curl, what the referee checks:
+// the Host header is sent, a part's type and file name are honoured, and a
+// multipart subtype stays with its parameters and "attachment" parts.
+func TestPartSettingsOnTheWire(t *testing.T) {
+	srv := newCapture(t)
+	file := File{Name: "a.pdf", ContentType: "application/pdf", Size: 3, Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("pdf")), nil }}
+	node := &NodeConfig{Method: "POST", URL: srv.URL + "/up",
+		Headers: []KeyValue{{Key: "Host", Value: "api.example.com"}, {Key: "Content-Type", Value: `multipart/related; type="application/json"`}},
+		Body: &Body{Kind: BodyFormData, Fields: []FormField{
+			{Key: "meta", Value: `{"a":1}`, ContentType: "application/json"},
+			{Key: "f", File: "doc", ContentType: "application/x-pdf", Filename: "b.pdf"},
+		}}}
+	_, err := testClient(t).Execute(context.Background(), node, Values{"doc": file})
+	require.NoError(t, err)
+	got := srv.take()
+	require.Len(t, got, 1)
+	assert.Equal(t, "api.example.com", got[0].Host)
+	assert.Equal(t, "multipart/related", got[0].MediaType)
+	assert.Equal(t, map[string]string{"type": "application/json"}, got[0].TypeParams)
+	assert.Equal(t, []wirePart{{ContentType: "application/json", Content: `{"a":1}`}, {Filename: "b.pdf", ContentType: "application/x-pdf", Content: "pdf"}}, got[0].Parts,
+		"parts of multipart/related are attachments, which FormName does not read")
+}
+
+// TestValidatePartSettings: part settings belong to form-data, and a type
+// must be a media type, which keeps a line break out of the part header.
+func TestValidatePartSettings(t *testing.T) {
+	cases := map[string]Body{
+		"body.fields[0].contentType": {Kind: BodyFormData, Fields: []FormField{{Key: "a", ContentType: "text/plain\r\nX-Evil: 1"}}},
+		"body.fields[0].filename":    {Kind: BodyFormData, Fields: []FormField{{Key: "a", Filename: "x.txt"}}},
+		"body.fields[0]":             {Kind: BodyURLEncoded, Fields: []FormField{{Key: "a", ContentType: "text/plain"}}},
+	}
+	for field, body := range cases {
+		err := (&NodeConfig{Method: "POST", URL: "https://a.example.com/", Body: &body}).Validate()
+		var ce *ConfigError
+		require.ErrorAs(t, err, &ce, field)
+		assert.Equal(t, field, ce.Problems[0].Field)
+	}
+}
