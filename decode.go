@@ -27,8 +27,10 @@ var errTooLarge = errors.New("httpstep: the response is larger than the limit")
 // conversion, is larger than Limit bytes. errors.Is(err, errTooLarge) is true.
 type tooLargeError struct{ Limit int64 }
 
-func (e *tooLargeError) Error() string {
-	return fmt.Sprintf("httpstep: the response is larger than the limit of %d bytes; ask the API for less data (a filter, a smaller page) or ask an administrator to raise the limit (Client.MaxResponseBytes)", e.Limit)
+func (e *tooLargeError) Error() string { return errorPrefix + e.message() }
+
+func (e *tooLargeError) message() string {
+	return fmt.Sprintf("the response is larger than the limit of %d bytes; ask the API for less data (a filter, a smaller page) or ask an administrator to raise the limit (Client.MaxResponseBytes)", e.Limit)
 }
 
 // Is reports whether target is errTooLarge.

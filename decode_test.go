@@ -32,8 +32,8 @@ import (
 	"golang.org/x/text/encoding/unicode"
 )
 
-// outcome is what readBody gave for one response.
-type outcome struct {
+// readOutcome is what readBody gave for one response.
+type readOutcome struct {
 	body  []byte
 	notes []string
 	err   error
@@ -51,11 +51,11 @@ func leakCheck(t *testing.T) {
 // fetchBody serves h on loopback, GETs it and reads the body with readBody.
 // A non-empty acceptEncoding is set on the request, which turns off the
 // transport's own gzip decoding.
-func fetchBody(t *testing.T, h http.HandlerFunc, acceptEncoding string, limit int64) outcome {
+func fetchBody(t *testing.T, h http.HandlerFunc, acceptEncoding string, limit int64) readOutcome {
 	t.Helper()
 	resp := fetch(t.Context(), t, h, http.MethodGet, acceptEncoding)
 	body, notes, err := readBody(resp, limit)
-	return outcome{body, notes, err, resp}
+	return readOutcome{body, notes, err, resp}
 }
 
 // fetch serves h on loopback and sends it one request under ctx with a

@@ -22,7 +22,7 @@ func (r *renderer) multipartPayload(b *Body, boundary, headerType string) (*payl
 	l.w = multipart.NewWriter(&l.buf)
 	if boundary != "" {
 		if err := l.w.SetBoundary(boundary); err != nil {
-			return nil, fmt.Errorf("httpstep: multipart boundary: %v", err)
+			return nil, errorf("multipart boundary: %v", err)
 		}
 	}
 	l.p.contentType = l.w.FormDataContentType()
@@ -48,7 +48,7 @@ func (r *renderer) multipartPayload(b *Body, boundary, headerType string) (*payl
 			return nil, err
 		}
 		if v != "" || !b.OmitEmpty {
-			r.noteFieldSecret(f.Key, v)
+			r.secrets.addField(f.Key, v)
 			l.text(f, v)
 		}
 	}

@@ -17,9 +17,9 @@ type Result struct {
 	Failure    *Failure  // nil on success
 	Attempts   []Attempt // execution history, secrets redacted, JSON-serialisable
 
-	maxRows int       // the Client's MaxRows
-	schema  *Schema   // the node's declared output fields
-	redact  *redactor // the secrets of this run
+	maxRows int      // the Client's MaxRows
+	schema  *Schema  // the node's declared output fields
+	secrets *secrets // the secrets of this run
 }
 
 // Redact replaces every secret of the run in s (Secret values, credential
@@ -30,7 +30,7 @@ func (r *Result) Redact(s string) string {
 	if r == nil {
 		return s
 	}
-	return r.redact.text(s)
+	return r.secrets.text(s)
 }
 
 // OK reports whether the node succeeded.

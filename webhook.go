@@ -2,7 +2,6 @@ package httpstep
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -159,13 +158,6 @@ func webhookMAC(key []byte, id, ts string, body []byte) []byte {
 	m.Write([]byte{'.'})
 	m.Write(body)
 	return m.Sum(nil)
-}
-
-// newWebhookID returns a fresh message id: "msg_" and 26 random base32
-// characters (128 bits), with no '.'. Execute makes one per run and sends it
-// on every attempt, so the receiver can deduplicate.
-func newWebhookID() string {
-	return "msg_" + rand.Text()
 }
 
 // signHeaders sets the three Standard Webhooks headers on h for one attempt:
