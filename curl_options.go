@@ -423,7 +423,7 @@ func (c *curlCmd) setMaxTime(flag, v string) error {
 	if err != nil || !(secs >= 0 && secs <= maxSeconds) {
 		return curlErrorf("%s %q: give the timeout in seconds, such as %s 30", flag, v, flag)
 	}
-	c.node.Timeout = Duration(secs * float64(time.Second))
+	c.node.Timeout = Duration(math.Round(secs * float64(time.Second)))
 	return nil
 }
 

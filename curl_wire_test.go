@@ -128,13 +128,37 @@ var curlReferee = []struct {
 // test's attachments carry them, as a host's attachments carry theirs.
 var curlFileTypes = map[string]string{".pdf": "application/pdf", ".txt": "text/plain"}
 
+// lookCurl finds the real curl, the referee of the import and the export.
+// Without it the test is skipped, unless HTTPSTEP_REQUIRE_CURL is set (as
+// .ci/curl.sh sets it), which makes a missing curl a failure.
+func lookCurl(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("curl")
+	switch {
+	case err == nil:
+		return bin
+	case os.Getenv("HTTPSTEP_REQUIRE_CURL") != "":
+		t.Fatalf("curl is required (HTTPSTEP_REQUIRE_CURL is set) but not found: %v", err)
+	}
+	t.Skip("curl is not installed: .ci/curl.sh installs it")
+	return ""
+}
+
+// runRealCurl runs cmd with bash in dir, the real curl in place of the
+// first word, and returns what srv saw.
+func runRealCurl(t *testing.T, srv *capture, curlBin, cmd, dir string) []wireRequest {
+	t.Helper()
+	run := exec.Command("bash", "-c", strings.Replace(cmd, "curl", curlBin+" -s -o /dev/null", 1))
+	run.Dir = dir
+	out, err := run.CombinedOutput()
+	require.NoError(t, err, string(out))
+	return srv.take()
+}
+
 // TestCurlReferee runs each command with the real curl and imports it,
 // runs the node against the same server and compares what arrived.
 func TestCurlReferee(t *testing.T) {
-	curlBin, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("curl is not installed: .ci/curl.sh installs it")
-	}
+	curlBin := lookCurl(t)
 	srv := newCapture(t)
 	client := testClient(t)
 	for _, tc := range curlReferee {
@@ -148,11 +172,7 @@ func TestCurlReferee(t *testing.T) {
 				params[ref] = File{Name: name, ContentType: curlFileTypes[filepath.Ext(name)], Size: int64(len("content of " + name)),
 					Open: func() (io.ReadCloser, error) { return os.Open(path) }}
 			}
-			run := exec.Command("bash", "-c", strings.Replace(cmd, "curl", curlBin+" -s -o /dev/null", 1))
-			run.Dir = dir
-			out, err := run.CombinedOutput()
-			require.NoError(t, err, string(out))
-			want := srv.take()
+			want := runRealCurl(t, srv, curlBin, cmd, dir)
 			require.NotEmpty(t, want)
 
 			node, err := ParseCurl(cmd)

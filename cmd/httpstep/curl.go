@@ -15,6 +15,9 @@ func (c *cli) curl(args []string) int {
 	if c.help(args) {
 		return exitOK
 	}
+	if len(args) > 0 && (args[0] == "-export" || args[0] == "--export") {
+		return c.export(args[1:])
+	}
 	command := ""
 	switch {
 	case len(args) == 0 || len(args) == 1 && args[0] == "-":

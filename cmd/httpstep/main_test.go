@@ -555,3 +555,35 @@ func TestCanceled(t *testing.T) {
 	require.NotNil(t, f)
 	assert.Equal(t, httpstep.KindCanceled, f.Kind)
 }
+
+// TestCurlExport: curl -export prints a node file as a command that the
+// curl subcommand reads back; with parameters it carries their values and
+// never a secret.
+func TestCurlExport(t *testing.T) {
+	node := writeFile(t, "node.json", `{"method": "PUT", "url": "https://api.example.com/orders/{{id}}",
+		"headers": [{"key": "Authorization", "value": "Bearer {{token}}"}],
+		"body": {"kind": "raw", "raw": "{\"qty\": {{qty}}}"}, "timeout": "5s"}`)
+	got := runCLI(t, "", "curl", "-export", node)
+	require.Equal(t, 0, got.code, got.stderr)
+	assert.Equal(t, `curl -X PUT \
+  -g \
+  'https://api.example.com/orders/{{id}}' \
+  -H 'Authorization: Bearer {{token}}' \
+  -H 'Content-Type: application/json' \
+  --data-raw '{"qty": {{qty}}}' \
+  -m 5
+`, got.stdout)
+	back := runCLI(t, got.stdout, "curl", "-")
+	require.Equal(t, 0, back.code, back.stderr)
+	assert.Contains(t, back.stdout, `"url": "https://api.example.com/orders/{{id}}"`)
+
+	got = runCLI(t, "", "curl", "-export", "-p", "id=7", "-s", "token=tok-secret", "-p", "qty:=3", node)
+	require.Equal(t, 0, got.code, got.stderr)
+	assert.Contains(t, got.stdout, "https://api.example.com/orders/7")
+	assert.Contains(t, got.stdout, `--data-raw '{"qty": 3}'`)
+	assert.NotContains(t, got.stdout, "tok-secret")
+
+	got = runCLI(t, "", "curl", "-export")
+	assert.Equal(t, 2, got.code)
+	assert.Contains(t, got.stderr, "curl -export takes one node file")
+}

@@ -11,6 +11,8 @@ Usage:
   httpstep test   -refs NODE.json      print the refs the node uses, as a JSON array
   httpstep curl   'curl ...'           print the node for a cURL command
                                        (standard input when - or absent; unquoted words work too)
+  httpstep curl   -export NODE.json    print the node as a cURL command: {{refs}} as typed, or,
+                                       with -p, -s or -params, the values (secrets [REDACTED])
   httpstep schema EXAMPLE.json         print the schema inferred from a JSON response example
   httpstep help                        print this help
 
