@@ -36,6 +36,17 @@
 //	                     used only by nodes with "useProxy": true
 //	  -timeout D         per-attempt timeout overriding the node's, e.g. 500ms or 30s
 //	  -refs              (test only) print the refs the node uses and exit
+//	  -fresh             (test only) forget the test values remembered for the node
+//	  -save-schema       (test only) write the inferred schema into the node file's "response"
+//
+//	Test values: on a terminal, test asks for every ref that has no value, the
+//	last answer for the node file as the default (Enter keeps it), and remembers
+//	the answers in the user's configuration directory (httpstep/test-values.json).
+//	A ref is asked without echo and never remembered when it is a secret: its
+//	name says so (token, secret, password, auth, ...key) or it fills a
+//	credential header (Authorization, Cookie, X-Api-Key) or a token-like query
+//	parameter; give any other secret with -s. A ref of an attachment asks for a
+//	file path. Without a terminal, test never asks and uses no remembered value.
 //
 //	Output of run and test: one JSON object with the keys ok, status, headers,
 //	body (the JSON value, or a string when the body is not JSON), failure

@@ -28,7 +28,10 @@ func (c *cli) runNode(ctx context.Context, cmd string, args []string) int {
 		return c.usageError("%s: -timeout cannot be negative", cmd)
 	case o.paramsFile == "-" && pos[0] == "-":
 		return c.usageError("%s: the node and -params cannot both come from standard input", cmd)
+	case o.saveSchema && pos[0] == "-":
+		return c.usageError("%s: -save-schema writes into the node file: give a file, not standard input", cmd)
 	}
+	o.nodePath = pos[0]
 	node, err := c.loadNode(pos[0])
 	if err != nil {
 		return c.fail(exitUsage, err)
@@ -40,6 +43,9 @@ func (c *cli) runNode(ctx context.Context, cmd string, args []string) int {
 		return c.usageError("%s: the node uses the organisation's proxy (\"useProxy\": true): give it with -proxy URL", cmd)
 	}
 	params, err := c.loadParams(o)
+	if err == nil && cmd == "test" {
+		err = c.askTestValues(o.nodePath, node, params, o.fresh)
+	}
 	if err != nil {
 		return c.fail(exitUsage, err)
 	}
@@ -63,7 +69,13 @@ func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig
 	out := newOutput(res, s)
 	var code int
 	if cmd == "test" {
-		code = c.printJSON(testOutput{out, c.inferSchema(res)})
+		schema := c.inferSchema(res)
+		code = c.printJSON(testOutput{out, schema})
+		if o.saveSchema {
+			if err := c.saveSchema(o.nodePath, schema); err != nil {
+				return c.fail(exitFailed, err)
+			}
+		}
 	} else {
 		code = c.printJSON(out)
 	}

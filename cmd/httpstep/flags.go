@@ -17,6 +17,9 @@ type execOptions struct {
 	proxy        *url.URL
 	timeout      time.Duration
 	refs         bool // test only
+	fresh        bool // test only: forget the remembered test values
+	saveSchema   bool // test only: write the inferred schema into the node file
+	nodePath     string
 }
 
 // newExecFlags defines the flags of run and test (-refs for test only).
@@ -32,6 +35,8 @@ func newExecFlags(cmd string) (*flag.FlagSet, *execOptions) {
 	fs.DurationVar(&o.timeout, "timeout", 0, "per-attempt timeout overriding the node's")
 	if cmd == "test" {
 		fs.BoolVar(&o.refs, "refs", false, "print the refs the node uses and exit")
+		fs.BoolVar(&o.fresh, "fresh", false, "forget the test values remembered for the node")
+		fs.BoolVar(&o.saveSchema, "save-schema", false, "write the inferred schema into the node file's response")
 	}
 	return fs, o
 }

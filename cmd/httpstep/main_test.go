@@ -27,8 +27,17 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // TestMain fails the run when a test leaves a goroutine behind: run must
-// close the connections it opened.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// close the connections it opened. The user's configuration directory,
+// where test remembers values, is a temporary one.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "httpstep-config-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CONFIG_HOME", dir)
+	os.Setenv("HOME", dir)
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { os.RemoveAll(dir) }))
+}
 
 // outcome is what one command line did.
 type outcome struct {
