@@ -98,7 +98,7 @@ func run(w io.Writer) error {
 
 // order is one order of the demo API.
 type order struct {
-	ID       string  `json:"id"`
+	ID       string `json:"id"`
 	Customer struct {
 		Name string `json:"name"`
 	} `json:"customer"`
