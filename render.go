@@ -258,16 +258,3 @@ func textOfKind(v any) (string, error) {
 	j, err := jsonValue(v)
 	return string(j), err
 }
-
-// clip shortens s to at most n runes, marking a cut with "...", for quoting
-// user values in messages.
-func clip(s string, n int) string {
-	count := 0
-	for i := range s {
-		if count == n {
-			return s[:i] + "..."
-		}
-		count++
-	}
-	return s
-}

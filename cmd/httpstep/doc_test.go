@@ -1,12 +1,10 @@
 package main
 
 import (
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+	"github.com/httpstep/httpstep/internal/golden"
 )
 
 // docFile renders doc.go from usage: the help, indented as a code block.
@@ -28,13 +26,7 @@ func docFile() string {
 }
 
 // TestDocIsUsage keeps the package documentation and the help text one
-// text: doc.go is generated from usage.
+// text: doc.go is generated from usage (-update rewrites it).
 func TestDocIsUsage(t *testing.T) {
-	want := docFile()
-	if *update {
-		require.NoError(t, os.WriteFile("doc.go", []byte(want), 0o644))
-	}
-	got, err := os.ReadFile("doc.go")
-	require.NoError(t, err)
-	assert.Equal(t, want, string(got), "run go test ./cmd/httpstep -run TestDocIsUsage -update")
+	golden.Check(t, "doc.go", []byte(docFile()))
 }

@@ -16,10 +16,12 @@ type execOptions struct {
 	allowPrivate bool
 	proxy        *url.URL
 	timeout      time.Duration
-	refs         bool // test only
-	fresh        bool // test only: forget the remembered test values
-	saveSchema   bool // test only: write the inferred schema into the node file
-	nodePath     string
+	refs         bool        // test only
+	fresh        bool        // test only: forget the remembered test values
+	saveSchema   bool        // test only: write the inferred schema into the node file
+	nodePath     string      // the node file, "-" for standard input
+	output       string      // -o: where a download goes
+	each         eachOptions // run only
 }
 
 // newExecFlags defines the flags of run and test (-refs for test only).
@@ -33,10 +35,14 @@ func newExecFlags(cmd string) (*flag.FlagSet, *execOptions) {
 	fs.BoolVar(&o.allowPrivate, "allow-private", false, "let the node reach loopback and private addresses")
 	fs.Func("proxy", "the organisation's proxy URL", o.setProxy)
 	fs.DurationVar(&o.timeout, "timeout", 0, "per-attempt timeout overriding the node's")
+	addDownloadFlags(fs, o)
 	if cmd == "test" {
 		fs.BoolVar(&o.refs, "refs", false, "print the refs the node uses and exit")
 		fs.BoolVar(&o.fresh, "fresh", false, "forget the test values remembered for the node")
 		fs.BoolVar(&o.saveSchema, "save-schema", false, "write the inferred schema into the node file's response")
+	}
+	if cmd == "run" {
+		o.each.define(fs)
 	}
 	return fs, o
 }

@@ -128,8 +128,8 @@ func (s *terminalSession) typeSecret(line string) {
 	s.typeLine(line)
 }
 
-// echoServer answers with the path, query and Authorization it received.
-func echoServer(t *testing.T) *httptest.Server {
+// testAPIServer answers with the path, query and Authorization it received.
+func testAPIServer(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"path": r.URL.Path, "q": r.URL.Query().Get("q"), "auth": r.Header.Get("Authorization")})
@@ -142,7 +142,7 @@ func echoServer(t *testing.T) *httptest.Server {
 // without a value, shows the last answer as the default, never echoes nor
 // stores a secret, and -fresh forgets.
 func TestTestPromptsAndRemembers(t *testing.T) {
-	srv := echoServer(t)
+	srv := testAPIServer(t)
 	node := nodeFile(t, `{"url": "%s/items/{{id}}", "query": [{"key": "q", "value": "{{q}}"}],
 		"headers": [{"key": "Authorization", "value": "Bearer {{bearer}}"}]}`, srv.URL)
 	term := newTerminal(t)
@@ -186,7 +186,7 @@ func TestTestPromptsAndRemembers(t *testing.T) {
 // TestTestWithoutTerminal: without a terminal test never asks and uses no
 // remembered value; the refs are sent empty, as the note says.
 func TestTestWithoutTerminal(t *testing.T) {
-	srv := echoServer(t)
+	srv := testAPIServer(t)
 	node := nodeFile(t, `{"url": "%s/items/{{id}}"}`, srv.URL)
 	term := newTerminal(t)
 	wait := term.run("test", "-allow-private", node)
@@ -217,7 +217,7 @@ func TestRefKinds(t *testing.T) {
 // TestSaveSchema: test -save-schema writes the inferred schema into the
 // node file's response, and keeps the rest of the node.
 func TestSaveSchema(t *testing.T) {
-	srv := echoServer(t)
+	srv := testAPIServer(t)
 	node := nodeFile(t, `{"url": "%s/items", "timeout": "3s"}`, srv.URL)
 	got := runCLI(t, "", "test", "-allow-private", "-save-schema", "-timeout", "1s", node)
 	require.Equal(t, 0, got.code, got.stderr)

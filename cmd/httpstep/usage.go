@@ -34,9 +34,17 @@ Flags of run and test:
   -proxy URL         the organisation's proxy (http, https, socks5, socks5h),
                      used only by nodes with "useProxy": true
   -timeout D         per-attempt timeout overriding the node's, e.g. 500ms or 30s
+  -o PATH            save the body to PATH, as a node with "download": true does
+                     (a directory keeps the file's name); without -o a download
+                     node's file stays in the temporary directory
   -refs              (test only) print the refs the node uses and exit
   -fresh             (test only) forget the test values remembered for the node
   -save-schema       (test only) write the inferred schema into the node file's "response"
+  -each ROWS.jsonl   (run only) run the node once per line of ROWS.jsonl, each a JSON
+                     object of parameters over -params, -p and -s; prints one result
+                     per line (compact), in row order; stops at the first failure
+                     under "terminate"
+  -c N               (run with -each) rows in flight at once; default 1
 
 Test values: on a terminal, test asks for every ref that has no value, the
 last answer for the node file as the default (Enter keeps it), and remembers
@@ -51,6 +59,7 @@ Output of run and test: one JSON object with the keys ok, status, headers,
 body (the JSON value, or a string when the body is not JSON), failure
 ({"kind", "code", "message"} or null) and attempts (the execution history,
 secrets redacted); test adds schema (null when none could be inferred).
+A download node adds file: {"path", "name", "contentType", "size", "sha256"}.
 
 Exit status:
   0  success, or a failure under "onFailure": "continue"
