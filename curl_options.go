@@ -147,7 +147,10 @@ func lookupLong(w string) (o *curlOption, on bool, err error) {
 		return o, true, err
 	}
 	if base, ok := strings.CutPrefix(name, "no-"); ok {
-		if o, err = lookupLongName(w, base); o != nil && !o.arg {
+		switch o, err = lookupLongName(w, base); {
+		case err != nil:
+			return nil, false, err
+		case o != nil && !o.arg:
 			return o, false, nil
 		}
 	}
