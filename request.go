@@ -33,6 +33,8 @@ type NodeConfig struct {
 	Paginate           *Pagination  `json:"paginate,omitempty"`           // pull every page of a list
 	// Sign asks for a Standard Webhooks signature on every attempt, made with
 	// the Client's SigningSecret. It is ignored when the Client has none.
+	// The webhook-id is the node's own webhook-id header when it sets one
+	// (so a stored delivery keeps its identity), else a fresh one per run.
 	Sign bool `json:"sign,omitempty"`
 }
 
@@ -219,7 +221,11 @@ func (c *Client) prepare(node *NodeConfig, r *renderer) (*prepared, *Failure) {
 	}
 	p.autoKey = c.setIdempotencyKey(node, p.header)
 	if node.Sign && c.SigningSecret != "" {
-		p.sign, p.msgID = c.SigningSecret, newWebhookID()
+		// A node's own webhook-id (a stored delivery's identity) is kept and signed.
+		p.sign, p.msgID = c.SigningSecret, p.header.Get(WebhookIDHeader)
+		if p.msgID == "" {
+			p.msgID = newWebhookID()
+		}
 	}
 	return p, nil
 }
