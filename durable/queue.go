@@ -3,6 +3,7 @@ package durable
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"log/slog"
 	"time"
@@ -61,6 +62,7 @@ type Queue struct {
 	cfg     Config
 	backend backend
 	closeDB func() error // closes what Open opened, nil when the caller owns it
+	sqlDB   *sql.DB      // the SQLite database, for EnqueueTx
 }
 
 // backend is the River client of one driver.

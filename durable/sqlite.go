@@ -29,9 +29,14 @@ func OpenSQLite(ctx context.Context, path string, cfg Config) (*Queue, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("httpstep: durable: opening %s: %w", path, err), db.Close())
 	}
-	q.closeDB = db.Close
+	q.closeDB, q.sqlDB = db.Close, db
 	return q, nil
 }
+
+// DB returns the database of a Queue from OpenSQLite, nil for any other:
+// begin the transactions given to EnqueueTx here, and keep the host's own
+// tables in it.
+func (q *Queue) DB() *sql.DB { return q.sqlDB }
 
 // sqliteDSN is the modernc.org/sqlite data source of a file: write-ahead
 // logging, and waits instead of "database is locked" errors.

@@ -1,0 +1,99 @@
+package durable
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/httpstep/httpstep"
+)
+
+// dedupReceiver processes each Idempotency-Key once, as a careful receiver
+// does; it refuses the first request of every seventh key with a 503 so
+// retries happen, and counts requests that come after it answered 200.
+type dedupReceiver struct {
+	*httptest.Server
+	mu        sync.Mutex
+	seen      map[string]int // requests per key
+	done      map[string]bool
+	processed int
+	late      int // requests for a key already answered 200
+}
+
+func newDedupReceiver(t *testing.T) *dedupReceiver {
+	r := &dedupReceiver{seen: map[string]int{}, done: map[string]bool{}}
+	r.Server = httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *dedupReceiver) serve(w http.ResponseWriter, req *http.Request) {
+	key := req.Header.Get("Idempotency-Key")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seen[key]++
+	switch {
+	case r.done[key]:
+		r.late++
+	case len(r.seen)%7 == 0 && r.seen[key] == 1:
+		w.WriteHeader(http.StatusServiceUnavailable)
+	default:
+		r.done[key] = true
+		r.processed++
+	}
+}
+
+// stats returns the keys seen, those processed and the late requests.
+func (r *dedupReceiver) stats() (keys, processed, late int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.seen), r.processed, r.late
+}
+
+// pushMany enqueues n pushes to url and waits until the receiver processed
+// them all; it returns the ids and the pushes per second from the first
+// enqueue to the last receipt.
+func pushMany(t *testing.T, q *Queue, rcv *dedupReceiver, n int, within time.Duration) ([]int64, float64) {
+	t.Helper()
+	ctx := context.Background()
+	start := time.Now()
+	ids := make([]int64, n)
+	for i := range ids {
+		var err error
+		ids[i], err = q.Enqueue(ctx, fastPush(rcv.URL, 5), httpstep.Values{"record": map[string]any{"n": i}})
+		require.NoError(t, err)
+	}
+	require.Eventually(t, func() bool {
+		_, processed, _ := rcv.stats()
+		return processed >= n
+	}, within, 10*time.Millisecond)
+	return ids, float64(n) / time.Since(start).Seconds()
+}
+
+// Test1000PushesExactlyOnce: 1,000 pushes to a deduplicating receiver are
+// all delivered, each processed once, and none sent after its receipt.
+func Test1000PushesExactlyOnce(t *testing.T) {
+	rcv := newDedupReceiver(t)
+	cfg := fastConfig()
+	cfg.Workers = 20
+	q := openSQLiteT(t, "", cfg)
+	startT(t, q)
+	ids, rate := pushMany(t, q, rcv, 1000, 60*time.Second)
+	t.Logf("SQLite: %s", fmt.Sprintf("%.0f pushes/s", rate))
+
+	keys, processed, late := rcv.stats()
+	assert.Equal(t, 1000, keys)
+	assert.Equal(t, 1000, processed)
+	assert.Zero(t, late, "requests after a receipt")
+	for _, id := range ids {
+		d := waitState(t, q, id, StateDelivered, 5*time.Second)
+		require.NotEmpty(t, d.Attempts)
+	}
+}
