@@ -55,6 +55,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	if err != nil {
 		return river.JobCancel(err)
 	}
+	prev = append(prev, lostAttempts(job, prev)...)
 	res, err := w.send(ctx, &job.Args)
 	out := outcomeOf(ctx, job, res, err)
 	for i := range out.attempts {
@@ -107,4 +108,32 @@ func history(output []byte) ([]httpstep.Attempt, error) {
 		return nil, fmt.Errorf("httpstep: durable: the delivery's history does not decode: %w", err)
 	}
 	return prev, nil
+}
+
+// lostAttempts returns a record for each earlier job attempt that left none
+// because its process died mid-attempt and River rescued the job. A job
+// attempt that failed leaves exactly one record with a Retry decision (the
+// node runs with Retry nil, so the core sets none), which is how they are
+// counted.
+func lostAttempts(job *river.Job[deliveryArgs], prev []httpstep.Attempt) []httpstep.Attempt {
+	decided := 0
+	for _, a := range prev {
+		if a.Retry != nil {
+			decided++
+		}
+	}
+	var lost []httpstep.Attempt
+	var at time.Time // when River took the job back: the best time known
+	if n := len(job.Errors); n > 0 {
+		at = job.Errors[n-1].At.UTC()
+	}
+	for range job.Attempt - 1 - decided {
+		lost = append(lost, httpstep.Attempt{
+			Start: at,
+			Kind:  httpstep.KindTimeout,
+			Error: "the outcome is unknown: the process making this attempt stopped before recording it, and River took the delivery back after Config.RescueAfter; the receiver may have got the request",
+			Retry: &httpstep.RetryRecord{Retry: true, Reason: "rescued by River"},
+		})
+	}
+	return lost
 }
