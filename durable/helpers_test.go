@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -30,8 +31,53 @@ func fastPush(url string, attempts int) *httpstep.NodeConfig {
 	return n
 }
 
-// openSQLiteT opens a Queue on path (a new temporary file when empty) and
-// closes it when the test ends.
+// testDB is one empty database of a store, on which a test opens as many
+// Queues as it needs (a restart opens a second).
+type testDB struct {
+	open func(t *testing.T, cfg Config) *Queue // closed when the test ends
+	dump func(t *testing.T) []byte             // every byte the queue stored
+}
+
+// store makes empty databases of one kind.
+type store struct {
+	name  string
+	fresh func(t *testing.T) testDB
+}
+
+// stores are the databases every test runs on: SQLite always, PostgreSQL
+// with the postgres build tag (postgres_test.go).
+var stores = []store{{name: "sqlite", fresh: freshSQLite}}
+
+// eachStore runs f as a subtest on an empty database of every store.
+func eachStore(t *testing.T, f func(t *testing.T, db testDB)) {
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) { f(t, s.fresh(t)) })
+	}
+}
+
+// freshSQLite is a new SQLite file in a temporary directory.
+func freshSQLite(t *testing.T) testDB {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "queue.db")
+	return testDB{
+		open: func(t *testing.T, cfg Config) *Queue { return openSQLiteT(t, path, cfg) },
+		dump: func(t *testing.T) []byte {
+			files, err := filepath.Glob(path + "*") // the file, its WAL and shared memory
+			require.NoError(t, err)
+			require.NotEmpty(t, files)
+			var all []byte
+			for _, f := range files {
+				b, err := os.ReadFile(f)
+				require.NoError(t, err)
+				all = append(all, b...)
+			}
+			return all
+		},
+	}
+}
+
+// openSQLiteT opens a Queue on the SQLite file at path (a new temporary
+// file when empty) and closes it when the test ends.
 func openSQLiteT(t *testing.T, path string, cfg Config) *Queue {
 	t.Helper()
 	if path == "" {
@@ -55,6 +101,7 @@ type receiver struct {
 	*httptest.Server
 	mu       sync.Mutex
 	statuses []int
+	after    string   // Retry-After of failing answers, when set
 	keys     []string // Idempotency-Key of each request, in order
 	ids      []string // webhook-id of each request
 	bodies   []string
@@ -77,6 +124,9 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	r.bodies = append(r.bodies, string(body[:n]))
 	status := r.statuses[i]
 	r.mu.Unlock()
+	if status != http.StatusOK && r.after != "" {
+		w.Header().Set("Retry-After", r.after)
+	}
 	w.WriteHeader(status)
 }
 

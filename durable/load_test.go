@@ -80,20 +80,22 @@ func pushMany(t *testing.T, q *Queue, rcv *dedupReceiver, n int, within time.Dur
 // deduplicating receiver are all delivered, each processed once, and none
 // sent after its receipt.
 func TestManyPushesExactlyOnce(t *testing.T) {
-	rcv := newDedupReceiver(t)
-	cfg := fastConfig()
-	cfg.Workers = 20
-	q := openSQLiteT(t, "", cfg)
-	startT(t, q)
-	ids, rate := pushMany(t, q, rcv, loadPushes, 60*time.Second)
-	t.Logf("SQLite: %d pushes, %.0f pushes/s", loadPushes, rate)
+	eachStore(t, func(t *testing.T, db testDB) {
+		rcv := newDedupReceiver(t)
+		cfg := fastConfig()
+		cfg.Workers = 20
+		q := db.open(t, cfg)
+		startT(t, q)
+		ids, rate := pushMany(t, q, rcv, loadPushes, 60*time.Second)
+		t.Logf("SQLite: %d pushes, %.0f pushes/s", loadPushes, rate)
 
-	keys, processed, late := rcv.stats()
-	assert.Equal(t, loadPushes, keys)
-	assert.Equal(t, loadPushes, processed)
-	assert.Zero(t, late, "requests after a receipt")
-	for _, id := range ids {
-		d := waitState(t, q, id, StateDelivered, 5*time.Second)
-		require.NotEmpty(t, d.Attempts)
-	}
+		keys, processed, late := rcv.stats()
+		assert.Equal(t, loadPushes, keys)
+		assert.Equal(t, loadPushes, processed)
+		assert.Zero(t, late, "requests after a receipt")
+		for _, id := range ids {
+			d := waitState(t, q, id, StateDelivered, 5*time.Second)
+			require.NotEmpty(t, d.Attempts)
+		}
+	})
 }
