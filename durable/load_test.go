@@ -23,6 +23,7 @@ type dedupReceiver struct {
 	seen      map[string]int // requests per key
 	done      map[string]bool
 	processed int
+	refused   int
 	late      int // requests for a key already answered 200
 }
 
@@ -42,6 +43,7 @@ func (r *dedupReceiver) serve(w http.ResponseWriter, req *http.Request) {
 	case r.done[key]:
 		r.late++
 	case len(r.seen)%7 == 0 && r.seen[key] == 1:
+		r.refused++
 		w.WriteHeader(http.StatusServiceUnavailable)
 	default:
 		r.done[key] = true
@@ -54,6 +56,18 @@ func (r *dedupReceiver) stats() (keys, processed, late int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.seen), r.processed, r.late
+}
+
+// extra returns the requests beyond one per key and one per refusal: a
+// push sent twice.
+func (r *dedupReceiver) extra() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := -r.refused
+	for _, c := range r.seen {
+		n += c - 1
+	}
+	return n
 }
 
 // pushMany enqueues n pushes to url and waits until the receiver processed
@@ -87,12 +101,13 @@ func TestManyPushesExactlyOnce(t *testing.T) {
 		q := db.open(t, cfg)
 		startT(t, q)
 		ids, rate := pushMany(t, q, rcv, loadPushes, 60*time.Second)
-		t.Logf("SQLite: %d pushes, %.0f pushes/s", loadPushes, rate)
+		t.Logf("%s: %d pushes, %.0f pushes/s", t.Name(), loadPushes, rate)
 
 		keys, processed, late := rcv.stats()
 		assert.Equal(t, loadPushes, keys)
 		assert.Equal(t, loadPushes, processed)
 		assert.Zero(t, late, "requests after a receipt")
+		assert.Zero(t, rcv.extra(), "pushes sent twice")
 		for _, id := range ids {
 			d := waitState(t, q, id, StateDelivered, 5*time.Second)
 			require.NotEmpty(t, d.Attempts)
