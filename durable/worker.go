@@ -127,8 +127,9 @@ func lostAttempts(job *river.Job[deliveryArgs], prev []httpstep.Attempt) []https
 	if n := len(job.Errors); n > 0 {
 		at = job.Errors[n-1].At.UTC()
 	}
-	for range job.Attempt - 1 - decided {
+	for i := range job.Attempt - 1 - decided {
 		lost = append(lost, httpstep.Attempt{
+			N:     len(prev) + i + 1,
 			Start: at,
 			Kind:  httpstep.KindTimeout,
 			Error: "the outcome is unknown: the process making this attempt stopped before recording it, and River took the delivery back after Config.RescueAfter; the receiver may have got the request",
