@@ -54,13 +54,5 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool, driver *riverpgxv5
 // a Queue from OpenPostgres: the delivery exists once tx commits, and never
 // if it rolls back (the outbox pattern).
 func (q *Queue) EnqueuePgxTx(ctx context.Context, tx pgx.Tx, node *httpstep.NodeConfig, values httpstep.Values) (int64, error) {
-	b, ok := q.backend.(*riverBackend[pgx.Tx])
-	if !ok {
-		return 0, &DriverError{Method: "EnqueuePgxTx", Needs: "OpenPostgres"}
-	}
-	args, opts, err := q.job(node, values)
-	if err != nil {
-		return 0, err
-	}
-	return b.insertTx(ctx, tx, args, opts)
+	return enqueueTx(ctx, q, tx, node, values, &DriverError{Method: "EnqueuePgxTx", Needs: "OpenPostgres"})
 }

@@ -210,6 +210,20 @@ func (q *Queue) Enqueue(ctx context.Context, node *httpstep.NodeConfig, values h
 	return q.backend.insert(ctx, args, opts)
 }
 
+// enqueueTx is Enqueue in tx, a transaction of the driver q runs on;
+// wrong is the error for a Queue on the other driver.
+func enqueueTx[TTx any](ctx context.Context, q *Queue, tx TTx, node *httpstep.NodeConfig, values httpstep.Values, wrong *DriverError) (int64, error) {
+	b, ok := q.backend.(*riverBackend[TTx])
+	if !ok {
+		return 0, wrong
+	}
+	args, opts, err := q.job(node, values)
+	if err != nil {
+		return 0, err
+	}
+	return b.insertTx(ctx, tx, args, opts)
+}
+
 // job builds the River job of a delivery, or says why it cannot be stored.
 func (q *Queue) job(node *httpstep.NodeConfig, values httpstep.Values) (deliveryArgs, *river.InsertOpts, error) {
 	if node == nil {

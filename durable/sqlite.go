@@ -67,13 +67,5 @@ func openSQLite(ctx context.Context, db *sql.DB, cfg Config) (*Queue, error) {
 // rolls back (the outbox pattern). With SQLite's single connection, use
 // nothing else of the Queue's database until tx ends.
 func (q *Queue) EnqueueTx(ctx context.Context, tx *sql.Tx, node *httpstep.NodeConfig, values httpstep.Values) (int64, error) {
-	b, ok := q.backend.(*riverBackend[*sql.Tx])
-	if !ok {
-		return 0, &DriverError{Method: "EnqueueTx", Needs: "OpenSQLite"}
-	}
-	args, opts, err := q.job(node, values)
-	if err != nil {
-		return 0, err
-	}
-	return b.insertTx(ctx, tx, args, opts)
+	return enqueueTx(ctx, q, tx, node, values, &DriverError{Method: "EnqueueTx", Needs: "OpenSQLite"})
 }

@@ -47,6 +47,8 @@ func TestSecretResolvedAtSendTime(t *testing.T) {
 		var asked []string
 		cfg := fastConfig()
 		cfg.Secrets = func(_ context.Context, ref string) (httpstep.Secret, error) {
+			mu.Lock()
+			defer mu.Unlock()
 			asked = append(asked, ref)
 			return token, nil
 		}
@@ -58,8 +60,8 @@ func TestSecretResolvedAtSendTime(t *testing.T) {
 
 		mu.Lock()
 		assert.Equal(t, "Bearer "+token, auth)
-		mu.Unlock()
 		assert.Equal(t, []string{"org.token"}, asked)
+		mu.Unlock()
 		assert.Equal(t, []string{"[REDACTED]"}, d.Attempts[0].Request.Header["Authorization"])
 		all := db.dump(t)
 		assert.False(t, bytes.Contains(all, []byte(token)), "the database holds the secret")
