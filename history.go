@@ -20,6 +20,7 @@ type Attempt struct {
 	Notes    []string        `json:"notes,omitempty"`    // anything else worth knowing (charset fallback, ...)
 	Retry    *RetryRecord    `json:"retry,omitempty"`    // the retry decision after this attempt
 	Timing   *TimingRecord   `json:"timing,omitempty"`   // connection phases
+	Poll     int             `json:"poll,omitempty"`     // async: which poll of the job this is (1, 2, ...); 0 for the request itself
 }
 
 // RequestRecord is the request as sent, redacted.
@@ -37,7 +38,8 @@ type FileRecord struct {
 	Field       string `json:"field,omitempty"`
 	Name        string `json:"name"`
 	ContentType string `json:"contentType"`
-	Size        int64  `json:"size"` // -1 when unknown
+	Size        int64  `json:"size"`             // -1 when unknown
+	SHA256      string `json:"sha256,omitempty"` // downloads: hex SHA-256 of the saved file
 }
 
 // ResponseRecord is the response head and a body preview, redacted.
@@ -47,7 +49,8 @@ type ResponseRecord struct {
 	Header    map[string][]string `json:"header,omitempty"`
 	Body      string              `json:"body,omitempty"`
 	Truncated bool                `json:"truncated,omitempty"`
-	Bytes     int64               `json:"bytes"` // body size after decoding
+	Bytes     int64               `json:"bytes"`          // body size after decoding
+	File      *FileRecord         `json:"file,omitempty"` // downloads: the saved file's name, type, size and SHA-256, never its content
 }
 
 // RetryRecord says whether another attempt followed this one, why, and after
@@ -70,42 +73,37 @@ type TimingRecord struct {
 // previewBytes is how much of a body the history keeps.
 const previewBytes = 4 << 10
 
-// record is the history record of the request as sent.
-func (p *prepared) record(req *http.Request) RequestRecord {
-	rec := RequestRecord{Method: p.method, URL: p.redact.url(p.url)}
-	if p.url == nil {
-		rec.URL = p.redact.text(redactRawURL(p.template)) // the URL as typed, its credentials hidden
+// record is the history record of the request as sent (req), or as rendered
+// when it was not sent (req nil).
+func (o *outgoing) record(req *http.Request) RequestRecord {
+	rec := RequestRecord{Method: o.method, URL: o.secrets.url(o.url)}
+	if o.url == nil {
+		rec.URL = o.secrets.text(redactRawURL(o.step.node.URL)) // the URL as typed, its credentials hidden
 	}
 	if req != nil {
-		rec.Header = p.redact.header(req.Header, p.credHeaders...)
+		rec.Header = o.secrets.header(req.Header)
 	} else {
-		rec.Header = p.redact.header(p.header, p.credHeaders...)
+		rec.Header = o.secrets.header(o.header)
 	}
-	if p.body == nil {
+	if o.body == nil {
 		return rec
 	}
-	rec.Files = p.body.files
-	if p.body.parts == nil {
-		preview := p.body.data
-		if strings.HasPrefix(p.body.contentType, "application/x-www-form-urlencoded") {
+	rec.Files = o.body.files
+	if o.body.parts == nil {
+		preview := o.body.data
+		if strings.HasPrefix(o.body.contentType, "application/x-www-form-urlencoded") {
 			preview = []byte(redactQuery(string(preview)))
 		}
 		rec.Body, rec.Truncated = previewText(preview, previewBytes)
-		rec.Body = p.redact.text(rec.Body)
+		rec.Body = o.secrets.text(rec.Body)
 	}
 	return rec
 }
 
-// failedRecord is the record of an attempt that failed before sending.
-func (p *prepared) failedRecord(f *Failure) Attempt {
-	f.Message = p.redact.text(f.Message)
-	return Attempt{N: 1, Start: time.Now().UTC(), Request: p.record(nil), Kind: f.Kind, Error: f.Message, Missing: p.missing}
-}
-
-// response is the history record of a response.
-func (r *redactor) response(resp *http.Response, body []byte) *ResponseRecord {
-	rec := &ResponseRecord{Status: resp.StatusCode, Proto: resp.Proto, Header: r.header(resp.Header), Bytes: int64(len(body))}
+// response is the history record of a response, its secrets redacted.
+func (s *secrets) response(resp *http.Response, body []byte) *ResponseRecord {
+	rec := &ResponseRecord{Status: resp.StatusCode, Proto: resp.Proto, Header: s.header(resp.Header), Bytes: int64(len(body))}
 	rec.Body, rec.Truncated = previewText(body, previewBytes)
-	rec.Body = r.text(rec.Body)
+	rec.Body = s.text(rec.Body)
 	return rec
 }
