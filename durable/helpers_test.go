@@ -36,8 +36,6 @@ func fastPush(url string, attempts int) *httpstep.NodeConfig {
 type testDB struct {
 	open func(t *testing.T, cfg Config) *Queue // closed when the test ends
 	dump func(t *testing.T) []byte             // every byte the queue stored
-
-	schema, dsn string // PostgreSQL: where the queue's tables are
 }
 
 // store makes empty databases of one kind.

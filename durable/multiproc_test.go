@@ -18,14 +18,14 @@ import (
 )
 
 // onPostgres runs f as the subtest "postgres" on a fresh schema.
-func onPostgres(t *testing.T, f func(t *testing.T, db testDB)) {
-	t.Run("postgres", func(t *testing.T) { f(t, freshPostgres(t)) })
+func onPostgres(t *testing.T, f func(t *testing.T, db pgDB)) {
+	t.Run("postgres", func(t *testing.T) { f(t, freshPG(t)) })
 }
 
 // TestEnqueuePgxTx: the outbox pattern on PostgreSQL: a rolled-back
 // transaction leaves no delivery, a committed one is delivered.
 func TestEnqueuePgxTx(t *testing.T) {
-	onPostgres(t, func(t *testing.T, db testDB) {
+	onPostgres(t, func(t *testing.T, db pgDB) {
 		rcv := newReceiver(t, 200)
 		q := db.open(t, fastConfig())
 		ctx := context.Background()
@@ -74,7 +74,7 @@ var errRollback = &ValueError{Reason: "rolled back by the test"}
 // TestTwoProcessesShareOneQueue: two worker processes on one database
 // deliver every push, both take part, and no push is sent twice.
 func TestTwoProcessesShareOneQueue(t *testing.T) {
-	onPostgres(t, func(t *testing.T, db testDB) {
+	onPostgres(t, func(t *testing.T, db pgDB) {
 		rcv := newDedupReceiver(t)
 		q := db.open(t, fastConfig()) // enqueues only
 		for range 2 {
@@ -126,7 +126,7 @@ func (r *holdingReceiver) open() { r.released.Do(func() { close(r.release) }) }
 // process takes them back and delivers them, and the history records the
 // lost attempts.
 func TestKilledProcessRescued(t *testing.T) {
-	onPostgres(t, func(t *testing.T, db testDB) {
+	onPostgres(t, func(t *testing.T, db pgDB) {
 		const rescueAfter = 7 * time.Second // above the node's 1s timeout and the 5s margin
 		rcv := newHoldingReceiver(t)
 		cfg := fastConfig()

@@ -38,8 +38,9 @@ func outcomeOf(ctx context.Context, job *river.Job[deliveryArgs], res *httpstep.
 	return decide(job, decided, res.Failure, out)
 }
 
-// unsent is the outcome of an attempt that sent nothing. A resolver's error
-// is retried (its store may be down); any other cancels the delivery.
+// unsent is the outcome of an attempt that sent nothing: the values could
+// not be resolved or the node does not compile. A resolver's error is
+// retried (its store may be down); any other cancels the delivery.
 func unsent(job *river.Job[deliveryArgs], err error) outcome {
 	a := httpstep.Attempt{
 		Start:   time.Now().UTC(),

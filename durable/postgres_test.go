@@ -35,8 +35,17 @@ func init() {
 	}
 }
 
+// pgDB is a testDB on PostgreSQL and where its tables are.
+type pgDB struct {
+	testDB
+	dsn, schema string
+}
+
 // freshPostgres is a new schema in the test database, dropped at the end.
-func freshPostgres(t *testing.T) testDB {
+func freshPostgres(t *testing.T) testDB { return freshPG(t).testDB }
+
+// freshPG is freshPostgres, saying where the schema is.
+func freshPG(t *testing.T) pgDB {
 	dsn := os.Getenv(dsnEnv)
 	if dsn == "" {
 		t.Fatalf("the postgres build tag needs %s, the DSN of a database to test in (.ci/durable.sh sets it)", dsnEnv)
@@ -52,7 +61,7 @@ func freshPostgres(t *testing.T) testDB {
 		require.NoError(t, err)
 		require.NoError(t, admin.Close(ctx))
 	})
-	return testDB{
+	db := testDB{
 		open: func(t *testing.T, cfg Config) *Queue {
 			pool := poolOn(t, dsn, schema)
 			q, err := OpenPostgres(ctx, pool, cfg)
@@ -66,9 +75,8 @@ func freshPostgres(t *testing.T) testDB {
 			require.NotEmpty(t, s)
 			return []byte(s)
 		},
-		schema: schema,
-		dsn:    dsn,
 	}
+	return pgDB{testDB: db, dsn: dsn, schema: schema}
 }
 
 // poolOn opens a pool whose connections work in schema, closed at the end.
@@ -128,7 +136,7 @@ type proc struct {
 
 // spawnWorker starts a worker process on db's schema and waits until it
 // works; it is stopped when the test ends.
-func spawnWorker(t *testing.T, db testDB, rescueAfter time.Duration) *proc {
+func spawnWorker(t *testing.T, db pgDB, rescueAfter time.Duration) *proc {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), workerEnv+"="+db.schema, "HTTPSTEP_DURABLE_RESCUE="+rescueAfter.String())
 	cmd.Stderr = os.Stderr

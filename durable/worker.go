@@ -76,7 +76,11 @@ func (w *worker) send(ctx context.Context, a *deliveryArgs) (*httpstep.Result, e
 	if err != nil {
 		return nil, err
 	}
-	return w.q.cfg.Client.Execute(ctx, sendNode(a), values)
+	step, err := sendNode(a).Compile()
+	if err != nil {
+		return nil, err
+	}
+	return w.q.cfg.Client.Run(ctx, step, values)
 }
 
 // sendNode is the job's node as one attempt: no retries (River makes them)
