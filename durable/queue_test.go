@@ -177,3 +177,51 @@ func TestUnknownDelivery(t *testing.T) {
 		assert.Contains(t, err.Error(), "httpstep: durable: no delivery 12345")
 	})
 }
+
+// TestStopCancelsInFlightAttempt: a Stop whose context ends while an
+// attempt is in flight cancels it without failing the delivery; the next
+// Queue on the database delivers it with the same identity.
+func TestStopCancelsInFlightAttempt(t *testing.T) {
+	eachStore(t, func(t *testing.T, db testDB) {
+		var mu sync.Mutex
+		var keys []string
+		hold := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			keys = append(keys, r.Header.Get("Idempotency-Key"))
+			first := len(keys) == 1
+			mu.Unlock()
+			if first {
+				select {
+				case <-hold:
+				case <-r.Context().Done():
+				}
+			}
+		}))
+		defer srv.Close()
+		defer close(hold)
+		ctx := context.Background()
+		q := db.open(t, fastConfig())
+		id, err := q.Enqueue(ctx, fastPush(srv.URL, 5), order)
+		require.NoError(t, err)
+		startT(t, q)
+		require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(keys) == 1 }, 5*time.Second, 5*time.Millisecond)
+		stopCtx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		assert.ErrorIs(t, q.Stop(stopCtx), context.DeadlineExceeded)
+
+		d, err := q.Delivery(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, StatePending, d.State, "a stop is no reason to give up")
+
+		next := db.open(t, fastConfig())
+		startT(t, next)
+		d = waitState(t, next, id, StateDelivered, 10*time.Second)
+		mu.Lock()
+		defer mu.Unlock()
+		require.Len(t, keys, 2)
+		assert.Equal(t, keys[0], keys[1])
+		assert.Equal(t, []int{1, 2}, numbers(d.Attempts))
+		assert.Equal(t, httpstep.KindCanceled, d.Attempts[0].Kind)
+	})
+}

@@ -16,6 +16,7 @@
 // about two seconds.
 //
 //	go run ./examples/durable-push
+//	go run ./examples/durable-push -ui 127.0.0.1:8080   # then browse the deliveries in River's web UI
 package main
 
 import (
@@ -52,7 +53,9 @@ func main() {
 	if os.Getenv(childEnv) != "" {
 		err = runOnce(context.Background(), os.Stdout, os.Args[1:])
 	} else {
-		err = run(context.Background(), os.Stdout, os.Args[0])
+		ui := flag.String("ui", "", "after the runs, serve River's web UI on this loopback address, e.g. 127.0.0.1:8080")
+		flag.Parse()
+		err = run(context.Background(), os.Stdout, os.Args[0], *ui)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -61,8 +64,9 @@ func main() {
 }
 
 // run starts the receiver, then the two runs of the sender as processes of
-// self, and prints what the receiver saw.
-func run(ctx context.Context, w io.Writer, self string) error {
+// self, and prints what the receiver saw. With ui set, it then serves
+// River's web UI on the deliveries until interrupted.
+func run(ctx context.Context, w io.Writer, self, ui string) error {
 	rcv, url, stop, err := serve(3)
 	if err != nil {
 		return err
@@ -83,6 +87,9 @@ func run(ctx context.Context, w io.Writer, self string) error {
 		}
 	}
 	fmt.Fprintf(w, "\nReceiver: %s\n", rcv.summary())
+	if ui != "" {
+		return serveUI(ctx, w, db, ui)
+	}
 	return nil
 }
 

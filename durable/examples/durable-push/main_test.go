@@ -3,12 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/durable"
 )
 
 // TestMain lets the test binary play the program's runs: run starts them
@@ -28,7 +35,7 @@ func TestMain(m *testing.M) {
 // one SQLite file, four attempts with one identity, processed once.
 func TestRun(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), &out, os.Args[0]); err != nil {
+	if err := run(context.Background(), &out, os.Args[0], ""); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	text := out.String()
@@ -56,5 +63,38 @@ func TestRun(t *testing.T) {
 		if r[1]+" "+r[2] != want || r[3] != rows[0][3] || r[4] != rows[0][4] {
 			t.Errorf("row %d = %q, want %s with the first row's identity", i+1, r[0], want)
 		}
+	}
+}
+
+// TestUI: River's web UI answers on the queue's database with the
+// deliveries it holds.
+func TestUI(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	q, err := durable.OpenSQLite(ctx, filepath.Join(t.TempDir(), "q.db"), durable.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close(ctx)
+	if _, err := q.Enqueue(ctx, httpstep.PushNode("http://127.0.0.1:9/", "record"), purchase); err != nil {
+		t.Fatal(err)
+	}
+	h, err := uiHandler(ctx, q.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + uiPrefix + "/api/jobs?state=available")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"kind":"httpstep_delivery"`) {
+		t.Errorf("GET jobs: %s %s", resp.Status, body)
+	}
+	if err := serveUI(ctx, io.Discard, "x.db", "0.0.0.0:8080"); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("serveUI on a public address: %v", err)
 	}
 }
