@@ -60,7 +60,7 @@ func unsent(job *river.Job[deliveryArgs], err error) outcome {
 // decide applies the node's RetryPolicy to a failed attempt, as Execute
 // would in process, and notes the decision on its last record.
 func decide(job *river.Job[deliveryArgs], res *httpstep.Result, f *httpstep.Failure, out outcome) outcome {
-	wait, retry := job.Args.Node.Retry.Next(job.Attempt, res)
+	wait, retry := policy(job).Next(job.Attempt, res)
 	rec := &httpstep.RetryRecord{}
 	switch {
 	case retry:

@@ -257,7 +257,7 @@ func (q *Queue) resolver() resolver {
 
 // nodeTimeout is the node's per-attempt timeout, its default applied.
 func nodeTimeout(n *httpstep.NodeConfig) time.Duration {
-	if n.Timeout > 0 {
+	if n != nil && n.Timeout > 0 {
 		return time.Duration(n.Timeout)
 	}
 	return httpstep.DefaultTimeout
@@ -265,7 +265,7 @@ func nodeTimeout(n *httpstep.NodeConfig) time.Duration {
 
 // maxAttempts is the number of attempts the node's retry policy allows.
 func maxAttempts(n *httpstep.NodeConfig) int {
-	if n.Retry == nil || n.Retry.MaxAttempts < 1 {
+	if n == nil || n.Retry == nil || n.Retry.MaxAttempts < 1 {
 		return 1
 	}
 	return n.Retry.MaxAttempts

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -224,4 +225,16 @@ func TestStopCancelsInFlightAttempt(t *testing.T) {
 		assert.Equal(t, []int{1, 2}, numbers(d.Attempts))
 		assert.Equal(t, httpstep.KindCanceled, d.Attempts[0].Kind)
 	})
+}
+
+// TestJobWithoutNodeCancelled: a job in the queue's table that Enqueue did
+// not write (no node) is cancelled, not retried or panicked on.
+func TestJobWithoutNodeCancelled(t *testing.T) {
+	q := openSQLiteT(t, "", fastConfig())
+	id, err := q.backend.insert(context.Background(), deliveryArgs{}, &river.InsertOpts{Queue: queueName, MaxAttempts: 3})
+	require.NoError(t, err)
+	startT(t, q)
+	d := waitState(t, q, id, StateFailed, 5*time.Second)
+	assert.Empty(t, d.Attempts)
+	assert.Contains(t, d.Failure.Message, "the job holds no node")
 }

@@ -3,6 +3,7 @@ package durable
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -35,9 +36,21 @@ func (w *worker) NextRetry(job *river.Job[deliveryArgs]) time.Time {
 	if t, ok := w.waits.LoadAndDelete(job.ID); ok {
 		return later(t.(time.Time), now)
 	}
-	wait, _ := job.Args.Node.Retry.Next(job.Attempt, lost)
+	wait, _ := policy(job).Next(job.Attempt, lost)
 	return now.Add(wait)
 }
+
+// policy is the retry policy of a job's node; nil when it has none.
+func policy(job *river.Job[deliveryArgs]) *httpstep.RetryPolicy {
+	if job.Args.Node == nil {
+		return nil
+	}
+	return job.Args.Node.Retry
+}
+
+// errNoStoredNode cancels a job whose arguments hold no node: written by
+// something other than Enqueue.
+var errNoStoredNode = errors.New("httpstep: durable: the job holds no node; it was not written by Enqueue")
 
 // lost is the Result of an attempt whose outcome is unknown.
 var lost = &httpstep.Result{Failure: &httpstep.Failure{Kind: httpstep.KindTimeout}}
@@ -51,6 +64,9 @@ func later(a, b time.Time) time.Time {
 
 // Work makes the job's next HTTP attempt and records it.
 func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
+	if job.Args.Node == nil {
+		return river.JobCancel(errNoStoredNode)
+	}
 	prev, err := history(job.JobRow.Output())
 	if err != nil {
 		return river.JobCancel(err)
