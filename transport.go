@@ -58,7 +58,7 @@ func (c *Client) client(ctx context.Context, node *NodeConfig, u *url.URL) (*htt
 	if c.WrapTransport != nil {
 		rt = c.WrapTransport(rt)
 	}
-	hc := &http.Client{Transport: rt, CheckRedirect: c.checkRedirect(key.proxy)}
+	hc := &http.Client{Transport: c.throttled(rt), CheckRedirect: c.checkRedirect(key.proxy)}
 	if c.transports == nil {
 		c.transports = make(map[transportKey]*http.Client)
 	}
