@@ -19,9 +19,12 @@ import (
 func classify(ctx, actx context.Context, err error, timeout time.Duration) *Failure {
 	f := &Failure{Err: err}
 	var blocked *BlockedError
+	var changed *redirectChangeError
 	switch {
 	case errors.As(err, &blocked):
 		f.Kind, f.Message = KindBlocked, strings.TrimPrefix(blocked.Error(), "httpstep: blocked: ")
+	case errors.As(err, &changed):
+		f.Kind, f.StatusCode, f.Message = KindStatus, changed.status, strings.TrimPrefix(changed.Error(), "httpstep: ")
 	case errors.Is(ctx.Err(), context.Canceled):
 		f.Kind, f.Message = KindCanceled, "the run was canceled before the API answered"
 	case ctx.Err() != nil:

@@ -83,7 +83,7 @@ func (c *Client) attempt(ctx context.Context, node *NodeConfig, p *prepared, n i
 
 // exchange sends the request, reads the response and evaluates success.
 func (c *Client) exchange(actx, ctx context.Context, node *NodeConfig, p *prepared, res *Result, a *Attempt) *Failure {
-	hc, err := c.client(actx, node, p.url)
+	hc, err := c.client(node, p.url)
 	if err != nil {
 		a.Request = p.record(nil)
 		return classify(ctx, actx, err, node.timeout())

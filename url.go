@@ -25,6 +25,7 @@ func parseTargetURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("httpstep: the URL %q has no host", shown())
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
+	normalizeHost(u)
 	return u, nil
 }
 
