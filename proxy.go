@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/httpstep/httpstep/internal/ssrfguard"
@@ -22,19 +24,19 @@ import (
 // that the proxy cannot resolve the name to another one (DNS rebinding).
 // With byName (ProxyResolvesNames) it is the checked name instead.
 func (c *Client) proxyTarget(ctx context.Context, hostport string, byName bool) (string, error) {
-	host, port, err := net.SplitHostPort(hostport)
+	host, port, err := splitDialAddr(hostport)
 	if err != nil {
 		return "", err
 	}
 	if byName {
 		name, err := c.proxyResolvedName(ctx, host)
-		return net.JoinHostPort(name, port), err
+		return net.JoinHostPort(name, strconv.Itoa(int(port))), err
 	}
 	ips, err := c.checkDestination(ctx, host)
 	if err != nil {
 		return "", err
 	}
-	return net.JoinHostPort(ips[0].WithZone("").String(), port), nil
+	return netip.AddrPortFrom(ips[0].WithZone(""), port).String(), nil
 }
 
 // proxyResolvedName checks host for a proxy that resolves names itself:

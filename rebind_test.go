@@ -165,3 +165,30 @@ func TestAbsoluteFormRequest(t *testing.T) {
 	require.ErrorAs(t, err, &blocked, "the second answer is the internal address")
 	assert.Equal(t, internalAddr, blocked.Addr)
 }
+
+// TestProxyUnicodeHosts: the Unicode spellings of loopback are normalised
+// once, checked and refused as blocked through every kind of proxy, as they
+// are directly; no proxy is asked anything.
+func TestProxyUnicodeHosts(t *testing.T) {
+	target := listenCounting(t, "127.0.0.1:0")
+	hp := testpeer.NewHTTPProxy(t)
+	sp := testpeer.NewSOCKS5(t)
+	proxies := map[string]*url.URL{"direct": nil, "http": hp.URL(), "socks5": sp.URL(), "socks5h": schemed(sp.URL(), "socks5h")}
+	dns := newRebinder(map[string][2]string{"localhost": {"127.0.0.1", "127.0.0.1"}})
+	for name, p := range proxies {
+		for _, host := range []string{"ｌｏｃａｌｈｏｓｔ", "①②⑦.⓪.⓪.①", "127。0。0。1", "ⓛⓞⓒⓐⓛⓗⓞⓢⓣ", "LOCALHOST.", "127.0.0.1."} {
+			for _, scheme := range []string{"http", "https"} {
+				c := guardedClient(t, dns.lookup)
+				c.Proxy = p
+				u := scheme + "://" + host + ":" + target.port() + "/"
+				_, err := c.Execute(context.Background(), &NodeConfig{URL: u, UseProxy: p != nil}, nil)
+				var f *Failure
+				require.ErrorAs(t, err, &f, "%s %s", name, u)
+				assert.Equal(t, KindBlocked, f.Kind, "%s %s: %s", name, u, f.Message)
+			}
+		}
+	}
+	assert.Empty(t, hp.Requests())
+	assert.Empty(t, sp.Requests())
+	assert.Zero(t, target.n.Load())
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -139,7 +140,7 @@ func (c *Client) pickSourceIndex(host string) int {
 // dials the allowed ones in turn. The dialer's Control checks the final
 // address again, at the socket.
 func (e egress) guarded(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, port, err := net.SplitHostPort(addr)
+	host, port, err := splitDialAddr(addr)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +150,7 @@ func (e egress) guarded(ctx context.Context, network, addr string) (net.Conn, er
 	}
 	var firstErr error
 	for _, ip := range ips {
-		conn, err := e.dial(ctx, network, netip.AddrPortFrom(ip, portNum(port)))
+		conn, err := e.dial(ctx, network, netip.AddrPortFrom(ip, port))
 		if err == nil {
 			return conn, nil
 		}
@@ -213,8 +214,16 @@ func (e egress) source(v4 bool) (netip.Addr, bool) {
 	return fit[rand.IntN(len(fit))], true
 }
 
-func portNum(p string) uint16 {
-	var n uint16
-	fmt.Sscan(p, &n)
-	return n
+// splitDialAddr splits a dial address host:port; the port must be a number
+// from 1 to 65535.
+func splitDialAddr(addr string) (string, uint16, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || n == 0 {
+		return "", 0, fmt.Errorf("httpstep: invalid port %q in the URL; give a number from 1 to 65535", port)
+	}
+	return host, uint16(n), nil
 }
