@@ -19,8 +19,8 @@ func (e *redirectError) Error() string {
 // hold a Secret although their names do not say so.
 type credHeadersKey struct{}
 
-// checkRedirect follows up to 10 redirects, to http and https URLs only (any
-// other scheme is a *BlockedError). It refuses a redirect that would change
+// checkRedirect follows up to 10 redirects, to http and https URLs with a
+// host only (anything else is a *BlockedError). It refuses a redirect that would change
 // the method or drop the body (301, 302 and 303 turn a POST into a GET
 // without its body), since the request would then never arrive where it
 // was meant to (a *redirectChangeError); 307 and 308 keep both and are
@@ -34,6 +34,9 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	}
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		return &BlockedError{Redirect: redactRawURL(req.URL.String()), Reason: "a " + req.URL.Scheme + ": URL"}
+	}
+	if req.URL.Host == "" {
+		return &BlockedError{Redirect: redactRawURL(req.URL.String()), Reason: "a URL without a host"}
 	}
 	prev := via[len(via)-1]
 	if req.Method != prev.Method || (hasBody(prev) && !hasBody(req)) {
