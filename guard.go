@@ -25,25 +25,29 @@ type BlockedError struct {
 }
 
 // Error says what was refused and why, and what an administrator can do.
-func (e *BlockedError) Error() string {
+func (e *BlockedError) Error() string { return errorPrefix + "blocked: " + e.message() }
+
+// message is the refusal in plain words, without prefix.
+func (e *BlockedError) message() string {
 	if e.Redirect != "" {
-		return fmt.Sprintf("httpstep: blocked: the API redirected to %q, %s; only redirects to http "+
+		return fmt.Sprintf("the API redirected to %q, %s; only redirects to http "+
 			"and https URLs are followed", e.Redirect, e.Reason)
 	}
 	if !e.Addr.IsValid() {
-		return fmt.Sprintf("httpstep: blocked: %s is %s", e.Host, e.Reason)
+		return fmt.Sprintf("%s is %s", e.Host, e.Reason)
 	}
 	subject := e.Addr.String() + " is"
 	if e.Host != "" && e.Host != e.Addr.String() {
 		subject = e.Host + " resolves to " + e.Addr.String() + ","
 	}
-	return fmt.Sprintf("httpstep: blocked: %s %s; requests to internal networks are "+
+	return fmt.Sprintf("%s %s; requests to internal networks are "+
 		"blocked, ask an administrator to allow this network if the request is intended", subject, e.Reason)
 }
 
 // guardError maps an error of the guard to the package's own: a
-// *BlockedError for a refusal, a hostError for a host that cannot be read or
-// resolved; other errors pass unchanged.
+// *BlockedError for a refusal, a *stepError (unwrapping to the resolver's
+// error, if any) for a host that cannot be read or resolved; other errors
+// pass unchanged.
 func guardError(err error) error {
 	var b *ssrfguard.Blocked
 	var h *ssrfguard.HostError
@@ -53,17 +57,10 @@ func guardError(err error) error {
 	case errors.As(err, &b):
 		return &BlockedError{Addr: b.Addr, Host: b.Host, Reason: b.Reason}
 	case errors.As(err, &h):
-		return &hostError{h}
+		return &stepError{msg: h.Error(), err: h.Err}
 	}
 	return err
 }
-
-// hostError is a host that cannot be read or resolved; it unwraps to the
-// resolver's error, if any.
-type hostError struct{ e *ssrfguard.HostError }
-
-func (e *hostError) Error() string { return "httpstep: " + e.e.Error() }
-func (e *hostError) Unwrap() error { return e.e.Err }
 
 // guard is the Client's SSRF guard.
 func (c *Client) guard() ssrfguard.Guard {

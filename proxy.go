@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -142,7 +141,7 @@ func (p httpProxy) connect(ctx context.Context, conn net.Conn, target string) er
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("httpstep: the proxy refused to open a tunnel to %s: %s; check the proxy's settings and credentials", target, resp.Status)
+		return errorf("the proxy refused to open a tunnel to %s: %s; check the proxy's settings and credentials", target, resp.Status)
 	}
 	return nil
 }
@@ -234,7 +233,7 @@ func (c *Client) socksDialer(e egress) (func(ctx context.Context, network, addr 
 	}
 	d, err := proxy.SOCKS5("tcp", canonicalProxyAddr(c.Proxy), auth, dialerFunc(e.direct))
 	if err != nil {
-		return nil, fmt.Errorf("httpstep: SOCKS5 proxy: %v", err)
+		return nil, errorf("SOCKS5 proxy: %v", err)
 	}
 	cd := d.(proxy.ContextDialer)
 	remote := strings.EqualFold(c.Proxy.Scheme, "socks5h") && c.ProxyResolvesNames

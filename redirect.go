@@ -11,13 +11,11 @@ import (
 // redirectError ends a chain of too many redirects.
 type redirectError struct{ hops int }
 
-func (e *redirectError) Error() string {
-	return fmt.Sprintf("httpstep: the API redirected more than %d times (a redirect loop?); check the URL", e.hops)
-}
+func (e *redirectError) Error() string { return errorPrefix + e.message() }
 
-// credHeadersKey carries, in a request's context, the names of headers that
-// hold a Secret although their names do not say so.
-type credHeadersKey struct{}
+func (e *redirectError) message() string {
+	return fmt.Sprintf("the API redirected more than %d times (a redirect loop?); check the URL", e.hops)
+}
 
 // checkRedirect follows up to 10 redirects, to http and https URLs with a
 // host only (anything else is a *BlockedError). It refuses a redirect that would change
@@ -45,8 +43,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	}
 	normalizeHost(req.URL)
 	if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
-		extra, _ := req.Context().Value(credHeadersKey{}).([]string)
-		dropCredentials(req.Header, extra)
+		secretsOf(req.Context()).strip(req.Header)
 	}
 	return nil
 }
@@ -61,8 +58,10 @@ type redirectChangeError struct {
 	from, to     string
 }
 
-func (e *redirectChangeError) Error() string {
-	return fmt.Sprintf("httpstep: the API answered the %s to %s with %d %s, a redirect to %s that would be "+
+func (e *redirectChangeError) Error() string { return errorPrefix + e.message() }
+
+func (e *redirectChangeError) message() string {
+	return fmt.Sprintf("the API answered the %s to %s with %d %s, a redirect to %s that would be "+
 		"followed as a %s without the request body, so the request would not arrive; it was not followed: "+
 		"put the final URL in the node, or have the API redirect with 307 or 308", e.method, e.from, e.status,
 		http.StatusText(e.status), e.to, e.next)

@@ -3,7 +3,6 @@ package httpstep
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -38,7 +37,7 @@ const (
 func (c *Client) client(node *NodeConfig, u *url.URL) (*http.Client, error) {
 	key := transportKey{proxy: node.UseProxy, insecure: node.InsecureSkipVerify, source: c.pickSourceIndex(u.Hostname())}
 	if key.proxy && c.Proxy == nil {
-		return nil, fmt.Errorf("httpstep: this node uses the organisation's network proxy, but none is configured: ask an administrator to set one, or turn off Use Network Proxy")
+		return nil, errorf("this node uses the organisation's network proxy, but none is configured: ask an administrator to set one, or turn off Use Network Proxy")
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -95,7 +94,7 @@ func (c *Client) newTransport(key transportKey) (http.RoundTripper, error) {
 		t.DialContext = d
 		return t, nil
 	}
-	return nil, fmt.Errorf("httpstep: proxy scheme %q is not supported: use http, https, socks5 or socks5h", c.Proxy.Scheme)
+	return nil, errorf("proxy scheme %q is not supported: use http, https, socks5 or socks5h", c.Proxy.Scheme)
 }
 
 // tlsConfig verifies servers unless insecure; TLS 1.2 at least.
@@ -162,7 +161,7 @@ func (e egress) guarded(ctx context.Context, network, addr string) (net.Conn, er
 		}
 	}
 	if firstErr == nil {
-		firstErr = fmt.Errorf("httpstep: %s has no address", host)
+		firstErr = errorf("%s has no address", host)
 	}
 	return nil, firstErr
 }
@@ -186,12 +185,12 @@ func (e egress) dial(ctx context.Context, network string, ap netip.AddrPort) (ne
 	}
 	src, ok := e.source(ap.Addr().Is4())
 	if !ok {
-		return nil, fmt.Errorf("httpstep: no egress address (Client.SourceAddrs) is of the family of %s, so it cannot be reached", ap.Addr())
+		return nil, errorf("no egress address (Client.SourceAddrs) is of the family of %s, so it cannot be reached", ap.Addr())
 	}
 	d.LocalAddr = &net.TCPAddr{IP: src.AsSlice()}
 	conn, err := d.DialContext(ctx, network, ap.String())
 	if err != nil && isBindError(err) {
-		return nil, fmt.Errorf("httpstep: the egress address %s cannot be used on this machine (%v): check Client.SourceAddrs", src, rootCause(err))
+		return nil, errorf("the egress address %s cannot be used on this machine (%v): check Client.SourceAddrs", src, rootCause(err))
 	}
 	return conn, err
 }
@@ -223,7 +222,7 @@ func splitDialAddr(addr string) (string, uint16, error) {
 	}
 	n, err := strconv.ParseUint(port, 10, 16)
 	if err != nil || n == 0 {
-		return "", 0, fmt.Errorf("httpstep: invalid port %q in the URL; give a number from 1 to 65535", port)
+		return "", 0, errorf("invalid port %q in the URL; give a number from 1 to 65535", port)
 	}
 	return host, uint16(n), nil
 }
