@@ -42,6 +42,8 @@ func TestProxyRebinding(t *testing.T) {
 	}{
 		{"http proxy absolute-form", false, httpProxyAsked, directURL("http")},
 		{"http proxy CONNECT", true, httpProxyAsked, directURL("https")},
+		{"https proxy absolute-form", false, httpsProxyAsked, directURL("http")},
+		{"https proxy CONNECT", true, httpsProxyAsked, directURL("https")},
 		{"socks5", false, socksAsked("socks5"), directURL("http")},
 		{"socks5h", false, socksAsked("socks5h"), directURL("http")},
 		{"socks5h TLS", true, socksAsked("socks5h"), directURL("https")},
@@ -55,10 +57,7 @@ func TestProxyRebinding(t *testing.T) {
 			c := guardedClient(t, rb.lookup, "127.0.0.1/32")
 			var asked func() []string
 			c.Proxy, asked = tc.proxy(t)
-			c.RootCAs = x509.NewCertPool()
-			if tc.tls {
-				c.RootCAs.AddCert(peer.origin.Certificate())
-			}
+			c.RootCAs = httptestRoots(t)
 			res, err := c.Execute(context.Background(), &NodeConfig{URL: tc.target(peer.port), UseProxy: true}, nil)
 			require.NoError(t, err)
 			assert.True(t, res.Get("ok").Bool())
@@ -67,7 +66,7 @@ func TestProxyRebinding(t *testing.T) {
 				assert.Equal(t, "127.0.0.1:"+peer.port, a, "the proxy is asked for the checked address")
 			}
 			want := "example.com:" + peer.port
-			if !tc.tls && strings.HasPrefix(tc.name, "http") || strings.HasPrefix(tc.name, "redirect") {
+			if !tc.tls && strings.Contains(tc.name, "absolute-form") || strings.HasPrefix(tc.name, "redirect") {
 				want = "127.0.0.1:" + peer.port // the proxy's rewrite, see above
 			}
 			if tc.tls {
@@ -87,6 +86,19 @@ func directURL(scheme string) func(port string) string {
 // internal address, as the attacker's DNS would answer it.
 func httpProxyAsked(t *testing.T) (*url.URL, func() []string) {
 	p := testpeer.NewHTTPProxy(t, testpeer.WithHost("example.com", internalAddr))
+	return p.URL(), func() []string {
+		var out []string
+		for _, r := range p.Requests() {
+			out = append(out, r.Target)
+		}
+		return out
+	}
+}
+
+// httpsProxyAsked is httpProxyAsked for an https proxy, whose certificate
+// is the same httptest one as the origin's.
+func httpsProxyAsked(t *testing.T) (*url.URL, func() []string) {
+	p := testpeer.NewHTTPProxy(t, testpeer.WithHost("example.com", internalAddr), testpeer.WithTLS())
 	return p.URL(), func() []string {
 		var out []string
 		for _, r := range p.Requests() {
@@ -191,4 +203,14 @@ func TestProxyUnicodeHosts(t *testing.T) {
 	assert.Empty(t, hp.Requests())
 	assert.Empty(t, sp.Requests())
 	assert.Zero(t, target.n.Load())
+}
+
+// httptestRoots trusts the certificate that every httptest TLS server (the
+// origins and the https proxy) presents.
+func httptestRoots(t *testing.T) *x509.CertPool {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	return pool
 }
