@@ -50,6 +50,7 @@ func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
 		out.failure = classify(ctx, err, o.step.timeout)
 		return out
 	}
+	ctx, hops := withHops(ctx)
 	req, err := o.newRequest(ctx)
 	if err == nil && o.sign != "" {
 		var note string
@@ -65,6 +66,7 @@ func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
 		return out
 	}
 	resp, err := hc.Do(req)
+	out.record.Redirects = *hops
 	if err != nil {
 		o.secrets.scrubURLError(err)
 		out.failure = sendFailure(ctx, err, o.step.timeout)

@@ -20,6 +20,9 @@ type Attempt struct {
 	Notes    []string        `json:"notes,omitempty"`    // anything else worth knowing (charset fallback, ...)
 	Retry    *RetryRecord    `json:"retry,omitempty"`    // the retry decision after this attempt
 	Timing   *TimingRecord   `json:"timing,omitempty"`   // connection phases
+	// Redirects are the redirects the request met, in order, each with the
+	// method it led to; the last is the one refused when Followed is false.
+	Redirects []RedirectRecord `json:"redirects,omitempty"`
 }
 
 // RequestRecord is the request as sent, redacted.

@@ -1,9 +1,11 @@
 package httpstep
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"syscall"
 )
@@ -18,32 +20,51 @@ func (e *redirectError) message() string {
 }
 
 // checkRedirect follows up to 10 redirects, to http and https URLs with a
-// host only (anything else is a *BlockedError). It refuses a redirect that would change
-// the method or drop the body (301, 302 and 303 turn a POST into a GET
-// without its body), since the request would then never arrive where it
-// was meant to (a *redirectChangeError); 307 and 308 keep both and are
-// followed. Credentials (Authorization, cookies and other credential
-// headers) are not carried to another host. Each hop's host is normalised
-// as the first one was; the guard checks it when it is dialled or handed
-// to the proxy.
+// host only (anything else is a *BlockedError). It refuses a redirect that
+// would change the method or drop the body (301, 302 and 303 turn a POST
+// into a GET without its body), since the request would then never arrive
+// where it was meant to (a *redirectChangeError); 307 and 308 keep both
+// and are followed. Credentials (Authorization, cookies and other
+// credential headers) are not carried to another host. Each hop's host is
+// normalised as the first one was; the guard checks it when it is dialled
+// or handed to the proxy. Every hop, followed or not, goes to the hop log
+// of the request's context (see withHops).
 func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) > maxRedirects {
+	err := redirectRefusal(req, via)
+	if err == nil {
+		normalizeHost(req.URL)
+		if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
+			secretsOf(req.Context()).strip(req.Header)
+		}
+	}
+	rec := RedirectRecord{Method: req.Method, URL: secretsOf(req.Context()).url(req.URL), Followed: err == nil}
+	if req.Response != nil {
+		rec.Status = req.Response.StatusCode
+	}
+	logHop(req.Context(), rec)
+	return err
+}
+
+// redirectRefusal is why the redirect to req must not be followed; nil
+// when it may.
+func redirectRefusal(req *http.Request, via []*http.Request) error {
+	shown := func(u *url.URL) string { return secretsOf(req.Context()).url(u) }
+	switch {
+	case len(via) > maxRedirects:
 		return &redirectError{hops: maxRedirects}
-	}
-	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return &BlockedError{Redirect: redactRawURL(req.URL.String()), Reason: "a " + req.URL.Scheme + ": URL"}
-	}
-	if req.URL.Host == "" {
-		return &BlockedError{Redirect: redactRawURL(req.URL.String()), Reason: "a URL without a host"}
+	case req.URL.Scheme != "http" && req.URL.Scheme != "https":
+		return &BlockedError{Redirect: shown(req.URL), Reason: "a " + req.URL.Scheme + ": URL"}
+	case req.URL.Host == "":
+		return &BlockedError{Redirect: shown(req.URL), Reason: "a URL without a host"}
 	}
 	prev := via[len(via)-1]
 	if req.Method != prev.Method || (hasBody(prev) && !hasBody(req)) {
-		return &redirectChangeError{status: req.Response.StatusCode, method: prev.Method, next: req.Method,
-			from: redactRawURL(prev.URL.String()), to: redactRawURL(req.URL.String())}
-	}
-	normalizeHost(req.URL)
-	if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
-		secretsOf(req.Context()).strip(req.Header)
+		status := 0
+		if req.Response != nil {
+			status = req.Response.StatusCode
+		}
+		return &redirectChangeError{status: status, method: prev.Method, next: req.Method,
+			from: shown(prev.URL), to: shown(req.URL)}
 	}
 	return nil
 }
@@ -82,7 +103,9 @@ func (l locationCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if _, perr := req.URL.Parse(loc); perr != nil {
 		resp.Body.Close()
-		return nil, &BlockedError{Redirect: redactRawURL(loc), Reason: "which is not a URL (" + urlProblem(perr) + ")"}
+		shown := secretsOf(req.Context()).text(redactRawURL(loc))
+		logHop(req.Context(), RedirectRecord{Status: resp.StatusCode, URL: shown})
+		return nil, &BlockedError{Redirect: shown, Reason: "which is not a URL (" + urlProblem(perr) + ")"}
 	}
 	return resp, nil
 }
@@ -101,4 +124,31 @@ func followed(status int) bool {
 // cannot be bound.
 func isBindError(err error) bool {
 	return errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.EINVAL)
+}
+
+// RedirectRecord is one redirect an attempt met, redacted: the hop's status,
+// the method and URL of the request it led to, and whether it was followed.
+type RedirectRecord struct {
+	Status   int    `json:"status"`           // the redirect's status code
+	Method   string `json:"method,omitempty"` // the method of the next request; empty when the Location is no URL
+	URL      string `json:"url"`              // where it led
+	Followed bool   `json:"followed"`         // false when the Client refused it (and the attempt failed)
+}
+
+// hopsKey carries, in a request's context, the log of its redirects.
+type hopsKey struct{}
+
+// withHops returns ctx carrying a new, empty hop log, and the log.
+func withHops(ctx context.Context) (context.Context, *[]RedirectRecord) {
+	hops := &[]RedirectRecord{}
+	return context.WithValue(ctx, hopsKey{}, hops), hops
+}
+
+// logHop adds rec to the hop log of ctx, if it has one. The http.Client
+// calls CheckRedirect and the transport on the goroutine of Do, so the log
+// needs no lock.
+func logHop(ctx context.Context, rec RedirectRecord) {
+	if hops, ok := ctx.Value(hopsKey{}).(*[]RedirectRecord); ok {
+		*hops = append(*hops, rec)
+	}
 }

@@ -2,6 +2,7 @@ package httpstep
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -42,7 +43,10 @@ func TestRedirectToOtherScheme(t *testing.T) {
 			require.ErrorAs(t, err, &blocked)
 			assert.NotEmpty(t, blocked.Redirect)
 			assert.Equal(t, before+1, srv.count(), "nothing followed the redirect")
-			assert.Len(t, res.Attempts, 1)
+			require.Len(t, res.Attempts, 1)
+			require.Len(t, res.Attempts[0].Redirects, 1)
+			assert.False(t, res.Attempts[0].Redirects[0].Followed)
+			assert.Equal(t, http.StatusFound, res.Attempts[0].Redirects[0].Status)
 		})
 	}
 }
@@ -72,6 +76,8 @@ func TestPushRedirected(t *testing.T) {
 			res, err := c.Execute(context.Background(), node, pushRecord)
 			if code >= 307 {
 				require.NoError(t, err)
+				assert.Equal(t, []RedirectRecord{{Status: code, Method: "POST", URL: srv.URL + "/hook/", Followed: true}},
+					res.Attempts[0].Redirects, "the hop is in the history with its real method")
 				got := srv.last(t)
 				assert.Equal(t, "POST", got.Method)
 				assert.Equal(t, "/hook/", got.RequestURI)
@@ -88,6 +94,8 @@ func TestPushRedirected(t *testing.T) {
 			assert.Equal(t, 1, srv.count())
 			assert.Equal(t, f.Message, res.Attempts[0].Error)
 			assert.Equal(t, "POST", res.Attempts[0].Request.Method)
+			assert.Equal(t, []RedirectRecord{{Status: code, Method: "GET", URL: srv.URL + "/hook/"}},
+				res.Attempts[0].Redirects, "the refused hop is in the history with the method it would have used")
 		})
 	}
 	t.Run("GET is followed", func(t *testing.T) {
@@ -142,4 +150,29 @@ func TestPlatformEndpointsBlocked(t *testing.T) {
 		})
 	}
 	assert.Equal(t, 1, dns.asked["metadata.google.internal"], "the name was refused before DNS, then resolved once when allowed")
+}
+
+// TestRedirectHistoryRedacted: a secret that the API echoes into a
+// redirect's Location is hidden in the hop log and the failure, as in the
+// rest of the history.
+func TestRedirectHistoryRedacted(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/a":
+			http.Redirect(w, r, "/b?echo="+r.URL.Query().Get("k"), http.StatusFound)
+		case "/b":
+			w.Header()["Location"] = []string{"gopher://internal/" + r.URL.Query().Get("echo")}
+			w.WriteHeader(http.StatusFound)
+		}
+	})
+	res, err := testClient(t).Execute(context.Background(), &NodeConfig{URL: srv.URL + "/a?k={{k}}"}, Values{"k": Secret("s3cr3t-value")})
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindBlocked, f.Kind)
+	history, _ := json.Marshal(res.Attempts)
+	assert.NotContains(t, string(history), "s3cr3t-value")
+	assert.NotContains(t, f.Error(), "s3cr3t-value")
+	require.Len(t, res.Attempts[0].Redirects, 2)
+	assert.True(t, res.Attempts[0].Redirects[0].Followed)
+	assert.False(t, res.Attempts[0].Redirects[1].Followed)
 }
