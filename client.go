@@ -48,9 +48,13 @@ type Client struct {
 	// socks5h; socks5 always gets an address) resolve destination host names,
 	// for split-horizon DNS that only the proxy can see. By default this
 	// machine resolves each name once, the guard checks the answer, and the
-	// proxy is asked for that checked address (the Host header and TLS server
-	// name stay the name), so a name cannot answer one address to the check
-	// and another to the proxy. With ProxyResolvesNames the guard checks
+	// proxy is asked for that checked address, so a name cannot answer one
+	// address to the check and another to the proxy. Through a tunnel
+	// (https, SOCKS) the Host header and TLS server name stay the name; a
+	// plain http request names the address in its request line, and a proxy
+	// that follows RFC 9112 sends the origin that address as its Host
+	// header, so a plain-http API behind name-based virtual hosting needs
+	// https, or this setting. With ProxyResolvesNames the guard checks
 	// only the name's spelling and, when this machine can resolve it, the
 	// addresses it gets here: the guard can then NOT protect destinations
 	// behind the proxy, because the proxy may resolve the name to an

@@ -236,9 +236,9 @@ func (c *Client) socksDialer(e egress) (func(ctx context.Context, network, addr 
 		return nil, errorf("SOCKS5 proxy: %v", err)
 	}
 	cd := d.(proxy.ContextDialer)
-	remote := strings.EqualFold(c.Proxy.Scheme, "socks5h") && c.ProxyResolvesNames
+	socks5h := strings.EqualFold(c.Proxy.Scheme, "socks5h")
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		target, err := c.proxyTarget(ctx, addr, remote)
+		target, err := c.proxyTarget(ctx, addr, socks5h && c.ProxyResolvesNames)
 		if err != nil {
 			return nil, err
 		}
