@@ -182,7 +182,7 @@ func secretHeaders(h http.Header, values []string) []string {
 func sensitiveHeader(name string) bool {
 	switch name { // the usual suspects, canonical, without lowering
 	case "Content-Type", "Content-Length", "Date", "User-Agent", "Accept", "Accept-Encoding",
-		"Idempotency-Key", "Server", "Connection", "Content-Encoding", "Cache-Control":
+		idempotencyHeader, "Server", "Connection", "Content-Encoding", "Cache-Control":
 		return false
 	}
 	n := strings.ToLower(name)
