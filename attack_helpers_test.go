@@ -56,9 +56,9 @@ func loopbackOnly(_, address string) error {
 	return nil
 }
 
-// guardedClient is a Client with the guard on, the test's resolver and the
+// attackClient is a Client with the guard on, the test's resolver and the
 // loopback fence; allow lists the networks let through.
-func guardedClient(t testing.TB, lookup func(context.Context, string) ([]netip.Addr, error), allow ...string) *Client {
+func attackClient(t testing.TB, lookup func(context.Context, string) ([]netip.Addr, error), allow ...string) *Client {
 	c := &Client{lookup: lookup, fence: loopbackOnly}
 	for _, a := range allow {
 		c.AllowNetworks = append(c.AllowNetworks, netip.MustParsePrefix(a))

@@ -15,6 +15,7 @@ type outcome struct {
 	status  int
 	header  http.Header
 	body    []byte
+	file    *File // a download's saved body
 	failure *Failure
 	record  Attempt
 }
@@ -78,6 +79,10 @@ func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
 
 // read reads the response into out and evaluates the success rule.
 func (c *Client) read(ctx context.Context, o *outgoing, resp *http.Response, out *outcome) {
+	if o.step.node.streams(resp) {
+		c.download(ctx, o, resp, out)
+		return
+	}
 	body, notes, err := readBody(resp, o.maxBytes)
 	resp.Body.Close()
 	out.status, out.header, out.body = resp.StatusCode, resp.Header, body

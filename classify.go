@@ -7,9 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"syscall"
 	"time"
+
+	"github.com/httpstep/httpstep/internal/download"
+	"github.com/tidwall/gjson"
 )
 
 // classify turns a transport error into a Failure with a message a person
@@ -156,4 +160,61 @@ func paramFailure(err error) *Failure {
 // the size limit.
 func tooLargeFailure(err error, status int) *Failure {
 	return &Failure{Kind: KindTooLarge, StatusCode: status, Message: messageOf(err), Err: err}
+}
+
+// noStatusURLFailure is the failure of an async node whose 202 names no
+// status URL that can be polled.
+func noStatusURLFailure(err error, status int) *Failure {
+	return &Failure{Kind: KindStatus, StatusCode: status, Message: messageOf(err), Err: err}
+}
+
+// maxWaitFailure is the failure of a job still running when async.maxWait
+// passed: kind timeout, naming the last status seen.
+func maxWaitFailure(maxWait time.Duration, last string, status int) *Failure {
+	return &Failure{Kind: KindTimeout, StatusCode: status,
+		Message: fmt.Sprintf("the job did not finish within maxWait %v (last status: %s); raise async.maxWait if it usually takes longer", maxWait, last)}
+}
+
+// stoppedPolling is the failure of a run whose context ended while it
+// waited for the next poll of a job.
+func stoppedPolling(ctx context.Context, last string, err error, timeout time.Duration) *Failure {
+	f := classify(ctx, err, timeout)
+	switch f.Kind {
+	case KindCanceled:
+		f.Message = fmt.Sprintf("the run was canceled while waiting for the job (last status: %s)", last)
+	case KindTimeout:
+		f.Message = fmt.Sprintf("the run's deadline passed while waiting for the job (last status: %s)", last)
+	}
+	return f
+}
+
+// jobFailed is the failure of a job whose status is one of
+// async.failedValues: kind error_code with the status as the code, and the
+// message at success.errorMessagePath when there is one.
+func jobFailed(node *NodeConfig, status int, body []byte, value string) *Failure {
+	msg := fmt.Sprintf("the job ended with status %q (%s is one of async.failedValues)", value, node.Async.StatusPath)
+	if p := node.Success.ErrorMessagePath; p != "" {
+		if v := gjson.GetBytes(body, p); v.Exists() && v.String() != "" {
+			msg = v.String()
+		}
+	}
+	return &Failure{Kind: KindErrorCode, StatusCode: status, Code: value, Message: msg}
+}
+
+// downloadFailure classifies a failed download: past the cap (too_large),
+// the file system (storage), or the connection, as any body read.
+func downloadFailure(ctx context.Context, err error, timeout time.Duration, status int) *Failure {
+	var tooLarge *download.TooLargeError
+	var dirErr *download.DirError
+	var pathErr *fs.PathError
+	switch {
+	case errors.As(err, &tooLarge):
+		return &Failure{Kind: KindTooLarge, StatusCode: status, Message: tooLarge.Message(), Err: err}
+	case errors.As(err, &dirErr):
+		return &Failure{Kind: KindStorage, StatusCode: status, Message: dirErr.Message(), Err: err}
+	case errors.As(err, &pathErr):
+		return &Failure{Kind: KindStorage, StatusCode: status, Err: err,
+			Message: "cannot write the downloaded file (" + pathErr.Err.Error() + "); check the free space in Client.DownloadDir"}
+	}
+	return bodyFailure(ctx, err, timeout, status)
 }

@@ -76,6 +76,14 @@ type Client struct {
 	// MaxRows caps how many rows Rows and EachRow return (for example 100 for
 	// record nodes, 10,000 for sub-processes); 0 means no cap.
 	MaxRows int
+	// DownloadDir is where nodes with Download save files; empty means
+	// os.TempDir(). Files get names the library picks (httpstep-*), readable
+	// by the owner only; the host removes them when done.
+	DownloadDir string
+	// MaxDownloadBytes caps a downloaded file; 0 means
+	// DefaultMaxDownloadBytes (1 GiB). A larger body fails with kind
+	// too_large and leaves nothing on disk.
+	MaxDownloadBytes int64
 	// SigningSecret signs pushes of nodes with Sign set (Standard Webhooks).
 	SigningSecret Secret
 	// WrapTransport, when set, wraps every round tripper the Client builds,

@@ -114,7 +114,7 @@ func TestGuardEveryMode(t *testing.T) {
 	}
 	runs := 0
 	for _, m := range modes {
-		c := guardedClient(t, attackDNS, "127.0.0.3/32")
+		c := attackClient(t, attackDNS, "127.0.0.3/32")
 		c.Proxy = m.proxy
 		for _, p := range payloads {
 			node, params := m.node(p)
@@ -134,7 +134,7 @@ func TestGuardEveryMode(t *testing.T) {
 	t.Logf("%d payloads in %d modes: %d runs", len(payloads), len(modes), runs)
 
 	// The listener does count: the same request, let through, arrives.
-	allowed := guardedClient(t, attackDNS, "127.0.0.1/32")
+	allowed := attackClient(t, attackDNS, "127.0.0.1/32")
 	_, _ = allowed.Execute(context.Background(), &NodeConfig{URL: "http://127.0.0.1:" + port + "/"}, nil)
 	assert.Equal(t, int32(1), v4.n.Load(), "the counting listener sees a connection the guard lets through")
 }

@@ -58,7 +58,7 @@ func TestRealProxies(t *testing.T) {
 			// A name this machine resolves (to loopback, let through by
 			// AllowNetworks): the proxy gets the checked address.
 			dns := newRebinder(map[string][2]string{"api.example.test": {"127.0.0.1", "127.0.0.2"}})
-			named := guardedClient(t, dns.lookup, "127.0.0.1/32")
+			named := attackClient(t, dns.lookup, "127.0.0.1/32")
 			named.Proxy = p
 			_, port, _ := net.SplitHostPort(hosts.Listener.Addr().String())
 			res, err = named.Execute(context.Background(), &NodeConfig{URL: "http://api.example.test:" + port + "/named", UseProxy: true}, nil)

@@ -54,7 +54,7 @@ func TestProxyRebinding(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			peer := newRebindPeer(t, tc.tls)
 			rb := newRebinder(rebindNames)
-			c := guardedClient(t, rb.lookup, "127.0.0.1/32")
+			c := attackClient(t, rb.lookup, "127.0.0.1/32")
 			var asked func() []string
 			c.Proxy, asked = tc.proxy(t)
 			c.RootCAs = httptestRoots(t)
@@ -129,7 +129,7 @@ func TestProxyResolvesNames(t *testing.T) {
 		t.Run(scheme, func(t *testing.T) {
 			peer := newRebindPeer(t, false)
 			rb := newRebinder(rebindNames)
-			c := guardedClient(t, rb.lookup, "127.0.0.1/32")
+			c := attackClient(t, rb.lookup, "127.0.0.1/32")
 			c.ProxyResolvesNames = true
 			var asked func() []string
 			if scheme == "http" {
@@ -155,7 +155,7 @@ func TestProxyResolvesNames(t *testing.T) {
 // Host header and the proxy's credentials added to a copy only.
 func TestAbsoluteFormRequest(t *testing.T) {
 	rb := newRebinder(rebindNames)
-	c := guardedClient(t, rb.lookup, "127.0.0.1/32")
+	c := attackClient(t, rb.lookup, "127.0.0.1/32")
 	c.Proxy = &url.URL{Scheme: "http", Host: "127.0.0.1:1", User: url.UserPassword("org", "pw")}
 	var sent *http.Request
 	rt := absoluteForm{p: httpProxy{c: c}, next: roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -190,7 +190,7 @@ func TestProxyUnicodeHosts(t *testing.T) {
 	for name, p := range proxies {
 		for _, host := range []string{"ｌｏｃａｌｈｏｓｔ", "①②⑦.⓪.⓪.①", "127。0。0。1", "ⓛⓞⓒⓐⓛⓗⓞⓢⓣ", "LOCALHOST.", "127.0.0.1."} {
 			for _, scheme := range []string{"http", "https"} {
-				c := guardedClient(t, dns.lookup)
+				c := attackClient(t, dns.lookup)
 				c.Proxy = p
 				u := scheme + "://" + host + ":" + target.port() + "/"
 				_, err := c.Execute(context.Background(), &NodeConfig{URL: u, UseProxy: p != nil}, nil)

@@ -138,12 +138,12 @@ func TestPlatformEndpointsBlocked(t *testing.T) {
 	} {
 		t.Run(host, func(t *testing.T) {
 			node := &NodeConfig{URL: "http://" + host + "/latest/meta-data/"}
-			_, err := guardedClient(t, dns.lookup).Execute(context.Background(), node, nil)
+			_, err := attackClient(t, dns.lookup).Execute(context.Background(), node, nil)
 			var f *Failure
 			require.ErrorAs(t, err, &f)
 			assert.Equal(t, KindBlocked, f.Kind, f.Message)
 
-			_, err = guardedClient(t, dns.lookup, allow).Execute(context.Background(), node, nil)
+			_, err = attackClient(t, dns.lookup, allow).Execute(context.Background(), node, nil)
 			require.ErrorAs(t, err, &f)
 			assert.NotEqual(t, KindBlocked, f.Kind, "AllowNetworks lets %s through", host)
 			assert.Contains(t, f.Message, "test fence", "it reached the socket")

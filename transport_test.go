@@ -285,7 +285,7 @@ func TestProxyEnvironmentChild(t *testing.T) {
 	origin := newRecorder(t, nil)
 	_, port, _ := net.SplitHostPort(origin.Listener.Addr().String())
 	dns := newRebinder(map[string][2]string{"api.example.test": {"127.0.0.1", "127.0.0.1"}})
-	c := guardedClient(t, dns.lookup, "127.0.0.1/32")
+	c := attackClient(t, dns.lookup, "127.0.0.1/32")
 	res, err := c.Execute(context.Background(), &NodeConfig{URL: "http://api.example.test:" + port + "/env"}, nil)
 	require.NoError(t, err)
 	assert.True(t, res.OK())

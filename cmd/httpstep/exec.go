@@ -53,6 +53,7 @@ func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig
 	if o.timeout > 0 {
 		node.Timeout = httpstep.Duration(o.timeout)
 	}
+	node.Download = node.Download || o.output != ""
 	res, err := client.Execute(ctx, node, params)
 	var cfg *httpstep.ConfigError
 	if errors.As(err, &cfg) || res == nil {
@@ -61,6 +62,11 @@ func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig
 	c.noteMissing(res)
 	s := scrubber{res}
 	out := newOutput(res, s)
+	file, ferr := downloadFile(res, o)
+	if ferr != nil {
+		return c.fail(exitFailed, ferr)
+	}
+	out.File = file
 	var code int
 	if cmd == "test" {
 		code = c.printJSON(testOutput{out, c.inferSchema(res)})

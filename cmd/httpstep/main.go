@@ -23,6 +23,7 @@
 //	-allow-private     let the node reach loopback and private addresses
 //	-proxy URL         the organisation's proxy, used by nodes with "useProxy": true
 //	-timeout D         per-attempt timeout overriding the node's, e.g. 30s
+//	-o PATH            download the body to PATH (a directory keeps the file's name)
 //	-refs              (test only) print the node's refs and exit
 //
 // -p and -s override -params. run and test print one JSON object with the
@@ -146,12 +147,16 @@ Flags of run and test:
   -proxy URL         the organisation's proxy (http, https, socks5, socks5h),
                      used only by nodes with "useProxy": true
   -timeout D         per-attempt timeout overriding the node's, e.g. 500ms or 30s
+  -o PATH            save the body to PATH, as a node with "download": true does
+                     (a directory keeps the file's name); without -o a download
+                     node's file stays in the temporary directory
   -refs              (test only) print the refs the node uses and exit
 
 Output of run and test: one JSON object with the keys ok, status, headers,
 body (the JSON value, or a string when the body is not JSON), failure
 ({"kind", "code", "message"} or null) and attempts (the execution history,
 secrets redacted); test adds schema (null when none could be inferred).
+A download node adds file: {"path", "name", "contentType", "size", "sha256"}.
 
 Exit status:
   0  success, or a failure under "onFailure": "continue"
