@@ -59,8 +59,9 @@
 //     is dialled or handed to the proxy; a redirect to another scheme
 //     (file:, gopher:, ...) or to a Location that is not a URL is refused
 //     (kind blocked).
-//   - Per page: each page of a paginated pull (next URLs included) is a
-//     request of its own, checked the same way.
+//   - Per page and per poll: each page of a paginated pull (next URLs
+//     included) and each poll of an asynchronous job's status URL is a
+//     request of its own, normalised and checked the same way.
 //
 // [Client.AllowNetworks] lets chosen networks through (an IPv4 prefix also
 // covers its mapped and NAT64 forms; holding 169.254.169.254 also lets the
