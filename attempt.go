@@ -26,16 +26,27 @@ var errAttemptTimeout = errors.New("httpstep: the attempt's timeout passed")
 
 // attempt makes attempt n of request o: one HTTP exchange, bounded by the
 // node's timeout, timed, and recorded with its secrets redacted.
+//
+// The attempt first waits for the Client's throttle engine to admit it,
+// bounded by ctx rather than by the timeout, which starts only then.
 func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
 	start := time.Now()
-	ctx, cancel := context.WithTimeoutCause(ctx, o.step.timeout, errAttemptTimeout)
-	defer cancel()
-	tr := newTrace(start)
-	out := c.exchange(httptrace.WithClientTrace(ctx, tr.hooks()), o)
+	tctx, ticket, err := c.admit(ctx, o)
+	defer ticket.Done()
+	var out outcome
+	if err != nil {
+		out.record.Request = o.record(nil)
+		out.failure = classify(ctx, err, o.step.timeout)
+	} else {
+		ctx, cancel := context.WithTimeoutCause(tctx, o.step.timeout, errAttemptTimeout)
+		defer cancel()
+		tr := newTrace(time.Now())
+		out = c.exchange(httptrace.WithClientTrace(ctx, tr.hooks()), o)
+		out.record.Timing = tr.close()
+	}
 	a := &out.record
 	a.N, a.Start, a.Missing = n, start.UTC(), o.missing
-	a.Duration = Duration(time.Since(start))
-	a.Timing = tr.close()
+	a.Duration, a.Queued = Duration(time.Since(start)), Duration(ticket.Waited())
 	if f := out.failure; f != nil {
 		f.Message = o.secrets.text(f.Message)
 		a.Kind, a.Error = f.Kind, f.Message

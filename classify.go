@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/httpstep/httpstep/internal/download"
+	"github.com/httpstep/httpstep/internal/throttle"
 	"github.com/tidwall/gjson"
 )
 
@@ -24,6 +25,7 @@ func classify(ctx context.Context, err error, timeout time.Duration) *Failure {
 	f := &Failure{Err: err}
 	var blocked *BlockedError
 	var changed *redirectChangeError
+	var held *throttle.Error
 	switch {
 	case errors.As(err, &blocked):
 		f.Kind, f.Message = KindBlocked, blocked.message()
@@ -33,6 +35,11 @@ func classify(ctx context.Context, err error, timeout time.Duration) *Failure {
 		f.Kind, f.Message = KindTimeout, fmt.Sprintf("the API did not answer within %s", timeout)
 	case errors.Is(ctx.Err(), context.Canceled):
 		f.Kind, f.Message = KindCanceled, "the run was canceled before the API answered"
+	case errors.As(err, &held):
+		f.Kind, f.Message = KindTimeout, held.Message()
+		if held.Unavailable() {
+			f.Kind = KindUnavailable
+		}
 	case ctx.Err() != nil:
 		f.Kind, f.Message = KindTimeout, "the run's deadline passed before the API answered"
 	case isTLS(err):

@@ -9,6 +9,8 @@ import (
 
 	"github.com/httpstep/httpstep/internal/ssrfguard"
 	"sync"
+
+	"github.com/httpstep/httpstep/internal/throttle"
 )
 
 // DefaultMaxResponseBytes is the response size limit of a Client that sets
@@ -23,9 +25,11 @@ const DefaultMaxResponseBytes = 32 << 20
 // The transport settings (Proxy, RootCAs, Certificates, WrapTransport and
 // the list of SourceAddrs) are read when the Client first builds a
 // transport for a proxy, verification and egress choice, and kept with its
-// connection pool: set them before the first Execute, or make a new Client
-// when they change. The other settings (the guard's, the limits,
-// SigningSecret) are read on every call; do not change them while calls run.
+// connection pool; Limits and Breaker are read at the first request and kept
+// with their per-host state. Set them before the first Execute, or make a
+// new Client when they change. The other settings (the guard's, the size
+// caps, SigningSecret) are read on every call; do not change them while
+// calls run.
 type Client struct {
 	// Proxy is the organisation's proxy, used by nodes with UseProxy: http,
 	// https, socks5 or socks5h, with optional user info as credentials. The
@@ -89,6 +93,12 @@ type Client struct {
 	// WrapTransport, when set, wraps every round tripper the Client builds,
 	// for example with OpenTelemetry instrumentation.
 	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// Limits cap the rate and concurrency of requests per host; the first
+	// matching Limit applies. See [Limit].
+	Limits []Limit
+	// Breaker, when set, opens a host's circuit after consecutive
+	// failures; nil means no circuit breaker. See [Breaker].
+	Breaker *Breaker
 
 	mu         sync.Mutex
 	transports map[transportKey]*http.Client
@@ -96,6 +106,7 @@ type Client struct {
 	fence      func(network, address string) error // tests: a last check of every guarded dial
 	boundary   string                              // fixed multipart boundary, for golden tests
 	retryEnv   *retryEnv                           // random source and clock; nil uses the real ones
+	throttle   *throttle.Engine
 }
 
 // DefaultClient is what the package-level Execute uses: the SSRF guard is on.

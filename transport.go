@@ -52,7 +52,7 @@ func (c *Client) client(node *NodeConfig, u *url.URL) (*http.Client, error) {
 	if c.WrapTransport != nil {
 		rt = c.WrapTransport(rt)
 	}
-	hc := &http.Client{Transport: rt, CheckRedirect: checkRedirect}
+	hc := &http.Client{Transport: c.throttled(rt), CheckRedirect: checkRedirect}
 	if c.transports == nil {
 		c.transports = make(map[transportKey]*http.Client)
 	}

@@ -16,8 +16,9 @@ type execOptions struct {
 	allowPrivate bool
 	proxy        *url.URL
 	timeout      time.Duration
-	refs         bool   // test only
-	output       string // -o: where a download goes
+	refs         bool        // test only
+	output       string      // -o: where a download goes
+	each         eachOptions // run only
 }
 
 // newExecFlags defines the flags of run and test (-refs for test only).
@@ -34,6 +35,9 @@ func newExecFlags(cmd string) (*flag.FlagSet, *execOptions) {
 	addDownloadFlags(fs, o)
 	if cmd == "test" {
 		fs.BoolVar(&o.refs, "refs", false, "print the refs the node uses and exit")
+	}
+	if cmd == "run" {
+		o.each.define(fs)
 	}
 	return fs, o
 }

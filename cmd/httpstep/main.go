@@ -25,6 +25,8 @@
 //	-timeout D         per-attempt timeout overriding the node's, e.g. 30s
 //	-o PATH            download the body to PATH (a directory keeps the file's name)
 //	-refs              (test only) print the node's refs and exit
+//	-each ROWS.jsonl   (run only) the node once per JSON line of parameters, one result per line, in order
+//	-c N               (run with -each) rows in flight at once; default 1
 //
 // -p and -s override -params. run and test print one JSON object with the
 // keys ok, status, headers, body (the JSON value, or a string when the body
@@ -151,6 +153,11 @@ Flags of run and test:
                      (a directory keeps the file's name); without -o a download
                      node's file stays in the temporary directory
   -refs              (test only) print the refs the node uses and exit
+  -each ROWS.jsonl   (run only) run the node once per line of ROWS.jsonl, each a JSON
+                     object of parameters over -params, -p and -s; prints one result
+                     per line (compact), in row order; stops at the first failure
+                     under "terminate"
+  -c N               (run with -each) rows in flight at once; default 1
 
 Output of run and test: one JSON object with the keys ok, status, headers,
 body (the JSON value, or a string when the body is not JSON), failure
