@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/httpstep/httpstep"
@@ -66,14 +67,58 @@ func (s *splitter) walk(path []string, v any) (any, error) {
 		return s.walkMap(path, x)
 	case map[string]any:
 		return s.walkMap(path, x)
-	case []any:
-		for i, e := range x {
-			if hidden(e) {
-				return nil, &ValueError{Ref: ref(path), Reason: fmt.Sprintf("holds a Secret or File at index %d; only map values can be resolved at send time", i)}
+	}
+	if holdsHidden(reflect.ValueOf(v), 0) {
+		return nil, &ValueError{Ref: ref(path), Reason: "holds a Secret or File inside a list or struct; only map values can be resolved at send time, and nothing secret is ever stored"}
+	}
+	return v, nil
+}
+
+// maxHiddenDepth bounds the search for Secrets and Files in a stored value.
+const maxHiddenDepth = 64
+
+var (
+	secretType = reflect.TypeFor[httpstep.Secret]()
+	fileType   = reflect.TypeFor[httpstep.File]()
+)
+
+// holdsHidden reports whether a Secret or File sits anywhere in v: in list
+// elements, struct fields, map keys or values, behind pointers and
+// interfaces. A value nested deeper than maxHiddenDepth counts as holding
+// one, so nothing unchecked is stored.
+func holdsHidden(v reflect.Value, depth int) bool {
+	if !v.IsValid() {
+		return false
+	}
+	if depth > maxHiddenDepth {
+		return true
+	}
+	if t := v.Type(); t == secretType || t == fileType {
+		return true
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		return !v.IsNil() && holdsHidden(v.Elem(), depth+1)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() && holdsHidden(v.Field(i), depth+1) {
+				return true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if holdsHidden(v.Index(i), depth+1) {
+				return true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if holdsHidden(it.Key(), depth+1) || holdsHidden(it.Value(), depth+1) {
+				return true
 			}
 		}
 	}
-	return v, nil
+	return false
 }
 
 // walkMap walks the members of a map; a nil result leaves a member out.
