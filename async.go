@@ -147,6 +147,7 @@ func (a *Async) statusURL(base *url.URL, h http.Header, body []byte, prev *url.U
 		return nil, errorf("the API's status URL is not an http or https URL, so it is not polled; check the API's 202 answer")
 	}
 	u.Fragment, u.RawFragment = "", ""
+	normalizeHost(u)
 	return u, nil
 }
 

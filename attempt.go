@@ -56,12 +56,13 @@ func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
 
 // exchange sends the request, reads the response and evaluates success.
 func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
-	hc, err := c.client(ctx, &o.step.node, o.url)
+	hc, err := c.client(&o.step.node, o.url)
 	if err != nil {
 		out.record.Request = o.record(nil)
 		out.failure = classify(ctx, err, o.step.timeout)
 		return out
 	}
+	ctx, hops := withHops(ctx)
 	req, err := o.newRequest(ctx)
 	if err == nil && o.sign != "" {
 		var note string
@@ -77,6 +78,7 @@ func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
 		return out
 	}
 	resp, err := hc.Do(req)
+	out.record.Redirects = *hops
 	if err != nil {
 		o.secrets.scrubURLError(err)
 		out.failure = sendFailure(ctx, err, o.step.timeout)

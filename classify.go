@@ -24,10 +24,13 @@ import (
 func classify(ctx context.Context, err error, timeout time.Duration) *Failure {
 	f := &Failure{Err: err}
 	var blocked *BlockedError
+	var changed *redirectChangeError
 	var held *throttle.Error
 	switch {
 	case errors.As(err, &blocked):
 		f.Kind, f.Message = KindBlocked, blocked.message()
+	case errors.As(err, &changed):
+		f.Kind, f.StatusCode, f.Message = KindStatus, changed.status, changed.message()
 	case ctx.Err() != nil && errors.Is(context.Cause(ctx), errAttemptTimeout), ctx.Err() == nil && isTimeout(err):
 		f.Kind, f.Message = KindTimeout, fmt.Sprintf("the API did not answer within %s", timeout)
 	case errors.Is(ctx.Err(), context.Canceled):
