@@ -93,7 +93,7 @@ func TestFileNeedsResolver(t *testing.T) {
 		_, err := q.Enqueue(ctx, node, httpstep.Values{"record": map[string]any{}, "doc": httpstep.File{Name: "a.pdf"}})
 		assert.EqualError(t, err, `httpstep: durable: value "doc" is a File and Config.Files is nil: set it so the queue can open attachments at send time`)
 		_, err = q.Enqueue(ctx, node, httpstep.Values{"record": map[string]any{"keys": []any{"a", httpstep.Secret("s3cr3t")}}})
-		assert.EqualError(t, err, `httpstep: durable: value "record.keys" holds a Secret or File at index 1; only map values can be resolved at send time`)
+		assert.EqualError(t, err, `httpstep: durable: value "record.keys" holds a Secret or File inside a list or struct; only map values can be resolved at send time, and nothing secret is ever stored`)
 		assertNothingStored(t, q)
 	})
 }
