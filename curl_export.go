@@ -28,10 +28,12 @@ import (
 // a {{ref}} is not a secret and is kept.
 //
 // With params every template is rendered as Execute would render it (a
-// missing ref is empty), attachments are named by their file names, and
-// every Secret value and every credential is shown as [REDACTED]. The
-// organisation's proxy, which the node does not know, is written as
-// -x "$HTTPSTEP_PROXY".
+// missing ref is empty), attachments are named by their file names (curl
+// reads them from its working directory), and every Secret value and every
+// credential is shown as [REDACTED]. The organisation's proxy, which the
+// node does not know, is written as -x "$HTTPSTEP_PROXY". The headers
+// Execute adds by itself (User-Agent, Idempotency-Key, a signature) are not
+// written.
 //
 // A value with a NUL byte cannot be an argument of a command: Curl returns
 // an error for it. Curl only formats: nothing is sent.
