@@ -163,7 +163,7 @@ func curlErrorf(format string, a ...any) error {
 			a[i] = clip(s, errorQuoteRunes)
 		}
 	}
-	return fmt.Errorf("httpstep: curl: "+format, a...)
+	return errorf("curl: "+format, a...)
 }
 
 // errorQuoteRunes is how much of a value an error quotes.
