@@ -27,7 +27,7 @@ func TestCurlExport(t *testing.T) {
 				{Key: "Cookie", Value: "a=1; b={{b}}"}, {Key: "Proxy-Authorization", Value: "Basic {{basic}}"}}},
 			`curl -X DELETE \
   -g \
-  'https://api.example.com/users/{{id}}?token=[REDACTED]&page=1&q=a%20b%20{{term}}&api_key={{key}}' \
+  'https://api.example.com/users/{{id}}?token=[REDACTED]&page=1&q=a+b+{{term}}&api_key={{key}}' \
   -H 'Authorization: Bearer [REDACTED]' \
   -H 'X-Token: {{tok}}' \
   -H 'X-Empty;' \
@@ -46,7 +46,7 @@ func TestCurlExport(t *testing.T) {
 			`curl -X PUT \
   https://a.example.com/ \
   --data-urlencode 'q=a&b {{x}}' \
-  --data-raw a%20b=1 \
+  --data-raw a+b=1 \
   --data-urlencode 'password=[REDACTED]'`},
 		{"form-data", NodeConfig{Method: "POST", URL: "https://a.example.com/up", Body: &Body{Kind: BodyFormData, Fields: []FormField{
 			{Key: "meta", Value: `{"a":1}`, ContentType: "application/json"}, {Key: "note", Value: "x;y"}, {Key: "doc", File: "invoice", ContentType: "application/pdf", Filename: "b.pdf"}}}},

@@ -363,10 +363,9 @@ func urlEncodePiece(flag, v string) (string, error) {
 	return v[:i] + "=" + curlEscape(v[i+1:]), nil
 }
 
-// curlEscape percent-encodes all but the unreserved characters, as curl does.
-func curlEscape(s string) string {
-	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
-}
+// curlEscape encodes as curl's --data-urlencode and --url-query do: every
+// byte but the unreserved characters percent-encoded, a space as '+'.
+func curlEscape(s string) string { return url.QueryEscape(s) }
 
 func (c *curlCmd) setUser(_, v string) error {
 	if v == "" {
@@ -407,7 +406,7 @@ func (c *curlCmd) addCookie(flag, v string) error {
 		return curlErrorf("%s %s reads cookies from a file, which cannot be imported: paste the cookies as %s 'name=value; name2=value2'", flag, v, flag)
 	}
 	if h := c.derived("Cookie"); h != nil {
-		v = h.Value + "; " + v
+		v = h.Value + ";" + v // curl joins them with a bare ;
 	}
 	c.setDerived("Cookie", v)
 	return nil

@@ -239,12 +239,12 @@ var curlCases = []struct {
 	{
 		name: "get puts the data in the query",
 		cmd:  `curl -G https://api.example.com/search?lang=en --data-urlencode 'q=hello world' -d limit=10`,
-		want: NodeConfig{Method: "GET", URL: "https://api.example.com/search?lang=en&q=hello%20world&limit=10"},
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/search?lang=en&q=hello+world&limit=10"},
 	},
 	{
 		name: "url-query",
 		cmd:  `curl --url-query 'name=a b' --url-query '+raw=%41' https://api.example.com/x#top`,
-		want: NodeConfig{Method: "GET", URL: "https://api.example.com/x?name=a%20b&raw=%41#top"},
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/x?name=a+b&raw=%41#top"},
 	},
 	{
 		name: "head",
@@ -291,7 +291,7 @@ var curlCases = []struct {
 	{
 		name: "typed header wins over the option's",
 		cmd:  `curl -A one -H 'user-agent: two' -b a=1 -b 'b=2' -u x:y -H 'Authorization: Token z' https://example.com`,
-		want: NodeConfig{Method: "GET", URL: "https://example.com", Headers: hdrs("user-agent", "two", "Cookie", "a=1; b=2", "Authorization", "Token z")},
+		want: NodeConfig{Method: "GET", URL: "https://example.com", Headers: hdrs("user-agent", "two", "Cookie", "a=1;b=2", "Authorization", "Token z")},
 	},
 	{
 		name: "content type without a body stays a header",
@@ -321,7 +321,7 @@ var curlCases = []struct {
 	{
 		name: "urlencode pieces without names are not a form",
 		cmd:  `curl --data-urlencode '=a b' --data-urlencode 'c&d' https://example.com`,
-		want: NodeConfig{Method: "POST", URL: "https://example.com", Body: rawBody(formURLEncoded, "a%20b&c%26d")},
+		want: NodeConfig{Method: "POST", URL: "https://example.com", Body: rawBody(formURLEncoded, "a+b&c%26d")},
 	},
 	{
 		name: "cut-off multipart stays raw",

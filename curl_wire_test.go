@@ -1,31 +1,41 @@
 package httpstep
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/httpstep/httpstep/internal/shellwords"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // wireRequest is what a server saw of one request, made comparable: the
-// multipart boundary is dropped and the parts are parsed.
+// multipart boundary is dropped and the parts are parsed, a form is
+// decoded.
 type wireRequest struct {
 	Method, Host, URI string
 	Header            http.Header
 	MediaType         string
 	TypeParams        map[string]string // Content-Type parameters but the boundary
-	Body              string            // when not multipart
+	Body              string            // when not multipart or a form
+	Form              url.Values        // an x-www-form-urlencoded body, decoded
 	Parts             []wirePart
 }
 
@@ -46,7 +56,7 @@ type capture struct {
 func newCapture(t *testing.T) *capture {
 	c := &capture{}
 	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		wr := readWire(t, r)
+		wr := readWire(r)
 		c.mu.Lock()
 		c.reqs = append(c.reqs, wr)
 		c.mu.Unlock()
@@ -64,36 +74,54 @@ func (c *capture) take() []wireRequest {
 	return reqs
 }
 
-func readWire(t *testing.T, r *http.Request) wireRequest {
+func readWire(r *http.Request) wireRequest {
 	wr := wireRequest{Method: r.Method, Host: r.Host, URI: r.RequestURI, Header: r.Header.Clone()}
 	for _, h := range wireIgnored {
 		wr.Header.Del(h)
 	}
-	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	wr.MediaType = mt
-	if b := params["boundary"]; b != "" && strings.HasPrefix(mt, "multipart/") {
-		delete(params, "boundary")
-		wr.Parts = readParts(t, r.Body, b)
-	} else {
-		body, err := io.ReadAll(r.Body)
-		assert.NoError(t, err)
-		wr.Body = string(body)
+	// The clients' own User-Agent and Accept, when the command sets none.
+	if ua := r.Header.Get("User-Agent"); !strings.HasPrefix(ua, "curl/") && ua != UserAgent {
+		wr.Header.Set("User-Agent", ua)
 	}
-	wr.TypeParams = params
+	if accept := r.Header.Values("Accept"); len(accept) > 0 && accept[0] != "*/*" {
+		wr.Header["Accept"] = accept
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		wr.Body = "reading the body: " + err.Error()
+		return wr
+	}
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	wr.MediaType, wr.TypeParams, wr.Body = mt, params, string(body)
+	if b := params["boundary"]; b != "" && strings.HasPrefix(mt, "multipart/") {
+		if parts, ok := readParts(body, b); ok {
+			delete(params, "boundary")
+			wr.Body, wr.Parts = "", parts
+		}
+	}
+	// The node's encoder writes a form in its canonical encoding (space as
+	// '+', '@' as %40): compare the fields, which every server decodes.
+	if form, err := url.ParseQuery(wr.Body); mt == formURLEncoded && err == nil {
+		wr.Body, wr.Form = "", form
+	}
 	return wr
 }
 
-func readParts(t *testing.T, body io.Reader, boundary string) []wirePart {
-	var parts []wirePart
-	mr := multipart.NewReader(body, boundary)
+// readParts parses a multipart body; ok is false when it does not parse.
+func readParts(body []byte, boundary string) (parts []wirePart, ok bool) {
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	for {
 		p, err := mr.NextPart()
+		if err == io.EOF {
+			return parts, true
+		}
 		if err != nil {
-			assert.ErrorIs(t, err, io.EOF)
-			return parts
+			return nil, false
 		}
 		content, err := io.ReadAll(p)
-		assert.NoError(t, err)
+		if err != nil {
+			return nil, false
+		}
 		parts = append(parts, wirePart{Name: p.FormName(), Filename: p.FileName(), ContentType: p.Header.Get("Content-Type"), Content: string(content)})
 	}
 }
@@ -144,11 +172,15 @@ func lookCurl(t *testing.T) string {
 	return ""
 }
 
-// runRealCurl runs cmd with bash in dir, the real curl in place of the
-// first word, and returns what srv saw.
+// runRealCurl runs cmd with bash in dir, the real curl curlBin in place of
+// the first word (cmd as it is when curlBin is ""), and returns what srv
+// saw.
 func runRealCurl(t *testing.T, srv *capture, curlBin, cmd, dir string) []wireRequest {
 	t.Helper()
-	run := exec.Command("bash", "-c", strings.Replace(cmd, "curl", curlBin+" -s -o /dev/null", 1))
+	if curlBin != "" {
+		cmd = strings.Replace(cmd, "curl", curlBin+" -s -o /dev/null", 1)
+	}
+	run := exec.Command("bash", "-c", cmd)
 	run.Dir = dir
 	out, err := run.CombinedOutput()
 	require.NoError(t, err, string(out))
@@ -224,4 +256,85 @@ func TestValidatePartSettings(t *testing.T) {
 		require.ErrorAs(t, err, &ce, field)
 		assert.Equal(t, field, ce.Problems[0].Field)
 	}
+}
+
+// hostPrefix matches the scheme and host of a URL in a command.
+var hostPrefix = regexp.MustCompile(`https?://[A-Za-z0-9.-]+(:[0-9]+)?`)
+
+// runnableInBash reports whether bash runs cmd the way ParseCurl reads it:
+// no cmd.exe or PowerShell dialect, no shell variable, no pipe, no
+// template, no file, no proxy.
+func runnableInBash(cmd string, node *NodeConfig) bool {
+	if shellwords.IsCmdStyle(cmd) || strings.ContainsAny(cmd, "`|") || strings.Contains(cmd, "{{") || node.UseProxy {
+		return false
+	}
+	if regexp.MustCompile(`\$[A-Za-z{(]`).MatchString(cmd) {
+		return false
+	}
+	if b := node.Body; b != nil && (b.Kind == BodyBinary || slices.ContainsFunc(b.Fields, func(f FormField) bool { return f.File != "" })) {
+		return false
+	}
+	return true
+}
+
+// corpusDifferences are the corpus commands where the node knowingly sends
+// something else than bash and curl do, and why.
+var corpusDifferences = map[string]string{
+	"unquoted query and a redirect":     "bash runs curl in the background at the unquoted &; the import keeps the query, as the person meant",
+	"chrome bash URL with glob escapes": "curl sends { } \" in the query raw; the node sends a valid URL, percent-encoding them",
+	"curl path and exe":                 "curl sends -X patch as typed; the node sends the standard methods in upper case",
+	"empty option values add nothing":   "curl -X '' sends no valid request",
+}
+
+// TestCurlRefereeCorpus sends every command of the import's corpus (the
+// cases of TestParseCurl and testdata/curl) that bash can run with the real
+// curl and as imported, to one loopback server, and compares. Every URL's
+// host becomes the server; curl is also told to connect nowhere else
+// (--connect-to), and the Client resolves every name to loopback, so
+// nothing leaves the machine.
+func TestCurlRefereeCorpus(t *testing.T) {
+	curlBin := lookCurl(t)
+	srv := newCapture(t)
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	client := &Client{AllowPrivate: true, lookup: func(context.Context, string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+	}, fence: loopbackOnly}
+	t.Cleanup(client.CloseIdleConnections)
+	cmds := map[string]string{}
+	for _, tc := range curlCases {
+		cmds[tc.name] = tc.cmd
+	}
+	files, _ := filepath.Glob(filepath.Join("testdata", "curl", "*.txt"))
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		require.NoError(t, err)
+		cmds[filepath.Base(name)] = string(b)
+	}
+	ran := 0
+	for name, cmd := range cmds {
+		cmd = hostPrefix.ReplaceAllString(cmd, srv.URL)
+		imp, err := ImportCurl(cmd)
+		if err != nil || imp.Node.Validate() != nil || !runnableInBash(cmd, imp.Node) || corpusDifferences[name] != "" ||
+			!strings.HasPrefix(imp.Node.URL, srv.URL) {
+			continue
+		}
+		ran++
+		t.Run(name, func(t *testing.T) {
+			program := regexp.MustCompile(`^\s*(\$\s+)?\S*curl(\.exe)?`)
+			run := program.ReplaceAllLiteralString(cmd, fmt.Sprintf("%s -s -o /dev/null --noproxy '*' --connect-to ::127.0.0.1:%d", curlBin, port))
+			want := runRealCurl(t, srv, "", run, t.TempDir())
+			require.NotEmpty(t, want, run)
+			_, err := client.Execute(context.Background(), imp.Node, nil)
+			require.NoError(t, err)
+			got := srv.take()
+			require.Len(t, got, 1)
+			if slices.ContainsFunc(imp.Notes, func(n string) bool { return strings.Contains(n, "looks like JSON") }) {
+				// The documented difference: the same bytes, as application/json.
+				assert.Equal(t, imp.Node.Body.Raw, got[0].Body)
+				want[0].MediaType, want[0].Body, want[0].Form = "application/json", got[0].Body, nil
+			}
+			assert.Equal(t, want[0], got[0], cmd)
+		})
+	}
+	assert.GreaterOrEqual(t, ran, 30, "most of the corpus runs")
 }

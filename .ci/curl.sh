@@ -9,4 +9,4 @@ if ! command -v curl >/dev/null; then
   apt-get update -qq && apt-get install -y -qq curl >/dev/null
 fi
 curl --version | head -1
-HTTPSTEP_REQUIRE_CURL=1 go test -race -count=1 -run 'TestCurlReferee|TestCurlExportRuns' .
+HTTPSTEP_REQUIRE_CURL=1 go test -race -count=1 -run 'TestCurlReferee|TestCurlRefereeCorpus|TestCurlExportRuns' .
