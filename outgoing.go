@@ -104,7 +104,7 @@ const UserAgent = "httpstep/1"
 func (o *outgoing) forPage(first *outgoing, u *url.URL, cursor string) *outgoing {
 	p := *o
 	p.url, p.cursor, p.id = u, cursor, o.id.next()
-	p.header = first.secrets.forHost(first.header, first.url, u)
+	p.header = first.secrets.forURL(first.header, first.url, u)
 	if p.id.key != first.id.key {
 		p.header = p.header.Clone()
 		p.id.apply(p.header)

@@ -182,3 +182,4 @@ func TestTimingFrozen(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, string(before), string(after))
 }
+
