@@ -182,4 +182,3 @@ func TestTimingFrozen(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, string(before), string(after))
 }
-
