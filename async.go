@@ -147,6 +147,7 @@ func (a *Async) statusURL(base *url.URL, h http.Header, body []byte, prev *url.U
 		return nil, errorf("the API's status URL is not an http or https URL, so it is not polled; check the API's 202 answer")
 	}
 	u.Fragment, u.RawFragment = "", ""
+	normalizeHost(u)
 	return u, nil
 }
 
@@ -167,22 +168,6 @@ func (a *Async) pollWait(h http.Header, now, deadline time.Time) time.Duration {
 		wait = max(d, minRetryAfter)
 	}
 	return max(min(wait, deadline.Sub(now)), 0)
-}
-
-// sameOrigin reports whether a and b share scheme, host and port (default
-// ports made explicit), so a poll may carry the request's credentials.
-func sameOrigin(a, b *url.URL) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && portOf(a) == portOf(b)
-}
-
-func portOf(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	if strings.EqualFold(u.Scheme, "https") {
-		return "443"
-	}
-	return "80"
 }
 
 // follow sends request o with send, then, for an async node answered 202,
@@ -292,13 +277,9 @@ var pollDrops = []string{"Content-Type", "Content-Length", idempotencyHeader, We
 func (o *outgoing) forPoll(first *outgoing, u *url.URL) *outgoing {
 	p := *o
 	p.method, p.url, p.body, p.sign, p.id = http.MethodGet, u, nil, "", identity{}
-	p.header = first.header.Clone()
+	p.header = first.secrets.forURL(first.header, first.url, u).Clone()
 	for _, k := range pollDrops {
 		p.header.Del(k)
-	}
-	if !sameOrigin(first.url, u) {
-		first.secrets.strip(p.header)
-		p.cred = nil // no token or Digest answer for another origin
 	}
 	return &p
 }

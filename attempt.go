@@ -60,13 +60,13 @@ func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
 
 // exchange sends the request, reads the response and evaluates success.
 func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
-	hc, err := c.client(ctx, &o.step.node, o.url)
+	hc, err := c.client(&o.step.node, o.url)
 	if err != nil {
 		out.record.Request = o.record(nil)
 		out.failure = classify(ctx, err, o.step.timeout)
 		return out
 	}
-	if o.cred != nil {
+	if o.cred.appliesTo(o.url) {
 		return c.authenticated(ctx, o, hc)
 	}
 	return c.roundTrip(ctx, o, hc, "")
@@ -75,6 +75,7 @@ func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
 // roundTrip sends the request once with hc and reads the answer;
 // authorization, when not empty, is its Authorization header.
 func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, authorization string) (out outcome) {
+	ctx, hops := withHops(ctx)
 	req, err := o.newRequest(ctx)
 	if err == nil && authorization != "" {
 		req.Header.Set("Authorization", authorization)
@@ -93,6 +94,7 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 		return out
 	}
 	resp, err := hc.Do(req)
+	out.record.Redirects = *hops
 	if err != nil {
 		o.secrets.scrubURLError(err)
 		out.failure = sendFailure(ctx, err, o.step.timeout)

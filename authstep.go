@@ -96,6 +96,13 @@ type credential struct {
 	refresh  []int         // oauth2: statuses meaning "token expired"
 	expired  []string      // oauth2: codes at codePath meaning the same
 	codePath string        // oauth2: the node's success.errorCodePath
+	origin   *url.URL      // the request's URL: a next page, status URL or other copy elsewhere gets no credential
+}
+
+// appliesTo reports whether a request to u authenticates with cr: only on the
+// origin of the node's own URL.
+func (cr *credential) appliesTo(u *url.URL) bool {
+	return cr != nil && sameOrigin(cr.origin, u)
 }
 
 // applyAuth renders the node's credentials into o: basic, bearer and apiKey
@@ -132,7 +139,7 @@ func (o *outgoing) applyAuth(r *renderer) error {
 	case AuthDigest:
 		user, pass, err := render2(render, a.user, a.pass)
 		r.secrets.add(pass)
-		o.cred = &credential{kind: AuthDigest, user: user, pass: pass}
+		o.cred = &credential{kind: AuthDigest, user: user, pass: pass, origin: o.url}
 		return err
 	case AuthOAuth2:
 		return o.applyOAuth(r, a)
@@ -217,7 +224,7 @@ func (o *outgoing) applyOAuth(r *renderer, a *authStep) error {
 		refresh = []int{401}
 	}
 	o.cred = &credential{kind: AuthOAuth2, oauth: cfg, tokenURL: u, refresh: refresh, expired: n.ExpiredCodes,
-		codePath: o.step.node.Success.ErrorCodePath}
+		codePath: o.step.node.Success.ErrorCodePath, origin: o.url}
 	return nil
 }
 

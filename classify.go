@@ -27,10 +27,13 @@ import (
 func classify(ctx context.Context, err error, timeout time.Duration) *Failure {
 	f := &Failure{Err: err}
 	var blocked *BlockedError
+	var changed *redirectChangeError
 	var held *throttle.Error
 	switch {
 	case errors.As(err, &blocked):
 		f.Kind, f.Message = KindBlocked, blocked.message()
+	case errors.As(err, &changed):
+		f.Kind, f.StatusCode, f.Message = KindStatus, changed.status, changed.message()
 	case ctx.Err() != nil && errors.Is(context.Cause(ctx), errAttemptTimeout), ctx.Err() == nil && isTimeout(err):
 		f.Kind, f.Message = KindTimeout, fmt.Sprintf("the API did not answer within %s", timeout)
 	case errors.Is(ctx.Err(), context.Canceled):
@@ -239,7 +242,7 @@ func tokenFailure(ctx context.Context, o *outgoing, err error) *Failure {
 		if re.Response != nil {
 			status = re.Response.StatusCode
 		}
-		return &Failure{Kind: KindAuth, Message: refusal(re, status), transient: status >= 500 || status == http.StatusTooManyRequests}
+		return &Failure{Kind: KindAuth, Message: tokenRefusal(re, status), transient: status >= 500 || status == http.StatusTooManyRequests}
 	}
 	o.secrets.scrubURLError(err)
 	f := classify(ctx, err, o.step.timeout)
@@ -257,8 +260,8 @@ func tokenFailure(ctx context.Context, o *outgoing, err error) *Failure {
 	return f
 }
 
-// refusal is the message for a token endpoint's refusal.
-func refusal(re *oauth2.RetrieveError, status int) string {
+// tokenRefusal is the message for a token endpoint's refusal.
+func tokenRefusal(re *oauth2.RetrieveError, status int) string {
 	msg := fmt.Sprintf("the token endpoint refused the request (HTTP %d)", status)
 	if re.ErrorCode != "" {
 		msg += ": " + re.ErrorCode

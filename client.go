@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+
+	"github.com/httpstep/httpstep/internal/ssrfguard"
 	"sync"
 
 	"github.com/httpstep/httpstep/internal/throttle"
@@ -42,8 +44,27 @@ type Client struct {
 	// other internal destinations are let through.
 	AllowPrivate bool
 	// AllowNetworks are destinations let through the guard even though they
-	// are internal.
+	// are internal or cloud platform endpoints (an IPv4 prefix also lets
+	// through its IPv4-mapped and NAT64 forms). Holding 169.254.169.254 also
+	// lets the metadata host names through (metadata.google.internal).
 	AllowNetworks []netip.Prefix
+	// ProxyResolvesNames makes the organisation's proxy (http, https or
+	// socks5h; socks5 always gets an address) resolve destination host names,
+	// for split-horizon DNS that only the proxy can see. By default this
+	// machine resolves each name once, the guard checks the answer, and the
+	// proxy is asked for that checked address, so a name cannot answer one
+	// address to the check and another to the proxy. Through a tunnel
+	// (https, SOCKS) the Host header and TLS server name stay the name; a
+	// plain http request names the address in its request line, and a proxy
+	// that follows RFC 9112 sends the origin that address as its Host
+	// header, so a plain-http API behind name-based virtual hosting needs
+	// https, or this setting. With ProxyResolvesNames the guard checks
+	// only the name's spelling and, when this machine can resolve it, the
+	// addresses it gets here: the guard can then NOT protect destinations
+	// behind the proxy, because the proxy may resolve the name to an
+	// internal address (DNS rebinding). Set it only when the proxy itself
+	// refuses internal destinations.
+	ProxyResolvesNames bool
 	// RootCAs verifies servers; nil uses the system pool.
 	RootCAs *x509.CertPool
 	// Certificates are client certificates for mutual TLS.
@@ -84,9 +105,10 @@ type Client struct {
 
 	mu         sync.Mutex
 	transports map[transportKey]*http.Client
-	lookup     lookupFunc // name resolution; nil uses the system resolver
-	boundary   string     // fixed multipart boundary, for golden tests
-	retryEnv   *retryEnv  // random source and clock; nil uses the real ones
+	lookup     ssrfguard.LookupFunc                // name resolution; nil uses the system resolver
+	fence      func(network, address string) error // tests: a last check of every guarded dial
+	boundary   string                              // fixed multipart boundary, for golden tests
+	retryEnv   *retryEnv                           // random source and clock; nil uses the real ones
 	creds      credentials
 	throttle   *throttle.Engine
 }

@@ -58,7 +58,7 @@ func (c *Client) authorization(ctx context.Context, o *outgoing) (string, []Atte
 		}
 		return h, nil, nil
 	}
-	base, err := c.client(ctx, &o.step.node, cr.tokenURL)
+	base, err := c.client(&o.step.node, cr.tokenURL)
 	if err != nil {
 		return "", nil, tokenFailure(ctx, o, err)
 	}

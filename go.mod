@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	code.dny.dev/ssrf v0.3.0
+	github.com/creack/pty v1.1.24
 	github.com/go-oauth2/oauth2/v4 v4.5.4
 	github.com/icholy/digest v1.2.0
 	github.com/mccutchen/go-httpbin/v2 v2.26.0
@@ -13,6 +14,8 @@ require (
 	golang.org/x/net v0.62.0
 	golang.org/x/oauth2 v0.38.0
 	golang.org/x/sync v0.25.0
+	golang.org/x/sys v0.49.0
+	golang.org/x/term v0.47.0
 	golang.org/x/text v0.43.0
 	golang.org/x/time v0.16.0
 )

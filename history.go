@@ -23,6 +23,9 @@ type Attempt struct {
 	Auth     string          `json:"auth,omitempty"`     // what the exchange was for the credentials: RecordToken, RecordChallenge, RecordExpired; empty for the request itself
 	Poll     int             `json:"poll,omitempty"`     // async: which poll of the job this is (1, 2, ...); 0 for the request itself
 	Queued   Duration        `json:"queued,omitempty"`   // waited for the host's Limit or Retry-After pause before sending; part of Duration
+	// Redirects are the redirects the request met, in order, each with the
+	// method it led to; the last is the one refused when Followed is false.
+	Redirects []RedirectRecord `json:"redirects,omitempty"`
 }
 
 // RequestRecord is the request as sent, redacted.
