@@ -49,11 +49,12 @@ import (
 //     sets the length and negotiates and decodes compression itself. A Host
 //     header is kept, and sent. -r/--range R adds Range: bytes=R (R- when R
 //     is a lone number, as curl does).
-//   - -u/--user becomes an Authorization: Basic header (no colon means an
-//     empty password), --oauth2-bearer an Authorization: Bearer header,
-//     -A/--user-agent, -e/--referer and -b/--cookie (cookie text; several
-//     are joined with "; ") their headers. A header given with -H wins over
-//     the same header made by these options, as in curl.
+//   - -u/--user becomes the auth block: basic (no colon means an empty
+//     password), digest with --digest; --oauth2-bearer becomes bearer. A
+//     -H Authorization header wins over them, as in curl.
+//   - -A/--user-agent, -e/--referer and -b/--cookie (cookie text; several
+//     are joined with "; ") become their headers. A header given with -H
+//     wins over the same header made by these options, as in curl.
 //   - -d/--data, --data-ascii, --data-binary, --data-raw, --data-urlencode
 //     (name=value with the value percent-encoded) and --json give the
 //     request data; several pieces are joined with '&' (--json pieces are
@@ -249,7 +250,8 @@ type curlCmd struct {
 	files    int // file parts so far
 	get      bool
 	head     bool
-	noOpts   bool // after --
+	noOpts   bool     // after --
+	creds    curlAuth // -u, --digest, --oauth2-bearer
 	notes    []string
 }
 
@@ -304,6 +306,7 @@ func (c *curlCmd) build() (*NodeConfig, error) {
 		headers = append(headers, KeyValue{Key: "Content-Type", Value: kept})
 	}
 	n.Headers = headers
+	n.Auth = c.creds.node(c.headers)
 	c.noteGuesses(&n, hasBody && contentType == "")
 	return &n, nil
 }

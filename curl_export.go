@@ -21,11 +21,14 @@ import (
 // in full, Query entries join the URL's query, form and raw field order is
 // kept but file refs become ParseCurl's "file", "file2" ..., an x-www-form-
 // urlencoded body loses OmitEmpty, a retry policy keeps only its number of
-// attempts, and what curl has no option for (success rule, failure policy,
-// response schema, pagination, signing) is left out. A literal credential
-// typed into the node (an Authorization or Cookie header, a token-like
-// query parameter or form field, a URL password) is shown as [REDACTED];
-// a {{ref}} is not a secret and is kept.
+// attempts, an apiKey auth becomes its header or query parameter, and what
+// curl has no option for (success rule, failure policy, response schema,
+// pagination, signing, oauth2 auth) is left out. Basic auth is written as
+// -u user:password, digest adds --digest, bearer is --oauth2-bearer. A
+// literal credential typed into the node (an Authorization or Cookie
+// header, a token-like query parameter or form field, a URL password, an
+// auth password, token or key) is shown as [REDACTED]; a {{ref}} is not a
+// secret and is kept.
 //
 // With params every template is rendered as Execute would render it (a
 // missing ref is empty), attachments are named by their file names (curl
@@ -62,6 +65,7 @@ type curlRequest struct {
 	form    []curlPart  // form-data body
 	binary  string      // binary body: the file's name or ref
 	dataCT  string      // the Content-Type a raw or object body needs
+	auth    curlAuth    // -u, --digest, --oauth2-bearer
 }
 
 // curlPart is one -F of a form-data body.
@@ -83,6 +87,7 @@ func templateRequest(s *Step) *curlRequest {
 	for _, h := range n.Headers {
 		req.headers = append(req.headers, KeyValue{Key: h.Key, Value: literalCredential(h.Key, h.Value)})
 	}
+	req.templateAuth(n.Auth)
 	switch b := n.Body; {
 	case n.Object != "":
 		raw := "{{" + strings.TrimSpace(n.Object) + "}}"
@@ -220,6 +225,9 @@ func renderedRequest(s *Step, params Params) (*curlRequest, error) {
 		req.headers = append(req.headers, KeyValue{Key: p.key, Value: strings.TrimSpace(v)})
 		h.Add(p.key, strings.TrimSpace(v))
 	}
+	if err := req.renderedAuth(s, r, u, h); err != nil {
+		return nil, err
+	}
 	if err := req.renderBody(s, r, h.Get("Content-Type")); err != nil {
 		return nil, err
 	}
@@ -328,6 +336,7 @@ func (req *curlRequest) command() (string, error) {
 	if req.dataCT != "" && !hasCT && req.form == nil {
 		w.opt("-H", "Content-Type: "+req.dataCT)
 	}
+	req.auth.options(w)
 	req.bodyOptions(w)
 	req.runOptions(w)
 	return w.command()

@@ -24,6 +24,7 @@ func normalForCurl(n *NodeConfig) *NodeConfig {
 		}
 	}
 	c.Success, c.OnFailure, c.Response, c.Paginate, c.Sign = SuccessRule{}, "", nil, nil, false
+	c.Auth = authForCurl(n.Auth, &c)
 	if c.Retry != nil {
 		if c.Retry.MaxAttempts > 1 {
 			c.Retry = &RetryPolicy{MaxAttempts: c.Retry.MaxAttempts}
@@ -52,6 +53,28 @@ func normalForCurl(n *NodeConfig) *NodeConfig {
 		c.Body = &b
 	}
 	return &c
+}
+
+// authForCurl is the auth block as a command carries it: basic, digest
+// and bearer with literal secrets redacted; an API key as a header or a
+// query parameter of c; no oauth2.
+func authForCurl(a *Auth, c *NodeConfig) *Auth {
+	if a == nil {
+		return nil
+	}
+	switch a.Type {
+	case AuthBasic, AuthDigest:
+		return &Auth{Type: a.Type, Username: a.Username, Password: literalSecretText(a.Password)}
+	case AuthBearer:
+		return &Auth{Type: AuthBearer, Token: literalSecretText(a.Token)}
+	case AuthAPIKey:
+		if a.In == InQuery {
+			c.URL = appendQuery(c.URL, queryText(strings.TrimSpace(a.Name))+"="+queryText(literalSecretText(a.Value)))
+		} else {
+			c.Headers = append(c.Headers, KeyValue{Key: a.Name, Value: literalSecretText(a.Value)})
+		}
+	}
+	return nil
 }
 
 // FuzzCurlRoundTrip builds a node from the fuzzer's values; when it is

@@ -1,7 +1,6 @@
 package httpstep
 
 import (
-	"encoding/base64"
 	"maps"
 	"math"
 	"net/url"
@@ -37,6 +36,7 @@ var curlOptions = []curlOption{
 	{long: "form-string", arg: true, value: (*curlCmd).addFormString},
 	{long: "user", short: 'u', arg: true, value: (*curlCmd).setUser},
 	{long: "oauth2-bearer", arg: true, value: (*curlCmd).setBearer},
+	{long: "digest", flag: func(c *curlCmd, on bool) { c.creds.digest = on }},
 	{long: "user-agent", short: 'A', arg: true, value: (*curlCmd).setUserAgent},
 	{long: "referer", short: 'e', arg: true, value: (*curlCmd).setReferer},
 	{long: "cookie", short: 'b', arg: true, value: (*curlCmd).addCookie},
@@ -367,19 +367,18 @@ func urlEncodePiece(flag, v string) (string, error) {
 // byte but the unreserved characters percent-encoded, a space as '+'.
 func curlEscape(s string) string { return url.QueryEscape(s) }
 
+// setUser keeps -u user:password for the node's auth block.
 func (c *curlCmd) setUser(_, v string) error {
-	if v == "" {
-		return nil
+	c.creds.user = nil
+	if v != "" {
+		c.creds.user = &v
 	}
-	if !strings.Contains(v, ":") {
-		v += ":"
-	}
-	c.setDerived("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(v)))
 	return nil
 }
 
+// setBearer keeps --oauth2-bearer for the node's auth block.
 func (c *curlCmd) setBearer(_, v string) error {
-	c.setDerived("Authorization", "Bearer "+v)
+	c.creds.bearer = &v
 	return nil
 }
 

@@ -189,12 +189,17 @@ var curlCases = []struct {
 	{
 		name: "docs basic auth",
 		cmd:  `curl -u admin:s3cret https://api.example.com/v1/status`,
-		want: NodeConfig{Method: "GET", URL: "https://api.example.com/v1/status", Headers: hdrs("Authorization", "Basic YWRtaW46czNjcmV0")},
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/v1/status", Auth: &Auth{Type: AuthBasic, Username: "admin", Password: "s3cret"}},
 	},
 	{
 		name: "docs basic auth with user only",
 		cmd:  `curl --user sk_test_123 https://api.example.com/v1/charges`,
-		want: NodeConfig{Method: "GET", URL: "https://api.example.com/v1/charges", Headers: hdrs("Authorization", "Basic c2tfdGVzdF8xMjM6")},
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/v1/charges", Auth: &Auth{Type: AuthBasic, Username: "sk_test_123"}},
+	},
+	{
+		name: "docs digest auth",
+		cmd:  `curl --digest -u 'ann:pa:ss' https://api.example.com/v1/status`,
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/v1/status", Auth: &Auth{Type: AuthDigest, Username: "ann", Password: "pa:ss"}},
 	},
 	{
 		name: "docs multipart with files and types",
@@ -286,7 +291,7 @@ var curlCases = []struct {
 		name: "curl.exe on windows",
 		cmd:  `C:\Tools\curl.exe -A "agent/1.0" -e "https://ref.example.com;auto" --oauth2-bearer t0k https://api.example.com/x`,
 		want: NodeConfig{Method: "GET", URL: "https://api.example.com/x",
-			Headers: hdrs("User-Agent", "agent/1.0", "Referer", "https://ref.example.com", "Authorization", "Bearer t0k")},
+			Headers: hdrs("User-Agent", "agent/1.0", "Referer", "https://ref.example.com"), Auth: &Auth{Type: AuthBearer, Token: "t0k"}},
 	},
 	{
 		name: "typed header wins over the option's",
@@ -387,7 +392,6 @@ func TestParseCurlErrors(t *testing.T) {
 		{"curl -T a.bin https://example.com", "-T a.bin sends a file"},
 		{"curl -H @headers.txt https://example.com", "reads headers from a file"},
 		{"curl -b cookies.txt https://example.com", "reads cookies from a file"},
-		{"curl --digest -u a:b https://example.com", "option --digest is not supported"},
 		{"curl -sQ x https://example.com", "option -Q is not supported"},
 		{"curl --header=X:1 https://example.com", "write --header VALUE"},
 		{"curl https://a.example.com https://b.example.com", `more than one URL ("https://a.example.com" and "https://b.example.com")`},
