@@ -7,14 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"sync"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
+	"github.com/httpstep/httpstep/internal/golden"
 	"github.com/stretchr/testify/require"
 )
 
@@ -83,23 +82,8 @@ func TestGoldenBodies(t *testing.T) {
 			mu.Lock()
 			got := wire
 			mu.Unlock()
-			checkGolden(t, filepath.Join("testdata", "golden", "body-"+tt.name+".http"), got)
+			golden.Check(t, filepath.Join("testdata", "golden", "body-"+tt.name+".http"), got)
 		})
-	}
-}
-
-// checkGolden compares got with the file at path, or rewrites the file
-// under -update.
-func checkGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -run %s -update to create it", t.Name())
-	if !bytes.Equal(want, got) {
-		assert.Equal(t, string(want), string(got), "%s differs; if the change is intended, run go test -update", path)
 	}
 }
 

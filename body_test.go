@@ -450,7 +450,7 @@ func TestAttachmentStreamErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.ErrorIs(t, res.Failure.Err, tt.is)
 			assert.Equal(t, KindParam, res.Failure.Kind, "a broken-off upload is the attachment's fault, not the network's")
-			f := attachmentFailure(res.Failure.Err)
+			f := sendFailure(context.Background(), res.Failure.Err, time.Second)
 			require.NotNil(t, f, "exchange can report it as kind param")
 			assert.Equal(t, KindParam, f.Kind)
 			for _, w := range tt.want {
@@ -468,7 +468,7 @@ func TestAttachmentStreamErrors(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, res.OK())
 	assert.Equal(t, int32(1), complete.Load())
-	assert.Nil(t, attachmentFailure(errors.New("other")))
+	assert.Equal(t, KindNetwork, sendFailure(context.Background(), errors.New("other"), time.Second).Kind)
 }
 
 // TestBodyHistory: text bodies are previewed with secrets redacted;
@@ -577,11 +577,11 @@ func FuzzRawJSONBody(f *testing.F) {
 			return
 		}
 		// Every value missing: bare places read null, strings empty.
-		if p, err := newRenderer(nil).buildPayload(node, "", ""); err != nil || !json.Valid(p.data) {
+		if p, err := newRenderer(nil).buildPayload(stepOf(t, node), "", ""); err != nil || !json.Valid(p.data) {
 			return
 		}
 		for _, v := range []any{value, Secret(value), map[string]any{value: []any{value, 1.5, nil}}, nil, 7} {
-			p, err := newRenderer(Values{"v": v, "w": value}).buildPayload(node, "", "")
+			p, err := newRenderer(Values{"v": v, "w": value}).buildPayload(stepOf(t, node), "", "")
 			require.NoError(t, err)
 			require.True(t, json.Valid(p.data), "template %q value %q gave %q", src, value, p.data)
 		}
@@ -589,7 +589,7 @@ func FuzzRawJSONBody(f *testing.F) {
 			return // encoding/json writes U+FFFD for invalid bytes
 		}
 		node.Body.Raw = `{"s":"<{{v}}>","b":{{v}}}`
-		p, err := newRenderer(Values{"v": value}).buildPayload(node, "", "")
+		p, err := newRenderer(Values{"v": value}).buildPayload(stepOf(t, node), "", "")
 		require.NoError(t, err)
 		var got struct{ S, B string }
 		require.NoError(t, json.Unmarshal(p.data, &got))
@@ -611,7 +611,7 @@ func FuzzFormData(f *testing.F) {
 		}
 		body := &Body{Kind: BodyFormData, Fields: []FormField{{Key: key, Value: "{{v}}"}, {Key: key, File: "f"}, {Key: "z", Value: "end"}}}
 		params := Values{"v": value, "f": textFile(filename, "", content)}
-		p, err := newRenderer(params).buildPayload(&NodeConfig{Method: "POST", Body: body}, "", "")
+		p, err := newRenderer(params).buildPayload(stepOf(t, &NodeConfig{Method: "POST", Body: body}), "", "")
 		require.NoError(t, err)
 		rc, length, err := p.open()
 		require.NoError(t, err)
@@ -695,4 +695,12 @@ func TestSecretSearchBounded(t *testing.T) {
 		t.Fatal("the search for secrets did not end")
 	}
 	assert.NotContains(t, res.Attempts[0].Request.Body, "rootsecret")
+}
+
+// stepOf compiles node without validating it, for tests of one part of it.
+func stepOf(t testing.TB, node *NodeConfig) *Step {
+	t.Helper()
+	s, err := node.compile()
+	require.NoError(t, err)
+	return s
 }

@@ -16,9 +16,14 @@ const DefaultMaxResponseBytes = 32 << 20
 // Client holds organisation-level settings. The zero value is usable: no
 // proxy, the SSRF guard on, the system's root CAs. A Client is safe for
 // concurrent use and reuses connections across calls, so keep one per
-// organisation rather than one per request. Its settings are read when it
-// first needs a transport: set them before the first Execute, or make a new
-// Client when the organisation's settings change.
+// organisation rather than one per request.
+//
+// The transport settings (Proxy, RootCAs, Certificates, WrapTransport and
+// the list of SourceAddrs) are read when the Client first builds a
+// transport for a proxy, verification and egress choice, and kept with its
+// connection pool: set them before the first Execute, or make a new Client
+// when they change. The other settings (the guard's, the limits,
+// SigningSecret) are read on every call; do not change them while calls run.
 type Client struct {
 	// Proxy is the organisation's proxy, used by nodes with UseProxy: http,
 	// https, socks5 or socks5h, with optional user info as credentials. The

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpstep/httpstep/internal/golden"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -484,13 +485,7 @@ func TestParseCurlGolden(t *testing.T) {
 			node, err := ParseCurl(string(cmd))
 			require.NoError(t, err)
 			got := marshalNode(t, node)
-			golden := strings.TrimSuffix(in, ".txt") + ".json"
-			if *update {
-				require.NoError(t, os.WriteFile(golden, got, 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err, "run go test -run TestParseCurlGolden -update to create it")
-			assert.Equal(t, string(want), string(got))
+			golden.Check(t, strings.TrimSuffix(in, ".txt")+".json", got)
 		})
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
@@ -27,8 +26,10 @@ var errTooLarge = errors.New("httpstep: the response is larger than the limit")
 // conversion, is larger than Limit bytes. errors.Is(err, errTooLarge) is true.
 type tooLargeError struct{ Limit int64 }
 
-func (e *tooLargeError) Error() string {
-	return fmt.Sprintf("httpstep: the response is larger than the limit of %d bytes; ask the API for less data (a filter, a smaller page) or ask an administrator to raise the limit (Client.MaxResponseBytes)", e.Limit)
+func (e *tooLargeError) Error() string { return errorPrefix + e.message() }
+
+func (e *tooLargeError) message() string {
+	return fmt.Sprintf("the response is larger than the limit of %d bytes; ask the API for less data (a filter, a smaller page) or ask an administrator to raise the limit (Client.MaxResponseBytes)", e.Limit)
 }
 
 // Is reports whether target is errTooLarge.
@@ -46,6 +47,10 @@ const (
 	// maxLabel caps how much of a header value is quoted in a note.
 	maxLabel = 64
 )
+
+// utf8BOM is the UTF-8 byte order mark. Bodies and examples may start with
+// it (editors on some systems save JSON so); it is skipped, as gjson does.
+const utf8BOM = "\xef\xbb\xbf"
 
 // readBody reads resp.Body into memory and returns it as UTF-8, with notes for
 // the execution history. It does not close resp.Body; the caller does.
@@ -286,8 +291,8 @@ func fromBOM(body []byte, label string, limit int64) (out []byte, notes []string
 	var enc encoding.Encoding
 	var name string
 	switch {
-	case bytes.HasPrefix(body, []byte{0xef, 0xbb, 0xbf}):
-		out = body[3:]
+	case bytes.HasPrefix(body, []byte(utf8BOM)):
+		out = body[len(utf8BOM):]
 		if l := strings.ToLower(label); label != "" && l != "utf-8" && l != "utf8" {
 			notes = []string{fmt.Sprintf("a UTF-8 byte order mark overrides charset %s", quoteLabel(label))}
 		}
@@ -339,38 +344,5 @@ func isTextual(mt string) bool {
 
 // quoteLabel quotes a header-derived value for a note, cut to maxLabel bytes.
 func quoteLabel(s string) string {
-	s, _ = previewText([]byte(s), maxLabel)
-	return fmt.Sprintf("%q", s)
-}
-
-// previewText returns at most limit bytes of b as valid UTF-8 for the history:
-// cut on a rune boundary, each invalid byte replaced by U+FFFD (which counts
-// as its three bytes). truncated reports that some of b was left out. Control
-// characters are kept; JSON encoding escapes them.
-func previewText(b []byte, limit int) (s string, truncated bool) {
-	limit = max(limit, 0)
-	if len(b) <= limit && utf8.Valid(b) {
-		return string(b), false
-	}
-	var sb strings.Builder
-	sb.Grow(min(limit, 3*len(b)))
-	i := 0
-	for i < len(b) {
-		r, size := utf8.DecodeRune(b[i:])
-		invalid := r == utf8.RuneError && size == 1
-		w := size
-		if invalid {
-			w = utf8.RuneLen(utf8.RuneError)
-		}
-		if sb.Len()+w > limit {
-			break
-		}
-		if invalid {
-			sb.WriteRune(utf8.RuneError)
-		} else {
-			sb.Write(b[i : i+size])
-		}
-		i += size
-	}
-	return sb.String(), i < len(b)
+	return fmt.Sprintf("%q", clip(s, maxLabel))
 }

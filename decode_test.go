@@ -32,8 +32,8 @@ import (
 	"golang.org/x/text/encoding/unicode"
 )
 
-// outcome is what readBody gave for one response.
-type outcome struct {
+// readOutcome is what readBody gave for one response.
+type readOutcome struct {
 	body  []byte
 	notes []string
 	err   error
@@ -51,11 +51,11 @@ func leakCheck(t *testing.T) {
 // fetchBody serves h on loopback, GETs it and reads the body with readBody.
 // A non-empty acceptEncoding is set on the request, which turns off the
 // transport's own gzip decoding.
-func fetchBody(t *testing.T, h http.HandlerFunc, acceptEncoding string, limit int64) outcome {
+func fetchBody(t *testing.T, h http.HandlerFunc, acceptEncoding string, limit int64) readOutcome {
 	t.Helper()
 	resp := fetch(t.Context(), t, h, http.MethodGet, acceptEncoding)
 	body, notes, err := readBody(resp, limit)
-	return outcome{body, notes, err, resp}
+	return readOutcome{body, notes, err, resp}
 }
 
 // fetch serves h on loopback and sends it one request under ctx with a
@@ -468,67 +468,6 @@ func TestParseContentType(t *testing.T) {
 		assert.Equal(t, tt.mediaType, mt, tt.in)
 		assert.Equal(t, tt.charset, cs, tt.in)
 	}
-}
-
-func TestPreviewText(t *testing.T) {
-	tests := []struct {
-		name, in  string
-		max       int
-		want      string
-		truncated bool
-	}{
-		{"short", "hello", 10, "hello", false},
-		{"exact", "hello", 5, "hello", false},
-		{"cut", "hello", 3, "hel", true},
-		{"cut before a split rune", "hé", 2, "h", true},
-		{"whole rune fits", "hé", 3, "hé", false},
-		{"invalid byte replaced", "a\xffb", 10, "a\uFFFDb", false},
-		{"replacement does not fit", "ab\xff", 4, "ab", true},
-		{"each invalid byte replaced", "\xc3\x28", 10, "\uFFFD(", false},
-		{"surrogate is invalid", "\xed\xa0\x80", 10, "\uFFFD\uFFFD\uFFFD", false},
-		{"controls kept", "a\x00\x1b\n\r\tb", 10, "a\x00\x1b\n\r\tb", false},
-		{"zero", "abc", 0, "", true},
-		{"negative", "abc", -1, "", true},
-		{"empty", "", 0, "", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, truncated := previewText([]byte(tt.in), tt.max)
-			assert.Equal(t, tt.want, s)
-			assert.Equal(t, tt.truncated, truncated)
-		})
-	}
-}
-
-func FuzzPreviewText(f *testing.F) {
-	f.Add([]byte("hello"), 3)
-	f.Add([]byte("h\xc3\xa9llo \xff\xfe wörld 😀"), 9)
-	f.Add([]byte("\xed\xa0\x80\xf4\x90\x80\x80"), 5)
-	f.Add([]byte{}, 0)
-	f.Fuzz(func(t *testing.T, b []byte, limit int) {
-		s, truncated := previewText(b, limit)
-		if !utf8.ValidString(s) {
-			t.Fatalf("invalid UTF-8 %q", s)
-		}
-		if len(s) > max(limit, 0) {
-			t.Fatalf("%d bytes, limit %d", len(s), limit)
-		}
-		// The reference replaces every invalid byte with U+FFFD, as ranging
-		// over a string does.
-		ref := string([]rune(string(b)))
-		if !strings.HasPrefix(ref, s) {
-			t.Fatalf("%q is not a prefix of %q", s, ref)
-		}
-		if truncated != (s != ref) {
-			t.Fatalf("truncated=%v for %q of %q", truncated, s, ref)
-		}
-		if truncated {
-			next, _ := utf8.DecodeRuneInString(ref[len(s):])
-			if len(s)+utf8.RuneLen(next) <= limit {
-				t.Fatalf("cut early: %q of %q, limit %d", s, ref, limit)
-			}
-		}
-	})
 }
 
 // FuzzReadBody feeds arbitrary bodies, codings and content types to

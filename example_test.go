@@ -104,3 +104,34 @@ func ExampleNodeConfig_Refs() {
 	// Output:
 	// [record.id org.token user.name]
 }
+
+// Compile a node once and run it for many rows: validation and template
+// parsing happen once, each Run only renders the row's values and sends.
+func ExampleNodeConfig_Compile() {
+	api := ordersAPI()
+	defer api.Close()
+
+	node := &httpstep.NodeConfig{
+		URL:     api.URL + "/orders",
+		Query:   []httpstep.KeyValue{{Key: "status", Value: "{{row.status}}"}},
+		Success: httpstep.SuccessRule{ErrorCodePath: "errcode", SuccessValues: []string{"0"}},
+	}
+	step, err := node.Compile()
+	if err != nil {
+		fmt.Println(err) // a *ConfigError listing every problem
+		return
+	}
+	client := &httpstep.Client{AllowPrivate: true} // the demo API is on loopback
+	defer client.CloseIdleConnections()
+	for _, status := range []string{"paid", "broken"} {
+		res, err := client.Run(context.Background(), step, httpstep.Values{"row": map[string]any{"status": status}})
+		if err != nil {
+			fmt.Println(status, "failed:", res.Failure.Kind, res.StatusCode)
+			continue
+		}
+		fmt.Println(status, "orders:", res.Get("data.orders.#"))
+	}
+	// Output:
+	// paid orders: 2
+	// broken failed: status 500
+}

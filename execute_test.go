@@ -79,7 +79,8 @@ func TestSuccessRule(t *testing.T) {
 		{"status text", "404", ``, SuccessRule{}, KindStatus, "", "the API answered 404 Not Found"},
 		{"status decides before the code", "200", `{}`, SuccessRule{Codes: []int{201}, ErrorCodePath: "errcode", SuccessValues: []string{"0"}}, KindStatus, "", "the API answered 200 OK"},
 		{"business success", "200", `{"errcode":0}`, SuccessRule{ErrorCodePath: "errcode", SuccessValues: []string{"0"}}, "", "", ""},
-		{"business code absent", "200", `<html>maintenance</html>`, SuccessRule{ErrorCodePath: "errcode", SuccessValues: []string{"0"}}, KindErrorCode, "", "the response has no errcode, so it cannot show success (expected 0)"},
+		{"business code absent", "200", `{"data":1}`, SuccessRule{ErrorCodePath: "errcode", SuccessValues: []string{"0"}}, KindErrorCode, "", "the response has no errcode, so it cannot show success (expected 0)"},
+		{"not JSON", "200", `<html>maintenance</html>`, SuccessRule{ErrorCodePath: "errcode", SuccessValues: []string{"0"}}, KindErrorCode, "", "the response is not complete JSON, so its errcode cannot confirm success (expected 0)"},
 		{"business error", "200", `{"errcode":40001,"errmsg":"invalid credential"}`, SuccessRule{ErrorCodePath: "errcode", SuccessValues: []string{"0"}, ErrorMessagePath: "errmsg"}, KindErrorCode, "40001", "invalid credential"},
 		{"business error default message", "200", `{"code":"E1"}`, SuccessRule{ErrorCodePath: "code", SuccessValues: []string{"OK"}}, KindErrorCode, "E1", "the API answered with error code E1 (code is not one of the success values OK)"},
 	}

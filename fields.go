@@ -12,7 +12,7 @@ import (
 const HeaderPathPrefix = "header:"
 
 // Fields returns the node's declared output fields (NodeConfig.Response) by
-// name, each converted to its declared type as Value describes. Fields that
+// name, each converted to its declared type as Field describes. Fields that
 // are missing or cannot convert are left out. It returns nil when the node
 // failed or declares no fields.
 func (r *Result) Fields() map[string]any {
@@ -23,14 +23,14 @@ func (r *Result) Fields() map[string]any {
 	return r.convertFields(root, r.schema.Fields)
 }
 
-// Value returns the declared output field called name, converted to its
+// Field returns the declared output field called name, converted to its
 // declared type the forgiving way a no-code user expects: "12" for a number
 // field is 12 (int64 when whole, else float64), "true", "1" or "yes" for a
 // boolean field is true, a number or boolean for a string field is its text,
 // an object or array keeps the declared members of its elements. A value
-// that cannot convert is missing, never a zero value. Value answers false
+// that cannot convert is missing, never a zero value. Field answers false
 // when the node failed.
-func (r *Result) Value(name string) (any, bool) {
+func (r *Result) Field(name string) (any, bool) {
 	if !r.OK() || r.schema == nil {
 		return nil, false
 	}
@@ -68,19 +68,19 @@ func (r *Result) convertField(root gjson.Result, f Field) (any, bool) {
 		return nil, false
 	}
 	switch {
-	case f.Type == "object" && len(f.Fields) > 0 && v.IsObject():
+	case f.Type == TypeObject && len(f.Fields) > 0 && v.IsObject():
 		return r.convertFields(root, f.Fields), true // member paths share the object's base
-	case f.Type == "array" && len(f.Fields) > 0 && v.IsArray():
+	case f.Type == TypeArray && len(f.Fields) > 0 && v.IsArray():
 		return r.convertElements(v, f.Fields), true
 	}
 	return convert(v, f.Type)
 }
 
 // convertElements converts each element of an array by the element fields:
-// object members, or one "@this" field for scalar elements.
+// object members, or one elementPath field for scalar elements.
 func (r *Result) convertElements(arr gjson.Result, fields []Field) []any {
 	out := []any{}
-	scalar := len(fields) == 1 && fields[0].Path == "@this"
+	scalar := len(fields) == 1 && fields[0].Path == elementPath
 	arr.ForEach(func(_, el gjson.Result) bool {
 		if scalar {
 			v, _ := r.convertField(el, fields[0])
@@ -96,17 +96,17 @@ func (r *Result) convertElements(arr gjson.Result, fields []Field) []any {
 // convert turns v into the Go value of a schema type.
 func convert(v gjson.Result, typ string) (any, bool) {
 	switch typ {
-	case "string":
+	case TypeString:
 		return toString(v)
-	case "number":
+	case TypeNumber:
 		return toNumber(v)
-	case "boolean":
+	case TypeBoolean:
 		return toBool(v)
-	case "null":
+	case TypeNull:
 		return nil, v.Type == gjson.Null
-	case "object":
+	case TypeObject:
 		return v.Value(), v.IsObject()
-	case "array":
+	case TypeArray:
 		return v.Value(), v.IsArray()
 	}
 	return v.Value(), true

@@ -45,15 +45,15 @@ func TestFields(t *testing.T) {
 		"tags":     []any{int64(1), nil},
 		"when":     "2026-11-27T08:00:00Z", "requestId": "req-42", "count": int64(7),
 	}, res.Fields())
-	v, ok := res.Value("total")
+	v, ok := res.Field("total")
 	assert.True(t, ok)
 	assert.Equal(t, 19.9, v)
-	_, ok = res.Value("bad")
+	_, ok = res.Field("bad")
 	assert.False(t, ok, "a value that cannot convert is missing, not zero")
 
 	failed, _ := c.Execute(context.Background(), &NodeConfig{URL: srv.URL, Response: schema, Success: SuccessRule{Codes: []int{201}}, OnFailure: Continue}, nil)
 	assert.Nil(t, failed.Fields())
-	_, ok = failed.Value("id")
+	_, ok = failed.Field("id")
 	assert.False(t, ok)
 }
 

@@ -21,15 +21,18 @@ type BlockedError struct {
 }
 
 // Error says what was refused and why, and what an administrator can do.
-func (e *BlockedError) Error() string {
+func (e *BlockedError) Error() string { return errorPrefix + "blocked: " + e.message() }
+
+// message is the refusal in plain words, without prefix.
+func (e *BlockedError) message() string {
 	if !e.Addr.IsValid() {
-		return fmt.Sprintf("httpstep: blocked: %s is %s", e.Host, e.Reason)
+		return fmt.Sprintf("%s is %s", e.Host, e.Reason)
 	}
 	subject := e.Addr.String() + " is"
 	if e.Host != "" && e.Host != e.Addr.String() {
 		subject = e.Host + " resolves to " + e.Addr.String() + ","
 	}
-	return fmt.Sprintf("httpstep: blocked: %s %s; requests to internal networks are "+
+	return fmt.Sprintf("%s %s; requests to internal networks are "+
 		"blocked, ask an administrator to allow this network if the request is intended", subject, e.Reason)
 }
 
@@ -113,11 +116,11 @@ func (g guard) control(network, address string, _ syscall.RawConn) error {
 		return nil
 	}
 	if network != "tcp4" && network != "tcp6" {
-		return fmt.Errorf("httpstep: blocked: network %s is not allowed, only TCP", network)
+		return errorf("blocked: network %s is not allowed, only TCP", network)
 	}
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return fmt.Errorf("httpstep: blocked: cannot read dial address %q: %w", address, err)
+		return errorf("blocked: cannot read dial address %q: %w", address, err)
 	}
 	return g.check(ap.Addr())
 }
@@ -158,7 +161,7 @@ func resolverLookup(r *net.Resolver) lookupFunc {
 func checkHost(ctx context.Context, lookup lookupFunc, g guard, host string) ([]netip.Addr, error) {
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	if host == "" || strings.ContainsFunc(host, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return nil, fmt.Errorf("httpstep: invalid host %q in the URL; give a host name or IP address", host)
+		return nil, errorf("invalid host %q in the URL; give a host name or IP address", host)
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return checkAddrs(g, host, []netip.Addr{ip})
@@ -169,10 +172,10 @@ func checkHost(ctx context.Context, lookup lookupFunc, g guard, host string) ([]
 	}
 	addrs, err := lookup(ctx, host)
 	if err != nil {
-		return nil, fmt.Errorf("httpstep: cannot resolve %s: %w", host, err)
+		return nil, errorf("cannot resolve %s: %w", host, err)
 	}
 	if len(addrs) == 0 {
-		return nil, fmt.Errorf("httpstep: %s has no IP addresses; check the host name", host)
+		return nil, errorf("%s has no IP addresses; check the host name", host)
 	}
 	return checkAddrs(g, host, addrs)
 }

@@ -70,42 +70,37 @@ type TimingRecord struct {
 // previewBytes is how much of a body the history keeps.
 const previewBytes = 4 << 10
 
-// record is the history record of the request as sent.
-func (p *prepared) record(req *http.Request) RequestRecord {
-	rec := RequestRecord{Method: p.method, URL: p.redact.url(p.url)}
-	if p.url == nil {
-		rec.URL = p.redact.text(redactRawURL(p.template)) // the URL as typed, its credentials hidden
+// record is the history record of the request as sent (req), or as rendered
+// when it was not sent (req nil).
+func (o *outgoing) record(req *http.Request) RequestRecord {
+	rec := RequestRecord{Method: o.method, URL: o.secrets.url(o.url)}
+	if o.url == nil {
+		rec.URL = o.secrets.text(redactRawURL(o.step.node.URL)) // the URL as typed, its credentials hidden
 	}
 	if req != nil {
-		rec.Header = p.redact.header(req.Header, p.credHeaders...)
+		rec.Header = o.secrets.header(req.Header)
 	} else {
-		rec.Header = p.redact.header(p.header, p.credHeaders...)
+		rec.Header = o.secrets.header(o.header)
 	}
-	if p.body == nil {
+	if o.body == nil {
 		return rec
 	}
-	rec.Files = p.body.files
-	if p.body.parts == nil {
-		preview := p.body.data
-		if strings.HasPrefix(p.body.contentType, "application/x-www-form-urlencoded") {
+	rec.Files = o.body.files
+	if o.body.parts == nil {
+		preview := o.body.data
+		if strings.HasPrefix(o.body.contentType, "application/x-www-form-urlencoded") {
 			preview = []byte(redactQuery(string(preview)))
 		}
 		rec.Body, rec.Truncated = previewText(preview, previewBytes)
-		rec.Body = p.redact.text(rec.Body)
+		rec.Body = o.secrets.text(rec.Body)
 	}
 	return rec
 }
 
-// failedRecord is the record of an attempt that failed before sending.
-func (p *prepared) failedRecord(f *Failure) Attempt {
-	f.Message = p.redact.text(f.Message)
-	return Attempt{N: 1, Start: time.Now().UTC(), Request: p.record(nil), Kind: f.Kind, Error: f.Message, Missing: p.missing}
-}
-
-// response is the history record of a response.
-func (r *redactor) response(resp *http.Response, body []byte) *ResponseRecord {
-	rec := &ResponseRecord{Status: resp.StatusCode, Proto: resp.Proto, Header: r.header(resp.Header), Bytes: int64(len(body))}
+// response is the history record of a response, its secrets redacted.
+func (s *secrets) response(resp *http.Response, body []byte) *ResponseRecord {
+	rec := &ResponseRecord{Status: resp.StatusCode, Proto: resp.Proto, Header: s.header(resp.Header), Bytes: int64(len(body))}
 	rec.Body, rec.Truncated = previewText(body, previewBytes)
-	rec.Body = r.text(rec.Body)
+	rec.Body = s.text(rec.Body)
 	return rec
 }

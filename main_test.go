@@ -1,7 +1,6 @@
 package httpstep
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -15,9 +14,6 @@ import (
 	"github.com/mccutchen/go-httpbin/v2/httpbin"
 	"go.uber.org/goleak"
 )
-
-// update regenerates golden files: go test -run TestGolden -update
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // TestMain fails the run when a test leaves a goroutine behind.
 func TestMain(m *testing.M) {

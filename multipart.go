@@ -18,7 +18,7 @@ func (r *renderer) multipartPayload(b *Body, boundary string) (*payload, error) 
 	l.w = multipart.NewWriter(&l.buf)
 	if boundary != "" {
 		if err := l.w.SetBoundary(boundary); err != nil {
-			return nil, fmt.Errorf("httpstep: multipart boundary: %v", err)
+			return nil, errorf("multipart boundary: %v", err)
 		}
 	}
 	l.p.contentType = l.w.FormDataContentType()
@@ -37,7 +37,7 @@ func (r *renderer) multipartPayload(b *Body, boundary string) (*payload, error) 
 			return nil, err
 		}
 		if v != "" || !b.OmitEmpty {
-			r.noteFieldSecret(f.Key, v)
+			r.secrets.addField(f.Key, v)
 			l.text(f.Key, v)
 		}
 	}

@@ -2,7 +2,6 @@ package httpstep
 
 import (
 	"bytes"
-	"fmt"
 
 	"github.com/tidwall/gjson"
 )
@@ -29,7 +28,7 @@ func (p *pageItems) add(body []byte, path string) (int, error) {
 	var err error
 	arr.ForEach(func(_, item gjson.Result) bool {
 		if int64(p.buf.Len()+len(item.Raw)+2) > p.limit {
-			err = fmt.Errorf("httpstep: the pages together are larger than the limit of %d bytes; raise Client.MaxResponseBytes, lower paginate.maxPages or filter the list", p.limit)
+			err = errorf("the pages together are larger than the limit of %d bytes; raise Client.MaxResponseBytes, lower paginate.maxPages or filter the list", p.limit)
 			return false
 		}
 		if p.buf.Len() == 0 {

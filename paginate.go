@@ -3,9 +3,7 @@ package httpstep
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -24,21 +22,33 @@ type Pagination struct {
 	MaxPages  int    `json:"maxPages,omitempty"` // default 100
 }
 
+// The pagination modes, the values of Pagination.Mode.
+const (
+	PaginatePage       = "page"        // a page number in Param, from Start (default 1)
+	PaginateOffset     = "offset"      // an offset in Param, from Start, moving by Size
+	PaginateCursor     = "cursor"      // the cursor at NextPath of each page, in Param
+	PaginateNextURL    = "next_url"    // the URL at NextPath of each page
+	PaginateLinkHeader = "link_header" // the rel="next" URL of the Link header
+)
+
 // validate records the pagination's problems.
 func (p *Pagination) validate(e *ConfigError) {
 	switch p.Mode {
-	case "page", "offset", "cursor":
+	case PaginatePage, PaginateOffset, PaginateCursor:
 		if p.Param == "" {
 			e.add("paginate.param", "name the query parameter that carries the "+p.Mode)
 		}
-	case "next_url", "link_header":
+	case PaginateNextURL, PaginateLinkHeader:
 	default:
 		e.add("paginate.mode", fmt.Sprintf("%q is not a pagination mode: use page, offset, cursor, next_url or link_header", p.Mode))
 	}
-	if (p.Mode == "cursor" || p.Mode == "next_url") && p.NextPath == "" {
-		e.add("paginate.nextPath", "say where the next "+map[bool]string{true: "cursor", false: "URL"}[p.Mode == "cursor"]+" is in each page, e.g. \"next\"")
+	switch {
+	case p.Mode == PaginateCursor && p.NextPath == "":
+		e.add("paginate.nextPath", "say where the next cursor is in each page, e.g. \"next\"")
+	case p.Mode == PaginateNextURL && p.NextPath == "":
+		e.add("paginate.nextPath", "say where the next URL is in each page, e.g. \"next\"")
 	}
-	if p.Mode == "offset" && p.Size <= 0 {
+	if p.Mode == PaginateOffset && p.Size <= 0 {
 		e.add("paginate.size", "say how many items one page holds")
 	}
 	if p.MaxPages < 0 || p.Start < 0 {
@@ -49,32 +59,32 @@ func (p *Pagination) validate(e *ConfigError) {
 // DefaultMaxPages bounds a paginated pull whose node sets no MaxPages.
 const DefaultMaxPages = 100
 
-// paginate pulls page after page. Each page is one request with its own
-// retries; the Result's Body is one JSON array of every page's items in
-// order, its status and headers are the last page's, and Attempts holds
-// every exchange. A page that fails ends the pull with that failure; the
-// items so far stay readable. The combined body is bounded by
-// Client.MaxResponseBytes like a single response.
-func (c *Client) paginate(ctx context.Context, node *NodeConfig, p *prepared) *Result {
-	pg := node.Paginate
-	out := &Result{maxRows: c.MaxRows, schema: node.Response}
-	items := pageItems{limit: c.maxResponseBytes()}
-	page := *p
+// paginate pulls page after page, starting with request first. Each page
+// is one request with its own retries and identity; the Result's Body is one
+// JSON array of every page's items in order, its status and headers are the
+// last page's, and Attempts holds every exchange. A page that fails ends the
+// pull with that failure; the items so far stay readable. The combined body
+// is bounded by Client.MaxResponseBytes like a single response.
+func (c *Client) paginate(ctx context.Context, first *outgoing) *Result {
+	pg := first.step.node.Paginate
+	out := first.newResult()
+	items := pageItems{limit: first.maxBytes}
+	page := first.withURL(pg.pageURL(first.url, nil, "", 0))
 	seen := map[string]bool{}
-	for i := 0; i < pg.maxPages(); i++ {
-		page.url = pg.pageURL(p.url, &page, i)
-		if seen[page.url.String()] {
+	for i := 0; ; i++ {
+		if key := page.url.String(); seen[key] {
 			break
+		} else {
+			seen[key] = true
 		}
-		seen[page.url.String()] = true
-		res := c.send(ctx, node, &page)
+		res := c.send(ctx, page)
 		out.merge(res)
 		if res.Failure != nil {
 			break
 		}
 		n, err := items.add(res.Body, pg.ItemsPath)
 		if err != nil {
-			out.Failure = &Failure{Kind: KindTooLarge, StatusCode: res.StatusCode, Message: strings.TrimPrefix(err.Error(), "httpstep: "), Err: err}
+			out.Failure = tooLargeFailure(err, res.StatusCode)
 			break
 		}
 		next, more := pg.next(res, n, page.url)
@@ -84,16 +94,10 @@ func (c *Client) paginate(ctx context.Context, node *NodeConfig, p *prepared) *R
 		}
 		if i == pg.maxPages()-1 {
 			out.note(fmt.Sprintf("stopped after %d pages (paginate.maxPages); more pages may exist", pg.maxPages()))
+			break
 		}
-		page.url, page.cursor = next, pg.cursorOf(res)
-		page.header = p.header
-		if page.url.Host != p.url.Host {
-			page.header = withoutCredentials(page.header, p.credHeaders)
-		}
-		if p.autoKey { // another request, another key
-			page.header = page.header.Clone()
-			page.header.Set("Idempotency-Key", newIdempotencyKey())
-		}
+		cursor := pg.cursorOf(res)
+		page = page.forPage(first, pg.pageURL(first.url, next, cursor, i+1), cursor)
 	}
 	out.Body = items.bytes()
 	return out
@@ -138,29 +142,29 @@ func (p *Pagination) maxPages() int {
 	return DefaultMaxPages
 }
 
-// pageURL is the URL of page i: page and offset modes set their parameter;
-// cursor mode sets the cursor from the page before; next_url and
-// link_header follow the URL they were given.
-func (p *Pagination) pageURL(first *url.URL, cur *prepared, i int) *url.URL {
+// pageURL is the URL of page i: page and offset modes set their parameter
+// on the first page's URL; cursor mode sets the cursor from the page before;
+// next_url and link_header follow the next URL they were given.
+func (p *Pagination) pageURL(first, next *url.URL, cursor string, i int) *url.URL {
 	switch p.Mode {
-	case "page":
+	case PaginatePage:
 		start := p.Start
 		if start == 0 {
 			start = 1
 		}
 		return withParam(first, p.Param, strconv.Itoa(start+i))
-	case "offset":
+	case PaginateOffset:
 		return withParam(first, p.Param, strconv.Itoa(p.Start+i*p.Size))
-	case "cursor":
+	case PaginateCursor:
 		if i == 0 {
 			return first
 		}
-		return withParam(first, p.Param, cur.cursor)
+		return withParam(first, p.Param, cursor)
 	}
 	if i == 0 {
 		return first
 	}
-	return cur.url
+	return next
 }
 
 // next reports whether there is a page after res, and its URL for the
@@ -170,11 +174,11 @@ func (p *Pagination) next(res *Result, items int, cur *url.URL) (*url.URL, bool)
 		return nil, false
 	}
 	switch p.Mode {
-	case "cursor":
+	case PaginateCursor:
 		return cur, p.cursorOf(res) != ""
-	case "next_url":
+	case PaginateNextURL:
 		return resolveNext(cur, res.Get(p.NextPath).String())
-	case "link_header":
+	case PaginateLinkHeader:
 		return resolveNext(cur, nextLink(res.Header.Values("Link")))
 	}
 	return cur, true
@@ -182,7 +186,7 @@ func (p *Pagination) next(res *Result, items int, cur *url.URL) (*url.URL, bool)
 
 // cursorOf is the next cursor in a cursor-mode page.
 func (p *Pagination) cursorOf(res *Result) string {
-	if p.Mode != "cursor" {
+	if p.Mode != PaginateCursor {
 		return ""
 	}
 	return res.Get(p.NextPath).String()
@@ -223,22 +227,4 @@ func withParam(u *url.URL, key, value string) *url.URL {
 	}
 	c.RawQuery = strings.Join(append(kept, pair), "&")
 	return &c
-}
-
-// withoutCredentials copies h without credential headers (by name, or
-// listed in extra because a Secret was placed in them), for a request to
-// another host.
-func withoutCredentials(h http.Header, extra []string) http.Header {
-	c := h.Clone()
-	dropCredentials(c, extra)
-	return c
-}
-
-// dropCredentials deletes the credential headers from h.
-func dropCredentials(h http.Header, extra []string) {
-	for k := range h {
-		if sensitiveHeader(k) || slices.Contains(extra, k) {
-			h.Del(k)
-		}
-	}
 }

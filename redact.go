@@ -1,7 +1,6 @@
 package httpstep
 
 import (
-	"encoding/base64"
 	"encoding/xml"
 	"net/http"
 	"net/url"
@@ -67,23 +66,6 @@ func (r *redactor) addForms(s string) {
 	}
 }
 
-// headerSecrets are the secrets in the value of credential header k: the
-// whole value, the credentials after an auth scheme, each cookie's value.
-func headerSecrets(k, v string) []string {
-	out := []string{v}
-	if _, cred, ok := strings.Cut(v, " "); ok && (strings.EqualFold(k, "Authorization") || strings.EqualFold(k, "Proxy-Authorization")) {
-		out = append(out, strings.TrimSpace(cred))
-	}
-	if strings.EqualFold(k, "Cookie") {
-		for part := range strings.SplitSeq(v, ";") {
-			if _, val, ok := strings.Cut(part, "="); ok {
-				out = append(out, strings.TrimSpace(val))
-			}
-		}
-	}
-	return out
-}
-
 func (r *redactor) add(form string) {
 	if len(form) >= minSecretLen && !slices.Contains(r.forms, form) {
 		r.forms = append(r.forms, form)
@@ -121,26 +103,6 @@ func (r *redactor) url(u *url.URL) string {
 		s = strings.Replace(s, "://", "://"+redacted+"@", 1)
 	}
 	return r.text(s)
-}
-
-// urlSecrets are the credentials in u: the user info password and the values
-// of token-like query parameters.
-func urlSecrets(u *url.URL) []string {
-	if u == nil {
-		return nil
-	}
-	var out []string
-	out = append(out, userSecrets(u.User)...)
-	for part := range strings.SplitSeq(u.RawQuery, "&") {
-		k, v, _ := strings.Cut(part, "=")
-		if name, err := url.QueryUnescape(k); err == nil && sensitiveParam(name) {
-			if val, err := url.QueryUnescape(v); err == nil {
-				out = append(out, val)
-			}
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // redactQuery hides the values of token-like parameters, keeping the rest of
@@ -226,44 +188,6 @@ func (r *redactor) header(h http.Header, extra ...string) map[string][]string {
 	return out
 }
 
-// sensitiveHeader reports whether a header carries credentials.
-func sensitiveHeader(name string) bool {
-	switch name { // the usual suspects, canonical, without lowering
-	case "Content-Type", "Content-Length", "Date", "User-Agent", "Accept", "Accept-Encoding",
-		"Idempotency-Key", "Server", "Connection", "Content-Encoding", "Cache-Control":
-		return false
-	}
-	n := strings.ToLower(name)
-	switch n {
-	case "authorization", "proxy-authorization", "cookie", "set-cookie", "cookie2", "set-cookie2":
-		return true
-	}
-	if strings.HasPrefix(n, "access-control-") {
-		return false
-	}
-	return containsAny(n, "token", "secret", "password", "passwd", "api-key", "apikey", "api_key", "auth", "session", "signature", "credential")
-}
-
-// sensitiveParam reports whether a query or form parameter carries
-// credentials.
-func sensitiveParam(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
-	case "key", "sig", "code", "auth", "appkey", "app_key", "sign":
-		return true
-	}
-	return containsAny(n, "token", "secret", "password", "passwd", "apikey", "api_key", "api-key", "signature", "credential", "session")
-}
-
-func containsAny(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
-}
-
 // redactRawURL hides the user info and token-like query values of a URL
 // given as text that may not parse (a template, a malformed URL), for
 // quoting in records and messages.
@@ -288,15 +212,4 @@ func redactRawURL(s string) string {
 		out += "#" + frag
 	}
 	return out
-}
-
-// userSecrets are the password of URL user info and the Basic credentials
-// net/http makes of it (an API may echo the Authorization header back).
-func userSecrets(u *url.Userinfo) []string {
-	pw, ok := u.Password()
-	if !ok {
-		return nil
-	}
-	basic := base64.StdEncoding.EncodeToString([]byte(u.Username() + ":" + pw))
-	return []string{pw, basic}
 }

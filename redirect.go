@@ -11,13 +11,11 @@ import (
 // redirectError ends a chain of too many redirects.
 type redirectError struct{ hops int }
 
-func (e *redirectError) Error() string {
-	return fmt.Sprintf("httpstep: the API redirected more than %d times (a redirect loop?); check the URL", e.hops)
-}
+func (e *redirectError) Error() string { return errorPrefix + e.message() }
 
-// credHeadersKey carries, in a request's context, the names of headers that
-// hold a Secret although their names do not say so.
-type credHeadersKey struct{}
+func (e *redirectError) message() string {
+	return fmt.Sprintf("the API redirected more than %d times (a redirect loop?); check the URL", e.hops)
+}
 
 // checkRedirect follows up to 10 redirects. Credentials (Authorization,
 // cookies and other credential headers) are not carried to another host.
@@ -29,11 +27,10 @@ func (c *Client) checkRedirect(proxied bool) func(*http.Request, []*http.Request
 			return &redirectError{hops: maxRedirects}
 		}
 		if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
-			extra, _ := req.Context().Value(credHeadersKey{}).([]string)
-			dropCredentials(req.Header, extra)
+			secretsOf(req.Context()).strip(req.Header)
 		}
 		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-			return fmt.Errorf("httpstep: the API redirected to a %s URL; only http and https are followed", req.URL.Scheme)
+			return errorf("the API redirected to a %s URL; only http and https are followed", req.URL.Scheme)
 		}
 		if proxied {
 			if _, err := c.checkDestination(req.Context(), req.URL.Hostname()); err != nil {

@@ -12,14 +12,14 @@ import (
 	"time"
 )
 
-// renderer renders templates for one Execute. It looks each ref up once,
-// remembers the refs that were missing and the Secret values it met, so the
-// history can name the former and redact the latter.
+// renderer renders templates for one run. It looks each ref up once,
+// remembers the refs that were missing, so the history can name them, and
+// adds the secrets it meets to the run's secrets.
 type renderer struct {
 	params  Params
 	cache   map[string]lookup
 	missing []string
-	secrets []string
+	secrets *secrets
 }
 
 type lookup struct {
@@ -31,7 +31,7 @@ func newRenderer(p Params) *renderer {
 	if p == nil {
 		p = Values(nil)
 	}
-	return &renderer{params: p}
+	return &renderer{params: p, secrets: &secrets{}}
 }
 
 // value looks ref up, once per Execute.
@@ -47,18 +47,8 @@ func (r *renderer) value(ref string) (any, bool) {
 	if !ok {
 		r.missing = append(r.missing, ref)
 	}
-	r.noteSecrets(v)
+	r.secrets.addIn(v)
 	return v, ok
-}
-
-// noteSecrets remembers Secret values, also inside records: maps, slices,
-// structs and pointers, wherever encoding/json would write them.
-func (r *renderer) noteSecrets(v any) {
-	switch v.(type) {
-	case nil, string, bool, int, int64, float64, json.Number, time.Time:
-		return
-	}
-	r.secrets = secretsIn(reflect.ValueOf(v), r.secrets, 0)
 }
 
 // render renders t, escaping each value for its place.
@@ -85,14 +75,14 @@ func (r *renderer) place(b *strings.Builder, s segment) error {
 	if s.place == placeJSONBare {
 		j, err := jsonValue(v)
 		if err != nil {
-			return fmt.Errorf("httpstep: {{%s}} cannot be written as JSON: %v", s.ref, err)
+			return errorf("{{%s}} cannot be written as JSON: %v", s.ref, err)
 		}
 		b.Write(j)
 		return nil
 	}
 	text, err := textOf(v)
 	if err != nil {
-		return fmt.Errorf("httpstep: {{%s}}: %v", s.ref, err)
+		return errorf("{{%s}}: %v", s.ref, err)
 	}
 	return escapeFor(b, s, text)
 }
@@ -102,7 +92,7 @@ func escapeFor(b *strings.Builder, s segment, text string) error {
 	switch s.place {
 	case placeURLHost:
 		if !validHostText(text) {
-			return fmt.Errorf("httpstep: {{%s}} is %q, which cannot be part of a host name", s.ref, text)
+			return errorf("{{%s}} is %q, which cannot be part of a host name", s.ref, text)
 		}
 		b.WriteString(text)
 	case placeURLPath:
@@ -267,17 +257,4 @@ func textOfKind(v any) (string, error) {
 	}
 	j, err := jsonValue(v)
 	return string(j), err
-}
-
-// clip shortens s to at most n runes, marking a cut with "...", for quoting
-// user values in messages.
-func clip(s string, n int) string {
-	count := 0
-	for i := range s {
-		if count == n {
-			return s[:i] + "..."
-		}
-		count++
-	}
-	return s
 }

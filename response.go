@@ -17,9 +17,9 @@ type Result struct {
 	Failure    *Failure  // nil on success
 	Attempts   []Attempt // execution history, secrets redacted, JSON-serialisable
 
-	maxRows int       // the Client's MaxRows
-	schema  *Schema   // the node's declared output fields
-	redact  *redactor // the secrets of this run
+	maxRows int      // the Client's MaxRows
+	schema  *Schema  // the node's declared output fields
+	secrets *secrets // the secrets of this run
 }
 
 // Redact replaces every secret of the run in s (Secret values, credential
@@ -30,7 +30,7 @@ func (r *Result) Redact(s string) string {
 	if r == nil {
 		return s
 	}
-	return r.redact.text(s)
+	return r.secrets.text(s)
 }
 
 // OK reports whether the node succeeded.
@@ -42,7 +42,7 @@ func (r *Result) Get(path string) gjson.Result {
 	if r == nil {
 		return gjson.Result{}
 	}
-	if path == "" || path == "@this" {
+	if isRootPath(path) {
 		return gjson.ParseBytes(r.Body)
 	}
 	return gjson.GetBytes(r.Body, path)
@@ -97,4 +97,13 @@ func (r *Result) EachRow(path string, fn func(i int, row gjson.Result) bool) err
 		return err
 	}
 	return eachRow(r.Body, path, r.maxRows, fn)
+}
+
+// thisPath is the gjson path of the value itself (the @this modifier).
+const thisPath = "@this"
+
+// isRootPath reports whether a gjson path means the whole body: "" or
+// "@this".
+func isRootPath(path string) bool {
+	return path == "" || path == thisPath
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"time"
 )
 
@@ -32,28 +31,6 @@ type RetryPolicy struct {
 	// (SuccessRule.ErrorCodePath) is not a success value. Off by default:
 	// such an answer usually means the request itself is wrong.
 	RetryOnErrorCode bool `json:"retryOnErrorCode,omitempty"`
-}
-
-// PushPolicy returns the product's policy for a push to a notification URL:
-// 10 attempts in all, back-off from 1s doubling up to 5m.
-func PushPolicy() *RetryPolicy {
-	return &RetryPolicy{MaxAttempts: 10}
-}
-
-// PushNode returns the product's push of a record to a notification URL: a
-// POST of the record at objectRef as the JSON body, a success only on HTTP
-// 200 (a 201 is not a receipt and is retried), the 10 s timeout, [PushPolicy]
-// and a Standard Webhooks signature when the Client has a SigningSecret.
-func PushNode(url, objectRef string) *NodeConfig {
-	return &NodeConfig{
-		Method:  "POST",
-		URL:     url,
-		Object:  objectRef,
-		Success: SuccessRule{Codes: []int{200}},
-		Timeout: Duration(DefaultTimeout),
-		Retry:   PushPolicy(),
-		Sign:    true,
-	}
 }
 
 // attempts returns how many attempts the policy allows in all: at least one.
@@ -128,33 +105,6 @@ func (p *RetryPolicy) check(e *ConfigError) {
 	}
 	if p.InitialInterval > 0 && p.initial() > p.maxInterval() {
 		e.add("retry.initialInterval", fmt.Sprintf("%v is longer than maxInterval %v; shorten it or raise maxInterval", p.initial(), p.maxInterval()))
-	}
-}
-
-// retryEnv holds what a retry decision and wait depend on besides the policy
-// and the result, so tests can fix them.
-type retryEnv struct {
-	rand  func() float64                                   // uniform in [0, 1)
-	now   func() time.Time                                 // for Retry-After dates and deadlines
-	sleep func(ctx context.Context, d time.Duration) error // waits d or until ctx ends
-}
-
-// defaultRetryEnv uses math/rand/v2, the wall clock and a real timer.
-var defaultRetryEnv = retryEnv{rand: rand.Float64, now: time.Now, sleep: sleepCtx}
-
-// sleepCtx waits d, ending at once with the context's cause when ctx ends
-// first. It leaves no timer or goroutine behind.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil || d <= 0 {
-		return context.Cause(ctx)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-t.C:
-		return nil
 	}
 }
 
@@ -267,21 +217,6 @@ func (p *RetryPolicy) plan(ctx context.Context, env retryEnv, attempt int, res *
 		return RetryRecord{Reason: fmt.Sprintf("%s; stopped: the deadline is %v away, before the next attempt in %v", r.Reason, left, r.Wait)}
 	}
 	return r
-}
-
-// clampToDeadline returns wait, or the time left before ctx's deadline when
-// that is shorter; ok is false when the deadline comes before wait ends, so
-// waiting is pointless. A context without deadline always fits.
-func (env retryEnv) clampToDeadline(ctx context.Context, wait time.Duration) (time.Duration, bool) {
-	d, has := ctx.Deadline()
-	if !has {
-		return wait, true
-	}
-	left := max(d.Sub(env.now()), 0)
-	if wait < left {
-		return wait, true
-	}
-	return left, false
 }
 
 // plural returns "s" unless n is 1.

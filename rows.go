@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/httpstep/httpstep/internal/jsoncheck"
 	"github.com/tidwall/gjson"
 )
 
@@ -15,8 +15,8 @@ import (
 // for rows, the same limit encoding/json applies.
 const maxRowsNesting = 10000
 
-// previewRunes is how much of a string or number an error quotes.
-const previewRunes = 20
+// quoteBytes is how much of a string or number an error quotes.
+const quoteBytes = 20
 
 // TooManyRowsError reports an array longer than the host's cap on rows (the
 // product caps batches at 100 rows for record nodes and 10,000 for
@@ -97,7 +97,7 @@ func eachRow(body []byte, path string, maxRows int, fn func(i int, row gjson.Res
 // arrayAt checks the body and returns the array at path. For a null at path
 // it returns the zero Result, which has no elements.
 func arrayAt(body []byte, path string) (gjson.Result, error) {
-	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	body = bytes.TrimPrefix(body, []byte(utf8BOM))
 	if err := checkRowsBody(body); err != nil {
 		return gjson.Result{}, err
 	}
@@ -123,10 +123,10 @@ func checkRowsBody(body []byte) error {
 		return errors.New("httpstep: rows: the response body is empty; " +
 			"the API sent no JSON to take rows from")
 	}
-	switch checkJSON(body, maxRowsNesting) {
-	case jsonValid:
+	switch jsoncheck.Check(body, maxRowsNesting) {
+	case jsoncheck.Valid:
 		return nil
-	case jsonTooDeep:
+	case jsoncheck.TooDeep:
 		return fmt.Errorf("httpstep: rows: the response body nests arrays or objects "+
 			"more than %d levels deep; it cannot be read as rows", maxRowsNesting)
 	}
@@ -182,11 +182,6 @@ func rootIsArray(body []byte) bool {
 	return len(body) > 0 && body[0] == '['
 }
 
-// isRootPath reports whether a rows path means the whole body.
-func isRootPath(path string) bool {
-	return path == "" || path == "@this"
-}
-
 // rowsSubject names the rows path in an error.
 func rowsSubject(path string) string {
 	if isRootPath(path) {
@@ -196,27 +191,19 @@ func rowsSubject(path string) string {
 }
 
 // describeValue names the type of a value that is not an array, quoting
-// strings, numbers and booleans shortened to previewRunes runes.
+// strings, numbers and booleans shortened to quoteBytes bytes.
 func describeValue(v gjson.Result) string {
 	switch v.Type {
 	case gjson.String:
-		return fmt.Sprintf("a string (%q)", preview(v.Str))
+		return fmt.Sprintf("a string (%q)", clip(v.Str, quoteBytes))
 	case gjson.Number:
-		return "a number (" + preview(v.Raw) + ")"
+		return "a number (" + clip(v.Raw, quoteBytes) + ")"
 	case gjson.True, gjson.False:
 		return "a boolean (" + v.Raw + ")"
 	case gjson.JSON:
 		return "an object"
 	}
 	return "null"
-}
-
-// preview shortens s to previewRunes runes, marking a cut with "…".
-func preview(s string) string {
-	if utf8.RuneCountInString(s) <= previewRunes {
-		return s
-	}
-	return string([]rune(s)[:previewRunes]) + "…"
 }
 
 // arrayMembers returns, quoted, the paths of up to limit members of object v

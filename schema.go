@@ -22,10 +22,22 @@ type Schema struct {
 type Field struct {
 	Name   string  `json:"name"`
 	Path   string  `json:"path"`             // gjson path from the body root
-	Type   string  `json:"type"`             // "string" "number" "boolean" "object" "array" "null"
+	Type   string  `json:"type"`             // TypeString, TypeNumber, TypeBoolean, TypeObject, TypeArray or TypeNull
 	Format string  `json:"format,omitempty"` // e.g. "date-time" for strings that parse as dates
 	Fields []Field `json:"fields,omitempty"` // object members, or the members of an array's elements
 }
+
+// The values of Field.Type, the JSON types. They are untyped string
+// constants because Field.Type is a plain string in the node's JSON
+// contract; compare and assign with them rather than with literals.
+const (
+	TypeString  = "string"
+	TypeNumber  = "number"
+	TypeBoolean = "boolean"
+	TypeObject  = "object"
+	TypeArray   = "array"
+	TypeNull    = "null"
+)
 
 // schemaMaxDepth is how many levels of nesting InferSchema describes. A value
 // at this depth keeps its type but gets no Fields, so a hostile example cannot
@@ -36,11 +48,7 @@ const schemaMaxDepth = 64
 // array whose elements are not objects. gjson's @this modifier resolves to the
 // element itself; a member literally named "@this" is escaped to `\@this`, so
 // the two never clash.
-const elementPath = "@this"
-
-// utf8BOM is skipped at the start of an example: editors on some systems
-// save JSON with it, and gjson ignores it too.
-var utf8BOM = []byte("\xef\xbb\xbf")
+const elementPath = thisPath
 
 // InferSchema builds a Schema from a JSON response example, the product's
 // "import a response example from JSON". Every member becomes a Field, in the
@@ -98,7 +106,7 @@ func InferSchema(example []byte) (*Schema, error) {
 // checkExample returns the example without its byte order mark, or an error
 // saying what is wrong with it and where.
 func checkExample(example []byte) ([]byte, error) {
-	doc := bytes.TrimPrefix(example, utf8BOM)
+	doc := bytes.TrimPrefix(example, []byte(utf8BOM)) // editors on some systems save JSON with it
 	if len(bytes.TrimSpace(doc)) == 0 {
 		return nil, errors.New("httpstep: schema: the example is empty; paste a JSON response example such as {\"id\": 1}")
 	}
@@ -139,7 +147,7 @@ const (
 	kindArray
 )
 
-var kindNames = [...]string{"", "null", "boolean", "number", "string", "object", "array"}
+var kindNames = [...]string{"", TypeNull, TypeBoolean, TypeNumber, TypeString, TypeObject, TypeArray}
 
 func (k kind) String() string { return kindNames[k] }
 

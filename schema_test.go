@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpstep/httpstep/internal/golden"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tidwall/gjson"
@@ -230,13 +231,7 @@ func TestInferSchemaGolden(t *testing.T) {
 			out, err := json.MarshalIndent(got, "", "  ")
 			require.NoError(t, err)
 			out = append(out, '\n')
-			golden := strings.TrimSuffix(in, ".json") + ".golden.json"
-			if *update {
-				require.NoError(t, os.WriteFile(golden, out, 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err, "run go test -run TestInferSchemaGolden -update to create it")
-			assert.Equal(t, string(want), string(out))
+			golden.Check(t, strings.TrimSuffix(in, ".json")+".golden.json", out)
 		})
 	}
 }
@@ -248,7 +243,7 @@ func requirePathsResolve(tb testing.TB, example []byte, s *Schema) {
 	tb.Helper()
 	root := gjson.Result{Type: gjson.JSON, Raw: string(example)} // Get on it is GetBytes(example, ...)
 	scope := []gjson.Result{root}
-	if parsed := gjson.ParseBytes(bytes.TrimPrefix(example, utf8BOM)); parsed.IsArray() {
+	if parsed := gjson.ParseBytes(bytes.TrimPrefix(example, []byte(utf8BOM))); parsed.IsArray() {
 		scope = elementsOf([]gjson.Result{parsed})
 	}
 	for _, field := range s.Fields {
@@ -368,7 +363,7 @@ func FuzzInferSchema(f *testing.F) {
 		if elapsed := time.Since(start); elapsed > 10*time.Second {
 			t.Fatalf("InferSchema took %v on %d bytes", elapsed, len(example))
 		}
-		valid := json.Valid(bytes.TrimPrefix(example, utf8BOM)) && len(bytes.TrimSpace(bytes.TrimPrefix(example, utf8BOM))) > 0
+		valid := json.Valid(bytes.TrimPrefix(example, []byte(utf8BOM))) && len(bytes.TrimSpace(bytes.TrimPrefix(example, []byte(utf8BOM)))) > 0
 		if !valid {
 			require.Error(t, err)
 			require.Nil(t, got)
@@ -440,4 +435,18 @@ func ExampleInferSchema() {
 	//   tags array
 	//     @this string
 	// httpstep: schema: invalid JSON at offset 10 (line 1, column 10): invalid character '}' looking for beginning of object key string; fix the example and paste it again
+}
+
+// TestFieldTypeConstants: InferSchema writes exactly the exported constants,
+// and the constants are the JSON contract's words.
+func TestFieldTypeConstants(t *testing.T) {
+	s, err := InferSchema([]byte(`{"s":"x","n":1,"b":true,"o":{},"a":[],"z":null}`))
+	require.NoError(t, err)
+	got := map[string]string{}
+	for _, f := range s.Fields {
+		got[f.Name] = f.Type
+	}
+	assert.Equal(t, map[string]string{"s": TypeString, "n": TypeNumber, "b": TypeBoolean, "o": TypeObject, "a": TypeArray, "z": TypeNull}, got)
+	assert.Equal(t, []string{"string", "number", "boolean", "object", "array", "null"},
+		[]string{TypeString, TypeNumber, TypeBoolean, TypeObject, TypeArray, TypeNull})
 }

@@ -1,7 +1,6 @@
 package httpstep
 
 import (
-	"fmt"
 	"strings"
 	"sync"
 )
@@ -102,15 +101,15 @@ func parseTemplate(src string) ([]segment, error) {
 		}
 		j := strings.Index(rest[i+2:], "}}")
 		if j < 0 {
-			return nil, fmt.Errorf("httpstep: unclosed {{ at offset %d: close it with }}", off+i)
+			return nil, errorf("unclosed {{ at offset %d: close it with }}", off+i)
 		}
 		inner := rest[i+2 : i+2+j]
 		ref := strings.TrimSpace(inner)
 		switch {
 		case ref == "":
-			return nil, fmt.Errorf("httpstep: empty parameter {{}} at offset %d: put a parameter name between the braces", off+i)
+			return nil, errorf("empty parameter {{}} at offset %d: put a parameter name between the braces", off+i)
 		case strings.Contains(inner, "{{"):
-			return nil, fmt.Errorf("httpstep: nested {{ at offset %d: a parameter name cannot contain {{", off+i)
+			return nil, errorf("nested {{ at offset %d: a parameter name cannot contain {{", off+i)
 		}
 		segs = append(segs, segment{lit: rest[:i], ref: ref})
 		n := i + 2 + j + 2

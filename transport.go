@@ -40,7 +40,7 @@ func (c *Client) client(ctx context.Context, node *NodeConfig, u *url.URL) (*htt
 	key := transportKey{proxy: node.UseProxy, insecure: node.InsecureSkipVerify, source: c.pickSourceIndex(u.Hostname())}
 	if key.proxy {
 		if c.Proxy == nil {
-			return nil, fmt.Errorf("httpstep: this node uses the organisation's network proxy, but none is configured: ask an administrator to set one, or turn off Use Network Proxy")
+			return nil, errorf("this node uses the organisation's network proxy, but none is configured: ask an administrator to set one, or turn off Use Network Proxy")
 		}
 		if _, err := c.checkDestination(ctx, u.Hostname()); err != nil {
 			return nil, err
@@ -96,7 +96,7 @@ func (c *Client) newTransport(key transportKey) (http.RoundTripper, error) {
 		}
 		t.DialContext = d
 	default:
-		return nil, fmt.Errorf("httpstep: proxy scheme %q is not supported: use http, https, socks5 or socks5h", c.Proxy.Scheme)
+		return nil, errorf("proxy scheme %q is not supported: use http, https, socks5 or socks5h", c.Proxy.Scheme)
 	}
 	return t, nil
 }
@@ -191,7 +191,7 @@ func (e egress) guarded(ctx context.Context, network, addr string) (net.Conn, er
 		}
 	}
 	if firstErr == nil {
-		firstErr = fmt.Errorf("httpstep: %s has no address", host)
+		firstErr = errorf("%s has no address", host)
 	}
 	return nil, firstErr
 }
@@ -218,12 +218,12 @@ func (e egress) dial(ctx context.Context, network string, ap netip.AddrPort, gua
 	}
 	src, ok := e.source(ap.Addr().Is4())
 	if !ok {
-		return nil, fmt.Errorf("httpstep: no egress address (Client.SourceAddrs) is of the family of %s, so it cannot be reached", ap.Addr())
+		return nil, errorf("no egress address (Client.SourceAddrs) is of the family of %s, so it cannot be reached", ap.Addr())
 	}
 	d.LocalAddr = &net.TCPAddr{IP: src.AsSlice()}
 	conn, err := d.DialContext(ctx, network, ap.String())
 	if err != nil && isBindError(err) {
-		return nil, fmt.Errorf("httpstep: the egress address %s cannot be used on this machine (%v): check Client.SourceAddrs", src, rootCause(err))
+		return nil, errorf("the egress address %s cannot be used on this machine (%v): check Client.SourceAddrs", src, rootCause(err))
 	}
 	return conn, err
 }
@@ -263,7 +263,7 @@ func (c *Client) socksDialer(e egress) (func(ctx context.Context, network, addr 
 	}
 	d, err := proxy.SOCKS5("tcp", c.Proxy.Host, auth, dialerFunc(e.direct))
 	if err != nil {
-		return nil, fmt.Errorf("httpstep: SOCKS5 proxy: %v", err)
+		return nil, errorf("SOCKS5 proxy: %v", err)
 	}
 	cd := d.(proxy.ContextDialer)
 	remote := strings.EqualFold(c.Proxy.Scheme, "socks5h")

@@ -1,7 +1,6 @@
 package httpstep
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 )
@@ -12,17 +11,17 @@ func parseTargetURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	shown := func() string { return redactRawURL(raw) } // only on error: it allocates
 	if err != nil {
-		return nil, fmt.Errorf("httpstep: the URL %q does not parse: %v", shown(), urlProblem(err))
+		return nil, errorf("the URL %q does not parse: %v", shown(), urlProblem(err))
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
 	case "":
-		return nil, fmt.Errorf("httpstep: the URL %q has no scheme: start it with https://", shown())
+		return nil, errorf("the URL %q has no scheme: start it with https://", shown())
 	default:
-		return nil, fmt.Errorf("httpstep: the URL scheme %q is not supported: only http and https URLs can be requested", u.Scheme)
+		return nil, errorf("the URL scheme %q is not supported: only http and https URLs can be requested", u.Scheme)
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, fmt.Errorf("httpstep: the URL %q has no host", shown())
+		return nil, errorf("the URL %q has no host", shown())
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	return u, nil
@@ -44,12 +43,8 @@ func urlProblem(err error) string {
 // buildURL renders the node's URL and appends its query entries. Query keys
 // are written as typed (query-escaped), values are rendered and
 // query-escaped whole.
-func (r *renderer) buildURL(n *NodeConfig) (*url.URL, error) {
-	t, err := compile(n.URL, modeURL)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := r.render(t)
+func (r *renderer) buildURL(s *Step) (*url.URL, error) {
+	raw, err := r.render(s.url)
 	if err != nil {
 		return nil, err
 	}
@@ -57,20 +52,20 @@ func (r *renderer) buildURL(n *NodeConfig) (*url.URL, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(n.Query) == 0 {
+	if len(s.query) == 0 {
 		return u, nil
 	}
 	var q strings.Builder
 	q.WriteString(u.RawQuery)
-	for _, kv := range n.Query {
-		v, err := r.renderText(kv.Value)
+	for _, p := range s.query {
+		v, err := r.render(p.value)
 		if err != nil {
 			return nil, err
 		}
 		if q.Len() > 0 {
 			q.WriteByte('&')
 		}
-		q.WriteString(url.QueryEscape(strings.TrimSpace(kv.Key)))
+		q.WriteString(url.QueryEscape(strings.TrimSpace(p.key)))
 		q.WriteByte('=')
 		q.WriteString(url.QueryEscape(v))
 	}

@@ -108,7 +108,7 @@ func validateURL(e *ConfigError, raw string) {
 	}
 	if t.static() {
 		if _, err := parseTargetURL(t.segs[0].lit); err != nil {
-			e.add("url", strings.TrimPrefix(err.Error(), "httpstep: "))
+			e.add("url", messageOf(err))
 		}
 	}
 }
@@ -117,7 +117,7 @@ func validateURL(e *ConfigError, raw string) {
 func checkTemplate(e *ConfigError, field, src string, m mode) *template {
 	t, err := compile(src, m)
 	if err != nil {
-		e.add(field, strings.TrimPrefix(err.Error(), "httpstep: "))
+		e.add(field, messageOf(err))
 		return nil
 	}
 	return t

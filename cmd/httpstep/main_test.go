@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,14 +16,12 @@ import (
 	"time"
 
 	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/internal/golden"
 	"github.com/mccutchen/go-httpbin/v2/httpbin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
-
-// update regenerates golden files: go test ./cmd/httpstep -run TestCurl -update
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // TestMain fails the run when a test leaves a goroutine behind: run must
 // close the connections it opened.
@@ -422,13 +419,7 @@ func TestCurl(t *testing.T) {
 			require.NoError(t, err)
 			got := runCLI(t, "", "curl", string(command))
 			require.Equal(t, 0, got.code, got.stderr)
-			golden := strings.TrimSuffix(in, ".txt") + ".json"
-			if *update {
-				require.NoError(t, os.WriteFile(golden, []byte(got.stdout), 0o644))
-			}
-			want, err := os.ReadFile(golden)
-			require.NoError(t, err)
-			assert.Equal(t, string(want), got.stdout)
+			golden.Check(t, strings.TrimSuffix(in, ".txt")+".json", []byte(got.stdout))
 			for _, args := range [][]string{{"curl", "-"}, {"curl"}} {
 				again := runCLI(t, string(command), args...)
 				assert.Equal(t, got, again, "%v reads standard input", args)

@@ -6,7 +6,7 @@
 // three deliveries in the ways real receivers do: it is overloaded (503),
 // it stalls past the sender's timeout, and it records the purchase but the
 // connection resets before its answer arrives. The fourth delivery is
-// verified with [httpstep.Verify] and recognised as a duplicate by its
+// verified with [webhook.Verify] (the receiver-only package) and recognised as a duplicate by its
 // webhook-id and Idempotency-Key, so the purchase is processed exactly once.
 // The program prints what the receiver saw, the execution history and one
 // attempt as JSON.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/webhook"
 )
 
 // receiver is the notification URL: it verifies each push, processes each
@@ -55,12 +56,12 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // its connection resets before the answer is complete (simulated), so the
 // sender retries a push the receiver already has.
 func (rc *receiver) deliver(n int, w http.ResponseWriter, h http.Header, body []byte) {
-	if err := httpstep.Verify(rc.secret, h, body, 0, time.Now()); err != nil {
+	if err := webhook.Verify(string(rc.secret), h, body); err != nil {
 		rc.logf(n, "rejected: %v", err)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
-	id, key := h.Get(httpstep.WebhookIDHeader), h.Get("Idempotency-Key")
+	id, key := h.Get(webhook.IDHeader), h.Get("Idempotency-Key")
 	if rc.firstTime(id, key) {
 		rc.logf(n, "signature ok; new webhook-id %s, Idempotency-Key %s: purchase recorded", id, key)
 	} else {

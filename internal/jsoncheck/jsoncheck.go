@@ -1,36 +1,42 @@
-package httpstep
+// Package jsoncheck checks that a body is one JSON value, nested no deeper
+// than a limit, in one pass and without recursion, so no input can exhaust
+// the stack.
+//
+// It exists because gjson's validator recurses once per level (ten
+// megabytes of "[" overflow the stack and kill the process) and
+// encoding/json's is about three times slower on large bodies. It accepts
+// exactly what encoding/json's Valid accepts (FuzzCheck compares them).
+package jsoncheck
 
 import "strings"
 
-// jsonVerdict is what checkJSON found.
-type jsonVerdict int
+// Verdict is what Check found.
+type Verdict int
 
+// The verdicts.
 const (
-	jsonValid jsonVerdict = iota
-	jsonInvalid
-	jsonTooDeep // valid or not, nested deeper than allowed
+	Valid   Verdict = iota // one JSON value, nested within the limit
+	Invalid                // not one JSON value with optional white space around it
+	TooDeep                // valid or not, nested deeper than the limit
 )
 
-// checkJSON reports whether b is one JSON value with optional white space
-// around it, nested at most maxDepth deep. It accepts exactly what
-// encoding/json's Valid accepts (FuzzCheckJSON compares them), in one pass
-// and without recursion, so no input can exhaust the stack. It exists
-// because gjson's validator recurses once per level (ten megabytes of "["
-// overflow the stack and kill the process) and encoding/json's is about
-// three times slower on large bodies.
-func checkJSON(b []byte, maxDepth int) jsonVerdict {
+// Check reports whether b is one JSON value with optional white space
+// around it, nested at most maxDepth deep (a scalar is depth 0, "[]" depth
+// 1). It allocates nothing for up to 64 levels and one byte per level
+// beyond. It is safe for concurrent use.
+func Check(b []byte, maxDepth int) Verdict {
 	var buf [64]byte
 	open := buf[:0] // the '[' or '{' of each container not yet closed
 	i := skipSpace(b, 0)
 	for {
 		// A value starts at b[i].
 		if i >= len(b) {
-			return jsonInvalid
+			return Invalid
 		}
 		switch c := b[i]; c {
 		case '[', '{':
 			if len(open) == maxDepth {
-				return jsonTooDeep
+				return TooDeep
 			}
 			if i = skipSpace(b, i+1); i < len(b) && b[i] == c+2 { // "[]" or "{}"
 				i++
@@ -41,7 +47,7 @@ func checkJSON(b []byte, maxDepth int) jsonVerdict {
 				i = scanKey(b, i)
 			}
 			if i < 0 {
-				return jsonInvalid
+				return Invalid
 			}
 			continue
 		case '"':
@@ -60,19 +66,19 @@ func checkJSON(b []byte, maxDepth int) jsonVerdict {
 			i = scanNumber(b, i)
 		}
 		if i < 0 {
-			return jsonInvalid
+			return Invalid
 		}
 		// A value ended at b[i]: close containers until a comma or the end.
 		for {
 			i = skipSpace(b, i)
 			if len(open) == 0 {
 				if i == len(b) {
-					return jsonValid
+					return Valid
 				}
-				return jsonInvalid
+				return Invalid
 			}
 			if i >= len(b) {
-				return jsonInvalid
+				return Invalid
 			}
 			top := open[len(open)-1]
 			if b[i] != top+2 { // not "]" or "}"
@@ -82,11 +88,11 @@ func checkJSON(b []byte, maxDepth int) jsonVerdict {
 			i++
 		}
 		if b[i] != ',' {
-			return jsonInvalid
+			return Invalid
 		}
 		if i = skipSpace(b, i+1); open[len(open)-1] == '{' {
 			if i = scanKey(b, i); i < 0 {
-				return jsonInvalid
+				return Invalid
 			}
 		}
 	}

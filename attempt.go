@@ -1,0 +1,98 @@
+package httpstep
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptrace"
+	"time"
+)
+
+// outcome is what one attempt produced: the response, when one came, the
+// failure (nil on success) and the attempt's history record. Attempts return
+// outcomes; send and paginate fold them into the Result.
+type outcome struct {
+	status  int
+	header  http.Header
+	body    []byte
+	failure *Failure
+	record  Attempt
+}
+
+// errAttemptTimeout is the cause of an attempt's context that ended because
+// the node's per-attempt timeout passed.
+var errAttemptTimeout = errors.New("httpstep: the attempt's timeout passed")
+
+// attempt makes attempt n of request o: one HTTP exchange, bounded by the
+// node's timeout, timed, and recorded with its secrets redacted.
+func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
+	start := time.Now()
+	ctx, cancel := context.WithTimeoutCause(ctx, o.step.timeout, errAttemptTimeout)
+	defer cancel()
+	tr := newTrace(start)
+	out := c.exchange(httptrace.WithClientTrace(ctx, tr.hooks()), o)
+	a := &out.record
+	a.N, a.Start, a.Missing = n, start.UTC(), o.missing
+	a.Duration = Duration(time.Since(start))
+	a.Timing = tr.close()
+	if f := out.failure; f != nil {
+		f.Message = o.secrets.text(f.Message)
+		a.Kind, a.Error = f.Kind, f.Message
+	}
+	return out
+}
+
+// exchange sends the request, reads the response and evaluates success.
+func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
+	hc, err := c.client(ctx, &o.step.node, o.url)
+	if err != nil {
+		out.record.Request = o.record(nil)
+		out.failure = classify(ctx, err, o.step.timeout)
+		return out
+	}
+	req, err := o.newRequest(ctx)
+	if err == nil && o.sign != "" {
+		var note string
+		note, err = o.signRequest(req)
+		out.note(note)
+	}
+	out.record.Request = o.record(req)
+	if err != nil {
+		if req != nil && req.Body != nil {
+			req.Body.Close()
+		}
+		out.failure = paramFailure(err)
+		return out
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		o.secrets.scrubURLError(err)
+		out.failure = sendFailure(ctx, err, o.step.timeout)
+		return out
+	}
+	c.read(ctx, o, resp, &out)
+	return out
+}
+
+// read reads the response into out and evaluates the success rule.
+func (c *Client) read(ctx context.Context, o *outgoing, resp *http.Response, out *outcome) {
+	body, notes, err := readBody(resp, o.maxBytes)
+	resp.Body.Close()
+	out.status, out.header, out.body = resp.StatusCode, resp.Header, body
+	for _, n := range notes {
+		out.note(o.secrets.text(n))
+	}
+	out.record.Response = o.secrets.response(resp, body)
+	if err != nil {
+		out.failure = bodyFailure(ctx, err, o.step.timeout, resp.StatusCode)
+		return
+	}
+	out.failure = evaluate(&o.step.node.Success, resp.StatusCode, body)
+}
+
+// note adds a note to the outcome's record.
+func (out *outcome) note(text string) {
+	if text != "" {
+		out.record.Notes = append(out.record.Notes, text)
+	}
+}

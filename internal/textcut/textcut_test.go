@@ -1,0 +1,98 @@
+package textcut_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/httpstep/httpstep/internal/textcut"
+	"github.com/stretchr/testify/assert"
+)
+
+func TestPrefix(t *testing.T) {
+	tests := []struct {
+		name, in  string
+		max       int
+		want      string
+		truncated bool
+	}{
+		{"short", "hello", 10, "hello", false},
+		{"exact", "hello", 5, "hello", false},
+		{"cut", "hello", 3, "hel", true},
+		{"cut before a split rune", "hé", 2, "h", true},
+		{"whole rune fits", "hé", 3, "hé", false},
+		{"invalid byte replaced", "a\xffb", 10, "a\uFFFDb", false},
+		{"replacement does not fit", "ab\xff", 4, "ab", true},
+		{"each invalid byte replaced", "\xc3\x28", 10, "\uFFFD(", false},
+		{"surrogate is invalid", "\xed\xa0\x80", 10, "\uFFFD\uFFFD\uFFFD", false},
+		{"controls kept", "a\x00\x1b\n\r\tb", 10, "a\x00\x1b\n\r\tb", false},
+		{"zero", "abc", 0, "", true},
+		{"negative", "abc", -1, "", true},
+		{"empty", "", 0, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, truncated := textcut.Prefix([]byte(tt.in), tt.max)
+			assert.Equal(t, tt.want, s)
+			assert.Equal(t, tt.truncated, truncated)
+		})
+	}
+}
+
+func FuzzPrefix(f *testing.F) {
+	f.Add([]byte("hello"), 3)
+	f.Add([]byte("h\xc3\xa9llo \xff\xfe wörld 😀"), 9)
+	f.Add([]byte("\xed\xa0\x80\xf4\x90\x80\x80"), 5)
+	f.Add([]byte{}, 0)
+	f.Fuzz(func(t *testing.T, b []byte, limit int) {
+		s, truncated := textcut.Prefix(b, limit)
+		if !utf8.ValidString(s) {
+			t.Fatalf("invalid UTF-8 %q", s)
+		}
+		if len(s) > max(limit, 0) {
+			t.Fatalf("%d bytes, limit %d", len(s), limit)
+		}
+		// The reference replaces every invalid byte with U+FFFD, as ranging
+		// over a string does.
+		ref := string([]rune(string(b)))
+		if !strings.HasPrefix(ref, s) {
+			t.Fatalf("%q is not a prefix of %q", s, ref)
+		}
+		if truncated != (s != ref) {
+			t.Fatalf("truncated=%v for %q of %q", truncated, s, ref)
+		}
+		if truncated {
+			next, _ := utf8.DecodeRuneInString(ref[len(s):])
+			if len(s)+utf8.RuneLen(next) <= limit {
+				t.Fatalf("cut early: %q of %q, limit %d", s, ref, limit)
+			}
+		}
+	})
+}
+
+func TestClip(t *testing.T) {
+	tests := []struct {
+		name, in string
+		limit    int
+		want     string
+	}{
+		{"short", "hello", 10, "hello"},
+		{"exact", "hello", 5, "hello"},
+		{"cut is marked", "hello", 3, "hel..."},
+		{"cut on a rune boundary", "héllo", 2, "h..."},
+		{"invalid byte replaced", "a\xffb", 10, "a\uFFFDb"},
+		{"zero", "abc", 0, "..."},
+		{"empty", "", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, textcut.Clip(tt.in, tt.limit))
+		})
+	}
+}
+
+func ExampleClip() {
+	fmt.Printf("%q\n", textcut.Clip("Retry-After: tomorrow morning, probably", 20))
+	// Output: "Retry-After: tomorro..."
+}

@@ -1,0 +1,178 @@
+package httpstep
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// outgoing is one rendered request of a run, sent once per attempt: the
+// step it came from, its URL, header and body, the run's secrets and the
+// request's identity. It is not changed once rendered; the next page of a
+// pull is an outgoing of its own (see forPage).
+type outgoing struct {
+	step     *Step
+	method   string
+	url      *url.URL // nil when the URL could not be rendered
+	header   http.Header
+	body     *payload
+	secrets  *secrets
+	id       identity
+	sign     Secret   // Standard Webhooks secret, when the node signs
+	missing  []string // refs that had no value
+	cursor   string   // cursor pagination: the cursor this page asks for
+	maxRows  int      // the Client's MaxRows, for the Result
+	maxBytes int64    // the Client's MaxResponseBytes
+}
+
+// render renders step s with params. A value that cannot be placed fails with
+// kind param and nothing is sent; the outgoing is still fit for a record.
+func (c *Client) render(s *Step, params Params) (*outgoing, *Failure) {
+	r := newRenderer(params)
+	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows, maxBytes: c.maxResponseBytes()}
+	defer func() {
+		if s.node.UseProxy && c.Proxy != nil {
+			o.secrets.addUser(c.Proxy.User)
+		}
+		o.secrets.seal(o.url, o.header)
+		o.missing = r.missing
+	}()
+	if err := o.build(c, r); err != nil {
+		return o, paramFailure(err)
+	}
+	signed := s.node.Sign && c.SigningSecret != ""
+	if signed {
+		o.sign = c.SigningSecret
+	}
+	o.id = newIdentity(s, o.header, signed)
+	o.id.apply(o.header)
+	return o, nil
+}
+
+// build renders the URL, the header and the body.
+func (o *outgoing) build(c *Client, r *renderer) error {
+	u, err := r.buildURL(o.step)
+	if err != nil {
+		return err
+	}
+	o.url = u
+	if o.header, err = r.buildHeader(o.step); err != nil {
+		return err
+	}
+	if o.body, err = r.buildPayload(o.step, c.boundary, o.header.Get("Content-Type")); err != nil {
+		return err
+	}
+	if o.body != nil {
+		o.body.maxUpload = c.MaxUploadBytes
+		// A multipart body's type carries its boundary, so it always wins.
+		if o.header.Get("Content-Type") == "" || strings.HasPrefix(o.body.contentType, "multipart/") {
+			o.header.Set("Content-Type", o.body.contentType)
+		}
+	}
+	return nil
+}
+
+// buildHeader renders the node's headers. A value with CR, LF or NUL fails:
+// it could add a header or split the request.
+func (r *renderer) buildHeader(s *Step) (http.Header, error) {
+	h := make(http.Header, len(s.headers)+3)
+	for _, p := range s.headers {
+		v, err := r.render(p.value)
+		if err != nil {
+			return h, err
+		}
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return h, errorf("the value of header %s contains a line break or NUL, which could change the request: check the parameters it uses", p.key)
+		}
+		h.Add(p.key, strings.TrimSpace(v))
+	}
+	if h.Get("User-Agent") == "" {
+		h.Set("User-Agent", UserAgent)
+	}
+	return h, nil
+}
+
+// UserAgent is sent by nodes that set no User-Agent header.
+const UserAgent = "httpstep/1"
+
+// forPage returns the request for the next page of a pull: URL u, the
+// cursor it asks for, a new identity, and no credentials when u is on
+// another host than the first page.
+func (o *outgoing) forPage(first *outgoing, u *url.URL, cursor string) *outgoing {
+	p := *o
+	p.url, p.cursor, p.id = u, cursor, o.id.next()
+	p.header = first.secrets.forHost(first.header, first.url, u)
+	if p.id.key != first.id.key {
+		p.header = p.header.Clone()
+		p.id.apply(p.header)
+	}
+	return &p
+}
+
+// newRequest builds the *http.Request of one attempt, opening the body
+// afresh. The request's context carries the run's secrets for the redirect
+// policy.
+func (o *outgoing) newRequest(ctx context.Context) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(withSecrets(ctx, o.secrets), o.method, "", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.URL, req.Host = o.url, ""
+	req.Header = o.header.Clone()
+	if o.body == nil {
+		return req, nil
+	}
+	body, length, err := o.body.open()
+	if err != nil {
+		return req, err
+	}
+	req.Body, req.ContentLength = body, length
+	if length == 0 {
+		req.Body = http.NoBody
+		body.Close()
+	}
+	req.GetBody = func() (io.ReadCloser, error) {
+		rc, _, err := o.body.open()
+		return rc, err
+	}
+	return req, nil
+}
+
+// signRequest adds the Standard Webhooks headers: the id is the request's,
+// the timestamp this attempt's. A streamed body (attachments) is not
+// signed, since signing would mean reading it whole; the note says so.
+func (o *outgoing) signRequest(req *http.Request) (note string, err error) {
+	if o.body != nil && o.body.parts != nil {
+		return "not signed: a body with attachments is streamed, not held in memory", nil
+	}
+	var body []byte
+	if o.body != nil {
+		body = o.body.data
+	}
+	return "", signHeaders(req.Header, o.sign, o.id.msgID, time.Now(), body)
+}
+
+// newResult is an empty Result for this request's run.
+func (o *outgoing) newResult() *Result {
+	return &Result{maxRows: o.maxRows, schema: o.step.node.Response}
+}
+
+// failedResult is the Result of a run that failed before sending.
+func (o *outgoing) failedResult(f *Failure) *Result {
+	f.Message = o.secrets.text(f.Message)
+	a := Attempt{N: 1, Start: time.Now().UTC(), Request: o.record(nil), Kind: f.Kind, Error: f.Message, Missing: o.missing}
+	res := o.newResult()
+	res.Failure, res.Attempts = f, []Attempt{a}
+	return res
+}
+
+// withURL returns a copy of o that goes to u: the same request, elsewhere
+// (the first page of a pull, with its page parameter set).
+func (o *outgoing) withURL(u *url.URL) *outgoing {
+	p := *o
+	p.url = u
+	return &p
+}

@@ -1,0 +1,176 @@
+package httpstep
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Step is a validated, compiled node: its templates are parsed and the place
+// of every placeholder is worked out once, so that running it only renders
+// values and sends. Make one with [NodeConfig.Compile] and run it with
+// [Client.Run], as often as needed. A Step is immutable: it does not change
+// when the NodeConfig it came from is edited afterwards, and it is safe for
+// concurrent use.
+type Step struct {
+	node     NodeConfig // a deep copy for Compile; the caller's node for Execute
+	method   string
+	timeout  time.Duration
+	policy   Policy
+	url      *template
+	query    []pair
+	headers  []pair
+	raw      *template // the raw body, compiled for rawType
+	rawType  string    // the content type raw was compiled for
+	ctHeader bool      // the node sets its own Content-Type header
+}
+
+// pair is a compiled query entry or header: its key and value template.
+type pair struct {
+	key   string
+	value *template
+}
+
+// Compile validates the node and compiles it into a Step. An invalid node
+// gives a *ConfigError listing every problem, as [NodeConfig.Validate] does.
+// The Step holds a deep copy of the node.
+func (n *NodeConfig) Compile() (*Step, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	return n.clone().compile()
+}
+
+// compile compiles a valid node without copying it.
+func (n *NodeConfig) compile() (*Step, error) {
+	s := &Step{node: *n, method: n.method(), timeout: n.timeout(), policy: n.policy()}
+	var err error
+	if s.url, err = compile(n.URL, modeURL); err != nil {
+		return nil, err
+	}
+	if s.query, err = compilePairs(n.Query); err != nil {
+		return nil, err
+	}
+	if s.headers, err = compilePairs(n.Headers); err != nil {
+		return nil, err
+	}
+	s.ctHeader = slices.ContainsFunc(n.Headers, func(kv KeyValue) bool { return strings.EqualFold(kv.Key, "Content-Type") })
+	if b := n.Body; b != nil && b.Kind == BodyRaw {
+		s.rawType = b.contentType()
+		if s.raw, err = compile(b.Raw, rawMode(s.rawType)); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func compilePairs(kvs []KeyValue) ([]pair, error) {
+	out := make([]pair, len(kvs))
+	for i, kv := range kvs {
+		t, err := compile(kv.Value, modeText)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = pair{key: kv.Key, value: t}
+	}
+	return out, nil
+}
+
+// rawTemplate returns the raw body compiled for content type ct: the one
+// compiled in advance when ct is the body's own type.
+func (s *Step) rawTemplate(ct string) (*template, error) {
+	if ct == s.rawType {
+		return s.raw, nil
+	}
+	return compile(s.node.Body.Raw, rawMode(ct))
+}
+
+// wantsKey reports whether requests of the step carry an Idempotency-Key
+// when the node sets none: with a retry policy, for data-object pushes, and
+// for POST and PATCH.
+func (s *Step) wantsKey() bool {
+	return s.node.Retry != nil || s.node.Object != "" || s.method == "POST" || s.method == "PATCH"
+}
+
+// Refs returns every ref the step's node uses, as [NodeConfig.Refs] does.
+func (s *Step) Refs() []string { return s.node.Refs() }
+
+// Run runs the compiled step s with the values in params, as
+// [Client.Execute] runs a node: it renders the templates, sends the request
+// (every page of it when the node paginates, every retry when it has a
+// retry policy) and evaluates the success rule.
+//
+// The Result is always non-nil; when the node failed, Result.Failure says
+// why, and the error is that *Failure under the "terminate" policy or nil
+// under "continue". ctx bounds the whole run, waits between retries
+// included. A nil Client is DefaultClient; nil params means no values; a nil
+// Step is a *ConfigError.
+func (c *Client) Run(ctx context.Context, s *Step, params Params) (*Result, error) {
+	if c == nil {
+		c = DefaultClient
+	}
+	if s == nil {
+		e := &ConfigError{}
+		e.add("node", "no compiled step was given: compile the node with NodeConfig.Compile first")
+		return nil, e
+	}
+	o, fail := c.render(s, params)
+	var res *Result
+	switch {
+	case fail != nil:
+		res = o.failedResult(fail)
+	case s.node.Paginate != nil:
+		res = c.paginate(ctx, o)
+	default:
+		res = c.send(ctx, o)
+	}
+	res.secrets = o.secrets
+	if res.Failure != nil && s.policy == Terminate {
+		return res, res.Failure
+	}
+	return res, nil
+}
+
+// clone returns a deep copy of n: no slice, map or pointer is shared, so
+// editing n afterwards cannot change the copy.
+func (n *NodeConfig) clone() *NodeConfig {
+	c := *n
+	c.Query = slices.Clone(n.Query)
+	c.Headers = slices.Clone(n.Headers)
+	if n.Body != nil {
+		b := *n.Body
+		b.Fields = slices.Clone(n.Body.Fields)
+		c.Body = &b
+	}
+	c.Success.Codes = slices.Clone(n.Success.Codes)
+	c.Success.ErrorMessages = maps.Clone(n.Success.ErrorMessages)
+	c.Success.SuccessValues = slices.Clone(n.Success.SuccessValues)
+	c.Retry = clonePtr(n.Retry)
+	c.Paginate = clonePtr(n.Paginate)
+	if n.Response != nil {
+		c.Response = &Schema{Fields: cloneFields(n.Response.Fields)}
+	}
+	return &c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
+}
+
+func cloneFields(fs []Field) []Field {
+	if fs == nil {
+		return nil
+	}
+	out := make([]Field, len(fs))
+	for i, f := range fs {
+		f.Fields = cloneFields(f.Fields)
+		out[i] = f
+	}
+	return out
+}

@@ -1,0 +1,111 @@
+package httpstep
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// SuccessRule says which responses count as success.
+type SuccessRule struct {
+	Codes            []int             `json:"codes,omitempty"`            // JSON also accepts "200,201"; empty = any 2xx
+	ErrorMessages    map[string]string `json:"errorMessages,omitempty"`    // failing status → message for the history
+	ErrorMessage     string            `json:"errorMessage,omitempty"`     // message for any other failing status
+	ErrorCodePath    string            `json:"errorCodePath,omitempty"`    // gjson path of a business error code in a 2xx body
+	SuccessValues    []string          `json:"successValues,omitempty"`    // values at ErrorCodePath that mean success
+	ErrorMessagePath string            `json:"errorMessagePath,omitempty"` // gjson path of the business error message
+}
+
+// UnmarshalJSON reads codes as a JSON array of numbers or as the product's
+// text form: "200,201", with spaces tolerated, classes such as "2xx" and
+// ranges such as "200-204". Classes and ranges expand to their codes.
+func (s *SuccessRule) UnmarshalJSON(b []byte) error {
+	type plain SuccessRule
+	var aux struct {
+		plain
+		Codes json.RawMessage `json:"codes,omitempty"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*s = SuccessRule(aux.plain)
+	codes, err := parseCodes(aux.Codes)
+	s.Codes = dedupeCodes(codes)
+	return err
+}
+
+// evaluate applies the success rule to a response: the status must be in
+// Codes (default any 2xx); then, where ErrorCodePath is set, the value there
+// must be one of SuccessValues. A body without that value (an HTML
+// maintenance page, say) fails with kind error_code and an empty Code.
+func evaluate(rule *SuccessRule, status int, body []byte) *Failure {
+	if !rule.statusOK(status) {
+		return &Failure{Kind: KindStatus, StatusCode: status, Message: rule.message(status, body, "", 0)}
+	}
+	if rule.ErrorCodePath == "" {
+		return nil
+	}
+	if !gjson.ValidBytes(body) {
+		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", notJSON)}
+	}
+	v := gjson.GetBytes(body, rule.ErrorCodePath)
+	if !v.Exists() {
+		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", noCode)}
+	}
+	code := v.String()
+	if slices.Contains(rule.SuccessValues, code) {
+		return nil
+	}
+	return &Failure{Kind: KindErrorCode, StatusCode: status, Code: code, Message: rule.message(status, body, code, badCode)}
+}
+
+func (s *SuccessRule) statusOK(status int) bool {
+	if len(s.Codes) == 0 {
+		return status >= 200 && status <= 299
+	}
+	return slices.Contains(s.Codes, status)
+}
+
+// codeProblem is why a 2xx body failed the business-code rule.
+type codeProblem uint8
+
+const (
+	badCode codeProblem = iota + 1 // the code is not a success value
+	noCode                         // the body has no code
+	notJSON                        // the body is not complete JSON
+)
+
+// message picks the failure message: ErrorMessages[status], the value at
+// ErrorMessagePath, ErrorMessage, then the status text or the business-code
+// problem.
+func (s *SuccessRule) message(status int, body []byte, code string, problem codeProblem) string {
+	if m := s.ErrorMessages[strconv.Itoa(status)]; m != "" {
+		return m
+	}
+	if s.ErrorMessagePath != "" {
+		if v := gjson.GetBytes(body, s.ErrorMessagePath); v.Exists() && v.String() != "" {
+			return v.String()
+		}
+	}
+	if s.ErrorMessage != "" {
+		return s.ErrorMessage
+	}
+	switch problem {
+	case notJSON:
+		return fmt.Sprintf("the response is not complete JSON, so its %s cannot confirm success (expected %s)", s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
+	case noCode:
+		return fmt.Sprintf("the response has no %s, so it cannot show success (expected %s)", s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
+	case badCode:
+		return fmt.Sprintf("the API answered with error code %s (%s is not one of the success values %s)", code, s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
+	}
+	text := http.StatusText(status)
+	if text == "" {
+		text = "unknown status"
+	}
+	return fmt.Sprintf("the API answered %d %s", status, text)
+}

@@ -1,0 +1,49 @@
+package httpstep
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+)
+
+// retryEnv holds what a retry decision and wait depend on besides the policy
+// and the result, so tests can fix them.
+type retryEnv struct {
+	rand  func() float64                                   // uniform in [0, 1)
+	now   func() time.Time                                 // for Retry-After dates and deadlines
+	sleep func(ctx context.Context, d time.Duration) error // waits d or until ctx ends
+}
+
+// defaultRetryEnv uses math/rand/v2, the wall clock and a real timer.
+var defaultRetryEnv = retryEnv{rand: rand.Float64, now: time.Now, sleep: sleepCtx}
+
+// sleepCtx waits d, ending at once with the context's cause when ctx ends
+// first. It leaves no timer or goroutine behind.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return context.Cause(ctx)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-t.C:
+		return nil
+	}
+}
+
+// clampToDeadline returns wait, or the time left before ctx's deadline when
+// that is shorter; ok is false when the deadline comes before wait ends, so
+// waiting is pointless. A context without deadline always fits.
+func (env retryEnv) clampToDeadline(ctx context.Context, wait time.Duration) (time.Duration, bool) {
+	d, has := ctx.Deadline()
+	if !has {
+		return wait, true
+	}
+	left := max(d.Sub(env.now()), 0)
+	if wait < left {
+		return wait, true
+	}
+	return left, false
+}
