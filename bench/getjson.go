@@ -18,7 +18,8 @@ import (
 // JSON reply.
 var GetJSON = []Contender[Order]{
 	{"nethttp", func(s *Server) (Op[Order], func()) { return nethttpGet(s.URL + "/orders") }},
-	{"httpstep", func(s *Server) (Op[Order], func()) { return httpstepGet(s.URL+"/orders", nil) }},
+	{"httpstep", func(s *Server) (Op[Order], func()) { return httpstepGet(compiled, s.URL+"/orders", nil) }},
+	{"httpstep-execute", func(s *Server) (Op[Order], func()) { return httpstepGet(executed, s.URL+"/orders", nil) }},
 	{"resty", func(s *Server) (Op[Order], func()) { return restyGet(newResty(), s.URL+"/orders") }},
 	{"retryablehttp", func(s *Server) (Op[Order], func()) {
 		return retryableGet(newRetryable(), s.URL+"/orders")
@@ -94,9 +95,32 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// runner runs a node with params, the way a contender of httpstep does.
+type runner func(ctx context.Context, params httpstep.Params) (*httpstep.Result, error)
+
+// compiled compiles node once and runs the Step on every call: what a host
+// that runs one node for many rows does.
+func compiled(c *httpstep.Client, node *httpstep.NodeConfig) runner {
+	step, err := node.Compile()
+	return func(ctx context.Context, params httpstep.Params) (*httpstep.Result, error) {
+		if err != nil {
+			return nil, err
+		}
+		return c.Run(ctx, step, params)
+	}
+}
+
+// executed validates and compiles node on every call: Client.Execute, the
+// one-call form.
+func executed(c *httpstep.Client, node *httpstep.NodeConfig) runner {
+	return func(ctx context.Context, params httpstep.Params) (*httpstep.Result, error) {
+		return c.Execute(ctx, node, params)
+	}
+}
+
 // httpstepGet runs a stored node: the query values and the header are
 // templates, the token is a Secret.
-func httpstepGet(u string, retry *httpstep.RetryPolicy) (Op[Order], func()) {
+func httpstepGet(how func(*httpstep.Client, *httpstep.NodeConfig) runner, u string, retry *httpstep.RetryPolicy) (Op[Order], func()) {
 	c := &httpstep.Client{AllowPrivate: true}
 	node := &httpstep.NodeConfig{
 		URL:     u,
@@ -105,13 +129,13 @@ func httpstepGet(u string, retry *httpstep.RetryPolicy) (Op[Order], func()) {
 		Retry:   retry,
 	}
 	params := httpstep.Values{"status": queryStatus, "since": querySince, "token": httpstep.Secret(token)}
-	return httpstepOrder(c, node, params), c.CloseIdleConnections
+	return httpstepOrder(how(c, node), params), c.CloseIdleConnections
 }
 
-// httpstepOrder runs node and reads the three fields of its reply.
-func httpstepOrder(c *httpstep.Client, node *httpstep.NodeConfig, params httpstep.Params) Op[Order] {
+// httpstepOrder runs a node and reads the three fields of its reply.
+func httpstepOrder(run runner, params httpstep.Params) Op[Order] {
 	return func(ctx context.Context) (Order, error) {
-		res, err := c.Execute(ctx, node, params)
+		res, err := run(ctx, params)
 		if err != nil {
 			return Order{}, err
 		}

@@ -32,19 +32,8 @@ var PostJSON = []Contender[Order]{
 			return readOrder(do(hc, req))
 		}, hc.CloseIdleConnections
 	}},
-	{"httpstep", func(s *Server) (Op[Order], func()) {
-		c := &httpstep.Client{AllowPrivate: true}
-		node := &httpstep.NodeConfig{
-			Method:  http.MethodPost,
-			URL:     s.URL + "/orders",
-			Headers: []httpstep.KeyValue{{Key: "Authorization", Value: "Bearer {{token}}"}},
-			Body: &httpstep.Body{Kind: httpstep.BodyRaw, ContentType: "application/json",
-				Raw: `{"name":"{{name}}","note":"{{note}}","qty":{{qty}},"price":{{price}},"paid":{{paid}}}`},
-		}
-		params := httpstep.Values{"name": postName, "note": postNote, "qty": postQty,
-			"price": postPrice, "paid": postPaid, "token": httpstep.Secret(token)}
-		return httpstepOrder(c, node, params), c.CloseIdleConnections
-	}},
+	{"httpstep", func(s *Server) (Op[Order], func()) { return httpstepPost(compiled, s.URL+"/orders") }},
+	{"httpstep-execute", func(s *Server) (Op[Order], func()) { return httpstepPost(executed, s.URL+"/orders") }},
 	{"resty", func(s *Server) (Op[Order], func()) {
 		c := newResty()
 		u := s.URL + "/orders"
@@ -77,6 +66,22 @@ var PostJSON = []Contender[Order]{
 			return readOrder(readAll(c.Do(req)))
 		}, c.HTTPClient.CloseIdleConnections
 	}},
+}
+
+// httpstepPost runs a stored node whose raw JSON body is a template of the
+// five values: two inside string literals, three bare.
+func httpstepPost(how func(*httpstep.Client, *httpstep.NodeConfig) runner, u string) (Op[Order], func()) {
+	c := &httpstep.Client{AllowPrivate: true}
+	node := &httpstep.NodeConfig{
+		Method:  http.MethodPost,
+		URL:     u,
+		Headers: []httpstep.KeyValue{{Key: "Authorization", Value: "Bearer {{token}}"}},
+		Body: &httpstep.Body{Kind: httpstep.BodyRaw, ContentType: "application/json",
+			Raw: `{"name":"{{name}}","note":"{{note}}","qty":{{qty}},"price":{{price}},"paid":{{paid}}}`},
+	}
+	params := httpstep.Values{"name": postName, "note": postNote, "qty": postQty,
+		"price": postPrice, "paid": postPaid, "token": httpstep.Secret(token)}
+	return httpstepOrder(how(c, node), params), c.CloseIdleConnections
 }
 
 // newOrder is the POST body from its five values.

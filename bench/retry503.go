@@ -25,7 +25,7 @@ var Retry503 = []Contender[Order]{
 		}, hc.CloseIdleConnections
 	}},
 	{"httpstep", func(s *Server) (Op[Order], func()) {
-		return httpstepGet(s.URL+"/flaky/httpstep", &httpstep.RetryPolicy{
+		return httpstepGet(compiled, s.URL+"/flaky/httpstep", &httpstep.RetryPolicy{
 			MaxAttempts:     3,
 			InitialInterval: httpstep.Duration(retryWait),
 			MaxInterval:     httpstep.Duration(retryWait),

@@ -56,10 +56,10 @@ func (t *Tally) add(id int, status, name string) {
 var Rows = []Contender[Tally]{
 	{"httpstep", func(s *Server) (Op[Tally], func()) {
 		c := &httpstep.Client{AllowPrivate: true}
-		node := &httpstep.NodeConfig{URL: s.URL + "/rows"}
+		run := compiled(c, &httpstep.NodeConfig{URL: s.URL + "/rows"})
 		return func(ctx context.Context) (Tally, error) {
 			var t Tally
-			res, err := c.Execute(ctx, node, nil)
+			res, err := run(ctx, nil)
 			if err != nil {
 				return t, err
 			}

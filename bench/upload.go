@@ -70,17 +70,17 @@ var Upload = []Contender[int64]{
 	}},
 	{"httpstep", func(s *Server) (Op[int64], func()) {
 		c := &httpstep.Client{AllowPrivate: true}
-		node := &httpstep.NodeConfig{
+		run := compiled(c, &httpstep.NodeConfig{
 			Method: http.MethodPost,
 			URL:    s.URL + "/upload",
 			Body:   &httpstep.Body{Kind: httpstep.BodyBinary, File: "file"},
-		}
+		})
 		params := httpstep.Values{"file": httpstep.File{
 			Name: "data.bin", ContentType: "application/octet-stream", Size: uploadSize,
 			Open: func() (io.ReadCloser, error) { return &patternReader{left: uploadSize}, nil },
 		}}
 		return func(ctx context.Context) (int64, error) {
-			res, err := c.Execute(ctx, node, params)
+			res, err := run(ctx, params)
 			if err != nil {
 				return 0, err
 			}
