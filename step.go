@@ -3,6 +3,7 @@ package httpstep
 import (
 	"context"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ type Step struct {
 	timeout  time.Duration
 	policy   Policy
 	url      *template
+	base     *url.URL // the URL, parsed, when it has no placeholder
 	query    []pair
 	headers  []pair
 	raw      *template // the raw body, compiled for rawType
@@ -49,6 +51,9 @@ func (n *NodeConfig) compile() (*Step, error) {
 	var err error
 	if s.url, err = compile(n.URL, modeURL); err != nil {
 		return nil, err
+	}
+	if s.url.static() {
+		s.base, _ = parseTargetURL(s.url.segs[0].lit) // nil when it does not parse: Run says why
 	}
 	if s.query, err = compilePairs(n.Query); err != nil {
 		return nil, err
