@@ -24,16 +24,18 @@ const minSecretLen = 3
 // sensitive headers in h are treated as secrets too, so an API that echoes
 // them back (as httpbin does) cannot leak them through the response preview.
 func newRedactor(secrets []string, u *url.URL, h http.Header) *redactor {
-	secrets = append(secrets, urlSecrets(u)...)
+	all := make([]string, 0, len(secrets)+2*len(h)+2)
+	all = append(append(all, secrets...), urlSecrets(u)...)
 	for k, vs := range h {
 		if sensitiveHeader(k) {
 			for _, v := range vs {
-				secrets = append(secrets, headerSecrets(k, v)...)
+				all = appendHeaderSecrets(all, k, v)
 			}
 		}
 	}
-	r := &redactor{}
-	for _, s := range secrets {
+	// Most secrets take two or three forms (raw, URL-escaped, JSON-escaped).
+	r := &redactor{forms: make([]string, 0, 3*len(all))}
+	for _, s := range all {
 		r.addForms(s)
 		if s != "" && len(s) < minSecretLen && !slices.Contains(r.short, s) {
 			r.short = append(r.short, s)

@@ -216,21 +216,22 @@ func containsAny(s string, subs ...string) bool {
 	return false
 }
 
-// headerSecrets are the secrets in the value of credential header k: the
-// whole value, the credentials after an auth scheme, each cookie's value.
-func headerSecrets(k, v string) []string {
-	out := []string{v}
+// appendHeaderSecrets appends the secrets in the value of credential header
+// k to dst: the whole value, the credentials after an auth scheme, each
+// cookie's value.
+func appendHeaderSecrets(dst []string, k, v string) []string {
+	dst = append(dst, v)
 	if _, cred, ok := strings.Cut(v, " "); ok && (strings.EqualFold(k, "Authorization") || strings.EqualFold(k, "Proxy-Authorization")) {
-		out = append(out, strings.TrimSpace(cred))
+		dst = append(dst, strings.TrimSpace(cred))
 	}
 	if strings.EqualFold(k, "Cookie") {
 		for part := range strings.SplitSeq(v, ";") {
 			if _, val, ok := strings.Cut(part, "="); ok {
-				out = append(out, strings.TrimSpace(val))
+				dst = append(dst, strings.TrimSpace(val))
 			}
 		}
 	}
-	return out
+	return dst
 }
 
 // urlSecrets are the credentials in u: the user info password (and its Basic
