@@ -175,11 +175,18 @@ func (r *redactor) header(h http.Header, extra ...string) map[string][]string {
 	if len(h) == 0 {
 		return nil
 	}
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	vals := make([]string, n) // one array for every value, as http.Header.Clone does
 	out := make(map[string][]string, len(h))
 	for k, vs := range h {
-		cp := make([]string, len(vs))
+		cp := vals[:len(vs):len(vs)]
+		vals = vals[len(vs):]
+		whole := sensitiveHeader(k) || slices.Contains(extra, k)
 		for i, v := range vs {
-			if sensitiveHeader(k) || slices.Contains(extra, k) {
+			if whole {
 				cp[i] = redacted
 			} else {
 				cp[i] = r.text(v)
