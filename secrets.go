@@ -77,9 +77,9 @@ func (s *secrets) addUser(u *url.Userinfo) {
 // seal fixes the set for the request to u with header h: the URL's
 // credentials and the values of credential headers join it, the headers
 // holding a secret are noted, and the redactor is built.
-func (s *secrets) seal(u *url.URL, h http.Header) {
+func (s *secrets) seal(u *url.URL, h http.Header, cache *formCache) {
 	s.headers = secretHeaders(h, s.values)
-	s.red = newRedactor(s.values, u, h)
+	s.red = newRedactor(s.values, u, h, cache)
 }
 
 // text scrubs every secret from t.

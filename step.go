@@ -27,6 +27,7 @@ type Step struct {
 	raw      *template // the raw body, compiled for rawType
 	rawType  string    // the content type raw was compiled for
 	ctHeader bool      // the node sets its own Content-Type header
+	forms    formCache // the redaction forms of the secrets its runs met
 }
 
 // pair is a compiled query entry or header: its key and value template.
