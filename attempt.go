@@ -15,6 +15,7 @@ type outcome struct {
 	status  int
 	header  http.Header
 	body    []byte
+	file    *File // a download's saved body
 	failure *Failure
 	record  Attempt
 }
@@ -25,16 +26,27 @@ var errAttemptTimeout = errors.New("httpstep: the attempt's timeout passed")
 
 // attempt makes attempt n of request o: one HTTP exchange, bounded by the
 // node's timeout, timed, and recorded with its secrets redacted.
+//
+// The attempt first waits for the Client's throttle engine to admit it,
+// bounded by ctx rather than by the timeout, which starts only then.
 func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
 	start := time.Now()
-	ctx, cancel := context.WithTimeoutCause(ctx, o.step.timeout, errAttemptTimeout)
-	defer cancel()
-	tr := newTrace(start)
-	out := c.exchange(httptrace.WithClientTrace(ctx, tr.hooks()), o)
+	tctx, ticket, err := c.admit(ctx, o)
+	defer ticket.Done()
+	var out outcome
+	if err != nil {
+		out.record.Request = o.record(nil)
+		out.failure = classify(ctx, err, o.step.timeout)
+	} else {
+		ctx, cancel := context.WithTimeoutCause(tctx, o.step.timeout, errAttemptTimeout)
+		defer cancel()
+		tr := newTrace(time.Now())
+		out = c.exchange(httptrace.WithClientTrace(ctx, tr.hooks()), o)
+		out.record.Timing = tr.close()
+	}
 	a := &out.record
 	a.N, a.Start, a.Missing = n, start.UTC(), o.missing
-	a.Duration = Duration(time.Since(start))
-	a.Timing = tr.close()
+	a.Duration, a.Queued = Duration(time.Since(start)), Duration(ticket.Waited())
 	if f := out.failure; f != nil {
 		f.Message = o.secrets.text(f.Message)
 		a.Kind, a.Error = f.Kind, f.Message
@@ -44,12 +56,13 @@ func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
 
 // exchange sends the request, reads the response and evaluates success.
 func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
-	hc, err := c.client(ctx, &o.step.node, o.url)
+	hc, err := c.client(&o.step.node, o.url)
 	if err != nil {
 		out.record.Request = o.record(nil)
 		out.failure = classify(ctx, err, o.step.timeout)
 		return out
 	}
+	ctx, hops := withHops(ctx)
 	req, err := o.newRequest(ctx)
 	if err == nil && o.sign != "" {
 		var note string
@@ -65,6 +78,7 @@ func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
 		return out
 	}
 	resp, err := hc.Do(req)
+	out.record.Redirects = *hops
 	if err != nil {
 		o.secrets.scrubURLError(err)
 		out.failure = sendFailure(ctx, err, o.step.timeout)
@@ -76,6 +90,10 @@ func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
 
 // read reads the response into out and evaluates the success rule.
 func (c *Client) read(ctx context.Context, o *outgoing, resp *http.Response, out *outcome) {
+	if o.step.node.streams(resp) {
+		c.download(ctx, o, resp, out)
+		return
+	}
 	body, notes, err := readBody(resp, o.maxBytes)
 	resp.Body.Close()
 	out.status, out.header, out.body = resp.StatusCode, resp.Header, body

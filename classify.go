@@ -7,9 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"syscall"
 	"time"
+
+	"github.com/httpstep/httpstep/internal/download"
+	"github.com/httpstep/httpstep/internal/throttle"
+	"github.com/tidwall/gjson"
 )
 
 // classify turns a transport error into a Failure with a message a person
@@ -19,13 +24,22 @@ import (
 func classify(ctx context.Context, err error, timeout time.Duration) *Failure {
 	f := &Failure{Err: err}
 	var blocked *BlockedError
+	var changed *redirectChangeError
+	var held *throttle.Error
 	switch {
 	case errors.As(err, &blocked):
 		f.Kind, f.Message = KindBlocked, blocked.message()
+	case errors.As(err, &changed):
+		f.Kind, f.StatusCode, f.Message = KindStatus, changed.status, changed.message()
 	case ctx.Err() != nil && errors.Is(context.Cause(ctx), errAttemptTimeout), ctx.Err() == nil && isTimeout(err):
 		f.Kind, f.Message = KindTimeout, fmt.Sprintf("the API did not answer within %s", timeout)
 	case errors.Is(ctx.Err(), context.Canceled):
 		f.Kind, f.Message = KindCanceled, "the run was canceled before the API answered"
+	case errors.As(err, &held):
+		f.Kind, f.Message = KindTimeout, held.Message()
+		if held.Unavailable() {
+			f.Kind = KindUnavailable
+		}
 	case ctx.Err() != nil:
 		f.Kind, f.Message = KindTimeout, "the run's deadline passed before the API answered"
 	case isTLS(err):
@@ -153,4 +167,61 @@ func paramFailure(err error) *Failure {
 // the size limit.
 func tooLargeFailure(err error, status int) *Failure {
 	return &Failure{Kind: KindTooLarge, StatusCode: status, Message: messageOf(err), Err: err}
+}
+
+// noStatusURLFailure is the failure of an async node whose 202 names no
+// status URL that can be polled.
+func noStatusURLFailure(err error, status int) *Failure {
+	return &Failure{Kind: KindStatus, StatusCode: status, Message: messageOf(err), Err: err}
+}
+
+// maxWaitFailure is the failure of a job still running when async.maxWait
+// passed: kind timeout, naming the last status seen.
+func maxWaitFailure(maxWait time.Duration, last string, status int) *Failure {
+	return &Failure{Kind: KindTimeout, StatusCode: status,
+		Message: fmt.Sprintf("the job did not finish within maxWait %v (last status: %s); raise async.maxWait if it usually takes longer", maxWait, last)}
+}
+
+// stoppedPolling is the failure of a run whose context ended while it
+// waited for the next poll of a job.
+func stoppedPolling(ctx context.Context, last string, err error, timeout time.Duration) *Failure {
+	f := classify(ctx, err, timeout)
+	switch f.Kind {
+	case KindCanceled:
+		f.Message = fmt.Sprintf("the run was canceled while waiting for the job (last status: %s)", last)
+	case KindTimeout:
+		f.Message = fmt.Sprintf("the run's deadline passed while waiting for the job (last status: %s)", last)
+	}
+	return f
+}
+
+// jobFailed is the failure of a job whose status is one of
+// async.failedValues: kind error_code with the status as the code, and the
+// message at success.errorMessagePath when there is one.
+func jobFailed(node *NodeConfig, status int, body []byte, value string) *Failure {
+	msg := fmt.Sprintf("the job ended with status %q (%s is one of async.failedValues)", value, node.Async.StatusPath)
+	if p := node.Success.ErrorMessagePath; p != "" {
+		if v := gjson.GetBytes(body, p); v.Exists() && v.String() != "" {
+			msg = v.String()
+		}
+	}
+	return &Failure{Kind: KindErrorCode, StatusCode: status, Code: value, Message: msg}
+}
+
+// downloadFailure classifies a failed download: past the cap (too_large),
+// the file system (storage), or the connection, as any body read.
+func downloadFailure(ctx context.Context, err error, timeout time.Duration, status int) *Failure {
+	var tooLarge *download.TooLargeError
+	var dirErr *download.DirError
+	var pathErr *fs.PathError
+	switch {
+	case errors.As(err, &tooLarge):
+		return &Failure{Kind: KindTooLarge, StatusCode: status, Message: tooLarge.Message(), Err: err}
+	case errors.As(err, &dirErr):
+		return &Failure{Kind: KindStorage, StatusCode: status, Message: dirErr.Message(), Err: err}
+	case errors.As(err, &pathErr):
+		return &Failure{Kind: KindStorage, StatusCode: status, Err: err,
+			Message: "cannot write the downloaded file (" + pathErr.Err.Error() + "); check the free space in Client.DownloadDir"}
+	}
+	return bodyFailure(ctx, err, timeout, status)
 }

@@ -6,7 +6,11 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+
+	"github.com/httpstep/httpstep/internal/ssrfguard"
 	"sync"
+
+	"github.com/httpstep/httpstep/internal/throttle"
 )
 
 // DefaultMaxResponseBytes is the response size limit of a Client that sets
@@ -21,9 +25,11 @@ const DefaultMaxResponseBytes = 32 << 20
 // The transport settings (Proxy, RootCAs, Certificates, WrapTransport and
 // the list of SourceAddrs) are read when the Client first builds a
 // transport for a proxy, verification and egress choice, and kept with its
-// connection pool: set them before the first Execute, or make a new Client
-// when they change. The other settings (the guard's, the limits,
-// SigningSecret) are read on every call; do not change them while calls run.
+// connection pool; Limits and Breaker are read at the first request and kept
+// with their per-host state. Set them before the first Execute, or make a
+// new Client when they change. The other settings (the guard's, the size
+// caps, SigningSecret) are read on every call; do not change them while
+// calls run.
 type Client struct {
 	// Proxy is the organisation's proxy, used by nodes with UseProxy: http,
 	// https, socks5 or socks5h, with optional user info as credentials. The
@@ -38,8 +44,27 @@ type Client struct {
 	// other internal destinations are let through.
 	AllowPrivate bool
 	// AllowNetworks are destinations let through the guard even though they
-	// are internal.
+	// are internal or cloud platform endpoints (an IPv4 prefix also lets
+	// through its IPv4-mapped and NAT64 forms). Holding 169.254.169.254 also
+	// lets the metadata host names through (metadata.google.internal).
 	AllowNetworks []netip.Prefix
+	// ProxyResolvesNames makes the organisation's proxy (http, https or
+	// socks5h; socks5 always gets an address) resolve destination host names,
+	// for split-horizon DNS that only the proxy can see. By default this
+	// machine resolves each name once, the guard checks the answer, and the
+	// proxy is asked for that checked address, so a name cannot answer one
+	// address to the check and another to the proxy. Through a tunnel
+	// (https, SOCKS) the Host header and TLS server name stay the name; a
+	// plain http request names the address in its request line, and a proxy
+	// that follows RFC 9112 sends the origin that address as its Host
+	// header, so a plain-http API behind name-based virtual hosting needs
+	// https, or this setting. With ProxyResolvesNames the guard checks
+	// only the name's spelling and, when this machine can resolve it, the
+	// addresses it gets here: the guard can then NOT protect destinations
+	// behind the proxy, because the proxy may resolve the name to an
+	// internal address (DNS rebinding). Set it only when the proxy itself
+	// refuses internal destinations.
+	ProxyResolvesNames bool
 	// RootCAs verifies servers; nil uses the system pool.
 	RootCAs *x509.CertPool
 	// Certificates are client certificates for mutual TLS.
@@ -55,17 +80,33 @@ type Client struct {
 	// MaxRows caps how many rows Rows and EachRow return (for example 100 for
 	// record nodes, 10,000 for sub-processes); 0 means no cap.
 	MaxRows int
+	// DownloadDir is where nodes with Download save files; empty means
+	// os.TempDir(). Files get names the library picks (httpstep-*), readable
+	// by the owner only; the host removes them when done.
+	DownloadDir string
+	// MaxDownloadBytes caps a downloaded file; 0 means
+	// DefaultMaxDownloadBytes (1 GiB). A larger body fails with kind
+	// too_large and leaves nothing on disk.
+	MaxDownloadBytes int64
 	// SigningSecret signs pushes of nodes with Sign set (Standard Webhooks).
 	SigningSecret Secret
 	// WrapTransport, when set, wraps every round tripper the Client builds,
 	// for example with OpenTelemetry instrumentation.
 	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// Limits cap the rate and concurrency of requests per host; the first
+	// matching Limit applies. See [Limit].
+	Limits []Limit
+	// Breaker, when set, opens a host's circuit after consecutive
+	// failures; nil means no circuit breaker. See [Breaker].
+	Breaker *Breaker
 
 	mu         sync.Mutex
 	transports map[transportKey]*http.Client
-	lookup     lookupFunc // name resolution; nil uses the system resolver
-	boundary   string     // fixed multipart boundary, for golden tests
-	retryEnv   *retryEnv  // random source and clock; nil uses the real ones
+	lookup     ssrfguard.LookupFunc                // name resolution; nil uses the system resolver
+	fence      func(network, address string) error // tests: a last check of every guarded dial
+	boundary   string                              // fixed multipart boundary, for golden tests
+	retryEnv   *retryEnv                           // random source and clock; nil uses the real ones
+	throttle   *throttle.Engine
 }
 
 // DefaultClient is what the package-level Execute uses: the SSRF guard is on.

@@ -16,4 +16,59 @@
 // ([Secret]) never reach [Result.Attempts] or error text, and the SSRF guard
 // keeps user-typed URLs away from internal networks unless the [Client] allows
 // them.
+//
+// # The SSRF guard's threat model
+//
+// The attacker writes the URL (a workflow author, or an upstream value that
+// lands in it) or controls the server it names (its DNS answers and its
+// redirects). The goal is to make this process, or the organisation's
+// proxy, connect to an internal destination: loopback, private, link-local
+// and other special-purpose addresses (the IANA registries), and the cloud
+// platform endpoints reachable from every VM (169.254.169.254, Azure's
+// 168.63.129.16, AWS fd00:ec2::254, GCP metadata.google.internal and
+// fd20:ce::254, Alibaba 100.100.100.200, Oracle 192.0.0.192). A refusal is a
+// [Failure] of kind blocked wrapping a [*BlockedError]; it is never retried,
+// and nothing is sent to the refused destination.
+//
+// The guard checks, in this order:
+//   - Before DNS: the host is normalised once (IDNA/UTS #46 for Unicode
+//     names, so full-width letters and dots, circled digits and the
+//     ideographic full stop read as what they stand for; lower case; no
+//     trailing dot) and that one form is checked and sent. An IP literal is
+//     judged as is (IPv4-mapped and NAT64 forms by the IPv4 address inside,
+//     6to4 and Teredo denied). A host whose last label is a number but which
+//     is not a standard IPv4 literal (0x7f.1, 2130706433, 0177.0.0.1) is
+//     refused, since resolvers read it differently. The metadata host names
+//     are refused by name.
+//   - After DNS: the name is resolved once and every answer is checked; if
+//     any is denied, the host is.
+//   - At dial: the checked addresses, and only those, are dialled, and the
+//     socket's Control function checks the address again just before it
+//     connects (TCP only).
+//   - Through the organisation's proxy ([NodeConfig.UseProxy]): the proxy is
+//     trusted and dialled unchecked; the destination is resolved and checked
+//     here, and the proxy is asked for the checked address, never the name,
+//     so the name cannot answer differently to the proxy (DNS rebinding):
+//     plain http goes in absolute form naming the address (a proxy that
+//     follows RFC 9112 then sends the address as the Host header), https
+//     through CONNECT to the address with the name as TLS server name and
+//     Host header, socks5 and socks5h with the address. The one setting that
+//     weakens this is [Client.ProxyResolvesNames]: the proxy then gets the
+//     name and the guard cannot protect destinations behind the proxy.
+//   - Per redirect hop: each hop is normalised and checked as above when it
+//     is dialled or handed to the proxy; a redirect to another scheme
+//     (file:, gopher:, ...) or to a Location that is not a URL is refused
+//     (kind blocked).
+//   - Per page and per poll: each page of a paginated pull (next URLs
+//     included) and each poll of an asynchronous job's status URL is a
+//     request of its own, normalised and checked the same way.
+//
+// [Client.AllowNetworks] lets chosen networks through (an IPv4 prefix also
+// covers its mapped and NAT64 forms; holding 169.254.169.254 also lets the
+// metadata names through). [Client.AllowPrivate] turns the guard off: a host
+// that sets it must keep the workflow authors and upstream values it runs
+// from reaching internal services some other way, for example by running
+// the engine in a network namespace or behind an egress firewall that only
+// allows the internet, and by never giving the process cloud credentials
+// that a metadata endpoint would hand out.
 package httpstep

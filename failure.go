@@ -5,15 +5,16 @@ type FailureKind string
 
 // The failure kinds.
 const (
-	KindTimeout   FailureKind = "timeout"    // an attempt exceeded its timeout
-	KindNetwork   FailureKind = "network"    // DNS, connect, reset, a body cut short, too many redirects
-	KindTLS       FailureKind = "tls"        // certificate or handshake failure
-	KindBlocked   FailureKind = "blocked"    // the SSRF guard refused the destination; never retried
-	KindStatus    FailureKind = "status"     // the status was not a success code
-	KindErrorCode FailureKind = "error_code" // the business code in the body was not a success value
-	KindTooLarge  FailureKind = "too_large"  // the response exceeded Client.MaxResponseBytes
-	KindParam     FailureKind = "param"      // a parameter could not be placed in the request; nothing was sent, or an attachment broke off mid-stream so no complete request arrived
-	KindCanceled  FailureKind = "canceled"   // the caller's context was canceled
+	KindTimeout     FailureKind = "timeout"     // an attempt exceeded its timeout
+	KindNetwork     FailureKind = "network"     // DNS, connect, reset, a body cut short, too many redirects
+	KindTLS         FailureKind = "tls"         // certificate or handshake failure
+	KindBlocked     FailureKind = "blocked"     // the SSRF guard refused the destination; never retried
+	KindStatus      FailureKind = "status"      // the status was not a success code
+	KindErrorCode   FailureKind = "error_code"  // the business code in the body was not a success value
+	KindTooLarge    FailureKind = "too_large"   // the response exceeded Client.MaxResponseBytes
+	KindParam       FailureKind = "param"       // a parameter could not be placed in the request; nothing was sent, or an attachment broke off mid-stream so no complete request arrived
+	KindCanceled    FailureKind = "canceled"    // the caller's context was canceled
+	KindUnavailable FailureKind = "unavailable" // the host's circuit is open, or its Retry-After pause outlasts the context; nothing was sent
 )
 
 // Failure is a classified failure of a node. It implements error; Unwrap

@@ -20,6 +20,11 @@ type Attempt struct {
 	Notes    []string        `json:"notes,omitempty"`    // anything else worth knowing (charset fallback, ...)
 	Retry    *RetryRecord    `json:"retry,omitempty"`    // the retry decision after this attempt
 	Timing   *TimingRecord   `json:"timing,omitempty"`   // connection phases
+	Poll     int             `json:"poll,omitempty"`     // async: which poll of the job this is (1, 2, ...); 0 for the request itself
+	Queued   Duration        `json:"queued,omitempty"`   // waited for the host's Limit or Retry-After pause before sending; part of Duration
+	// Redirects are the redirects the request met, in order, each with the
+	// method it led to; the last is the one refused when Followed is false.
+	Redirects []RedirectRecord `json:"redirects,omitempty"`
 }
 
 // RequestRecord is the request as sent, redacted.
@@ -37,7 +42,8 @@ type FileRecord struct {
 	Field       string `json:"field,omitempty"`
 	Name        string `json:"name"`
 	ContentType string `json:"contentType"`
-	Size        int64  `json:"size"` // -1 when unknown
+	Size        int64  `json:"size"`             // -1 when unknown
+	SHA256      string `json:"sha256,omitempty"` // downloads: hex SHA-256 of the saved file
 }
 
 // ResponseRecord is the response head and a body preview, redacted.
@@ -47,7 +53,8 @@ type ResponseRecord struct {
 	Header    map[string][]string `json:"header,omitempty"`
 	Body      string              `json:"body,omitempty"`
 	Truncated bool                `json:"truncated,omitempty"`
-	Bytes     int64               `json:"bytes"` // body size after decoding
+	Bytes     int64               `json:"bytes"`          // body size after decoding
+	File      *FileRecord         `json:"file,omitempty"` // downloads: the saved file's name, type, size and SHA-256, never its content
 }
 
 // RetryRecord says whether another attempt followed this one, why, and after

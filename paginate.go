@@ -208,6 +208,7 @@ func resolveNext(cur *url.URL, next string) (*url.URL, bool) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, false
 	}
+	normalizeHost(u)
 	return u, true
 }
 

@@ -49,6 +49,12 @@ type File struct {
 	ContentType string // empty: guessed from Name's extension, else application/octet-stream
 	Size        int64  // -1 or 0 when unknown (streamed chunked); a positive size must be exact and lets the request carry Content-Length
 	Open        func() (io.ReadCloser, error)
+	// Path is where a downloaded file lies (Result.File of a node with
+	// Download), directly inside Client.DownloadDir; empty for other files.
+	// The host removes the file when done with it.
+	Path string
+
+	sha256 string // hex SHA-256 of a downloaded file, for the history
 }
 
 // Secret is a parameter value that never appears in the execution history or

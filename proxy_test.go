@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -71,15 +72,20 @@ func TestHTTPProxy(t *testing.T) {
 	assert.Equal(t, 407, f.StatusCode)
 }
 
-// TestSOCKS5Proxy: socks5 resolves and checks here and sends the address;
-// socks5h checks here and sends the name.
+// TestSOCKS5Proxy: socks5 and socks5h resolve and check here and send the
+// address; only with ProxyResolvesNames does socks5h send the name.
 func TestSOCKS5Proxy(t *testing.T) {
 	origin := newRecorder(t, nil)
 	_, port, _ := net.SplitHostPort(origin.Listener.Addr().String())
 	socks := testpeer.NewSOCKS5(t, testpeer.WithCredentials("org", "s0cks-pass"))
-	for scheme, addrType := range map[string]string{"socks5": "ipv4", "socks5h": "domain"} {
-		t.Run(scheme, func(t *testing.T) {
+	for _, tc := range []struct {
+		scheme, addrType string
+		byName           bool
+	}{{"socks5", "ipv4", false}, {"socks5h", "ipv4", false}, {"socks5h", "domain", true}, {"socks5", "ipv4", true}} {
+		scheme, addrType := tc.scheme, tc.addrType
+		t.Run(fmt.Sprintf("%s byName=%v", scheme, tc.byName), func(t *testing.T) {
 			c := testClient(t)
+			c.ProxyResolvesNames = tc.byName
 			u := socks.URL()
 			u.Scheme = scheme
 			c.Proxy = withUser(u, "org", "s0cks-pass")

@@ -11,6 +11,8 @@ package httpstep
 import (
 	"context"
 	"encoding/json"
+	"net"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"testing"
@@ -31,6 +33,9 @@ func realProxy(t *testing.T, env string) *url.URL {
 
 func TestRealProxies(t *testing.T) {
 	origin := newRecorder(t, nil)
+	hostsSeen := &hostSeen{}
+	hosts := httptest.NewServer(hostsSeen)
+	defer hosts.Close()
 	socks := realProxy(t, "HTTPSTEP_MICROSOCKS")
 	proxies := map[string]*url.URL{
 		"tinyproxy":          realProxy(t, "HTTPSTEP_TINYPROXY"),
@@ -48,6 +53,24 @@ func TestRealProxies(t *testing.T) {
 			if pw, ok := p.User.Password(); ok {
 				history, _ := json.Marshal(res.Attempts)
 				assert.NotContains(t, string(history), pw)
+			}
+
+			// A name this machine resolves (to loopback, let through by
+			// AllowNetworks): the proxy gets the checked address.
+			dns := newRebinder(map[string][2]string{"api.example.test": {"127.0.0.1", "127.0.0.2"}})
+			named := attackClient(t, dns.lookup, "127.0.0.1/32")
+			named.Proxy = p
+			_, port, _ := net.SplitHostPort(hosts.Listener.Addr().String())
+			res, err = named.Execute(context.Background(), &NodeConfig{URL: "http://api.example.test:" + port + "/named", UseProxy: true}, nil)
+			require.NoError(t, err)
+			assert.True(t, res.OK())
+			seen := hostsSeen.all()
+			if p.Scheme == "http" {
+				// tinyproxy follows RFC 9112 section 3.2.2: the Host header
+				// becomes the absolute form's host, the checked address.
+				assert.Equal(t, "127.0.0.1:"+port, seen[len(seen)-1])
+			} else {
+				assert.Equal(t, "api.example.test:"+port, seen[len(seen)-1], "a tunnel keeps the name")
 			}
 
 			guarded := &Client{Proxy: p}

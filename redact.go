@@ -233,6 +233,8 @@ func (r *redactor) header(h http.Header, extra ...string) map[string][]string {
 		for i, v := range vs {
 			if whole {
 				cp[i] = redacted
+			} else if k == "Location" || k == "Content-Location" { // a status or redirect URL may carry a token
+				cp[i] = r.text(redactQuery(v))
 			} else {
 				cp[i] = r.text(v)
 			}

@@ -27,6 +27,11 @@ type NodeConfig struct {
 	// Sign asks for a Standard Webhooks signature on every attempt, made with
 	// the Client's SigningSecret. It is ignored when the Client has none.
 	Sign bool `json:"sign,omitempty"`
+	// Async follows "202 Accepted" to the final answer; see [Async].
+	Async *Async `json:"async,omitempty"`
+	// Download streams the response body to a new file instead of Body; see
+	// [Result.File].
+	Download bool `json:"download,omitempty"`
 }
 
 // KeyValue is one query entry or header. Value is a template.

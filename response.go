@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/tidwall/gjson"
 )
@@ -16,10 +17,18 @@ type Result struct {
 	Body       []byte    // UTF-8 (converted from the response charset)
 	Failure    *Failure  // nil on success
 	Attempts   []Attempt // execution history, secrets redacted, JSON-serialisable
+	// File is the body of a node with Download, streamed to a file in
+	// Client.DownloadDir; Body is then empty. It is nil when the node failed:
+	// a failed or retried attempt leaves no file behind. Only the final
+	// successful attempt's file remains, and the host removes it (os.Remove
+	// of File.Path) when done. Pass it as a parameter to another node's
+	// binary or form-data body to upload it without loading it into memory.
+	File *File
 
 	maxRows int      // the Client's MaxRows
 	schema  *Schema  // the node's declared output fields
 	secrets *secrets // the secrets of this run
+	source  *url.URL // the URL of the last request, for a download's label
 }
 
 // Redact replaces every secret of the run in s (Secret values, credential

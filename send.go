@@ -36,7 +36,7 @@ func (c *Client) send(ctx context.Context, o *outgoing) *Result {
 // fold takes an attempt's outcome: its response (nothing from an earlier
 // attempt survives), its failure and its record.
 func (r *Result) fold(out outcome) {
-	r.StatusCode, r.Header, r.Body, r.Failure = out.status, out.header, out.body, out.failure
+	r.StatusCode, r.Header, r.Body, r.File, r.Failure = out.status, out.header, out.body, out.file, out.failure
 	r.Attempts = append(r.Attempts, out.record)
 }
 

@@ -130,7 +130,7 @@ func (c *Client) Run(ctx context.Context, s *Step, params Params) (*Result, erro
 	case s.node.Paginate != nil:
 		res = c.paginate(ctx, o)
 	default:
-		res = c.send(ctx, o)
+		res = c.follow(ctx, o)
 	}
 	res.secrets = o.secrets
 	if res.Failure != nil && s.policy == Terminate {
@@ -155,6 +155,11 @@ func (n *NodeConfig) clone() *NodeConfig {
 	c.Success.SuccessValues = slices.Clone(n.Success.SuccessValues)
 	c.Retry = clonePtr(n.Retry)
 	c.Paginate = clonePtr(n.Paginate)
+	if n.Async != nil {
+		a := *n.Async
+		a.DoneValues, a.FailedValues = slices.Clone(n.Async.DoneValues), slices.Clone(n.Async.FailedValues)
+		c.Async = &a
+	}
 	if n.Response != nil {
 		c.Response = &Schema{Fields: cloneFields(n.Response.Fields)}
 	}

@@ -3,16 +3,14 @@ package httpstep
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/net/proxy"
 )
 
 // transportKey names one of the Client's transports: one per proxy choice,
@@ -33,18 +31,13 @@ const (
 	maxRedirects        = 10
 )
 
-// client returns the *http.Client for node. Through the organisation's
-// proxy, the destination is checked by the guard here, since the proxy and
-// not this process connects to it.
-func (c *Client) client(ctx context.Context, node *NodeConfig, u *url.URL) (*http.Client, error) {
+// client returns the *http.Client for node. The guard checks every
+// destination when it is dialled (directly) or handed to the proxy, each
+// redirect hop and each page included.
+func (c *Client) client(node *NodeConfig, u *url.URL) (*http.Client, error) {
 	key := transportKey{proxy: node.UseProxy, insecure: node.InsecureSkipVerify, source: c.pickSourceIndex(u.Hostname())}
-	if key.proxy {
-		if c.Proxy == nil {
-			return nil, errorf("this node uses the organisation's network proxy, but none is configured: ask an administrator to set one, or turn off Use Network Proxy")
-		}
-		if _, err := c.checkDestination(ctx, u.Hostname()); err != nil {
-			return nil, err
-		}
+	if key.proxy && c.Proxy == nil {
+		return nil, errorf("this node uses the organisation's network proxy, but none is configured: ask an administrator to set one, or turn off Use Network Proxy")
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -55,10 +48,11 @@ func (c *Client) client(ctx context.Context, node *NodeConfig, u *url.URL) (*htt
 	if err != nil {
 		return nil, err
 	}
+	rt = locationCheck{rt}
 	if c.WrapTransport != nil {
 		rt = c.WrapTransport(rt)
 	}
-	hc := &http.Client{Transport: rt, CheckRedirect: c.checkRedirect(key.proxy)}
+	hc := &http.Client{Transport: c.throttled(rt), CheckRedirect: checkRedirect}
 	if c.transports == nil {
 		c.transports = make(map[transportKey]*http.Client)
 	}
@@ -67,7 +61,9 @@ func (c *Client) client(ctx context.Context, node *NodeConfig, u *url.URL) (*htt
 }
 
 // newTransport builds the transport for key. The environment's proxy
-// settings are never read.
+// settings are never read: Proxy stays nil, and the organisation's proxy is
+// spoken to by this package's own dialers (see proxy.go), which hand it the
+// checked address rather than the name.
 func (c *Client) newTransport(key transportKey) (http.RoundTripper, error) {
 	e := egress{c: c, src: key.source}
 	t := &http.Transport{
@@ -87,18 +83,18 @@ func (c *Client) newTransport(key transportKey) (http.RoundTripper, error) {
 	}
 	switch strings.ToLower(c.Proxy.Scheme) {
 	case "http", "https":
-		t.Proxy = http.ProxyURL(c.Proxy)
-		t.DialContext = e.direct
+		p := httpProxy{c: c, e: e, tls: t.TLSClientConfig}
+		t.DialContext, t.DialTLSContext = p.dialProxy, p.tunnel
+		return absoluteForm{next: t, p: p}, nil
 	case "socks5", "socks5h":
 		d, err := c.socksDialer(e)
 		if err != nil {
 			return nil, err
 		}
 		t.DialContext = d
-	default:
-		return nil, errorf("proxy scheme %q is not supported: use http, https, socks5 or socks5h", c.Proxy.Scheme)
+		return t, nil
 	}
-	return t, nil
+	return nil, errorf("proxy scheme %q is not supported: use http, https, socks5 or socks5h", c.Proxy.Scheme)
 }
 
 // tlsConfig verifies servers unless insecure; TLS 1.2 at least.
@@ -109,36 +105,6 @@ func (c *Client) tlsConfig(insecure bool) *tls.Config {
 		Certificates:       c.Certificates,
 		InsecureSkipVerify: insecure, //nolint:gosec // the node's explicit choice
 	}
-}
-
-// guard is the Client's SSRF guard.
-func (c *Client) guard() guard {
-	return guard{allowPrivate: c.AllowPrivate, allow: c.AllowNetworks}
-}
-
-// systemLookup resolves names with the system resolver.
-var systemLookup = resolverLookup(nil)
-
-// resolve looks host up with the Client's resolver.
-func (c *Client) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
-	if c.lookup != nil {
-		return c.lookup(ctx, host)
-	}
-	return systemLookup(ctx, host)
-}
-
-// checkDestination resolves host and checks every address with the guard.
-func (c *Client) checkDestination(ctx context.Context, host string) ([]netip.Addr, error) {
-	return checkHost(ctx, c.resolve, c.guard(), host)
-}
-
-// checkAddr splits a dial address and checks its host with the guard.
-func (c *Client) checkAddr(ctx context.Context, addr string) (host, port string, ips []netip.Addr, err error) {
-	host, port, err = net.SplitHostPort(addr)
-	if err == nil {
-		ips, err = c.checkDestination(ctx, host)
-	}
-	return host, port, ips, err
 }
 
 // egress is the dialling side of one transport: the Client and the egress
@@ -173,13 +139,17 @@ func (c *Client) pickSourceIndex(host string) int {
 // dials the allowed ones in turn. The dialer's Control checks the final
 // address again, at the socket.
 func (e egress) guarded(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, port, ips, err := e.c.checkAddr(ctx, addr)
+	host, port, err := splitDialAddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	ips, err := e.c.checkDestination(ctx, host)
 	if err != nil {
 		return nil, err
 	}
 	var firstErr error
 	for _, ip := range ips {
-		conn, err := e.dial(ctx, network, netip.AddrPortFrom(ip, portNum(port)), true)
+		conn, err := e.dial(ctx, network, netip.AddrPortFrom(ip, port))
 		if err == nil {
 			return conn, nil
 		}
@@ -208,11 +178,8 @@ func (e egress) direct(ctx context.Context, network, addr string) (net.Conn, err
 
 // dial dials one checked address, binding the transport's egress address,
 // or, when that one is of the other family, one of the destination's family.
-func (e egress) dial(ctx context.Context, network string, ap netip.AddrPort, guarded bool) (net.Conn, error) {
-	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
-	if guarded {
-		d.Control = e.c.guard().control
-	}
+func (e egress) dial(ctx context.Context, network string, ap netip.AddrPort) (net.Conn, error) {
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second, Control: e.c.control}
 	if e.src < 0 {
 		return d.DialContext(ctx, network, ap.String())
 	}
@@ -246,46 +213,16 @@ func (e egress) source(v4 bool) (netip.Addr, bool) {
 	return fit[rand.IntN(len(fit))], true
 }
 
-func portNum(p string) uint16 {
-	var n uint16
-	fmt.Sscan(p, &n)
-	return n
-}
-
-// socksDialer dials through the SOCKS5 proxy. With socks5 the destination is
-// resolved and checked here and the proxy gets the address; with socks5h the
-// name is checked here and the proxy resolves it.
-func (c *Client) socksDialer(e egress) (func(ctx context.Context, network, addr string) (net.Conn, error), error) {
-	var auth *proxy.Auth
-	if u := c.Proxy.User; u != nil {
-		pw, _ := u.Password()
-		auth = &proxy.Auth{User: u.Username(), Password: pw}
-	}
-	d, err := proxy.SOCKS5("tcp", c.Proxy.Host, auth, dialerFunc(e.direct))
+// splitDialAddr splits a dial address host:port; the port must be a number
+// from 1 to 65535.
+func splitDialAddr(addr string) (string, uint16, error) {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, errorf("SOCKS5 proxy: %v", err)
+		return "", 0, err
 	}
-	cd := d.(proxy.ContextDialer)
-	remote := strings.EqualFold(c.Proxy.Scheme, "socks5h")
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		_, port, ips, err := c.checkAddr(ctx, addr)
-		if err != nil {
-			return nil, err
-		}
-		if remote || len(ips) == 0 {
-			return cd.DialContext(ctx, network, addr)
-		}
-		return cd.DialContext(ctx, network, net.JoinHostPort(ips[0].String(), port))
-	}, nil
-}
-
-// dialerFunc adapts a dial function to proxy.Dialer and proxy.ContextDialer.
-type dialerFunc func(ctx context.Context, network, addr string) (net.Conn, error)
-
-func (f dialerFunc) Dial(network, addr string) (net.Conn, error) {
-	return f(context.Background(), network, addr)
-}
-
-func (f dialerFunc) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	return f(ctx, network, addr)
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || n == 0 {
+		return "", 0, errorf("invalid port %q in the URL; give a number from 1 to 65535", port)
+	}
+	return host, uint16(n), nil
 }

@@ -11,10 +11,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
+	"os"
+	"os/exec"
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/httpstep/httpstep/internal/testpeer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -242,12 +246,71 @@ func TestNoProxyConfigured(t *testing.T) {
 	assert.Zero(t, srv.count())
 }
 
-// TestProxyFromEnvironmentIgnored: HTTP_PROXY is never read.
+// TestProxyFromEnvironmentIgnored: no transport the Client builds, with or
+// without the organisation's proxy, has a Proxy function, so HTTP_PROXY and
+// friends are never read (the Client's own dialers speak to its proxy).
 func TestProxyFromEnvironmentIgnored(t *testing.T) {
-	srv := newRecorder(t, nil)
-	t.Setenv("HTTP_PROXY", "http://127.0.0.1:1")
-	t.Setenv("http_proxy", "http://127.0.0.1:1")
-	res, err := testClient(t).Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
+	for _, p := range []string{"", "http://127.0.0.1:3128", "https://127.0.0.1:3129", "socks5://127.0.0.1:1080", "socks5h://127.0.0.1:1080"} {
+		c := &Client{}
+		if p != "" {
+			c.Proxy, _ = url.Parse(p)
+		}
+		for _, key := range []transportKey{{proxy: p != "", source: -1}, {proxy: p != "", insecure: true, source: -1}} {
+			rt, err := c.newTransport(key)
+			require.NoError(t, err)
+			assert.Nil(t, baseTransport(t, rt).Proxy, "proxy %q: the transport must not read the environment", p)
+		}
+	}
+}
+
+// baseTransport is the *http.Transport under the Client's own wrappers.
+func baseTransport(t *testing.T, rt http.RoundTripper) *http.Transport {
+	for {
+		switch v := rt.(type) {
+		case *http.Transport:
+			return v
+		case absoluteForm:
+			rt = v.next
+		case locationCheck:
+			rt = v.next
+		default:
+			t.Fatalf("unknown round tripper %T", rt)
+		}
+	}
+}
+
+// TestProxyEnvironmentInChild runs TestProxyEnvironmentChild in a fresh
+// process, since net/http reads HTTP_PROXY once per process: there the
+// environment names a recording proxy before anything reads it, and a
+// request to a name that net/http would proxy must not reach that proxy.
+func TestProxyEnvironmentInChild(t *testing.T) {
+	if os.Getenv("HTTPSTEP_PROXY_ENV_CHILD") != "" {
+		t.Skip("in the child")
+	}
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestProxyEnvironmentChild$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), "HTTPSTEP_PROXY_ENV_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "--- PASS: TestProxyEnvironmentChild")
+}
+
+func TestProxyEnvironmentChild(t *testing.T) {
+	if os.Getenv("HTTPSTEP_PROXY_ENV_CHILD") == "" {
+		t.Skip("runs in a child process: see TestProxyEnvironmentInChild")
+	}
+	proxy := testpeer.NewHTTPProxy(t, testpeer.WithHost("api.example.test", netip.MustParseAddr("127.0.0.1")))
+	for _, name := range []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"} {
+		t.Setenv(name, proxy.URL().String())
+	}
+	t.Setenv("NO_PROXY", "")
+	t.Setenv("no_proxy", "")
+	origin := newRecorder(t, nil)
+	_, port, _ := net.SplitHostPort(origin.Listener.Addr().String())
+	dns := newRebinder(map[string][2]string{"api.example.test": {"127.0.0.1", "127.0.0.1"}})
+	c := attackClient(t, dns.lookup, "127.0.0.1/32")
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: "http://api.example.test:" + port + "/env"}, nil)
 	require.NoError(t, err)
 	assert.True(t, res.OK())
+	assert.Empty(t, proxy.Requests(), "the environment's proxy was used")
+	assert.Equal(t, 1, origin.count())
 }

@@ -24,6 +24,7 @@ func parseTargetURL(raw string) (*url.URL, error) {
 		return nil, errorf("the URL %q has no host", shown())
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
+	normalizeHost(u)
 	return u, nil
 }
 

@@ -53,6 +53,7 @@ func (n *NodeConfig) Validate() error {
 	n.validateBody(e)
 	n.validateSuccess(e)
 	n.validateRun(e)
+	n.validateLongRunning(e)
 	if len(e.Problems) > 0 {
 		return e
 	}

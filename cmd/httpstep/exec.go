@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/httpstep/httpstep"
@@ -29,9 +28,15 @@ func (c *cli) runNode(ctx context.Context, cmd string, args []string) int {
 	case o.paramsFile == "-" && pos[0] == "-":
 		return c.usageError("%s: the node and -params cannot both come from standard input", cmd)
 	}
+	if err := o.each.check(pos[0], o.paramsFile); err != nil {
+		return c.usageError("%s: %v", cmd, err)
+	}
 	node, err := c.loadNode(pos[0])
 	if err != nil {
 		return c.fail(exitUsage, err)
+	}
+	if o.timeout > 0 {
+		node.Timeout = httpstep.Duration(o.timeout)
 	}
 	if o.refs {
 		return c.printJSON(nonNil(node.Refs()))
@@ -43,16 +48,17 @@ func (c *cli) runNode(ctx context.Context, cmd string, args []string) int {
 	if err != nil {
 		return c.fail(exitUsage, err)
 	}
+	if o.each.rows != "" {
+		return c.runEach(ctx, node, params, o)
+	}
 	return c.execute(ctx, cmd, node, params, o)
 }
 
 // execute runs node, prints its output object and returns the exit status.
 func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig, params httpstep.Values, o *execOptions) int {
-	client := &httpstep.Client{AllowPrivate: o.allowPrivate, Proxy: o.proxy}
+	client := o.client()
 	defer client.CloseIdleConnections()
-	if o.timeout > 0 {
-		node.Timeout = httpstep.Duration(o.timeout)
-	}
+	node.Download = node.Download || o.output != ""
 	res, err := client.Execute(ctx, node, params)
 	var cfg *httpstep.ConfigError
 	if errors.As(err, &cfg) || res == nil {
@@ -61,6 +67,11 @@ func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig
 	c.noteMissing(res)
 	s := scrubber{res}
 	out := newOutput(res, s)
+	file, ferr := downloadFile(res, o)
+	if ferr != nil {
+		return c.fail(exitFailed, ferr)
+	}
+	out.File = file
 	var code int
 	if cmd == "test" {
 		code = c.printJSON(testOutput{out, c.inferSchema(res)})
@@ -72,6 +83,11 @@ func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig
 		return exitFailed
 	}
 	return code
+}
+
+// client is the Client the flags describe.
+func (o *execOptions) client() *httpstep.Client {
+	return &httpstep.Client{AllowPrivate: o.allowPrivate, Proxy: o.proxy}
 }
 
 // inferSchema infers the output fields of a successful JSON response, or
@@ -91,15 +107,7 @@ func (c *cli) inferSchema(res *httpstep.Result) *httpstep.Schema {
 // noteMissing names on stderr the refs that had no value and were sent
 // empty, which is what "Test API" does but rarely what the user meant.
 func (c *cli) noteMissing(res *httpstep.Result) {
-	var missing []string
-	for _, a := range res.Attempts {
-		for _, ref := range a.Missing {
-			if !slices.Contains(missing, ref) {
-				missing = append(missing, ref)
-			}
-		}
-	}
-	if len(missing) > 0 {
+	if missing := addMissing(nil, res); len(missing) > 0 {
 		fmt.Fprintf(c.stderr, "httpstep: note: no value for %s, sent empty: give values with -p ref=value\n", strings.Join(missing, ", "))
 	}
 }

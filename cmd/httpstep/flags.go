@@ -16,7 +16,9 @@ type execOptions struct {
 	allowPrivate bool
 	proxy        *url.URL
 	timeout      time.Duration
-	refs         bool // test only
+	refs         bool        // test only
+	output       string      // -o: where a download goes
+	each         eachOptions // run only
 }
 
 // newExecFlags defines the flags of run and test (-refs for test only).
@@ -30,8 +32,12 @@ func newExecFlags(cmd string) (*flag.FlagSet, *execOptions) {
 	fs.BoolVar(&o.allowPrivate, "allow-private", false, "let the node reach loopback and private addresses")
 	fs.Func("proxy", "the organisation's proxy URL", o.setProxy)
 	fs.DurationVar(&o.timeout, "timeout", 0, "per-attempt timeout overriding the node's")
+	addDownloadFlags(fs, o)
 	if cmd == "test" {
 		fs.BoolVar(&o.refs, "refs", false, "print the refs the node uses and exit")
+	}
+	if cmd == "run" {
+		o.each.define(fs)
 	}
 	return fs, o
 }

@@ -23,7 +23,10 @@
 //	-allow-private     let the node reach loopback and private addresses
 //	-proxy URL         the organisation's proxy, used by nodes with "useProxy": true
 //	-timeout D         per-attempt timeout overriding the node's, e.g. 30s
+//	-o PATH            download the body to PATH (a directory keeps the file's name)
 //	-refs              (test only) print the node's refs and exit
+//	-each ROWS.jsonl   (run only) the node once per JSON line of parameters, one result per line, in order
+//	-c N               (run with -each) rows in flight at once; default 1
 //
 // -p and -s override -params. run and test print one JSON object with the
 // keys ok, status, headers, body (the JSON value, or a string when the body
@@ -146,12 +149,21 @@ Flags of run and test:
   -proxy URL         the organisation's proxy (http, https, socks5, socks5h),
                      used only by nodes with "useProxy": true
   -timeout D         per-attempt timeout overriding the node's, e.g. 500ms or 30s
+  -o PATH            save the body to PATH, as a node with "download": true does
+                     (a directory keeps the file's name); without -o a download
+                     node's file stays in the temporary directory
   -refs              (test only) print the refs the node uses and exit
+  -each ROWS.jsonl   (run only) run the node once per line of ROWS.jsonl, each a JSON
+                     object of parameters over -params, -p and -s; prints one result
+                     per line (compact), in row order; stops at the first failure
+                     under "terminate"
+  -c N               (run with -each) rows in flight at once; default 1
 
 Output of run and test: one JSON object with the keys ok, status, headers,
 body (the JSON value, or a string when the body is not JSON), failure
 ({"kind", "code", "message"} or null) and attempts (the execution history,
 secrets redacted); test adds schema (null when none could be inferred).
+A download node adds file: {"path", "name", "contentType", "size", "sha256"}.
 
 Exit status:
   0  success, or a failure under "onFailure": "continue"

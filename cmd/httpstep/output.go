@@ -14,6 +14,7 @@ type output struct {
 	Status   int                 `json:"status"`  // 0 when no response came back
 	Headers  map[string][]string `json:"headers"` // {} when no response came back
 	Body     any                 `json:"body"`    // json.RawMessage when the body is JSON, else a string
+	File     *fileOutput         `json:"file,omitempty"`
 	Failure  *failure            `json:"failure"` // null on success
 	Attempts []httpstep.Attempt  `json:"attempts"`
 }

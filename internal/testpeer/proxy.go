@@ -6,6 +6,7 @@ package testpeer
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -26,7 +27,14 @@ type Option func(*config)
 type config struct {
 	user, pass string
 	auth       bool
+	tls        bool
 	hosts      map[string]netip.Addr
+}
+
+// WithTLS makes the HTTP proxy an https proxy: clients speak TLS to it
+// (trust [HTTPProxy.Certificate]) before they send their requests.
+func WithTLS() Option {
+	return func(c *config) { c.tls = true }
 }
 
 // WithCredentials makes the proxy demand user and pass: Basic
@@ -101,7 +109,12 @@ func NewHTTPProxy(t testing.TB, opts ...Option) *HTTPProxy {
 			return p.cfg.dial(ctx, addr)
 		},
 	}
-	p.srv = httptest.NewServer(http.HandlerFunc(p.serveHTTP))
+	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(p.serveHTTP))
+	if p.cfg.tls {
+		p.srv.StartTLS()
+	} else {
+		p.srv.Start()
+	}
 	t.Cleanup(func() {
 		p.srv.Close()
 		p.out.CloseIdleConnections()
@@ -110,10 +123,18 @@ func NewHTTPProxy(t testing.TB, opts ...Option) *HTTPProxy {
 	return p
 }
 
-// URL returns the proxy's address, http://127.0.0.1:port, without credentials.
+// URL returns the proxy's address, http://127.0.0.1:port (https with
+// WithTLS), without credentials.
 func (p *HTTPProxy) URL() *url.URL {
-	return &url.URL{Scheme: "http", Host: p.srv.Listener.Addr().String()}
+	scheme := "http"
+	if p.cfg.tls {
+		scheme = "https"
+	}
+	return &url.URL{Scheme: scheme, Host: p.srv.Listener.Addr().String()}
 }
+
+// Certificate is the proxy's TLS certificate with WithTLS, else nil.
+func (p *HTTPProxy) Certificate() *x509.Certificate { return p.srv.Certificate() }
 
 // Requests returns what the proxy saw so far, in order.
 func (p *HTTPProxy) Requests() []Request { return p.log.all() }

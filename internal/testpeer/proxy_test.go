@@ -3,6 +3,7 @@ package testpeer
 import (
 	"bufio"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"io"
 	"net"
@@ -172,4 +173,22 @@ func TestHTTPProxyClosesOpenTunnels(t *testing.T) {
 	goleak.VerifyNone(t)
 	_, err := conn.Read(make([]byte, 1))
 	assert.ErrorIs(t, err, io.EOF, "the tunnel is still open")
+}
+
+// TestHTTPProxyOverTLS: WithTLS makes an https proxy; a client that trusts
+// its certificate sends plain and tunnelled requests through it.
+func TestHTTPProxyOverTLS(t *testing.T) {
+	checkLeaks(t)
+	origin, _ := newOrigin(t, httptest.NewServer)
+	p := NewHTTPProxy(t, WithTLS())
+	assert.Equal(t, "https", p.URL().Scheme)
+	pool := x509.NewCertPool()
+	pool.AddCert(p.Certificate())
+	resp, err := client(t, p.URL(), &tls.Config{RootCAs: pool}).Get(origin.URL + "/over-tls")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, "GET /over-tls ", string(body))
+	require.Len(t, p.Requests(), 1)
+	assert.Nil(t, NewHTTPProxy(t).Certificate(), "a plain proxy has no certificate")
 }

@@ -1,0 +1,227 @@
+// Package throttle holds back the requests of one httpstep Client: per-host
+// rate limits and concurrency caps, a shared Retry-After pause per host, and
+// a per-host circuit breaker. Nothing is shared between Engines.
+package throttle
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// DefaultMaxPause caps a Retry-After pause when the caller gives no cap.
+const DefaultMaxPause = 5 * time.Minute
+
+// Config is what an Engine enforces.
+type Config struct {
+	Limits  []Limit  // the first matching Limit applies to a host name
+	Breaker *Breaker // nil: no circuit breaker
+	// Now and Sleep are the clock of the Retry-After pause; nil uses the
+	// real one. Sleep waits d or until ctx ends, returning the context's
+	// cause then.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Engine enforces a Config. It is safe for concurrent use; its per-host
+// state lives as long as the Engine.
+type Engine struct {
+	cfg     Config
+	mu      sync.Mutex
+	gates   map[string]*gate   // by host name
+	origins map[string]*origin // by host and port
+}
+
+// New returns an Engine for cfg. The Limits slice is copied.
+func New(cfg Config) *Engine {
+	cfg.Limits = append([]Limit(nil), cfg.Limits...)
+	if cfg.Breaker != nil {
+		b := *cfg.Breaker
+		cfg.Breaker = &b
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleep
+	}
+	return &Engine{cfg: cfg, gates: map[string]*gate{}, origins: map[string]*origin{}}
+}
+
+// Permit is one admitted request. Call Record once with its outcome and
+// Release once when it is no longer in flight (its response body closed).
+type Permit struct {
+	e       *Engine
+	o       *origin
+	probe   bool
+	breaker bool
+	release func()
+	once    sync.Once
+	freed   sync.Once
+	Waited  time.Duration // how long Acquire waited
+}
+
+// Record reports the request's outcome to the breaker. Only the first call
+// counts.
+func (p *Permit) Record(out Outcome) {
+	p.once.Do(func() {
+		if p.breaker {
+			p.o.record(*p.e.cfg.Breaker, p.e.cfg.Now, p.probe, out)
+		}
+	})
+}
+
+// Release frees the request's concurrency slot. Only the first call counts.
+func (p *Permit) Release() {
+	p.freed.Do(func() {
+		if p.release != nil {
+			p.release()
+		}
+	})
+}
+
+// Acquire waits until a request to host (name without port) at addr (host
+// and port) may be sent: past the host's Retry-After pause, through its
+// circuit, and within its concurrency cap and rate.
+//
+// The error is an *Error when the host is unavailable or ctx's deadline is
+// too near, else the context's cause. Either way nothing may be sent.
+func (e *Engine) Acquire(ctx context.Context, host, addr string) (*Permit, error) {
+	start := e.cfg.Now()
+	o := e.origin(addr)
+	if err := e.checkPause(ctx, o, addr); err != nil {
+		return nil, err
+	}
+	p := &Permit{e: e, o: o}
+	if b := e.cfg.Breaker; b != nil {
+		probe, err := o.admit(ctx, *b, e.cfg.Now, addr)
+		if err != nil {
+			return nil, err
+		}
+		p.breaker, p.probe = true, probe
+	}
+	release, err := e.gate(host).enter(ctx)
+	if err == nil {
+		p.release = release
+		err = e.waitPause(ctx, o, addr)
+	}
+	if err != nil {
+		p.Record(Neutral)
+		p.Release()
+		return nil, e.queueError(ctx, addr, err)
+	}
+	p.Waited = max(e.cfg.Now().Sub(start), 0)
+	return p, nil
+}
+
+// queueError turns a failed wait into an *Error when ctx has not ended (the
+// rate limiter refuses to wait past the deadline).
+func (e *Engine) queueError(ctx context.Context, addr string, err error) error {
+	if _, ok := err.(*Error); ok || ctx.Err() != nil {
+		return err
+	}
+	return &Error{Host: addr, Reason: Queued}
+}
+
+// Pause holds every request to addr back for d from now, capped at
+// maxPause (0: DefaultMaxPause). A shorter pause never cuts a longer one.
+func (e *Engine) Pause(addr string, d, maxPause time.Duration) {
+	if maxPause <= 0 {
+		maxPause = DefaultMaxPause
+	}
+	if d <= 0 {
+		return
+	}
+	e.origin(addr).pauseUntil(e.cfg.Now().Add(min(d, maxPause)))
+}
+
+// checkPause fails at once when addr is paused past ctx's deadline.
+func (e *Engine) checkPause(ctx context.Context, o *origin, addr string) error {
+	now := e.cfg.Now()
+	until := o.paused(now)
+	if until.IsZero() {
+		return nil
+	}
+	if d, ok := ctx.Deadline(); ok && d.Before(until) {
+		return &Error{Host: addr, Reason: Paused, Until: until, now: now}
+	}
+	return nil
+}
+
+// waitPause waits out addr's pause, again when it grew meanwhile.
+func (e *Engine) waitPause(ctx context.Context, o *origin, addr string) error {
+	var done time.Time
+	for {
+		if err := e.checkPause(ctx, o, addr); err != nil {
+			return err
+		}
+		now := e.cfg.Now()
+		until := o.paused(now)
+		if !until.After(done) {
+			return nil
+		}
+		if err := e.cfg.Sleep(ctx, until.Sub(now)); err != nil {
+			return err
+		}
+		done = until
+	}
+}
+
+// maxOrigins is how many hosts' health an Engine keeps before it forgets
+// the idle ones.
+const maxOrigins = 1024
+
+func (e *Engine) origin(addr string) *origin {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	o := e.origins[addr]
+	if o == nil {
+		if len(e.origins) >= maxOrigins {
+			e.forgetIdle()
+		}
+		o = newOrigin()
+		e.origins[addr] = o
+	}
+	return o
+}
+
+// forgetIdle drops the hosts with nothing to remember: no failure, nothing
+// in flight, no pause. e.mu is held.
+func (e *Engine) forgetIdle() {
+	now := e.cfg.Now()
+	for addr, o := range e.origins {
+		if o.idle(now) {
+			delete(e.origins, addr)
+		}
+	}
+}
+
+// gate returns host's gate, nil when no Limit applies or it limits nothing.
+func (e *Engine) gate(host string) *gate {
+	if len(e.cfg.Limits) == 0 {
+		return nil
+	}
+	host = normalize(host)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	g, ok := e.gates[host]
+	if !ok {
+		if l, found := match(e.cfg.Limits, host); found {
+			g = newGate(l)
+		}
+		e.gates[host] = g
+	}
+	return g
+}
+
+// sleep waits d or until ctx ends, leaving no timer behind.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,189 @@
+package throttle
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Ticket carries an admitted request into the round trip, so the wait for
+// admission can be bounded by the run's context while the attempt's own
+// timeout starts only once it is admitted. It also adds up the time this
+// attempt waited, redirect hops included.
+type Ticket struct {
+	permit   *Permit
+	addr     string
+	maxPause time.Duration
+	claimed  atomic.Bool
+	waited   atomic.Int64
+}
+
+type ticketKey struct{}
+
+// Admit acquires a permit for a request to u's host and returns a context
+// carrying it, for the attempt's request. maxPause caps a Retry-After pause
+// its response sets (0: DefaultMaxPause). Call Done on the Ticket when the
+// attempt is over.
+func (e *Engine) Admit(ctx context.Context, hostport string, https bool, maxPause time.Duration) (context.Context, *Ticket, error) {
+	host, addr := Addr(hostport, https)
+	p, err := e.Acquire(ctx, host, addr)
+	if err != nil {
+		return ctx, nil, err
+	}
+	t := &Ticket{permit: p, addr: addr, maxPause: maxPause}
+	t.waited.Store(int64(p.Waited))
+	return context.WithValue(ctx, ticketKey{}, t), t, nil
+}
+
+// Waited is how long the attempt waited for admission, redirect hops
+// included.
+func (t *Ticket) Waited() time.Duration {
+	if t == nil {
+		return 0
+	}
+	return time.Duration(t.waited.Load())
+}
+
+// Done releases the permit if the round trip has not (it never ran, or its
+// body was not closed). It is safe to call more than once and on nil.
+func (t *Ticket) Done() {
+	if t == nil {
+		return
+	}
+	t.permit.Record(Neutral)
+	t.permit.Release()
+}
+
+// claim hands the ticket's permit to the first round trip to addr.
+func (t *Ticket) claim(addr string) *Permit {
+	if t == nil || t.addr != addr || !t.claimed.CompareAndSwap(false, true) {
+		return nil
+	}
+	return t.permit
+}
+
+// Addr returns the host name (lowercase, no port) and the host and port of
+// a URL's host part, the port defaulting by scheme.
+func Addr(hostport string, https bool) (host, addr string) {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host, port = strings.Trim(hostport, "[]"), "80"
+		if https {
+			port = "443"
+		}
+	}
+	host = normalize(host)
+	return host, net.JoinHostPort(host, port)
+}
+
+// Transport sends every request through its Engine: the request's Ticket
+// when it has one for this host, else a permit acquired here, bounded by
+// the request's context. Responses feed the breaker and the pause.
+type Transport struct {
+	Engine *Engine
+	Next   http.RoundTripper
+	// RetryAfter reads a Retry-After value as a wait from now.
+	RetryAfter func(value string, now time.Time) (time.Duration, bool)
+	// Neutral reports transport errors that say nothing about the host's
+	// health (a destination refused locally, say); nil: none. A request
+	// the caller canceled is always neutral.
+	Neutral func(error) bool
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	tk, _ := ctx.Value(ticketKey{}).(*Ticket)
+	host, addr := Addr(req.URL.Host, req.URL.Scheme == "https")
+	p := tk.claim(addr)
+	if p == nil {
+		var err error
+		if p, err = t.Engine.Acquire(ctx, host, addr); err != nil {
+			closeBody(req)
+			return nil, err
+		}
+		if tk != nil {
+			tk.waited.Add(int64(p.Waited))
+		}
+	}
+	resp, err := t.Next.RoundTrip(req)
+	p.Record(t.outcome(ctx, resp, err))
+	if err != nil {
+		p.Release()
+		return nil, err
+	}
+	t.pause(resp, addr, tk)
+	resp.Body = &releaseBody{ReadCloser: resp.Body, release: p.Release}
+	return resp, nil
+}
+
+// outcome classifies a round trip for the breaker: network errors,
+// timeouts, 5xx and 429 are failures; a request canceled (not timed out)
+// says nothing about the host.
+func (t *Transport) outcome(ctx context.Context, resp *http.Response, err error) Outcome {
+	switch {
+	case err != nil && errors.Is(ctx.Err(), context.Canceled):
+		return Neutral
+	case err != nil && t.Neutral != nil && t.Neutral(err):
+		return Neutral
+	case err != nil, resp.StatusCode >= 500, resp.StatusCode == http.StatusTooManyRequests:
+		return Failure
+	}
+	return Success
+}
+
+// pause sets the host's pause from a 429 or 503 with Retry-After.
+func (t *Transport) pause(resp *http.Response, addr string, tk *Ticket) {
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
+		return
+	}
+	v := resp.Header.Get("Retry-After")
+	if v == "" || t.RetryAfter == nil {
+		return
+	}
+	d, ok := t.RetryAfter(v, t.Engine.cfg.Now())
+	if !ok {
+		return
+	}
+	var maxPause time.Duration
+	if tk != nil {
+		maxPause = tk.maxPause
+	}
+	t.Engine.Pause(addr, d, maxPause)
+}
+
+// closeBody closes a request body that will not be sent, as a RoundTripper
+// must.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// releaseBody frees the request's slot when the body is read to its end or
+// closed.
+type releaseBody struct {
+	io.ReadCloser
+	release func()
+	once    sync.Once
+}
+
+func (b *releaseBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		b.once.Do(b.release)
+	}
+	return n, err
+}
+
+func (b *releaseBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.release)
+	return err
+}

@@ -1,0 +1,297 @@
+package httpstep
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// flight is a loopback server that counts requests, the most it had in
+// flight at once and when each arrived; each waits delay(), then answer
+// (200 {"ok":true} when nil) replies.
+type flight struct {
+	*httptest.Server
+	mu       sync.Mutex
+	now      int
+	peak     int
+	arrivals []time.Time
+	delay    func() time.Duration
+	answer   http.HandlerFunc
+}
+
+func newFlight(t testing.TB, delay func() time.Duration, answer http.HandlerFunc) *flight {
+	f := &flight{delay: delay, answer: answer}
+	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
+	f.Config.ErrorLog = quietLog
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *flight) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.now++
+	f.peak = max(f.peak, f.now)
+	f.arrivals = append(f.arrivals, time.Now())
+	f.mu.Unlock()
+	if f.delay != nil {
+		time.Sleep(f.delay())
+	}
+	f.mu.Lock()
+	f.now--
+	f.mu.Unlock()
+	if f.answer != nil {
+		f.answer(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte(`{"ok":true}`))
+}
+
+func (f *flight) stats() (n, peak int, arrivals []time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.arrivals), f.peak, append([]time.Time(nil), f.arrivals...)
+}
+
+// firstBusy answers the first request with status and a Retry-After,
+// every later one with 200 {}.
+func firstBusy(status int, retryAfter string) http.HandlerFunc {
+	var first atomic.Bool
+	return func(w http.ResponseWriter, _ *http.Request) {
+		if first.CompareAndSwap(false, true) {
+			w.Header().Set("Retry-After", retryAfter)
+			w.WriteHeader(status)
+			return
+		}
+		w.Write([]byte(`{}`))
+	}
+}
+
+// parallel runs n calls of fn over workers goroutines.
+func parallel(workers, n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// TestLimitRate: 200 requests through PerSecond 100, Burst 10 take about
+// 1.9 s: the burst at once, then one every 10 ms.
+func TestLimitRate(t *testing.T) {
+	srv := newFlight(t, nil, nil)
+	c := testClient(t)
+	c.Limits = []Limit{{Host: "127.0.0.1", PerSecond: 100, Burst: 10}}
+	node := &NodeConfig{URL: srv.URL}
+	start := time.Now()
+	parallel(8, 200, func(int) {
+		_, err := c.Execute(t.Context(), node, nil)
+		assert.NoError(t, err)
+	})
+	took := time.Since(start)
+	assert.GreaterOrEqual(t, took, 1800*time.Millisecond)
+	assert.LessOrEqual(t, took, 2500*time.Millisecond)
+	n, _, _ := srv.stats()
+	assert.Equal(t, 200, n)
+}
+
+// TestLimitMaxConcurrent: MaxConcurrent 4 never puts a fifth request in
+// flight at the server under 32 goroutines, and waits show as Queued.
+func TestLimitMaxConcurrent(t *testing.T) {
+	srv := newFlight(t, func() time.Duration { return 5 * time.Millisecond }, nil)
+	c := testClient(t)
+	c.Limits = []Limit{{Host: "*.example.com", MaxConcurrent: 1}, {MaxConcurrent: 4}}
+	node := &NodeConfig{URL: srv.URL}
+	var queued atomic.Int64
+	parallel(32, 128, func(int) {
+		res, err := c.Execute(t.Context(), node, nil)
+		if assert.NoError(t, err) && res.Attempts[0].Queued > 0 {
+			queued.Add(1)
+		}
+	})
+	n, peak, _ := srv.stats()
+	assert.Equal(t, 128, n)
+	assert.Equal(t, 4, peak)
+	assert.Positive(t, queued.Load(), "some attempts record the time they queued")
+}
+
+// TestSharedBackPressure: one 429 with Retry-After: 1 keeps every Execute
+// of the Client away from that host for the second.
+func TestSharedBackPressure(t *testing.T) {
+	srv := newFlight(t, nil, firstBusy(http.StatusTooManyRequests, "1"))
+	c := testClient(t)
+	node := &NodeConfig{URL: srv.URL}
+	_, err := c.Execute(t.Context(), node, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	require.Equal(t, 429, f.StatusCode)
+
+	parallel(16, 16, func(int) {
+		res, err := c.Execute(t.Context(), node, nil)
+		if assert.NoError(t, err) {
+			assert.Greater(t, res.Attempts[0].Queued, Duration(800*time.Millisecond))
+		}
+	})
+	n, _, arrivals := srv.stats()
+	require.Equal(t, 17, n)
+	for _, at := range arrivals[1:] {
+		assert.GreaterOrEqual(t, at.Sub(arrivals[0]), time.Second, "a request arrived during the Retry-After pause")
+	}
+}
+
+// TestPauseOutlastsContext: a run whose deadline comes before the pause
+// ends fails at once with kind unavailable; nothing is sent. The pause is
+// capped by the node's maxInterval.
+func TestPauseOutlastsContext(t *testing.T) {
+	srv := newFlight(t, nil, firstBusy(http.StatusServiceUnavailable, "3600"))
+	c := testClient(t)
+	node := &NodeConfig{URL: srv.URL, Retry: &RetryPolicy{MaxAttempts: 1, MaxInterval: Duration(30 * time.Second)}}
+	_, err := c.Execute(t.Context(), node, nil)
+	require.Error(t, err)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	res, err := c.Execute(ctx, node, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Less(t, time.Since(start), 200*time.Millisecond)
+	assert.Equal(t, KindUnavailable, f.Kind)
+	assert.Contains(t, f.Message, "Retry-After")
+	assert.Contains(t, f.Message, "(in 30s)", "capped at the node's maxInterval")
+	assert.Nil(t, res.Attempts[0].Response)
+	assert.Equal(t, KindUnavailable, res.Attempts[0].Kind)
+	n, _, _ := srv.stats()
+	assert.Equal(t, 1, n, "nothing was sent")
+}
+
+// resetServer is a loopback listener that resets every connection it
+// accepts, and counts them.
+func resetServer(t *testing.T) (url string, count *atomic.Int64) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	count = new(atomic.Int64)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			count.Add(1)
+			conn.(*net.TCPConn).SetLinger(0)
+			conn.Close()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	return "http://" + ln.Addr().String(), count
+}
+
+// TestBreakerExactlyFailures: a server that resets connections sees
+// exactly Failures requests, then one probe per cooldown, whatever the
+// number of callers; the others fail at once with kind unavailable.
+func TestBreakerExactlyFailures(t *testing.T) {
+	for _, callers := range []int{1, 16} {
+		url, count := resetServer(t)
+		c := testClient(t)
+		const cooldown = 200 * time.Millisecond
+		c.Breaker = &Breaker{Failures: 3, Cooldown: Duration(cooldown)}
+		node := &NodeConfig{URL: url, OnFailure: Continue}
+		var mu sync.Mutex
+		kinds := map[FailureKind]int{}
+		round := func() {
+			parallel(callers, callers, func(int) {
+				res, err := c.Execute(t.Context(), node, nil)
+				require.NoError(t, err)
+				mu.Lock()
+				kinds[res.Failure.Kind]++
+				mu.Unlock()
+				if res.Failure.Kind == KindUnavailable {
+					assert.Contains(t, res.Failure.Message, "tried again at")
+				}
+			})
+		}
+		for range 4 {
+			round()
+		}
+		assert.EqualValues(t, 3, count.Load(), "%d callers", callers)
+		assert.Equal(t, 3, kinds[KindNetwork], "%d callers", callers)
+		assert.Equal(t, 4*callers-3, kinds[KindUnavailable], "%d callers", callers)
+		for probe := int64(1); probe <= 2; probe++ {
+			time.Sleep(cooldown + 30*time.Millisecond)
+			round()
+			assert.Equal(t, 3+probe, count.Load(), "%d callers: one probe per cooldown", callers)
+		}
+	}
+}
+
+// TestUnavailableNotRetried: an open circuit is not retried by the node's
+// retry policy; it answers at once.
+func TestUnavailableNotRetried(t *testing.T) {
+	url, count := resetServer(t)
+	c := testClient(t)
+	c.Breaker = &Breaker{Failures: 2, Cooldown: Duration(time.Hour)}
+	stubEnv(c, 0, nil)
+	res, err := c.Execute(t.Context(), &NodeConfig{URL: url, Retry: &RetryPolicy{MaxAttempts: 5}}, nil)
+	require.Error(t, err)
+	assert.Equal(t, []FailureKind{KindNetwork, KindNetwork, KindUnavailable}, kinds(res))
+	assert.EqualValues(t, 2, count.Load())
+	assert.Contains(t, res.Attempts[2].Retry.Reason, "never retried")
+}
+
+// TestRedirectHopHeld: a redirect to another host passes the throttle
+// too: a hop to a host paused past the attempt fails as unavailable, and
+// that host sees nothing.
+func TestRedirectHopHeld(t *testing.T) {
+	target := newFlight(t, nil, firstBusy(http.StatusTooManyRequests, "3600"))
+	start := newFlight(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL, http.StatusFound)
+	})
+	c := testClient(t)
+	_, err := c.Execute(t.Context(), &NodeConfig{URL: target.URL}, nil)
+	require.Error(t, err, "the 429 pauses the target for DefaultMaxInterval")
+
+	res, err := c.Execute(t.Context(), &NodeConfig{URL: start.URL, Timeout: Duration(2 * time.Second)}, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindUnavailable, f.Kind)
+	assert.Contains(t, f.Message, "Retry-After")
+	assert.Len(t, res.Attempts, 1)
+	n, _, _ := target.stats()
+	assert.Equal(t, 1, n, "the redirect did not reach the paused host")
+	n, _, _ = start.stats()
+	assert.Equal(t, 1, n)
+}
+
+// TestRedirectSameHostOneSlot: a redirect to the same host under
+// MaxConcurrent 1 frees the first hop's slot before the second takes one.
+func TestRedirectSameHostOneSlot(t *testing.T) {
+	srv := newFlight(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/start" {
+			http.Redirect(w, r, "/end", http.StatusFound)
+			return
+		}
+		w.Write([]byte(`{"done":true}`))
+	})
+	c := testClient(t)
+	c.Limits = []Limit{{MaxConcurrent: 1}}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	res, err := c.Execute(ctx, &NodeConfig{URL: srv.URL + "/start"}, nil)
+	require.NoError(t, err)
+	assert.True(t, res.Get("done").Bool())
+}
