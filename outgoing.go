@@ -39,7 +39,7 @@ func (c *Client) render(s *Step, params Params) (*outgoing, *Failure) {
 		if s.node.UseProxy && c.Proxy != nil {
 			o.secrets.addUser(c.Proxy.User)
 		}
-		o.secrets.seal(o.url, o.header, &s.forms)
+		o.secrets.seal(o.url, o.header, s.forms)
 		o.missing = r.missing
 	}()
 	if err := o.build(c, r); err != nil {

@@ -24,10 +24,10 @@ type Step struct {
 	base     *url.URL // the URL, parsed, when it has no placeholder
 	query    []pair
 	headers  []pair
-	raw      *template // the raw body, compiled for rawType
-	rawType  string    // the content type raw was compiled for
-	ctHeader bool      // the node sets its own Content-Type header
-	forms    formCache // the redaction forms of the secrets its runs met
+	raw      *template  // the raw body, compiled for rawType
+	rawType  string     // the content type raw was compiled for
+	ctHeader bool       // the node sets its own Content-Type header
+	forms    *formCache // the redaction forms of the secrets its runs met; copies share it
 }
 
 // pair is a compiled query entry or header: its key and value template.
@@ -48,7 +48,7 @@ func (n *NodeConfig) Compile() (*Step, error) {
 
 // compile compiles a valid node without copying it.
 func (n *NodeConfig) compile() (*Step, error) {
-	s := &Step{node: *n, method: n.method(), timeout: n.timeout(), policy: n.policy()}
+	s := &Step{node: *n, method: n.method(), timeout: n.timeout(), policy: n.policy(), forms: &formCache{}}
 	var err error
 	if s.url, err = compile(n.URL, modeURL); err != nil {
 		return nil, err
