@@ -11,7 +11,7 @@
 #
 # Environment: COUNT (rounds, default 10), BENCHTIME (per benchmark and
 # round, default 0.5s), BENCH (the -bench pattern, default .), OUT (the raw
-# results file, default bench/results.txt). About 5 minutes on 2 cores.
+# results file, default bench/results.txt). About 3-5 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")"
 export PATH="/usr/local/go/bin:$PATH"
