@@ -170,22 +170,6 @@ func (a *Async) pollWait(h http.Header, now, deadline time.Time) time.Duration {
 	return max(min(wait, deadline.Sub(now)), 0)
 }
 
-// sameOrigin reports whether a and b share scheme, host and port (default
-// ports made explicit), so a poll may carry the request's credentials.
-func sameOrigin(a, b *url.URL) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && portOf(a) == portOf(b)
-}
-
-func portOf(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	if strings.EqualFold(u.Scheme, "https") {
-		return "443"
-	}
-	return "80"
-}
-
 // follow sends request o with send, then, for an async node answered 202,
 // polls to the final answer, and for a download node whose final body was
 // read into memory (a JSON answer checked by the success rule or the status
@@ -293,12 +277,9 @@ var pollDrops = []string{"Content-Type", "Content-Length", idempotencyHeader, We
 func (o *outgoing) forPoll(first *outgoing, u *url.URL) *outgoing {
 	p := *o
 	p.method, p.url, p.body, p.sign, p.id = http.MethodGet, u, nil, "", identity{}
-	p.header = first.header.Clone()
+	p.header = first.secrets.forURL(first.header, first.url, u).Clone()
 	for _, k := range pollDrops {
 		p.header.Del(k)
-	}
-	if !sameOrigin(first.url, u) {
-		first.secrets.strip(p.header)
 	}
 	return &p
 }

@@ -29,10 +29,16 @@ type Body struct {
 
 // FormField is one field of a form body. Value is a template; File is the ref
 // of a File parameter (form-data only), or of a []File for several parts.
+// ContentType and Filename (form-data only, not templates) set the part's
+// Content-Type header and, for a file, the name sent in place of the File's,
+// as curl's -F 'name=...;type=...;filename=...' does. A text part has no
+// Content-Type by default; a file part has its File's.
 type FormField struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-	File  string `json:"file,omitempty"`
+	Key         string `json:"key"`
+	Value       string `json:"value"`
+	File        string `json:"file,omitempty"`
+	ContentType string `json:"contentType,omitempty"`
+	Filename    string `json:"filename,omitempty"`
 }
 
 // contentType is the raw body's content type, application/json by default.

@@ -104,7 +104,7 @@ func TestSuccessCodesJSON(t *testing.T) {
 // TestValidateReportsEverything: one call lists every problem.
 func TestValidateReportsEverything(t *testing.T) {
 	node := &NodeConfig{
-		Method:    "FETCH",
+		Method:    "GET ALL",
 		URL:       "ftp://example.com/{{unclosed",
 		Query:     []KeyValue{{"", "x"}},
 		Headers:   []KeyValue{{"Bad Header", "v"}, {"X-Ok", "{{}}"}},

@@ -73,6 +73,7 @@ var curlCases = []struct {
   -H 'content-type: application/x-www-form-urlencoded; charset=UTF-8' \
   --data-raw 'email=ada%40example.com&password=p%26ss+word&remember=on'`,
 		want: NodeConfig{Method: "POST", URL: "https://app.example.com/login",
+			Headers: hdrs("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8"),
 			Body: formBody(BodyURLEncoded, FormField{Key: "email", Value: "ada@example.com"},
 				FormField{Key: "password", Value: "p&ss word"}, FormField{Key: "remember", Value: "on"})},
 	},
@@ -199,8 +200,8 @@ var curlCases = []struct {
 		name: "docs multipart with files and types",
 		cmd:  `curl -F "name=John Doe" -F "avatar=@photo.jpg;type=image/jpeg" -F "cv=<cv.txt" -F 'note=plain ; type=text/plain' https://api.example.com/profile`,
 		want: NodeConfig{Method: "POST", URL: "https://api.example.com/profile",
-			Body: formBody(BodyFormData, FormField{Key: "name", Value: "John Doe"}, FormField{Key: "avatar", File: "file"},
-				FormField{Key: "cv", File: "file2"}, FormField{Key: "note", Value: "plain"})},
+			Body: formBody(BodyFormData, FormField{Key: "name", Value: "John Doe"}, FormField{Key: "avatar", File: "file", ContentType: "image/jpeg"},
+				FormField{Key: "cv", File: "file2"}, FormField{Key: "note", Value: "plain", ContentType: "text/plain"})},
 	},
 	{
 		name: "docs form-string keeps the value literally",
@@ -238,12 +239,12 @@ var curlCases = []struct {
 	{
 		name: "get puts the data in the query",
 		cmd:  `curl -G https://api.example.com/search?lang=en --data-urlencode 'q=hello world' -d limit=10`,
-		want: NodeConfig{Method: "GET", URL: "https://api.example.com/search?lang=en&q=hello%20world&limit=10"},
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/search?lang=en&q=hello+world&limit=10"},
 	},
 	{
 		name: "url-query",
 		cmd:  `curl --url-query 'name=a b' --url-query '+raw=%41' https://api.example.com/x#top`,
-		want: NodeConfig{Method: "GET", URL: "https://api.example.com/x?name=a%20b&raw=%41#top"},
+		want: NodeConfig{Method: "GET", URL: "https://api.example.com/x?name=a+b&raw=%41#top"},
 	},
 	{
 		name: "head",
@@ -290,7 +291,7 @@ var curlCases = []struct {
 	{
 		name: "typed header wins over the option's",
 		cmd:  `curl -A one -H 'user-agent: two' -b a=1 -b 'b=2' -u x:y -H 'Authorization: Token z' https://example.com`,
-		want: NodeConfig{Method: "GET", URL: "https://example.com", Headers: hdrs("user-agent", "two", "Cookie", "a=1; b=2", "Authorization", "Token z")},
+		want: NodeConfig{Method: "GET", URL: "https://example.com", Headers: hdrs("user-agent", "two", "Cookie", "a=1;b=2", "Authorization", "Token z")},
 	},
 	{
 		name: "content type without a body stays a header",
@@ -320,7 +321,7 @@ var curlCases = []struct {
 	{
 		name: "urlencode pieces without names are not a form",
 		cmd:  `curl --data-urlencode '=a b' --data-urlencode 'c&d' https://example.com`,
-		want: NodeConfig{Method: "POST", URL: "https://example.com", Body: rawBody(formURLEncoded, "a%20b&c%26d")},
+		want: NodeConfig{Method: "POST", URL: "https://example.com", Body: rawBody(formURLEncoded, "a+b&c%26d")},
 	},
 	{
 		name: "cut-off multipart stays raw",
@@ -417,35 +418,17 @@ func TestParseCurlErrors(t *testing.T) {
 	}
 }
 
-// TestSplitCommand checks the two dialects word by word.
-func TestSplitCommand(t *testing.T) {
-	cases := []struct {
-		in   string
-		want []string
-	}{
-		{`a 'b c' "d e" f\ g`, []string{"a", "b c", "d e", "f g"}},
-		{`a '' "" x''y`, []string{"a", "", "", "xy"}},
-		{"a \"x\\$y\\`z\\\\w\\q\"", []string{"a", "x$y`z\\w\\q"}},
-		{`a $'\a\b\e\f\v\?\"\101\x4a\u00e9\U0001F600\cA\z'`, []string{"a", "\a\b\x1b\f\v?\"AJé😀\x01\\z"}},
-		{`a $"locale"`, []string{"a", "locale"}},
-		{"a \\\n b", []string{"a", "b"}},
-		{"a b#c # comment\nd", []string{"a", "b#c", "d"}},
-		{"a b ; c", []string{"a", "b"}},
-		{"a b && c", []string{"a", "b"}},
-		{"a b > out.txt", []string{"a", "b"}},
-		{"a b\\", []string{"a", "b\\"}},
-		// cmd.exe
-		{`a ^"b c^" d^^e`, []string{"a", "b c", "d^e"}},
-		{"a ^  \n b", []string{"a", "b"}},
-		{`a ^"x \\\^"y\^" z^"`, []string{"a", `x \"y" z`}},
-		{`a ^"C:\dir\\^"`, []string{"a", `C:\dir\`}},
-		{`curl "a""b" c`, []string{"curl", `a"b`, "c"}},
-		{"a ^\"^\n\n^\"", []string{"a", "\n"}},
-	}
-	for _, tc := range cases {
-		got, err := splitCommand(tc.in)
-		require.NoError(t, err, tc.in)
-		assert.Equal(t, tc.want, got, tc.in)
+// TestParseCurlRetryLimit checks that the importer and Validate share one
+// limit: the most retries import into a valid node, one more is refused.
+func TestParseCurlRetryLimit(t *testing.T) {
+	node, err := ParseCurl(fmt.Sprintf("curl --retry %d https://example.com", maxRetryAttempts-1))
+	require.NoError(t, err)
+	require.NoError(t, node.Validate())
+	assert.Equal(t, maxRetryAttempts, node.Retry.MaxAttempts)
+	for _, n := range []int{maxRetryAttempts, 500} {
+		_, err = ParseCurl(fmt.Sprintf("curl --retry %d https://example.com", n))
+		require.Error(t, err, n)
+		assert.Contains(t, err.Error(), fmt.Sprintf("from 0 to %d", maxRetryAttempts-1))
 	}
 }
 
@@ -520,4 +503,85 @@ func ExampleParseCurl() {
 	//   "success": {},
 	//   "timeout": "5s"
 	// }
+}
+
+// TestImportCurlNotes checks the import defects of issue 16 that show in
+// the node and its notes rather than on the wire.
+func TestImportCurlNotes(t *testing.T) {
+	cases := []struct {
+		name, cmd string
+		method    string
+		url       string
+		body      *Body
+		notes     []string
+	}{
+		{name: "unquoted placeholder is kept", cmd: `curl -X POST https://api.example.com/v1/users/<USER_ID> -d 'a=1'`,
+			method: "POST", url: "https://api.example.com/v1/users/<USER_ID>", body: formBody(BodyURLEncoded, FormField{Key: "a", Value: "1"}),
+			notes: []string{"the URL holds <USER_ID>, a placeholder of the documentation: replace it with a value or a {{ref}}"}},
+		{name: "a second curl line", cmd: "curl https://a.example.com/x\ncurl https://b.example.com/y",
+			method: "GET", url: "https://a.example.com/x",
+			notes: []string{"a second curl command follows the first: only the first was imported; import the other one on its own"}},
+		{name: "a second command after &&", cmd: "curl https://a.example.com/x && curl https://b.example.com/y",
+			method: "GET", url: "https://a.example.com/x",
+			notes: []string{"a second curl command follows the first: only the first was imported; import the other one on its own"}},
+		{name: "a line without continuation", cmd: "curl https://a.example.com/x\n  -H 'X-A: 1'",
+			method: "GET", url: "https://a.example.com/x",
+			notes: []string{`the text after the first line (-H X-A: 1) was ignored: a line break ends a command unless the line ends with \ (or ^ for cmd.exe)`}},
+		{name: "pipe says nothing", cmd: "curl https://a.example.com/x | jq .", method: "GET", url: "https://a.example.com/x"},
+		{name: "JSON guessed", cmd: `curl https://a.example.com/x -d '{"a":1}'`, method: "POST", url: "https://a.example.com/x",
+			body:  rawBody("application/json", `{"a":1}`),
+			notes: []string{"the data looks like JSON and no Content-Type was given: the node sends it as application/json, where curl would say application/x-www-form-urlencoded; add -H 'Content-Type: application/x-www-form-urlencoded' to send what curl sends"}},
+		{name: "lower-case custom method kept", cmd: `curl -X purge https://a.example.com/x`, method: "purge", url: "https://a.example.com/x"},
+		{name: "standard method upper-cased", cmd: `curl -X options https://a.example.com/x`, method: "OPTIONS", url: "https://a.example.com/x"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			imp, err := ImportCurl(tc.cmd)
+			require.NoError(t, err)
+			assert.Equal(t, tc.method, imp.Node.Method)
+			assert.Equal(t, tc.url, imp.Node.URL)
+			assert.Equal(t, tc.body, imp.Node.Body)
+			assert.Equal(t, tc.notes, imp.Notes)
+			require.NoError(t, imp.Node.Validate())
+		})
+	}
+}
+
+// TestParseCurlOptionsOfIssue16 checks prefixes, --range and form part
+// parameters against the node they give.
+func TestParseCurlOptionsOfIssue16(t *testing.T) {
+	cases := []struct {
+		cmd  string
+		want NodeConfig
+	}{
+		{`curl --sil --head --heade 'X-A: 1' --ins https://a.example.com/`,
+			NodeConfig{Method: "HEAD", URL: "https://a.example.com/", Headers: hdrs("X-A", "1"), InsecureSkipVerify: true}},
+		{`curl --no-ins https://a.example.com/`, NodeConfig{Method: "GET", URL: "https://a.example.com/"}},
+		{`curl --range 600 https://a.example.com/`, NodeConfig{Method: "GET", URL: "https://a.example.com/", Headers: hdrs("Range", "bytes=600-")}},
+		{`curl -r -500 -H 'Range: bytes=1-2' https://a.example.com/`, NodeConfig{Method: "GET", URL: "https://a.example.com/", Headers: hdrs("Range", "bytes=1-2")}},
+		{`curl -F 'a=1;type=text/plain; charset=utf-8;filename=x.txt;foo=bar' -F 'f=@"a;b.pdf";filename="c;d.pdf";type=application/pdf' https://a.example.com/`,
+			NodeConfig{Method: "POST", URL: "https://a.example.com/", Body: formBody(BodyFormData,
+				FormField{Key: "a", Value: "1", ContentType: "text/plain; charset=utf-8", Filename: "x.txt"},
+				FormField{Key: "f", File: "file", ContentType: "application/pdf", Filename: "c;d.pdf"})}},
+		{`curl -H 'Content-Type: multipart/related; boundary=xyz; type="application/json"' -F a=1 https://a.example.com/`,
+			NodeConfig{Method: "POST", URL: "https://a.example.com/", Headers: hdrs("Content-Type", `multipart/related; type="application/json"`),
+				Body: formBody(BodyFormData, FormField{Key: "a", Value: "1"})}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.cmd, func(t *testing.T) {
+			got, err := ParseCurl(tc.cmd)
+			require.NoError(t, err)
+			assert.Equal(t, &tc.want, got)
+		})
+	}
+	for cmd, want := range map[string]string{
+		"curl --re https://a.example.com/":                    "option --re is ambiguous: it begins --referer, --remote-header-name, --remote-name, ...; write the whole name",
+		"curl --range x https://a.example.com/":               `--range "x": give a byte range`,
+		"curl -F 'a=1;headers=X-A: 1' https://a.example.com/": "remove the ;headers parameter",
+		"curl --no-data a https://a.example.com/":             "option --no-data is not supported",
+	} {
+		_, err := ParseCurl(cmd)
+		require.Error(t, err, cmd)
+		assert.Contains(t, err.Error(), want, cmd)
+	}
 }

@@ -84,11 +84,11 @@ func ExampleResult_Lookup() {
 // Validate reports every problem of a stored node at once.
 func ExampleNodeConfig_Validate() {
 	var node httpstep.NodeConfig
-	_ = json.Unmarshal([]byte(`{"method":"FETCH","url":"ftp://example.com","success":{"codes":"200,700"}}`), &node)
+	_ = json.Unmarshal([]byte(`{"method":"GET ALL","url":"ftp://example.com","success":{"codes":"200,700"}}`), &node)
 	fmt.Println(node.Validate())
 	// Output:
 	// httpstep: invalid node configuration
-	//   method: "FETCH" is not supported: use GET, POST, PUT, DELETE, HEAD or PATCH
+	//   method: "GET ALL" is not a method: use GET, POST, PUT, DELETE, HEAD, PATCH or another token of letters, digits and !#$%&'*+-.^_`|~
 	//   url: the API URL must start with http:// or https://
 	//   success.codes: 700 is not an HTTP status: use 100 to 599
 }

@@ -21,7 +21,7 @@ import (
 func TestMethods(t *testing.T) {
 	base := httpbinURL(t)
 	c := testClient(t)
-	for _, m := range []string{"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "get", ""} {
+	for _, m := range []string{"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "get", "", "OPTIONS", "options", "PURGE", "purge"} {
 		t.Run(m, func(t *testing.T) {
 			node := &NodeConfig{Method: m, URL: base + "/anything/{{id}}", Query: []KeyValue{{"page", "{{page}}"}},
 				Headers: []KeyValue{{"X-Tenant", "{{tenant}}"}}}
@@ -29,12 +29,18 @@ func TestMethods(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, 200, res.StatusCode)
 			want := strings.ToUpper(m)
-			if want == "" {
+			switch m {
+			case "":
 				want = "GET"
+			case "purge": // not a standard method: sent as typed
+				want = m
 			}
 			assert.Equal(t, want, res.Attempts[0].Request.Method)
 			if want == "HEAD" {
 				assert.Empty(t, res.Body)
+				return
+			}
+			if want == "OPTIONS" { // go-httpbin answers it as a CORS preflight
 				return
 			}
 			assert.Equal(t, want, res.Get("method").String())
@@ -145,7 +151,7 @@ func TestLookup(t *testing.T) {
 // TestInvalidNodeSendsNothing: a *ConfigError comes back whatever the policy.
 func TestInvalidNodeSendsNothing(t *testing.T) {
 	rec := newRecorder(t, nil)
-	node := &NodeConfig{Method: "FETCH", URL: rec.URL, OnFailure: Continue}
+	node := &NodeConfig{Method: "GET ALL", URL: rec.URL, OnFailure: Continue}
 	res, err := testClient(t).Execute(context.Background(), node, nil)
 	var ce *ConfigError
 	require.ErrorAs(t, err, &ce)

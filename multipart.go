@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/textproto"
 	"strings"
@@ -12,9 +13,12 @@ import (
 // multipartPayload lays out a form-data body as chunks: the part headers and
 // text values are rendered now, attachments are streamed per attempt. No
 // goroutine and no pipe: the body is a MultiReader, so its length is known
-// whenever every attachment's size is.
-func (r *renderer) multipartPayload(b *Body, boundary string) (*payload, error) {
-	l := &formLayout{p: &payload{}}
+// whenever every attachment's size is. A multipart Content-Type header of
+// the node (headerType) keeps its subtype and parameters, as curl does:
+// multipart/related is sent as such, its parts "attachment" rather than
+// "form-data".
+func (r *renderer) multipartPayload(b *Body, boundary, headerType string) (*payload, error) {
+	l := &formLayout{p: &payload{}, disposition: "form-data"}
 	l.w = multipart.NewWriter(&l.buf)
 	if boundary != "" {
 		if err := l.w.SetBoundary(boundary); err != nil {
@@ -22,6 +26,13 @@ func (r *renderer) multipartPayload(b *Body, boundary string) (*payload, error) 
 		}
 	}
 	l.p.contentType = l.w.FormDataContentType()
+	if mt, params, err := mime.ParseMediaType(headerType); err == nil && strings.HasPrefix(mt, "multipart/") {
+		params["boundary"] = l.w.Boundary()
+		l.p.contentType = mime.FormatMediaType(mt, params)
+		if mt != "multipart/form-data" {
+			l.disposition = "attachment"
+		}
+	}
 	for i, f := range b.Fields {
 		field := fmt.Sprintf("body.fields[%d]", i)
 		if f.File != "" {
@@ -29,7 +40,7 @@ func (r *renderer) multipartPayload(b *Body, boundary string) (*payload, error) 
 			if err != nil {
 				return nil, err
 			}
-			l.attach(f.Key, field, files)
+			l.attach(f, field, files)
 			continue
 		}
 		v, err := r.renderText(f.Value)
@@ -38,7 +49,7 @@ func (r *renderer) multipartPayload(b *Body, boundary string) (*payload, error) 
 		}
 		if v != "" || !b.OmitEmpty {
 			r.secrets.addField(f.Key, v)
-			l.text(f.Key, v)
+			l.text(f, v)
 		}
 	}
 	l.w.Close()
@@ -49,24 +60,28 @@ func (r *renderer) multipartPayload(b *Body, boundary string) (*payload, error) 
 // formLayout builds a multipart payload: what the writer renders collects in
 // buf and becomes a chunk before each attachment.
 type formLayout struct {
-	buf bytes.Buffer
-	w   *multipart.Writer
-	p   *payload
+	buf         bytes.Buffer
+	w           *multipart.Writer
+	p           *payload
+	disposition string // "form-data", or "attachment" in another multipart type
 }
 
 // text adds a text field.
-func (l *formLayout) text(key, value string) {
-	pw, _ := l.w.CreatePart(partHeader(key, nil)) // writes to a bytes.Buffer: cannot fail
+func (l *formLayout) text(f FormField, value string) {
+	pw, _ := l.w.CreatePart(l.partHeader(f, nil)) // writes to a bytes.Buffer: cannot fail
 	io.WriteString(pw, value)
 }
 
 // attach adds one part per file, each streamed at send time.
-func (l *formLayout) attach(key, field string, files []*File) {
-	for _, f := range files {
-		l.w.CreatePart(partHeader(key, f))
+func (l *formLayout) attach(f FormField, field string, files []*File) {
+	for _, file := range files {
+		h := l.partHeader(f, file)
+		l.w.CreatePart(h)
 		l.flush()
-		l.p.parts = append(l.p.parts, chunk{file: f, field: field})
-		l.p.files = append(l.p.files, fileRecord(key, f))
+		rec := fileRecord(f.Key, file)
+		rec.Name, rec.ContentType = partName(f, file), h.Get("Content-Type")
+		l.p.parts = append(l.p.parts, chunk{file: file, field: field})
+		l.p.files = append(l.p.files, rec)
 	}
 }
 
@@ -92,16 +107,31 @@ var quoteEscaper = func() *strings.Replacer {
 	return strings.NewReplacer(pairs...)
 }()
 
-// partHeader is the header of a form-data part: a text field when f is nil,
-// else an attachment with its file name and content type.
-func partHeader(key string, f *File) textproto.MIMEHeader {
+// partHeader is the header of a part: a text field when file is nil, else
+// an attachment with its file name and content type. The field's
+// ContentType and Filename win over the File's.
+func (l *formLayout) partHeader(f FormField, file *File) textproto.MIMEHeader {
 	h := make(textproto.MIMEHeader, 2)
-	if f == nil {
-		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"`, quoteEscaper.Replace(key)))
-		return h
+	disposition := fmt.Sprintf(`%s; name="%s"`, l.disposition, quoteEscaper.Replace(f.Key))
+	ct := f.ContentType
+	if file != nil {
+		disposition += fmt.Sprintf(`; filename="%s"`, quoteEscaper.Replace(partName(f, file)))
+		if ct == "" {
+			ct = fileType(file)
+		}
 	}
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`,
-		quoteEscaper.Replace(key), quoteEscaper.Replace(f.Name)))
-	h.Set("Content-Type", fileType(f))
+	h.Set("Content-Disposition", disposition)
+	if ct != "" {
+		h.Set("Content-Type", ct)
+	}
 	return h
+}
+
+// partName is the file name a part sends: the field's Filename, else the
+// File's name.
+func partName(f FormField, file *File) string {
+	if f.Filename != "" {
+		return f.Filename
+	}
+	return file.Name
 }

@@ -106,7 +106,7 @@ const UserAgent = "httpstep/1"
 func (o *outgoing) forPage(first *outgoing, u *url.URL, cursor string) *outgoing {
 	p := *o
 	p.url, p.cursor, p.id = u, cursor, o.id.next()
-	p.header = first.secrets.forHost(first.header, first.url, u)
+	p.header = first.secrets.forURL(first.header, first.url, u)
 	if p.id.key != first.id.key {
 		p.header = p.header.Clone()
 		p.id.apply(p.header)
@@ -129,6 +129,9 @@ func (o *outgoing) newRequest(ctx context.Context) (*http.Request, error) {
 	req.Header = o.header
 	if o.sign != "" || o.wrapped {
 		req.Header = o.header.Clone()
+	}
+	if host := req.Header.Get("Host"); host != "" {
+		req.Host = host // net/http sends req.Host and ignores a Host in the header map
 	}
 	if o.body == nil {
 		return req, nil

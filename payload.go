@@ -41,7 +41,7 @@ func (r *renderer) buildPayload(s *Step, boundary, headerType string) (*payload,
 	case BodyURLEncoded:
 		return r.urlencodedPayload(b)
 	case BodyFormData:
-		return r.multipartPayload(b, boundary)
+		return r.multipartPayload(b, boundary, headerType)
 	case BodyBinary:
 		return r.binaryPayload(b)
 	}

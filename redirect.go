@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"syscall"
 )
 
@@ -25,7 +24,8 @@ func (e *redirectError) message() string {
 // into a GET without its body), since the request would then never arrive
 // where it was meant to (a *redirectChangeError); 307 and 308 keep both
 // and are followed. Credentials (Authorization, cookies and other
-// credential headers) are not carried to another host. Each hop's host is
+// credential headers) are not carried to another origin (scheme, host and
+// port), as with pages and status URLs. Each hop's host is
 // normalised as the first one was; the guard checks it when it is dialled
 // or handed to the proxy. Every hop, followed or not, goes to the hop log
 // of the request's context (see withHops).
@@ -33,7 +33,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	err := redirectRefusal(req, via)
 	if err == nil {
 		normalizeHost(req.URL)
-		if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
+		if !sameOrigin(via[0].URL, req.URL) {
 			secretsOf(req.Context()).strip(req.Header)
 		}
 	}

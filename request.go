@@ -55,15 +55,22 @@ const DefaultTimeout = 10 * time.Second
 
 // method returns the HTTP method the node sends.
 func (n *NodeConfig) method() string {
-	m := strings.ToUpper(strings.TrimSpace(n.Method))
-	if m == "" {
-		if n.Object != "" {
-			return "POST"
-		}
+	m := strings.TrimSpace(n.Method)
+	switch up := strings.ToUpper(m); {
+	case m == "" && n.Object != "":
+		return "POST"
+	case m == "":
 		return "GET"
+	case standardMethods[up]:
+		return up
 	}
 	return m
 }
+
+// standardMethods are the methods of RFC 9110 and PATCH: a node may write
+// them in any case. Any other token (PURGE, MKCOL) is sent as typed.
+var standardMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true,
+	"CONNECT": true, "OPTIONS": true, "TRACE": true, "PATCH": true}
 
 // timeout returns the per-attempt timeout.
 func (n *NodeConfig) timeout() time.Duration { return n.Timeout.or(DefaultTimeout) }

@@ -123,10 +123,11 @@ func (s *secrets) strip(h http.Header) {
 	}
 }
 
-// forHost returns h for a request to u that first went to from: h itself on
-// the same host, a copy without credentials on another.
-func (s *secrets) forHost(h http.Header, from, u *url.URL) http.Header {
-	if strings.EqualFold(u.Host, from.Host) {
+// forURL returns h for a request to u that first went to from: h itself on
+// the same origin, a copy without credentials on another. It is the one
+// rule for next pages, status URLs and redirect hops.
+func (s *secrets) forURL(h http.Header, from, u *url.URL) http.Header {
+	if sameOrigin(from, u) {
 		return h
 	}
 	c := h.Clone()
@@ -347,4 +348,21 @@ func mayHoldSecret(t reflect.Type) bool {
 		return true
 	}
 	return false
+}
+
+// sameOrigin reports whether a and b share scheme, host and port (default
+// ports made explicit): only then does a request to b carry the
+// credentials meant for a.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && portOf(a) == portOf(b)
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
 }

@@ -151,7 +151,7 @@ func TestRunNilStep(t *testing.T) {
 
 // TestCompileInvalid: Compile reports every problem, as Validate does.
 func TestCompileInvalid(t *testing.T) {
-	_, err := (&NodeConfig{Method: "FETCH", URL: ""}).Compile()
+	_, err := (&NodeConfig{Method: "GET ALL", URL: ""}).Compile()
 	var ce *ConfigError
 	require.ErrorAs(t, err, &ce)
 	assert.Len(t, ce.Problems, 2)

@@ -2,6 +2,7 @@ package httpstep
 
 import (
 	"fmt"
+	"mime"
 	"strconv"
 	"strings"
 
@@ -38,9 +39,6 @@ func (e *ConfigError) add(field, msg string) {
 	e.Problems = append(e.Problems, Problem{Field: field, Message: msg})
 }
 
-// methods are the methods a node may send.
-var methods = map[string]bool{"GET": true, "POST": true, "PUT": true, "DELETE": true, "HEAD": true, "PATCH": true}
-
 // Validate reports every problem of the node at once as a *ConfigError, or
 // nil. Execute calls it first, so an invalid node never sends anything.
 func (n *NodeConfig) Validate() error {
@@ -61,8 +59,11 @@ func (n *NodeConfig) Validate() error {
 }
 
 func (n *NodeConfig) validateRequest(e *ConfigError) {
-	if !methods[n.method()] {
-		e.add("method", fmt.Sprintf("%q is not supported: use GET, POST, PUT, DELETE, HEAD or PATCH", n.Method))
+	switch m := n.method(); {
+	case m == "CONNECT":
+		e.add("method", "CONNECT opens a tunnel through a proxy, not a request to an API: use GET, POST, PUT, DELETE, HEAD, PATCH or OPTIONS")
+	case !httpguts.ValidHeaderFieldName(m): // a method is a token, as a header name is
+		e.add("method", fmt.Sprintf("%q is not a method: use GET, POST, PUT, DELETE, HEAD, PATCH or another token of letters, digits and !#$%%&'*+-.^_`|~", n.Method))
 	}
 	validateURL(e, n.URL)
 	for i, q := range n.Query {
@@ -167,7 +168,25 @@ func validateFields(e *ConfigError, b *Body) {
 		if f.File != "" && f.Value != "" {
 			e.add(name, "a form field is either a value or a file, not both")
 		}
+		validatePart(e, name, b.Kind, f)
 		checkTemplate(e, name+".value", f.Value, modeText)
+	}
+}
+
+// validatePart checks a field's part settings: form-data only, a media
+// type, and a file name for a file.
+func validatePart(e *ConfigError, name string, kind BodyKind, f FormField) {
+	if f.ContentType == "" && f.Filename == "" {
+		return
+	}
+	if kind != BodyFormData {
+		e.add(name, "contentType and filename are part settings of form-data: remove them, or use form-data")
+	}
+	if _, _, err := mime.ParseMediaType(f.ContentType); f.ContentType != "" && (err != nil || strings.ContainsAny(f.ContentType, "\r\n")) {
+		e.add(name+".contentType", fmt.Sprintf("%q is not a media type: write one such as application/json or text/plain; charset=utf-8", f.ContentType))
+	}
+	if f.Filename != "" && f.File == "" {
+		e.add(name+".filename", "only a file part has a file name: choose the file, or remove the name")
 	}
 }
 

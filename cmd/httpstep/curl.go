@@ -15,6 +15,9 @@ func (c *cli) curl(args []string) int {
 	if c.help(args) {
 		return exitOK
 	}
+	if len(args) > 0 && (args[0] == "-export" || args[0] == "--export") {
+		return c.export(args[1:])
+	}
 	command := ""
 	switch {
 	case len(args) == 0 || len(args) == 1 && args[0] == "-":
@@ -28,9 +31,13 @@ func (c *cli) curl(args []string) int {
 	default:
 		command = shellJoin(args)
 	}
-	node, err := httpstep.ParseCurl(command)
+	imp, err := httpstep.ImportCurl(command)
 	if err != nil {
 		return c.fail(exitUsage, err)
+	}
+	node := imp.Node
+	for _, note := range imp.Notes {
+		fmt.Fprintf(c.stderr, "httpstep: note: %s\n", note)
 	}
 	if err := node.Validate(); err != nil {
 		fmt.Fprintln(c.stderr, strings.Replace(invalidNode("the imported node", err).Error(), "fix these settings", "fix these settings before running it", 1))

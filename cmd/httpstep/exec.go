@@ -27,10 +27,13 @@ func (c *cli) runNode(ctx context.Context, cmd string, args []string) int {
 		return c.usageError("%s: -timeout cannot be negative", cmd)
 	case o.paramsFile == "-" && pos[0] == "-":
 		return c.usageError("%s: the node and -params cannot both come from standard input", cmd)
+	case o.saveSchema && pos[0] == "-":
+		return c.usageError("%s: -save-schema writes into the node file: give a file, not standard input", cmd)
 	}
 	if err := o.each.check(pos[0], o.paramsFile); err != nil {
 		return c.usageError("%s: %v", cmd, err)
 	}
+	o.nodePath = pos[0]
 	node, err := c.loadNode(pos[0])
 	if err != nil {
 		return c.fail(exitUsage, err)
@@ -44,7 +47,10 @@ func (c *cli) runNode(ctx context.Context, cmd string, args []string) int {
 	if node.UseProxy && o.proxy == nil {
 		return c.usageError("%s: the node uses the organisation's proxy (\"useProxy\": true): give it with -proxy URL", cmd)
 	}
-	params, _, err := c.loadParams(o)
+	params, err := c.loadParams(o)
+	if err == nil && cmd == "test" {
+		err = c.askTestValues(o.nodePath, node, params, o.fresh)
+	}
 	if err != nil {
 		return c.fail(exitUsage, err)
 	}
@@ -74,7 +80,13 @@ func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig
 	out.File = file
 	var code int
 	if cmd == "test" {
-		code = c.printJSON(testOutput{out, c.inferSchema(res)})
+		schema := c.inferSchema(res)
+		code = c.printJSON(testOutput{out, schema})
+		if o.saveSchema {
+			if err := c.saveSchema(o.nodePath, schema); err != nil {
+				return c.fail(exitFailed, err)
+			}
+		}
 	} else {
 		code = c.printJSON(out)
 	}
@@ -151,30 +163,26 @@ func invalidNode(name string, err error) error {
 }
 
 // loadParams builds the parameters: -params first, then -p and -s in
-// order. It returns the secret values too, to scrub them from the output.
-func (c *cli) loadParams(o *execOptions) (httpstep.Values, []string, error) {
+// order. Secrets need no list of their own: the library knows them by type.
+func (c *cli) loadParams(o *execOptions) (httpstep.Values, error) {
 	vals := httpstep.Values{}
 	if o.paramsFile != "" {
 		data, name, err := c.readInput(o.paramsFile)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if vals, err = decodeParams(name, data); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	var secrets []string
 	for _, p := range o.params {
 		v, err := p.resolve()
 		if err != nil {
-			return nil, nil, err
-		}
-		if s, ok := v.(httpstep.Secret); ok {
-			secrets = append(secrets, string(s))
+			return nil, err
 		}
 		setParam(vals, p.ref, v)
 	}
-	return vals, secrets, nil
+	return vals, nil
 }
 
 // nonNil makes an empty list print as [] rather than null.

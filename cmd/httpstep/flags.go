@@ -17,6 +17,9 @@ type execOptions struct {
 	proxy        *url.URL
 	timeout      time.Duration
 	refs         bool        // test only
+	fresh        bool        // test only: forget the remembered test values
+	saveSchema   bool        // test only: write the inferred schema into the node file
+	nodePath     string      // the node file, "-" for standard input
 	output       string      // -o: where a download goes
 	each         eachOptions // run only
 }
@@ -35,6 +38,8 @@ func newExecFlags(cmd string) (*flag.FlagSet, *execOptions) {
 	addDownloadFlags(fs, o)
 	if cmd == "test" {
 		fs.BoolVar(&o.refs, "refs", false, "print the refs the node uses and exit")
+		fs.BoolVar(&o.fresh, "fresh", false, "forget the test values remembered for the node")
+		fs.BoolVar(&o.saveSchema, "save-schema", false, "write the inferred schema into the node file's response")
 	}
 	if cmd == "run" {
 		o.each.define(fs)

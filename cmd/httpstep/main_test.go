@@ -24,8 +24,17 @@ import (
 )
 
 // TestMain fails the run when a test leaves a goroutine behind: run must
-// close the connections it opened.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// close the connections it opened. The user's configuration directory,
+// where test remembers values, is a temporary one.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "httpstep-config-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CONFIG_HOME", dir)
+	os.Setenv("HOME", dir)
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { os.RemoveAll(dir) }))
+}
 
 // outcome is what one command line did.
 type outcome struct {
@@ -222,7 +231,7 @@ func mustCompact(t *testing.T, s, key string) []byte {
 }
 
 func TestRunInvalidNode(t *testing.T) {
-	node := writeFile(t, "bad.json", `{"method": "FETCH", "url": "ftp://example.com/x", "onFailure": "maybe", "colour": "red"}`)
+	node := writeFile(t, "bad.json", `{"method": "GET ALL", "url": "ftp://example.com/x", "onFailure": "maybe", "colour": "red"}`)
 	got := runCLI(t, "", "run", node)
 	require.Equal(t, 2, got.code)
 	assert.Empty(t, got.stdout)
@@ -230,7 +239,7 @@ func TestRunInvalidNode(t *testing.T) {
 	assert.Equal(t, []string{
 		`httpstep: note: ` + node + `: "colour" is not a node setting: ignored`,
 		`httpstep: ` + node + ` is not a valid node; fix these settings:`,
-		`  method: "FETCH" is not supported: use GET, POST, PUT, DELETE, HEAD or PATCH`,
+		`  method: "GET ALL" is not a method: use GET, POST, PUT, DELETE, HEAD, PATCH or another token of letters, digits and !#$%&'*+-.^_` + "`" + `|~`,
 		`  url: the API URL must start with http:// or https://`,
 		`  onFailure: "maybe" is not a policy: use terminate or continue`,
 	}, lines)
@@ -436,12 +445,22 @@ func TestCurlWords(t *testing.T) {
 	assert.Equal(t, quoted, runCLI(t, "", append([]string{"curl"}, words...)...), "curl is added when missing")
 }
 
+// TestCurlNotes: what the import kept as typed or left out is said on
+// stderr, and the node is printed.
+func TestCurlNotes(t *testing.T) {
+	got := runCLI(t, "", "curl", "curl https://api.example.com/users/<ID>\ncurl https://api.example.com/b")
+	require.Equal(t, 0, got.code)
+	assert.Contains(t, got.stdout, `"url": "https://api.example.com/users/<ID>"`)
+	assert.Equal(t, "httpstep: note: the URL holds <ID>, a placeholder of the documentation: replace it with a value or a {{ref}}\n"+
+		"httpstep: note: a second curl command follows the first: only the first was imported; import the other one on its own\n", got.stderr)
+}
+
 // TestCurlNeedsAttention: an imported node that would not validate is
 // printed, with what to fix on stderr.
 func TestCurlNeedsAttention(t *testing.T) {
-	got := runCLI(t, "", "curl", "curl -X FETCH https://api.example.com/")
+	got := runCLI(t, "", "curl", "curl -X CONNECT https://api.example.com/")
 	require.Equal(t, 0, got.code)
-	assert.Contains(t, got.stdout, `"method": "FETCH"`)
+	assert.Contains(t, got.stdout, `"method": "CONNECT"`)
 	assert.Contains(t, got.stderr, "the imported node is not a valid node; fix these settings before running it:\n  method:")
 }
 
@@ -535,4 +554,36 @@ func TestCanceled(t *testing.T) {
 	f := decodeOutput(t, out.String()).Failure
 	require.NotNil(t, f)
 	assert.Equal(t, httpstep.KindCanceled, f.Kind)
+}
+
+// TestCurlExport: curl -export prints a node file as a command that the
+// curl subcommand reads back; with parameters it carries their values and
+// never a secret.
+func TestCurlExport(t *testing.T) {
+	node := writeFile(t, "node.json", `{"method": "PUT", "url": "https://api.example.com/orders/{{id}}",
+		"headers": [{"key": "Authorization", "value": "Bearer {{token}}"}],
+		"body": {"kind": "raw", "raw": "{\"qty\": {{qty}}}"}, "timeout": "5s"}`)
+	got := runCLI(t, "", "curl", "-export", node)
+	require.Equal(t, 0, got.code, got.stderr)
+	assert.Equal(t, `curl -X PUT \
+  -g \
+  'https://api.example.com/orders/{{id}}' \
+  -H 'Authorization: Bearer {{token}}' \
+  -H 'Content-Type: application/json' \
+  --data-raw '{"qty": {{qty}}}' \
+  -m 5
+`, got.stdout)
+	back := runCLI(t, got.stdout, "curl", "-")
+	require.Equal(t, 0, back.code, back.stderr)
+	assert.Contains(t, back.stdout, `"url": "https://api.example.com/orders/{{id}}"`)
+
+	got = runCLI(t, "", "curl", "-export", "-p", "id=7", "-s", "token=tok-secret", "-p", "qty:=3", node)
+	require.Equal(t, 0, got.code, got.stderr)
+	assert.Contains(t, got.stdout, "https://api.example.com/orders/7")
+	assert.Contains(t, got.stdout, `--data-raw '{"qty": 3}'`)
+	assert.NotContains(t, got.stdout, "tok-secret")
+
+	got = runCLI(t, "", "curl", "-export")
+	assert.Equal(t, 2, got.code)
+	assert.Contains(t, got.stderr, "curl -export takes one node file")
 }

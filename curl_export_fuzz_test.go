@@ -1,0 +1,114 @@
+package httpstep
+
+import (
+	"mime"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// normalForCurl is n as a cURL command can carry it: the normalisations
+// that (*NodeConfig).Curl documents, applied to a node.
+func normalForCurl(n *NodeConfig) *NodeConfig {
+	c := *n
+	c.Method = n.method()
+	c.URL = redactURLText(n.URL)
+	c.Headers = nil
+	for _, h := range n.Headers {
+		if k := strings.ToLower(h.Key); k != "content-length" && k != "accept-encoding" {
+			c.Headers = append(c.Headers, KeyValue{Key: h.Key, Value: literalCredential(h.Key, h.Value)})
+		}
+	}
+	c.Success, c.OnFailure, c.Response, c.Paginate, c.Sign = SuccessRule{}, "", nil, nil, false
+	if c.Retry != nil {
+		if c.Retry.MaxAttempts > 1 {
+			c.Retry = &RetryPolicy{MaxAttempts: c.Retry.MaxAttempts}
+		} else {
+			c.Retry = nil
+		}
+	}
+	if c.Body != nil {
+		b := *c.Body
+		b.OmitEmpty = false
+		if b.Kind == BodyRaw {
+			b.ContentType = b.contentType()
+		}
+		files := 0
+		b.Fields = append([]FormField(nil), b.Fields...)
+		for i := range b.Fields {
+			b.Fields[i].Value = literalSecret(b.Fields[i].Key, b.Fields[i].Value)
+			if b.Fields[i].File != "" {
+				files++
+				b.Fields[i].File = fileRef(files)
+			}
+		}
+		if len(b.Fields) == 0 {
+			b.Fields = nil
+		}
+		c.Body = &b
+	}
+	return &c
+}
+
+// FuzzCurlRoundTrip builds a node from the fuzzer's values; when it is
+// valid and Curl can write it, ParseCurl must read the command back into
+// the same node, up to normalForCurl.
+func FuzzCurlRoundTrip(f *testing.F) {
+	f.Add(uint8(0), "items/{{id}}", "X-A", "{{v}} w", "k", `{"a":"{{b}}"}`, "text/plain", "b.txt", uint16(1500), uint8(3))
+	f.Add(uint8(1), "a b", "Accept", "*/*", "q", "a&b=c", "", "", uint16(0), uint8(0))
+	f.Add(uint8(2), "x'y", "X-Q", `"q"`, "f", "x;y", "application/json", `a "b".pdf`, uint16(1), uint8(1))
+	f.Add(uint8(3), "", "Content-Type", "application/xml", "n", "<a/>", "", "", uint16(10), uint8(2))
+	f.Add(uint8(1), "[a]{b}?token=x&sig={{s}}#f", "Content-Length", "5", "password", "a\r\nb\x01'\\", "text/plain; charset=utf-8", "", uint16(999), uint8(100))
+	f.Add(uint8(3), "<ID>", "Cookie", "a=b", "@x", `"q"`, "", ";", uint16(65535), uint8(1))
+	f.Add(uint8(2), "%zz", "Authorization", "Basic {{x}}", "a b", "{{y}} z", "", "", uint16(2), uint8(2))
+	f.Fuzz(func(t *testing.T, kind uint8, path, hk, hv, key, value, ctype, filename string, ms uint16, attempts uint8) {
+		node := fuzzNode(kind, path, hk, hv, key, value, ctype, filename, ms, attempts)
+		if node.Validate() != nil {
+			return
+		}
+		cmd, err := node.Curl(nil)
+		if err != nil {
+			require.True(t, strings.HasPrefix(err.Error(), "httpstep: "), err.Error())
+			return
+		}
+		back, err := ParseCurl(cmd)
+		require.NoError(t, err, cmd)
+		assert.Equal(t, normalForCurl(node), normalForCurl(back), cmd)
+	})
+}
+
+// fuzzNode makes a node of one of the body kinds a command round-trips:
+// none, raw (JSON, or another type through a header), x-www-form-urlencoded
+// and form-data.
+func fuzzNode(kind uint8, path, hk, hv, key, value, ctype, filename string, ms uint16, attempts uint8) *NodeConfig {
+	for _, s := range []*string{&path, &hk, &hv, &key, &value, &ctype, &filename} {
+		if !utf8.ValidString(*s) {
+			*s = strings.ToValidUTF8(*s, "?")
+		}
+	}
+	n := &NodeConfig{Method: "GET", URL: "https://api.example.com/" + path, Timeout: Duration(time.Duration(ms) * time.Millisecond)}
+	if hk != "" && !strings.EqualFold(hk, "Content-Type") {
+		n.Headers = []KeyValue{{Key: hk, Value: strings.TrimSpace(hv)}}
+	}
+	if attempts > 1 {
+		n.Retry = &RetryPolicy{MaxAttempts: int(attempts % 100)}
+	}
+	switch kind % 4 {
+	case 1:
+		n.Method, n.Body = "POST", &Body{Kind: BodyRaw, ContentType: "application/json", Raw: value}
+		// The import reads data of these types as the form kinds.
+		if mt, _, _ := mime.ParseMediaType(ctype); ctype != "" && mt != formURLEncoded && !strings.HasPrefix(mt, "multipart/") {
+			n.Body.ContentType = ctype
+		}
+	case 2:
+		n.Method, n.Body = "PUT", &Body{Kind: BodyURLEncoded, Fields: []FormField{{Key: key, Value: value}}}
+	case 3:
+		n.Method, n.Body = "POST", &Body{Kind: BodyFormData, Fields: []FormField{
+			{Key: key, Value: value, ContentType: ctype}, {Key: key + "f", File: "doc", Filename: filename}}}
+	}
+	return n
+}

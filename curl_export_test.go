@@ -1,0 +1,150 @@
+package httpstep
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestCurlExport writes nodes as commands, templates as typed.
+func TestCurlExport(t *testing.T) {
+	cases := []struct {
+		name string
+		node NodeConfig
+		want string
+	}{
+		{"get", NodeConfig{URL: "https://api.example.com/items"}, "curl https://api.example.com/items"},
+		{"head", NodeConfig{Method: "head", URL: "https://api.example.com/"}, "curl --head \\\n  https://api.example.com/"},
+		{"templates, query, credential headers", NodeConfig{Method: "DELETE", URL: "https://api.example.com/users/{{id}}?token=abc&page=1",
+			Query: []KeyValue{{Key: "q", Value: "a b {{term}}"}, {Key: "api_key", Value: "{{key}}"}},
+			Headers: []KeyValue{{Key: "Authorization", Value: "Bearer s3cr3t"}, {Key: "X-Token", Value: "{{tok}}"}, {Key: "X-Empty", Value: ""},
+				{Key: "Cookie", Value: "a=1; b={{b}}"}, {Key: "Proxy-Authorization", Value: "Basic {{basic}}"}}},
+			`curl -X DELETE \
+  -g \
+  'https://api.example.com/users/{{id}}?token=[REDACTED]&page=1&q=a+b+{{term}}&api_key={{key}}' \
+  -H 'Authorization: Bearer [REDACTED]' \
+  -H 'X-Token: {{tok}}' \
+  -H 'X-Empty;' \
+  -H 'Cookie: a=[REDACTED]; b={{b}}' \
+  -H 'Proxy-Authorization: Basic {{basic}}'`},
+		{"raw JSON with options", NodeConfig{Method: "POST", URL: "https://api.example.com/orders", Body: &Body{Kind: BodyRaw, Raw: `{"sku":"{{sku}}","note":"it's"}`},
+			Timeout: Duration(1500 * time.Millisecond), InsecureSkipVerify: true, UseProxy: true, Retry: &RetryPolicy{MaxAttempts: 3}},
+			`curl https://api.example.com/orders \
+  -H 'Content-Type: application/json' \
+  --data-raw '{"sku":"{{sku}}","note":"it'\''s"}' \
+  -k \
+  -x "$HTTPSTEP_PROXY" \
+  -m 1.5 \
+  --retry 2`},
+		{"urlencoded", NodeConfig{Method: "PUT", URL: "https://a.example.com/", Body: &Body{Kind: BodyURLEncoded, Fields: []FormField{{Key: "q", Value: "a&b {{x}}"}, {Key: "a b", Value: "1"}, {Key: "password", Value: "hunter2"}}}},
+			`curl -X PUT \
+  https://a.example.com/ \
+  --data-urlencode 'q=a&b {{x}}' \
+  --data-raw a+b=1 \
+  --data-urlencode 'password=[REDACTED]'`},
+		{"form-data", NodeConfig{Method: "POST", URL: "https://a.example.com/up", Body: &Body{Kind: BodyFormData, Fields: []FormField{
+			{Key: "meta", Value: `{"a":1}`, ContentType: "application/json"}, {Key: "note", Value: "x;y"}, {Key: "doc", File: "invoice", ContentType: "application/pdf", Filename: "b.pdf"}}}},
+			`curl https://a.example.com/up \
+  -F 'meta={"a":1};type=application/json' \
+  -F 'note="x;y"' \
+  -F 'doc=@invoice;type=application/pdf;filename=b.pdf'`},
+		{"binary", NodeConfig{Method: "PUT", URL: "https://a.example.com/f", Body: &Body{Kind: BodyBinary, File: "blob"}},
+			"curl -X PUT \\\n  https://a.example.com/f \\\n  --data-binary @blob"},
+		{"object", NodeConfig{URL: "https://a.example.com/hook", Object: "order"},
+			"curl https://a.example.com/hook \\\n  -H 'Content-Type: application/json' \\\n  --data-raw '{{order}}'"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.node.Curl(nil)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// TestCurlExportErrors: an invalid node, and values no command can carry.
+func TestCurlExportErrors(t *testing.T) {
+	_, err := (&NodeConfig{URL: "ftp://x"}).Curl(nil)
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	_, err = (&NodeConfig{Method: "POST", URL: "https://a.example.com/", Body: &Body{Kind: BodyRaw, Raw: "a\x00b"}}).Curl(nil)
+	require.ErrorContains(t, err, "NUL byte")
+	_, err = (&NodeConfig{Method: "POST", URL: "https://a.example.com/", Body: &Body{Kind: BodyFormData, Fields: []FormField{{Key: "a=b", Value: "1"}}}}).Curl(nil)
+	require.ErrorContains(t, err, "holds '='")
+}
+
+// TestCurlExportRendered: with params, values are rendered as Execute
+// renders them and every secret is [REDACTED].
+func TestCurlExportRendered(t *testing.T) {
+	node := &NodeConfig{Method: "POST", URL: "https://api.example.com/users/{{id}}?sig={{sig}}",
+		Headers: []KeyValue{{Key: "Authorization", Value: "Bearer {{token}}"}, {Key: "X-Tenant", Value: "{{tenant}}"}},
+		Body:    &Body{Kind: BodyRaw, Raw: `{"name":"{{name}}","key":"{{apiKey}}"}`}}
+	got, err := node.Curl(Values{"id": "a/b", "sig": "xyz", "token": Secret("tok-123"), "tenant": "acme", "name": `Ada "A"`, "apiKey": Secret("k-456")})
+	require.NoError(t, err)
+	assert.Equal(t, `curl -g \
+  'https://api.example.com/users/a%2Fb?sig=[REDACTED]' \
+  -H 'Authorization: [REDACTED]' \
+  -H 'X-Tenant: acme' \
+  -H 'Content-Type: application/json' \
+  --data-raw '{"name":"Ada \"A\"","key":"[REDACTED]"}'`, got)
+	for _, secret := range []string{"tok-123", "k-456", "xyz"} {
+		assert.NotContains(t, got, secret)
+	}
+}
+
+// TestCurlRoundTrip: ParseCurl reads an exported node back.
+func TestCurlRoundTrip(t *testing.T) {
+	for _, tc := range curlCases {
+		t.Run(tc.name, func(t *testing.T) {
+			node, err := ParseCurl(tc.cmd)
+			require.NoError(t, err)
+			if node.Validate() != nil {
+				t.Skip("the import is not a valid node")
+			}
+			cmd, err := node.Curl(nil)
+			require.NoError(t, err)
+			back, err := ParseCurl(cmd)
+			require.NoError(t, err, cmd)
+			assert.Equal(t, normalForCurl(node), normalForCurl(back), cmd)
+		})
+	}
+}
+
+// TestCurlExportRuns runs exported commands with the real curl and the
+// nodes with Execute against one loopback server: both send the same.
+func TestCurlExportRuns(t *testing.T) {
+	curlBin := lookCurl(t)
+	srv := newCapture(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.pdf")
+	require.NoError(t, os.WriteFile(path, []byte("%PDF"), 0o644))
+	doc := File{Name: "a.pdf", ContentType: "application/pdf", Size: 4, Open: func() (io.ReadCloser, error) { return os.Open(path) }}
+	params := Values{"id": "a b/c", "q": "x&y", "doc": doc, "name": `Ada "A"`}
+	nodes := []NodeConfig{
+		{URL: srv.URL + "/u/{{id}}", Query: []KeyValue{{Key: "q", Value: "{{q}}"}}, Headers: []KeyValue{{Key: "X-A", Value: "{{name}}"}, {Key: "Host", Value: "api.example.com"}}},
+		{Method: "PATCH", URL: srv.URL + "/j", Body: &Body{Kind: BodyRaw, Raw: `{"n":"{{name}}"}`}},
+		{Method: "POST", URL: srv.URL + "/f", Body: &Body{Kind: BodyURLEncoded, Fields: []FormField{{Key: "n", Value: "{{name}}"}, {Key: "q", Value: "{{q}}"}}}},
+		{Method: "POST", URL: srv.URL + "/m", Body: &Body{Kind: BodyFormData, Fields: []FormField{{Key: "n", Value: "{{name}}", ContentType: "text/plain"}, {Key: "d", File: "doc", Filename: "b.pdf"}}}},
+		{Method: "purge", URL: srv.URL + "/p"},
+	}
+	client := testClient(t)
+	for _, node := range nodes {
+		cmd, err := node.Curl(params)
+		require.NoError(t, err)
+		t.Run(cmd, func(t *testing.T) {
+			want := runRealCurl(t, srv, curlBin, cmd, dir)
+			_, err = client.Execute(context.Background(), &node, params)
+			require.NoError(t, err)
+			got := srv.take()
+			require.Len(t, want, 1)
+			require.Len(t, got, 1)
+			assert.Equal(t, want[0], got[0])
+		})
+	}
+}

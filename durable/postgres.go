@@ -1,0 +1,58 @@
+package durable
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/httpstep/httpstep"
+)
+
+// migrateLock is the advisory lock key that serialises River's migrations
+// between processes opening the same database at once.
+const migrateLock = 0x68747470 // "http"
+
+// OpenPostgres runs River's migrations on the database of pool when they
+// are missing (it is idempotent and safe from several processes at once) and
+// returns a Queue on it, not yet started. Every process that opens the same
+// database shares the queue; each delivery runs in one process at a time,
+// and one that dies mid-attempt has its deliveries rescued by another after
+// Config.RescueAfter. The pool stays the caller's: Close leaves it open.
+func OpenPostgres(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Queue, error) {
+	driver := riverpgxv5.New(pool)
+	if err := migratePostgres(ctx, pool, driver, cfg); err != nil {
+		return nil, fmt.Errorf("httpstep: durable: migrating PostgreSQL: %w", err)
+	}
+	q, _, err := newQueue(cfg, driver)
+	return q, err
+}
+
+// migratePostgres runs River's migrations under a session advisory lock.
+func migratePostgres(ctx context.Context, pool *pgxpool.Pool, driver *riverpgxv5.Driver, cfg Config) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrateLock); err != nil {
+		return err
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrateLock) //nolint:errcheck // released with the session anyway
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: cfg.withDefaults().Logger})
+	if err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
+}
+
+// EnqueuePgxTx is Enqueue inside the host's transaction on the database of
+// a Queue from OpenPostgres: the delivery exists once tx commits, and never
+// if it rolls back (the outbox pattern).
+func (q *Queue) EnqueuePgxTx(ctx context.Context, tx pgx.Tx, node *httpstep.NodeConfig, values httpstep.Values) (int64, error) {
+	return enqueueTx(ctx, q, tx, node, values, &DriverError{Method: "EnqueuePgxTx", Needs: "OpenPostgres"})
+}
