@@ -233,16 +233,11 @@ func startCap(hint, limit int64) int {
 }
 
 // grow returns buf with room for more: twice its capacity, but no more than
-// hint while buf is shorter than hint, and never more than limit. Once
-// maxPresize bytes have come, a body that keeps its announced length gets
-// all of it at once: one copy instead of a doubling series.
+// hint while buf is shorter than hint, and never more than limit.
 func grow(buf []byte, hint, limit int64) []byte {
 	c := max(2*int64(cap(buf)), minGrow)
 	if n := int64(len(buf)); hint > n {
 		c = min(c, hint)
-		if n >= maxPresize {
-			c = hint
-		}
 	}
 	out := make([]byte, len(buf), min(c, limit))
 	copy(out, buf)

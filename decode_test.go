@@ -259,21 +259,6 @@ func TestReadLimitedBuffer(t *testing.T) {
 	}
 }
 
-// TestReadLimitedGrowsToTheAnnouncedLength: once maxPresize bytes of a
-// body have come, the buffer grows to the announced length in one step
-// (first buffer, the announced length, the probe byte, the reader) instead
-// of doubling through 2, 4 and 8 times the first.
-func TestReadLimitedGrowsToTheAnnouncedLength(t *testing.T) {
-	data := noise(8 * maxPresize)
-	allocs := testing.AllocsPerRun(3, func() {
-		got, err := readLimited(bytes.NewReader(data), int64(len(data)), 1<<30)
-		if err != nil || len(got) != len(data) {
-			t.Fatal(err, len(got))
-		}
-	})
-	assert.LessOrEqual(t, allocs, 4.0)
-}
-
 func TestReadLimitedErrors(t *testing.T) {
 	boom := errors.New("connection reset")
 	_, err := readLimited(io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(boom)), -1, 100)
