@@ -231,7 +231,7 @@ func renderedRequest(s *Step, params Params) (*curlRequest, error) {
 	if err := req.renderBody(s, r, h.Get("Content-Type")); err != nil {
 		return nil, err
 	}
-	r.secrets.seal(u, h)
+	r.secrets.seal(u, h, s.forms)
 	req.redact(r.secrets, u)
 	return req, nil
 }

@@ -320,6 +320,9 @@ func transcode(body []byte, dec *encoding.Decoder, limit int64) ([]byte, error) 
 // parameter of a Content-Type value. A header that mime.ParseMediaType
 // rejects is split by hand, so "text/html; charset=gbk; bad" still gives gbk.
 func parseContentType(ct string) (mediaType, charset string) {
+	if !strings.Contains(ct, ";") { // no parameters: both ways below give this
+		return strings.ToLower(strings.TrimSpace(ct)), ""
+	}
 	if mt, params, err := mime.ParseMediaType(ct); err == nil {
 		return mt, strings.TrimSpace(params["charset"])
 	}

@@ -459,6 +459,8 @@ func TestParseContentType(t *testing.T) {
 		{"text/plain; charset=gbk; junk", "text/plain", "gbk"},
 		{"text/plain; charset='big5'; =x", "text/plain", "big5"},
 		{"text/plain", "text/plain", ""},
+		{" Application/JSON ", "application/json", ""},
+		{"application/json/extra", "application/json/extra", ""},
 		{"", "", ""},
 		{";;;", "", ""},
 		{"garbage", "garbage", ""},

@@ -26,6 +26,7 @@ type outgoing struct {
 	cursor   string      // cursor pagination: the cursor this page asks for
 	maxRows  int         // the Client's MaxRows, for the Result
 	maxBytes int64       // the Client's MaxResponseBytes
+	wrapped  bool        // the Client's WrapTransport may write to a request's header
 	cred     *credential // digest and oauth2: what each attempt authenticates with
 }
 
@@ -33,12 +34,13 @@ type outgoing struct {
 // kind param and nothing is sent; the outgoing is still fit for a record.
 func (c *Client) render(s *Step, params Params) (*outgoing, *Failure) {
 	r := newRenderer(params)
-	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows, maxBytes: c.maxResponseBytes()}
+	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows,
+		maxBytes: c.maxResponseBytes(), wrapped: c.WrapTransport != nil}
 	defer func() {
 		if s.node.UseProxy && c.Proxy != nil {
 			o.secrets.addUser(c.Proxy.User)
 		}
-		o.secrets.seal(o.url, o.header)
+		o.secrets.seal(o.url, o.header, s.forms)
 		o.missing = r.missing
 	}()
 	if err := o.build(c, r); err != nil {
@@ -125,7 +127,13 @@ func (o *outgoing) newRequest(ctx context.Context) (*http.Request, error) {
 		return nil, err
 	}
 	req.URL, req.Host = o.url, ""
-	req.Header = o.header.Clone()
+	// net/http only reads a request's header (and copies it for redirects),
+	// so attempts share the rendered one, unless signing adds this
+	// attempt's headers or a wrapping round tripper might write to it.
+	req.Header = o.header
+	if o.sign != "" || o.wrapped {
+		req.Header = o.header.Clone()
+	}
 	if host := req.Header.Get("Host"); host != "" {
 		req.Host = host // net/http sends req.Host and ignores a Host in the header map
 	}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // redactor scrubs secrets from everything that goes into the history: Secret
@@ -23,18 +24,22 @@ const minSecretLen = 3
 // newRedactor builds a redactor for the given secret values; the values of
 // sensitive headers in h are treated as secrets too, so an API that echoes
 // them back (as httpbin does) cannot leak them through the response preview.
-func newRedactor(secrets []string, u *url.URL, h http.Header) *redactor {
-	secrets = append(secrets, urlSecrets(u)...)
+func newRedactor(secrets []string, u *url.URL, h http.Header, cache *formCache) *redactor {
+	all := make([]string, 0, len(secrets)+2*len(h)+2)
+	all = append(append(all, secrets...), urlSecrets(u)...)
 	for k, vs := range h {
 		if sensitiveHeader(k) {
 			for _, v := range vs {
-				secrets = append(secrets, headerSecrets(k, v)...)
+				all = appendHeaderSecrets(all, k, v)
 			}
 		}
 	}
-	r := &redactor{}
-	for _, s := range secrets {
-		r.addForms(s)
+	// Most secrets take two or three forms (raw, URL-escaped, JSON-escaped).
+	r := &redactor{forms: make([]string, 0, 3*len(all))}
+	for _, s := range all {
+		for _, f := range cache.forms(s) {
+			r.add(f)
+		}
 		if s != "" && len(s) < minSecretLen && !slices.Contains(r.short, s) {
 			r.short = append(r.short, s)
 		}
@@ -43,27 +48,69 @@ func newRedactor(secrets []string, u *url.URL, h http.Header) *redactor {
 	return r
 }
 
-// addForms adds a secret in every form it can take once placed in a
+// secretForms returns a secret in every form it can take once placed in a
 // request: as is, trimmed, URL-escaped, JSON-escaped (and that escaped
-// again for a URL), XML-escaped.
-func (r *redactor) addForms(s string) {
+// again for a URL), XML-escaped. Forms shorter than minSecretLen are left
+// out.
+func secretForms(s string) []string {
+	var forms []string
+	add := func(f string) {
+		if len(f) >= minSecretLen && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
 	for _, v := range []string{s, strings.TrimSpace(s)} {
-		r.add(v)
-		r.add(url.QueryEscape(v))
-		r.add(url.PathEscape(v))
+		add(v)
+		add(url.QueryEscape(v))
+		add(url.PathEscape(v))
 		if needsJSONEscape(v) {
 			j := jsonString(v)
 			inner := string(j[1 : len(j)-1])
-			r.add(inner)
-			r.add(url.QueryEscape(inner))
-			r.add(url.PathEscape(inner))
+			add(inner)
+			add(url.QueryEscape(inner))
+			add(url.PathEscape(inner))
 		}
 		if strings.ContainsAny(v, "<>&'\"") {
 			var b strings.Builder
 			_ = xml.EscapeText(b2w{&b}, []byte(v))
-			r.add(b.String())
+			add(b.String())
 		}
 	}
+	return forms
+}
+
+// maxCachedSecrets is how many secret values a formCache keeps.
+const maxCachedSecrets = 64
+
+// formCache remembers the forms of the secret values a Step has met, so a
+// step run for many rows with the same credential escapes it once, not once
+// per row. It keeps at most maxCachedSecrets values, forgetting them all
+// when full, and lives as long as its Step. A nil *formCache remembers
+// nothing. It is safe for concurrent use.
+type formCache struct {
+	mu sync.Mutex
+	m  map[string][]string // read-only once stored
+}
+
+// forms returns secretForms(s), computed once per value.
+func (c *formCache) forms(s string) []string {
+	if c == nil {
+		return secretForms(s)
+	}
+	c.mu.Lock()
+	f, ok := c.m[s]
+	c.mu.Unlock()
+	if ok {
+		return f
+	}
+	f = secretForms(s)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedSecrets {
+		c.m = make(map[string][]string)
+	}
+	c.m[s] = f
+	c.mu.Unlock()
+	return f
 }
 
 func (r *redactor) add(form string) {
@@ -173,11 +220,18 @@ func (r *redactor) header(h http.Header, extra ...string) map[string][]string {
 	if len(h) == 0 {
 		return nil
 	}
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	vals := make([]string, n) // one array for every value, as http.Header.Clone does
 	out := make(map[string][]string, len(h))
 	for k, vs := range h {
-		cp := make([]string, len(vs))
+		cp := vals[:len(vs):len(vs)]
+		vals = vals[len(vs):]
+		whole := sensitiveHeader(k) || slices.Contains(extra, k)
 		for i, v := range vs {
-			if sensitiveHeader(k) || slices.Contains(extra, k) {
+			if whole {
 				cp[i] = redacted
 			} else if k == "Location" || k == "Content-Location" { // a status or redirect URL may carry a token
 				cp[i] = r.text(redactQuery(v))

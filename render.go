@@ -17,33 +17,36 @@ import (
 // adds the secrets it meets to the run's secrets.
 type renderer struct {
 	params  Params
-	cache   map[string]lookup
+	seen    []lookup // refs looked up so far: a node has few, so a slice beats a map
 	missing []string
 	secrets *secrets
+	first   [8]lookup // seen's first array, so that most runs allocate none
 }
 
 type lookup struct {
-	v  any
-	ok bool
+	ref string
+	v   any
+	ok  bool
 }
 
 func newRenderer(p Params) *renderer {
 	if p == nil {
 		p = Values(nil)
 	}
-	return &renderer{params: p, secrets: &secrets{}}
+	r := &renderer{params: p, secrets: &secrets{}}
+	r.seen = r.first[:0]
+	return r
 }
 
-// value looks ref up, once per Execute.
+// value looks ref up, once per run.
 func (r *renderer) value(ref string) (any, bool) {
-	if l, ok := r.cache[ref]; ok {
-		return l.v, l.ok
+	for _, l := range r.seen {
+		if l.ref == ref {
+			return l.v, l.ok
+		}
 	}
 	v, ok := r.params.Lookup(ref)
-	if r.cache == nil {
-		r.cache = make(map[string]lookup)
-	}
-	r.cache[ref] = lookup{v, ok}
+	r.seen = append(r.seen, lookup{ref, v, ok})
 	if !ok {
 		r.missing = append(r.missing, ref)
 	}
@@ -56,7 +59,11 @@ func (r *renderer) render(t *template) (string, error) {
 	if t.static() {
 		return t.segs[0].lit, nil
 	}
+	if s := t.segs[0]; len(t.segs) == 1 && s.lit == "" && s.place == placeText {
+		return r.text(s) // a lone placeholder: its text as it is, no copy
+	}
 	var b strings.Builder
+	b.Grow(t.size)
 	for _, s := range t.segs {
 		b.WriteString(s.lit)
 		if s.ref == "" {
@@ -69,10 +76,20 @@ func (r *renderer) render(t *template) (string, error) {
 	return b.String(), nil
 }
 
+// text is the value of s.ref as text.
+func (r *renderer) text(s segment) (string, error) {
+	v, _ := r.value(s.ref)
+	text, err := textOf(v)
+	if err != nil {
+		return "", errorf("{{%s}}: %v", s.ref, err)
+	}
+	return text, nil
+}
+
 // place writes the value of s.ref escaped for s.place.
 func (r *renderer) place(b *strings.Builder, s segment) error {
-	v, _ := r.value(s.ref)
 	if s.place == placeJSONBare {
+		v, _ := r.value(s.ref)
 		j, err := jsonValue(v)
 		if err != nil {
 			return errorf("{{%s}} cannot be written as JSON: %v", s.ref, err)
@@ -80,9 +97,9 @@ func (r *renderer) place(b *strings.Builder, s segment) error {
 		b.Write(j)
 		return nil
 	}
-	text, err := textOf(v)
+	text, err := r.text(s)
 	if err != nil {
-		return errorf("{{%s}}: %v", s.ref, err)
+		return err
 	}
 	return escapeFor(b, s, text)
 }

@@ -50,11 +50,13 @@ func (e *TooManyRowsError) Error() string {
 // of more than maxRows elements is a *TooManyRowsError and no rows are
 // returned; maxRows <= 0 means no cap.
 func rowsAt(body []byte, path string, maxRows int) ([]gjson.Result, error) {
-	arr, err := arrayAt(body, path)
+	arr, n, err := arrayAt(body, path)
 	if err != nil {
 		return nil, err
 	}
-	n := countRows(arr)
+	if n < 0 {
+		n = countRows(arr)
+	}
 	if err := checkRowCap(path, maxRows, n); err != nil {
 		return nil, err
 	}
@@ -73,12 +75,15 @@ func rowsAt(body []byte, path string, maxRows int) ([]gjson.Result, error) {
 // allocation), so a *TooManyRowsError comes before any call to fn: a host
 // never acts on part of a batch it is about to refuse. A nil fn only checks.
 func eachRow(body []byte, path string, maxRows int, fn func(i int, row gjson.Result) bool) error {
-	arr, err := arrayAt(body, path)
+	arr, n, err := arrayAt(body, path)
 	if err != nil {
 		return err
 	}
 	if maxRows > 0 {
-		if err := checkRowCap(path, maxRows, countRows(arr)); err != nil {
+		if n < 0 {
+			n = countRows(arr)
+		}
+		if err := checkRowCap(path, maxRows, n); err != nil {
 			return err
 		}
 	}
@@ -94,40 +99,44 @@ func eachRow(body []byte, path string, maxRows int, fn func(i int, row gjson.Res
 	return nil
 }
 
-// arrayAt checks the body and returns the array at path. For a null at path
-// it returns the zero Result, which has no elements.
-func arrayAt(body []byte, path string) (gjson.Result, error) {
+// arrayAt checks the body and returns the array at path and its length, or
+// -1 when the length is not known yet: the check counts the elements of the
+// body itself, not those of an array deeper in. For a null at path it
+// returns the zero Result, which has no elements.
+func arrayAt(body []byte, path string) (gjson.Result, int, error) {
 	body = bytes.TrimPrefix(body, []byte(utf8BOM))
-	if err := checkRowsBody(body); err != nil {
-		return gjson.Result{}, err
+	n, err := checkRowsBody(body)
+	if err != nil {
+		return gjson.Result{}, 0, err
 	}
 	var v gjson.Result
 	if isRootPath(path) {
 		v = gjson.ParseBytes(body) // also right when gjson.DisableModifiers is set
 	} else {
-		v = gjson.GetBytes(body, path)
+		v, n = gjson.GetBytes(body, path), -1
 	}
 	switch {
 	case v.IsArray():
-		return v, nil
+		return v, n, nil
 	case v.Type == gjson.Null && v.Exists():
-		return gjson.Result{}, nil
+		return gjson.Result{}, 0, nil
 	}
-	return gjson.Result{}, notAnArray(path, v, rootIsArray(body))
+	return gjson.Result{}, 0, notAnArray(path, v, rootIsArray(body))
 }
 
 // checkRowsBody refuses a body that is empty, not valid JSON, or nested
-// deeper than maxRowsNesting.
-func checkRowsBody(body []byte) error {
+// deeper than maxRowsNesting; for a body that is an array it returns the
+// number of elements.
+func checkRowsBody(body []byte) (int, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return errors.New("httpstep: rows: the response body is empty; " +
+		return 0, errors.New("httpstep: rows: the response body is empty; " +
 			"the API sent no JSON to take rows from")
 	}
-	switch jsoncheck.Check(body, maxRowsNesting) {
+	switch v, n := jsoncheck.CheckCount(body, maxRowsNesting); v {
 	case jsoncheck.Valid:
-		return nil
+		return n, nil
 	case jsoncheck.TooDeep:
-		return fmt.Errorf("httpstep: rows: the response body nests arrays or objects "+
+		return 0, fmt.Errorf("httpstep: rows: the response body nests arrays or objects "+
 			"more than %d levels deep; it cannot be read as rows", maxRowsNesting)
 	}
 	where := ""
@@ -135,7 +144,7 @@ func checkRowsBody(body []byte) error {
 	if err := json.Unmarshal(body, new(json.RawMessage)); errors.As(err, &syn) {
 		where = fmt.Sprintf(" (at byte %d: %v)", syn.Offset, syn)
 	}
-	return fmt.Errorf("httpstep: rows: the response body is not valid JSON%s; "+
+	return 0, fmt.Errorf("httpstep: rows: the response body is not valid JSON%s; "+
 		"check that the API answers with JSON", where)
 }
 

@@ -30,8 +30,9 @@ type secrets struct {
 	headers []string  // canonical names of headers holding a secret, whatever their names
 	red     *redactor // built by seal
 	sealed  struct {  // what seal was given, for addSealed
-		u *url.URL
-		h http.Header
+		u     *url.URL
+		h     http.Header
+		cache *formCache
 	}
 }
 
@@ -81,10 +82,10 @@ func (s *secrets) addUser(u *url.Userinfo) {
 // seal fixes the set for the request to u with header h: the URL's
 // credentials and the values of credential headers join it, the headers
 // holding a secret are noted, and the redactor is built.
-func (s *secrets) seal(u *url.URL, h http.Header) {
-	s.sealed.u, s.sealed.h = u, h
+func (s *secrets) seal(u *url.URL, h http.Header, cache *formCache) {
+	s.sealed.u, s.sealed.h, s.sealed.cache = u, h, cache
 	s.headers = secretHeaders(h, s.values)
-	s.red = newRedactor(s.values, u, h)
+	s.red = newRedactor(s.values, u, h, cache)
 }
 
 // addSealed adds secret values met after seal, such as an OAuth2 token
@@ -98,7 +99,7 @@ func (s *secrets) addSealed(values ...string) {
 		}
 	}
 	if len(s.values) > n {
-		s.seal(s.sealed.u, s.sealed.h)
+		s.seal(s.sealed.u, s.sealed.h, s.sealed.cache)
 	}
 }
 
@@ -240,21 +241,22 @@ func containsAny(s string, subs ...string) bool {
 	return false
 }
 
-// headerSecrets are the secrets in the value of credential header k: the
-// whole value, the credentials after an auth scheme, each cookie's value.
-func headerSecrets(k, v string) []string {
-	out := []string{v}
+// appendHeaderSecrets appends the secrets in the value of credential header
+// k to dst: the whole value, the credentials after an auth scheme, each
+// cookie's value.
+func appendHeaderSecrets(dst []string, k, v string) []string {
+	dst = append(dst, v)
 	if _, cred, ok := strings.Cut(v, " "); ok && (strings.EqualFold(k, "Authorization") || strings.EqualFold(k, "Proxy-Authorization")) {
-		out = append(out, strings.TrimSpace(cred))
+		dst = append(dst, strings.TrimSpace(cred))
 	}
 	if strings.EqualFold(k, "Cookie") {
 		for part := range strings.SplitSeq(v, ";") {
 			if _, val, ok := strings.Cut(part, "="); ok {
-				out = append(out, strings.TrimSpace(val))
+				dst = append(dst, strings.TrimSpace(val))
 			}
 		}
 	}
-	return out
+	return dst
 }
 
 // urlSecrets are the credentials in u: the user info password (and its Basic

@@ -3,6 +3,7 @@ package httpstep
 import (
 	"context"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -20,12 +21,14 @@ type Step struct {
 	timeout  time.Duration
 	policy   Policy
 	url      *template
+	base     *url.URL // the URL, parsed, when it has no placeholder
 	query    []pair
 	headers  []pair
-	raw      *template // the raw body, compiled for rawType
-	rawType  string    // the content type raw was compiled for
-	ctHeader bool      // the node sets its own Content-Type header
-	auth     *authStep // the node's credentials, nil when it has none
+	raw      *template  // the raw body, compiled for rawType
+	rawType  string     // the content type raw was compiled for
+	ctHeader bool       // the node sets its own Content-Type header
+	forms    *formCache // the redaction forms of the secrets its runs met; copies share it
+	auth     *authStep  // the node's credentials, nil when it has none
 }
 
 // pair is a compiled query entry or header: its key and value template.
@@ -46,10 +49,13 @@ func (n *NodeConfig) Compile() (*Step, error) {
 
 // compile compiles a valid node without copying it.
 func (n *NodeConfig) compile() (*Step, error) {
-	s := &Step{node: *n, method: n.method(), timeout: n.timeout(), policy: n.policy()}
+	s := &Step{node: *n, method: n.method(), timeout: n.timeout(), policy: n.policy(), forms: &formCache{}}
 	var err error
 	if s.url, err = compile(n.URL, modeURL); err != nil {
 		return nil, err
+	}
+	if s.url.static() {
+		s.base, _ = parseTargetURL(s.url.segs[0].lit) // nil when it does not parse: Run says why
 	}
 	if s.query, err = compilePairs(n.Query); err != nil {
 		return nil, err

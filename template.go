@@ -11,6 +11,7 @@ import (
 // its place and no value can change the shape of the request.
 type template struct {
 	segs []segment
+	size int // a guess at the rendered length, to size the buffer once
 }
 
 // segment is literal text followed by an optional placeholder.
@@ -73,7 +74,7 @@ func compile(src string, m mode) (*template, error) {
 	if err != nil {
 		return nil, err
 	}
-	t = &template{segs: segs}
+	t = &template{segs: segs, size: sizeHint(segs)}
 	t.assignPlaces(m)
 	templateCache.Lock()
 	if templateCache.m == nil || len(templateCache.m) >= templateCacheMax {
@@ -125,6 +126,22 @@ func (t *template) refs(dst []string) []string {
 		}
 	}
 	return dst
+}
+
+// valueHint is the length guessed for a placeholder's value.
+const valueHint = 32
+
+// sizeHint guesses the rendered length of segs: the literal text and
+// valueHint bytes per placeholder.
+func sizeHint(segs []segment) int {
+	n := 0
+	for _, s := range segs {
+		n += len(s.lit)
+		if s.ref != "" {
+			n += valueHint
+		}
+	}
+	return n
 }
 
 // static reports whether the template has no placeholder.

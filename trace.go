@@ -15,9 +15,10 @@ import (
 type trace struct {
 	mu     sync.Mutex
 	start  time.Time
-	rec    *TimingRecord
+	rec    TimingRecord
 	marks  [3]time.Time // starts of DNS, connect and TLS
 	closed bool
+	hooked httptrace.ClientTrace // built in the same allocation as the trace
 }
 
 // The phases whose start a trace marks.
@@ -28,12 +29,12 @@ const (
 )
 
 func newTrace(start time.Time) *trace {
-	return &trace{start: start, rec: &TimingRecord{}}
+	return &trace{start: start}
 }
 
 // hooks returns the httptrace hooks that feed t.
 func (t *trace) hooks() *httptrace.ClientTrace {
-	return &httptrace.ClientTrace{
+	t.hooked = httptrace.ClientTrace{
 		GotConn:              t.gotConn,
 		DNSStart:             func(httptrace.DNSStartInfo) { t.mark(phaseDNS) },
 		DNSDone:              func(httptrace.DNSDoneInfo) { t.done(phaseDNS) },
@@ -43,6 +44,7 @@ func (t *trace) hooks() *httptrace.ClientTrace {
 		TLSHandshakeDone:     func(tls.ConnectionState, error) { t.done(phaseTLS) },
 		GotFirstResponseByte: t.firstByte,
 	}
+	return &t.hooked
 }
 
 func (t *trace) mark(phase int) {
@@ -89,5 +91,5 @@ func (t *trace) close() *TimingRecord {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.closed = true
-	return t.rec
+	return &t.rec // hooks no longer write to it
 }

@@ -209,6 +209,28 @@ func TestWrapTransport(t *testing.T) {
 	assert.Equal(t, int32(3), seen.Load())
 }
 
+// TestWrapTransportWritesStayInOneAttempt: attempts share the rendered
+// header when nothing writes to it; a wrapper that writes to a request's
+// header anyway (which a RoundTripper must not) changes neither the next
+// attempt nor its record.
+func TestWrapTransportWritesStayInOneAttempt(t *testing.T) {
+	srv := scripted(t, status(503), ok200)
+	c := testClient(t)
+	stubEnv(c, 0, nil)
+	c.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			r.Header.Set("X-Injected", "by the wrapper")
+			return rt.RoundTrip(r)
+		})
+	}
+	res, err := c.Execute(t.Context(), &NodeConfig{URL: srv.URL, Retry: fast(2)}, nil)
+	require.NoError(t, err)
+	require.Len(t, res.Attempts, 2)
+	for _, a := range res.Attempts {
+		assert.NotContains(t, a.Request.Header, "X-Injected")
+	}
+}
+
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -45,11 +45,7 @@ func urlProblem(err error) string {
 // are written as typed (query-escaped), values are rendered and
 // query-escaped whole.
 func (r *renderer) buildURL(s *Step) (*url.URL, error) {
-	raw, err := r.render(s.url)
-	if err != nil {
-		return nil, err
-	}
-	u, err := parseTargetURL(raw)
+	u, err := r.baseURL(s)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +53,7 @@ func (r *renderer) buildURL(s *Step) (*url.URL, error) {
 		return u, nil
 	}
 	var q strings.Builder
+	q.Grow(len(u.RawQuery) + len(s.query)*valueHint)
 	q.WriteString(u.RawQuery)
 	for _, p := range s.query {
 		v, err := r.render(p.value)
@@ -72,6 +69,20 @@ func (r *renderer) buildURL(s *Step) (*url.URL, error) {
 	}
 	u.RawQuery = q.String()
 	return u, nil
+}
+
+// baseURL renders and parses the URL template of s; a URL without
+// placeholders was parsed once, when s was compiled, and is copied.
+func (r *renderer) baseURL(s *Step) (*url.URL, error) {
+	if s.base != nil {
+		u := *s.base
+		return &u, nil
+	}
+	raw, err := r.render(s.url)
+	if err != nil {
+		return nil, err
+	}
+	return parseTargetURL(raw)
 }
 
 // renderText renders src as plain text.

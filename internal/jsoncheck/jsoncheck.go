@@ -25,29 +25,41 @@ const (
 // 1). It allocates nothing for up to 64 levels and one byte per level
 // beyond. It is safe for concurrent use.
 func Check(b []byte, maxDepth int) Verdict {
+	v, _ := CheckCount(b, maxDepth)
+	return v
+}
+
+// CheckCount is Check that also returns, from the same pass, how many
+// elements b has when it is an array (0 when it is anything else); the
+// count is only meaningful when the verdict is Valid.
+func CheckCount(b []byte, maxDepth int) (Verdict, int) {
+	n := 0
 	var buf [64]byte
 	open := buf[:0] // the '[' or '{' of each container not yet closed
 	i := skipSpace(b, 0)
 	for {
 		// A value starts at b[i].
 		if i >= len(b) {
-			return Invalid
+			return Invalid, n
 		}
 		switch c := b[i]; c {
 		case '[', '{':
 			if len(open) == maxDepth {
-				return TooDeep
+				return TooDeep, n
 			}
 			if i = skipSpace(b, i+1); i < len(b) && b[i] == c+2 { // "[]" or "{}"
 				i++
 				break
 			}
 			open = append(open, c)
+			if len(open) == 1 && c == '[' {
+				n = 1 // the root array's first element starts here
+			}
 			if c == '{' {
 				i = scanKey(b, i)
 			}
 			if i < 0 {
-				return Invalid
+				return Invalid, n
 			}
 			continue
 		case '"':
@@ -66,19 +78,19 @@ func Check(b []byte, maxDepth int) Verdict {
 			i = scanNumber(b, i)
 		}
 		if i < 0 {
-			return Invalid
+			return Invalid, n
 		}
 		// A value ended at b[i]: close containers until a comma or the end.
 		for {
 			i = skipSpace(b, i)
 			if len(open) == 0 {
 				if i == len(b) {
-					return Valid
+					return Valid, n
 				}
-				return Invalid
+				return Invalid, n
 			}
 			if i >= len(b) {
-				return Invalid
+				return Invalid, n
 			}
 			top := open[len(open)-1]
 			if b[i] != top+2 { // not "]" or "}"
@@ -88,11 +100,14 @@ func Check(b []byte, maxDepth int) Verdict {
 			i++
 		}
 		if b[i] != ',' {
-			return Invalid
+			return Invalid, n
+		}
+		if len(open) == 1 && open[0] == '[' {
+			n++
 		}
 		if i = skipSpace(b, i+1); open[len(open)-1] == '{' {
 			if i = scanKey(b, i); i < 0 {
-				return Invalid
+				return Invalid, n
 			}
 		}
 	}

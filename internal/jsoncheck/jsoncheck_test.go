@@ -56,6 +56,19 @@ func TestCheck(t *testing.T) {
 }
 
 // TestCheckDeep: ten megabytes of "[" neither exhaust the stack nor pass.
+// TestCheckCount: the elements of a root array are counted in the same
+// pass; anything else counts 0.
+func TestCheckCount(t *testing.T) {
+	for in, want := range map[string]int{
+		`[]`: 0, ` [ ] `: 0, `[1]`: 1, `[1,"a,b",[2,3],{"x":[4,5]}]`: 4, `[[],[]]`: 2,
+		`{"a":[1,2]}`: 0, `"[1,2]"`: 0, `7`: 0,
+	} {
+		v, n := jsoncheck.CheckCount([]byte(in), 10)
+		assert.Equal(t, jsoncheck.Valid, v, in)
+		assert.Equal(t, want, n, in)
+	}
+}
+
 func TestCheckDeep(t *testing.T) {
 	open := bytes.Repeat([]byte("["), 10<<20)
 	assert.Equal(t, jsoncheck.TooDeep, jsoncheck.Check(open, 10000))
@@ -101,11 +114,16 @@ func FuzzCheck(f *testing.F) {
 		f.Add([]byte(s), uint8(2))
 	}
 	f.Fuzz(func(t *testing.T, b []byte, maxDepth uint8) {
-		got := jsoncheck.Check(b, 10000)
+		got, n := jsoncheck.CheckCount(b, 10000)
 		require.Equal(t, json.Valid(b), got == jsoncheck.Valid, "%q gave %d", b, got)
 		if got != jsoncheck.Valid {
 			return
 		}
+		var elems []json.RawMessage
+		if json.Unmarshal(b, &elems) != nil {
+			elems = nil // not an array
+		}
+		require.Equal(t, len(elems), n, "elements of %q", b)
 		limited := jsoncheck.Check(b, int(maxDepth))
 		if depth(t, b) > int(maxDepth) {
 			require.Equal(t, jsoncheck.TooDeep, limited, "%q at most %d deep", b, maxDepth)
