@@ -307,6 +307,9 @@ func (c *curlCmd) build() (*NodeConfig, error) {
 	}
 	n.Headers = headers
 	n.Auth = c.creds.node(c.headers)
+	if note := cleartextNote(&n); note != "" {
+		c.notes = append(c.notes, note)
+	}
 	c.noteGuesses(&n, hasBody && contentType == "")
 	return &n, nil
 }

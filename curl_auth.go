@@ -102,6 +102,21 @@ func (ca curlAuth) node(headers []curlHeader) *Auth {
 	return nil
 }
 
+// cleartextNote warns that the imported credentials would go over plain
+// http to a host that is not loopback, which the node refuses until the
+// URL is https or the auth block allows cleartext.
+func cleartextNote(n *NodeConfig) string {
+	if n.Auth == nil || n.Auth.Type == AuthDigest {
+		return ""
+	}
+	e := &ConfigError{}
+	checkCleartext(e, "url", n.URL)
+	if len(e.Problems) == 0 {
+		return ""
+	}
+	return "the credentials would go over plain http: the node refuses to send them until the URL is https:// or the auth block sets allowCleartext"
+}
+
 // options writes the auth options.
 func (ca curlAuth) options(w *curlWriter) {
 	if ca.user != nil {

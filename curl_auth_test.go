@@ -74,3 +74,16 @@ func TestCurlDigestImportRuns(t *testing.T) {
 		assert.True(t, res.Get("authenticated").Bool())
 	}
 }
+
+// TestCurlCleartextNote: credentials imported for a plain http URL come
+// with a note, since the node refuses them until told otherwise.
+func TestCurlCleartextNote(t *testing.T) {
+	imp, err := ImportCurl("curl -u admin:pw http://intranet.example.com/x")
+	require.NoError(t, err)
+	require.NotEmpty(t, imp.Notes)
+	assert.Contains(t, imp.Notes[len(imp.Notes)-1], "allowCleartext")
+	assert.Error(t, imp.Node.Validate())
+	imp, err = ImportCurl("curl -u admin:pw https://intranet.example.com/x")
+	require.NoError(t, err)
+	assert.Empty(t, imp.Notes)
+}
