@@ -525,3 +525,18 @@ func TestAsyncForeignStatusGetsNoToken(t *testing.T) {
 	assert.Empty(t, other.last(t).Header.Get("Authorization"), "another origin gets no token")
 	assertNoCredentials(t, res, err, oauthSecrets(peer)...)
 }
+
+// TestTokenRequestUnderSameHostLimit: a token endpoint on the API's own host
+// under MaxConcurrent 1 does not wait behind the attempt that needs it: the
+// token request uses the attempt's admission.
+func TestTokenRequestUnderSameHostLimit(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	c := testClient(t)
+	c.Limits = []Limit{{Host: "127.0.0.1", MaxConcurrent: 1}}
+	node := oauthNode(peer, GrantClientCredentials)
+	node.Timeout = Duration(5 * time.Second)
+	res, err := c.Execute(context.Background(), node, oauthParams())
+	require.NoError(t, err)
+	assert.True(t, res.OK())
+	assert.Equal(t, 1, peer.Requests())
+}

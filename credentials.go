@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/httpstep/httpstep/internal/digest"
+	"github.com/httpstep/httpstep/internal/throttle"
 	"github.com/tidwall/gjson"
 )
 
@@ -64,7 +65,7 @@ func (c *Client) authorization(ctx context.Context, o *outgoing) (string, []Atte
 	}
 	rec := &tokenRecorder{base: base.Transport, secrets: o.secrets}
 	hc := &http.Client{Transport: rec, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	tok, _, err := c.tokenCache().Token(valueless{ctx}, hc, cr.oauth)
+	tok, _, err := c.tokenCache().Token(throttle.Carry(valueless{ctx}, ctx), hc, cr.oauth)
 	recs := rec.take()
 	if err != nil {
 		return "", recs, tokenFailure(ctx, o, err)

@@ -187,3 +187,14 @@ func (b *releaseBody) Close() error {
 	b.once.Do(b.release)
 	return err
 }
+
+// Carry returns dst carrying the Ticket of src, if src has one, so that a
+// request made for the same attempt on another context (a token request,
+// which must not carry the attempt's other values) uses the attempt's
+// admission instead of waiting behind it for the same host.
+func Carry(dst, src context.Context) context.Context {
+	if t, ok := src.Value(ticketKey{}).(*Ticket); ok {
+		return context.WithValue(dst, ticketKey{}, t)
+	}
+	return dst
+}
