@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -127,4 +128,43 @@ func TestReviewDownloadRules(t *testing.T) {
 	left, _ := os.ReadDir(small)
 	assert.Empty(t, left)
 	assert.False(t, strings.Contains(err.Error(), "SECRETCONTENT"))
+}
+
+// TestReviewDownloadThenUpload: the README's pattern, res.File (a *File)
+// passed as the parameter of another node's binary and form-data bodies.
+func TestReviewDownloadThenUpload(t *testing.T) {
+	payload := []byte("invoice bytes \x00\xff")
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/pdf")
+		_, _ = w.Write(payload)
+	}))
+	defer src.Close()
+	var got [][]byte
+	var mu sync.Mutex
+	dst := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body []byte
+		if f, _, err := r.FormFile("doc"); err == nil {
+			body, _ = io.ReadAll(f)
+		} else {
+			body, _ = io.ReadAll(r.Body)
+		}
+		mu.Lock()
+		got = append(got, body)
+		mu.Unlock()
+	}))
+	defer dst.Close()
+	c := &httpstep.Client{AllowPrivate: true, DownloadDir: t.TempDir()}
+	defer c.CloseIdleConnections()
+	ctx := context.Background()
+	down, err := c.Execute(ctx, &httpstep.NodeConfig{URL: src.URL + "/inv.pdf", Download: true}, nil)
+	require.NoError(t, err)
+	defer os.Remove(down.File.Path)
+	for _, body := range []*httpstep.Body{
+		{Kind: httpstep.BodyBinary, File: "file"},
+		{Kind: httpstep.BodyFormData, Fields: []httpstep.FormField{{Key: "doc", File: "file"}}},
+	} {
+		_, err = c.Execute(ctx, &httpstep.NodeConfig{Method: "POST", URL: dst.URL, Body: body}, httpstep.Values{"file": down.File})
+		require.NoError(t, err)
+	}
+	assert.Equal(t, [][]byte{payload, payload}, got)
 }
