@@ -3,6 +3,7 @@ package httpstep_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -223,5 +224,52 @@ func TestReviewCredentialRules(t *testing.T) {
 		assert.Equal(t, httpstep.KindBlocked, res.Failure.Kind)
 		assert.Zero(t, hits.Load())
 		c.CloseIdleConnections()
+	})
+}
+
+// TestReviewTokenEdges: a timeout of the Basic token request is not
+// followed by the body form; a cached token with more than 10 s left is
+// sent as is.
+func TestReviewTokenEdges(t *testing.T) {
+	ctx := context.Background()
+	t.Run("timeout: no body form", func(t *testing.T) {
+		var reqs atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			reqs.Add(1)
+			_, _ = io.ReadAll(r.Body) // the server notices a closed connection only once the body is read
+			select {
+			case <-time.After(2 * time.Second):
+			case <-r.Context().Done():
+			}
+		}))
+		defer srv.Close()
+		c := &httpstep.Client{AllowPrivate: true}
+		defer c.CloseIdleConnections()
+		node := &httpstep.NodeConfig{URL: srv.URL + "/api", Timeout: httpstep.Duration(200 * time.Millisecond),
+			Auth: &httpstep.Auth{Type: "oauth2", OAuth2: &httpstep.OAuth2{Grant: "client_credentials", TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "s"}}}
+		res, err := c.Execute(ctx, node, nil)
+		require.Error(t, err)
+		assert.Equal(t, int64(1), reqs.Load())
+		assert.Contains(t, []httpstep.FailureKind{httpstep.KindAuth, httpstep.KindTimeout}, res.Failure.Kind)
+	})
+	t.Run("15 s left: sent", func(t *testing.T) {
+		p := newTokenPeer(t)
+		p.current = "cached-SECRET"
+		store := &fixedStore{tok: &httpstep.Token{AccessToken: "cached-SECRET", TokenType: "Bearer", Expiry: time.Now().Add(15 * time.Second)}}
+		c := &httpstep.Client{AllowPrivate: true, Tokens: store}
+		defer c.CloseIdleConnections()
+		_, err := c.Execute(ctx, p.node("client_credentials"), csecret)
+		require.NoError(t, err)
+		assert.Zero(t, p.tokenReqs.Load())
+	})
+	t.Run("expired: not sent", func(t *testing.T) {
+		p := newTokenPeer(t)
+		store := &fixedStore{tok: &httpstep.Token{AccessToken: "stale-SECRET", TokenType: "Bearer", Expiry: time.Now().Add(-time.Second)}}
+		c := &httpstep.Client{AllowPrivate: true, Tokens: store}
+		defer c.CloseIdleConnections()
+		_, err := c.Execute(ctx, p.node("client_credentials"), csecret)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), p.tokenReqs.Load())
+		assert.NotContains(t, p.apiSaw, "Bearer stale-SECRET")
 	})
 }
