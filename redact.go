@@ -70,6 +70,9 @@ func secretForms(s string) []string {
 			add(url.QueryEscape(inner))
 			add(url.PathEscape(inner))
 		}
+		for _, f := range foreignJSONForms(v) {
+			add(f)
+		}
 		if strings.ContainsAny(v, "<>&'\"") {
 			var b strings.Builder
 			_ = xml.EscapeText(b2w{&b}, []byte(v))
