@@ -18,7 +18,7 @@ func TestForeignJSONForms(t *testing.T) {
 		{"plain-ascii", nil},
 		{"a&b<c>d", []string{goJSON("a&b<c>d")}},
 		{"😀/é\"", []string{`\ud83d\ude00/\u00e9\"`, `\ud83d\ude00\/\u00e9\"`}}, // json.dumps, json_encode
-		{"a/b&", []string{`a/b\u0026`, `a\/b&`}}, // Go, PHP
+		{"a/b&", []string{`a/b\u0026`, `a\/b&`}},                               // Go, PHP
 	} {
 		assert.Equal(t, tc.want, foreignJSONForms(tc.in), tc.in)
 	}
