@@ -146,6 +146,18 @@ func TestReviewEach(t *testing.T) {
 		assert.Equal(t, 5, calls)
 		assert.LessOrEqual(t, yielded.Load(), int64(7))
 	})
+	t.Run("at most concurrency results held", func(t *testing.T) {
+		var yielded atomic.Int64
+		err := loopback.Each(ctx, step, seqOf(30, func(i int) httpstep.Params {
+			yielded.Add(1)
+			return httpstep.Values{"i": i}
+		}), 3, func(i int, res *httpstep.Result, err error) bool {
+			time.Sleep(2 * time.Millisecond) // a slow consumer: rows must not pile up
+			assert.LessOrEqual(t, yielded.Load(), int64(i+3), "row %d", i)
+			return true
+		})
+		require.NoError(t, err)
+	})
 	t.Run("terminate returns the first failure", func(t *testing.T) {
 		var calls []int
 		err := loopback.Each(ctx, step, seqOf(20, func(i int) httpstep.Params {
