@@ -226,3 +226,10 @@ func TestReviewEach(t *testing.T) {
 }
 
 var _ sync.Mutex
+
+// TestReviewNilStepRefs: a nil Step answers Refs as a nil NodeConfig does
+// (Run already treats a nil Step as a clear error, not a panic).
+func TestReviewNilStepRefs(t *testing.T) {
+	var s *httpstep.Step
+	assert.NotPanics(t, func() { assert.Empty(t, s.Refs()) })
+}
