@@ -273,3 +273,41 @@ func TestReviewTokenEdges(t *testing.T) {
 		assert.NotContains(t, p.apiSaw, "Bearer stale-SECRET")
 	})
 }
+
+// TestReviewTokenEndpointErrors: invalid_client is kind auth with the
+// endpoint's error and description, and is not retried; a 5xx follows the
+// node's retry policy.
+func TestReviewTokenEndpointErrors(t *testing.T) {
+	for _, tc := range []struct {
+		status  int
+		body    string
+		reqs    int64
+		message []string
+	}{
+		{400, `{"error":"invalid_client","error_description":"unknown client c"}`, 1, []string{"invalid_client", "unknown client c"}},
+		{503, `{}`, 3, nil},
+	} {
+		var reqs atomic.Int64
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			reqs.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(tc.status)
+			_, _ = w.Write([]byte(tc.body))
+		}))
+		c := &httpstep.Client{AllowPrivate: true}
+		node := &httpstep.NodeConfig{URL: srv.URL + "/api",
+			Retry: &httpstep.RetryPolicy{MaxAttempts: 3, InitialInterval: httpstep.Duration(time.Millisecond), MaxInterval: httpstep.Duration(time.Millisecond)},
+			Auth: &httpstep.Auth{Type: "oauth2", OAuth2: &httpstep.OAuth2{Grant: "client_credentials", TokenURL: srv.URL + "/token",
+				ClientID: "c", ClientSecret: "s3cretCS", CredentialsIn: "header"}}}
+		res, err := c.Execute(context.Background(), node, nil)
+		require.Error(t, err)
+		assert.Equal(t, httpstep.KindAuth, res.Failure.Kind)
+		assert.Equal(t, tc.reqs, reqs.Load(), "status %d", tc.status)
+		for _, m := range tc.message {
+			assert.Contains(t, res.Failure.Message, m)
+		}
+		assert.NotContains(t, err.Error(), "s3cretCS")
+		c.CloseIdleConnections()
+		srv.Close()
+	}
+}
