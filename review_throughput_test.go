@@ -127,3 +127,50 @@ func TestReviewBreaker(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, int64(4), hits.Load(), "one probe after the cooldown")
 }
+
+// TestReviewBreakerCounts429And503Pause: 429s count as failures for the
+// breaker, a success in between resets the count, and a 503 with
+// Retry-After pauses the host for other requests too.
+func TestReviewBreakerCounts429And503Pause(t *testing.T) {
+	var hits atomic.Int64
+	var code atomic.Int64
+	code.Store(429)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.URL.Query().Get("ok") == "1" {
+			return
+		}
+		if code.Load() == 503 {
+			w.Header().Set("Retry-After", "1")
+		}
+		w.WriteHeader(int(code.Load()))
+	}))
+	defer srv.Close()
+	c := &httpstep.Client{AllowPrivate: true, Breaker: &httpstep.Breaker{Failures: 2, Cooldown: httpstep.Duration(time.Minute)}}
+	defer c.CloseIdleConnections()
+	ctx := context.Background()
+	fail := &httpstep.NodeConfig{URL: srv.URL + "/"}
+	ok := &httpstep.NodeConfig{URL: srv.URL + "/?ok=1"}
+	_, _ = c.Execute(ctx, fail, nil)
+	_, err := c.Execute(ctx, ok, nil) // resets the count
+	require.NoError(t, err)
+	_, _ = c.Execute(ctx, fail, nil)
+	_, err = c.Execute(ctx, ok, nil)
+	require.NoError(t, err, "one failure after a success does not open the circuit")
+	_, _ = c.Execute(ctx, fail, nil)
+	_, _ = c.Execute(ctx, fail, nil)
+	res, err := c.Execute(ctx, ok, nil)
+	require.Error(t, err)
+	assert.Equal(t, httpstep.KindUnavailable, res.Failure.Kind, "two 429s in a row open it")
+	assert.Equal(t, int64(6), hits.Load())
+
+	c2 := &httpstep.Client{AllowPrivate: true}
+	defer c2.CloseIdleConnections()
+	code.Store(503)
+	hits.Store(0)
+	_, _ = c2.Execute(ctx, fail, nil)
+	start := time.Now()
+	_, err = c2.Execute(ctx, ok, nil)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), 800*time.Millisecond, "the 503's Retry-After paused the host")
+}
