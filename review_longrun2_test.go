@@ -105,3 +105,38 @@ func TestReviewAsyncStatusBody(t *testing.T) {
 	}
 	assert.Equal(t, 3, polled)
 }
+
+// TestReviewAsyncDownload: an async export whose final answer is a file
+// is downloaded; the 202 and the polls leave no file behind.
+func TestReviewAsyncDownload(t *testing.T) {
+	var polls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/export":
+			w.Header().Set("Location", "/status")
+			w.WriteHeader(202)
+			_, _ = w.Write([]byte(`{"state":"queued"}`))
+		case "/status":
+			if polls.Add(1) < 2 {
+				w.WriteHeader(202)
+				_, _ = w.Write([]byte(`{"state":"running"}`))
+				return
+			}
+			w.Header().Set("Content-Disposition", `attachment; filename="export.csv"`)
+			_, _ = w.Write([]byte("a,b\n1,2\n"))
+		}
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	c := &httpstep.Client{AllowPrivate: true, DownloadDir: dir}
+	defer c.CloseIdleConnections()
+	res, err := c.Execute(context.Background(), &httpstep.NodeConfig{Method: "POST", URL: srv.URL + "/export", Download: true,
+		Async: &httpstep.Async{Interval: httpstep.Duration(100 * time.Millisecond)}}, nil)
+	require.NoError(t, err)
+	require.NotNil(t, res.File)
+	assert.Equal(t, "export.csv", res.File.Name)
+	data, _ := os.ReadFile(res.File.Path)
+	assert.Equal(t, "a,b\n1,2\n", string(data))
+	entries, _ := os.ReadDir(dir)
+	assert.Len(t, entries, 1)
+}
