@@ -311,3 +311,66 @@ func TestReviewTokenEndpointErrors(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// TestReviewEachSharesOneToken: 100 rows at concurrency 16 fetch one token.
+func TestReviewEachSharesOneToken(t *testing.T) {
+	p := newTokenPeer(t)
+	c := &httpstep.Client{AllowPrivate: true}
+	defer c.CloseIdleConnections()
+	step, err := p.node("client_credentials").Compile()
+	require.NoError(t, err)
+	n := 0
+	err = c.Each(context.Background(), step, seqOf(100, func(int) httpstep.Params { return csecret }), 16,
+		func(i int, res *httpstep.Result, err error) bool {
+			require.NoError(t, err)
+			n++
+			return true
+		})
+	require.NoError(t, err)
+	assert.Equal(t, 100, n)
+	assert.Equal(t, int64(1), p.tokenReqs.Load())
+}
+
+// TestReviewAsyncPollCredentials: polls on the request's origin carry the
+// node's credentials; a status URL elsewhere gets none.
+func TestReviewAsyncPollCredentials(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skip("no 127.0.0.2 here")
+	}
+	var mu sync.Mutex
+	var seen []string
+	record := func(r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Host[:9]+" "+r.URL.Path+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+	}
+	other := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		record(r)
+		_, _ = w.Write([]byte(`{}`))
+	})}}
+	other.Start()
+	defer other.Close()
+	var home *httptest.Server
+	home = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		record(r)
+		switch r.URL.Path {
+		case "/start":
+			w.Header().Set("Location", "/same")
+			w.WriteHeader(202)
+		case "/same":
+			w.Header().Set("Location", other.URL+"/elsewhere")
+			w.WriteHeader(202)
+		}
+	}))
+	defer home.Close()
+	_, err = loopback.Execute(context.Background(), &httpstep.NodeConfig{Method: "POST", URL: home.URL + "/start",
+		Auth:  &httpstep.Auth{Type: "bearer", Token: "tok-123456"},
+		Async: &httpstep.Async{Interval: httpstep.Duration(100 * time.Millisecond)}}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"127.0.0.1 /start Bearer tok-123456",
+		"127.0.0.1 /same Bearer tok-123456",
+		"127.0.0.2 /elsewhere ",
+	}, seen)
+}
