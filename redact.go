@@ -269,3 +269,22 @@ func redactRawURL(s string) string {
 	}
 	return out
 }
+
+// trimPartial drops the end of a cut text when it is the start of a secret
+// form, so that a cut through a secret shows none of it. Every form the cut
+// split ends the text, so dropping the longest such end drops them all.
+func (r *redactor) trimPartial(s string) string {
+	if r == nil {
+		return s
+	}
+	longest := 0
+	for _, f := range r.forms {
+		for k := min(len(f)-1, len(s)); k > longest; k-- {
+			if strings.HasSuffix(s, f[:k]) {
+				longest = k
+				break
+			}
+		}
+	}
+	return s[:len(s)-longest]
+}

@@ -390,3 +390,18 @@ func portOf(u *url.URL) string {
 	}
 	return "80"
 }
+
+// preview returns the history's preview of body with every secret scrubbed.
+// A secret that the cut at previewBytes splits cannot be found whole, so
+// the start of it that ends a truncated preview is dropped too.
+func (s *secrets) preview(body []byte) (string, bool) {
+	p, truncated := previewText(body, previewBytes)
+	if s == nil {
+		return p, truncated
+	}
+	p = s.red.text(p)
+	if truncated {
+		p = s.red.trimPartial(p)
+	}
+	return p, truncated
+}
