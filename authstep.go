@@ -124,6 +124,9 @@ func (o *outgoing) applyAuth(r *renderer) error {
 		if err != nil {
 			return err
 		}
+		if strings.Contains(user, ":") { // RFC 7617: the server would read the rest as the password
+			return errorf("the basic username contains ':', which would make the rest of it part of the password: check the parameters it uses")
+		}
 		basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 		r.secrets.add(pass, basic)
 		return o.setHeader("Authorization", "Basic "+basic)

@@ -39,3 +39,26 @@ func TestPreviewCutThroughSecret(t *testing.T) {
 		})
 	}
 }
+
+// TestBasicUserWithColon: a basic-auth username that renders with a ':'
+// would move the rest of it into the password the server reads (RFC 7617
+// forbids it): the attempt fails with kind param and nothing is sent,
+// whether the colon is typed or comes from a value.
+func TestBasicUserWithColon(t *testing.T) {
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	defer srv.Close()
+	c := testClient(t)
+	for _, user := range []string{"{{u}}", "admin{{u}}"} {
+		node := &NodeConfig{URL: srv.URL, Auth: &Auth{Type: AuthBasic, Username: user, Password: "pw-{{p}}"}}
+		res, err := c.Execute(context.Background(), node, Values{"u": "admin:x", "p": "secret"})
+		require.Error(t, err, user)
+		require.NotNil(t, res.Failure, user)
+		assert.Equal(t, KindParam, res.Failure.Kind, user)
+		assert.Contains(t, res.Failure.Message, "username", user)
+	}
+	assert.Zero(t, hits, "nothing sent")
+	err := (&NodeConfig{URL: srv.URL, Auth: &Auth{Type: AuthBasic, Username: "a:b", Password: "c"}}).Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "auth.username")
+}
