@@ -1,12 +1,16 @@
 package httpstep
 
 import (
+	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // redactor scrubs secrets from everything that goes into the history: Secret
@@ -49,9 +53,10 @@ func newRedactor(secrets []string, u *url.URL, h http.Header, cache *formCache) 
 }
 
 // secretForms returns a secret in every form it can take once placed in a
-// request: as is, trimmed, URL-escaped, JSON-escaped (and that escaped
-// again for a URL), XML-escaped. Forms shorter than minSecretLen are left
-// out.
+// request or an API's echo of it: as is, trimmed, URL-escaped (with upper-
+// and lower-case hex), JSON-escaped (and that escaped again for a URL; and
+// as encoding/json, Python and PHP write it by default: \u003c, \u00e9,
+// \/), XML-escaped. Forms shorter than minSecretLen are left out.
 func secretForms(s string) []string {
 	var forms []string
 	add := func(f string) {
@@ -61,14 +66,22 @@ func secretForms(s string) []string {
 	}
 	for _, v := range []string{s, strings.TrimSpace(s)} {
 		add(v)
-		add(url.QueryEscape(v))
-		add(url.PathEscape(v))
+		for _, e := range []string{url.QueryEscape(v), url.PathEscape(v)} {
+			add(e)
+			add(lowerHex(e)) // %2f, as .NET's encoders write it
+		}
 		if needsJSONEscape(v) {
 			j := jsonString(v)
 			inner := string(j[1 : len(j)-1])
 			add(inner)
 			add(url.QueryEscape(inner))
 			add(url.PathEscape(inner))
+		}
+		if strings.ContainsAny(v, "<>&/") || needsJSONEscape(v) {
+			add(jsonHTMLEscaped(v)) // \u003c, as encoding/json writes by default
+			ascii := jsonASCII(v)
+			add(ascii)                                // \u00e9, as Python's json writes by default
+			add(strings.ReplaceAll(ascii, "/", `\/`)) // and PHP's json_encode
 		}
 		if strings.ContainsAny(v, "<>&'\"") {
 			var b strings.Builder
@@ -77,6 +90,53 @@ func secretForms(s string) []string {
 		}
 	}
 	return forms
+}
+
+// lowerHex writes the hex digits of the percent escapes in e in lower case.
+func lowerHex(e string) string {
+	if !strings.Contains(e, "%") {
+		return e
+	}
+	b := []byte(e)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1], b[i+2] = lowerASCII(b[i+1]), lowerASCII(b[i+2])
+		}
+	}
+	return string(b)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// jsonHTMLEscaped is v inside a JSON string as encoding/json writes it by
+// default: <, > and & as \u003c, \u003e and \u0026.
+func jsonHTMLEscaped(v string) string {
+	j, _ := json.Marshal(v)
+	return string(j[1 : len(j)-1])
+}
+
+// jsonASCII is v inside a JSON string with every character past ASCII
+// written as \uXXXX (a surrogate pair past U+FFFF).
+func jsonASCII(v string) string {
+	j := jsonString(v)
+	var b strings.Builder
+	for _, r := range string(j[1 : len(j)-1]) {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
 }
 
 // maxCachedSecrets is how many secret values a formCache keeps.

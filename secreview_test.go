@@ -2,11 +2,13 @@ package httpstep
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -82,4 +84,59 @@ func TestDownloadJudgedJSONNotInHistory(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "file-content", "content in the history")
 	assert.NotEmpty(t, res.Attempts[len(res.Attempts)-1].Response.File.SHA256)
+}
+
+// TestEchoedCredentialForms: an API that echoes a credential back in the
+// escaping of its own language (encoding/json's \u003c, Python's \u00e9,
+// PHP's \/, .NET's lower-case %2f) shows none of them in the history, for
+// every auth type and for a Secret parameter.
+func TestEchoedCredentialForms(t *testing.T) {
+	const secret = `p<a>s&s"w'o rd/é+1`
+	goJSON, _ := json.Marshal(secret)
+	forms := map[string]string{
+		"raw":           secret,
+		"encoding/json": string(goJSON[1 : len(goJSON)-1]),
+		"python json":   `p<a>s&s\"w'o rd/\u00e9+1`,
+		"php json":      `p<a>s&s\"w'o rd\/\u00e9+1`,
+		"query":         url.QueryEscape(secret),
+		"path":          url.PathEscape(secret),
+		"lower-hex":     strings.ToLower(url.QueryEscape(secret)),
+		"basic":         base64.StdEncoding.EncodeToString([]byte("bob:" + secret)),
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range forms {
+			fmt.Fprintf(w, "%s=%s\n", k, v)
+		}
+	}))
+	defer srv.Close()
+	c := testClient(t)
+	nodes := map[string]*NodeConfig{
+		"secret param": {URL: srv.URL, Headers: []KeyValue{{"X-Sig", "{{s}}"}}},
+	}
+	for _, a := range []*Auth{
+		{Type: AuthBasic, Username: "bob", Password: "{{p}}"},
+		{Type: AuthBearer, Token: "{{p}}"},
+		{Type: AuthAPIKey, Name: "X-K", Value: "{{p}}"},
+		{Type: AuthAPIKey, Name: "k", In: InQuery, Value: "{{p}}"},
+		{Type: AuthDigest, Username: "bob", Password: "{{p}}"},
+	} {
+		nodes[a.Type+" "+a.In] = &NodeConfig{URL: srv.URL, Auth: a}
+	}
+	for name, node := range nodes {
+		res, _ := c.Execute(context.Background(), node, Values{"p": secret, "s": Secret(secret)})
+		b, err := json.Marshal(res.Attempts)
+		require.NoError(t, err)
+		for form, v := range forms {
+			if form == "basic" && name != "basic " {
+				continue // only basic auth sends (and so redacts) the Basic form
+			}
+			assert.NotContains(t, string(b), jsonInner(v), "%s: the %s form", name, form)
+		}
+	}
+}
+
+// jsonInner is s as it stands inside a JSON string.
+func jsonInner(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
 }
