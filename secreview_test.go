@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/httpstep/httpstep/internal/tokenpeer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -139,4 +140,29 @@ func TestEchoedCredentialForms(t *testing.T) {
 func jsonInner(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b[1 : len(b)-1])
+}
+
+// TestTokenCacheNeedsTheSecret: a token cached for one client secret or
+// password is not handed to a node that renders another: otherwise anyone
+// who knows a client id or a username (and shares the Client, as the
+// workflows of one engine do) would get its token, sent to a URL of their
+// choosing. The wrong credentials make a token request of their own, which
+// the endpoint refuses.
+func TestTokenCacheNeedsTheSecret(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	for _, tc := range []struct {
+		grant, param, wrong string
+	}{{GrantClientCredentials, "csec", "guessed-secret"}, {GrantPassword, "pw", "guessed-password"}} {
+		t.Run(tc.grant, func(t *testing.T) {
+			c := testClient(t)
+			res, err := c.Execute(context.Background(), oauthNode(peer, tc.grant), oauthParams())
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			wrong := oauthParams()
+			wrong[tc.param] = tc.wrong
+			res, err = c.Execute(context.Background(), oauthNode(peer, tc.grant), wrong)
+			require.Error(t, err, "the cached token went to a node with the wrong credentials")
+			assert.Equal(t, KindAuth, res.Failure.Kind)
+		})
+	}
 }
