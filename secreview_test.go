@@ -166,3 +166,22 @@ func TestTokenCacheNeedsTheSecret(t *testing.T) {
 		})
 	}
 }
+
+// TestRawFormBodyEscapesValues: a raw body sent as
+// application/x-www-form-urlencoded has no form encoder to escape its
+// values, so a value with '&' or '=' would add fields: values are
+// query-escaped there, as in a URL's query.
+func TestRawFormBodyEscapesValues(t *testing.T) {
+	var got url.Values
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, r.ParseForm())
+		got = r.PostForm
+	}))
+	defer srv.Close()
+	for _, ct := range []string{"application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8"} {
+		node := &NodeConfig{URL: srv.URL, Method: "POST", Body: &Body{Kind: BodyRaw, ContentType: ct, Raw: "a={{v}}&c=1"}}
+		_, err := testClient(t).Execute(context.Background(), node, Values{"v": "x y&admin=true"})
+		require.NoError(t, err)
+		assert.Equal(t, url.Values{"a": {"x y&admin=true"}, "c": {"1"}}, got, ct)
+	}
+}
