@@ -339,11 +339,17 @@ func (r *redactor) trimPartial(s string) string {
 	}
 	longest := 0
 	for _, f := range r.forms {
-		for k := min(len(f)-1, len(s)); k > longest; k-- {
-			if strings.HasSuffix(s, f[:k]) {
-				longest = k
+		// the earliest start in the tail whose rest begins f is the longest
+		for j := max(0, len(s)-len(f)+1); j < len(s)-longest; {
+			i := strings.IndexByte(s[j:len(s)-longest], f[0])
+			if i < 0 {
 				break
 			}
+			if j += i; strings.HasPrefix(f, s[j:]) {
+				longest = len(s) - j
+				break
+			}
+			j++
 		}
 	}
 	return s[:len(s)-longest]

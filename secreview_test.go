@@ -185,3 +185,24 @@ func TestRawFormBodyEscapesValues(t *testing.T) {
 		assert.Equal(t, url.Values{"a": {"x y&admin=true"}, "c": {"1"}}, got, ct)
 	}
 }
+
+// TestTrimPartial: the end of a cut text that starts a secret form is
+// dropped (the longest such end), and nothing else.
+func TestTrimPartial(t *testing.T) {
+	r := &redactor{forms: []string{"abcdef", "xyz123"}}
+	for in, want := range map[string]string{
+		"text abc":     "text ",
+		"text a":       "text ",
+		"text abcdeX":  "text abcdeX",
+		"text xyz12":   "text ",
+		"aaaa":         "aaa",
+		"no secret":    "no secret",
+		"":             "",
+		"abcdef whole": "abcdef whole",
+	} {
+		assert.Equal(t, want, r.trimPartial(in), in)
+	}
+	long := strings.Repeat("k", 4000) // a PEM key's length, all one letter: the worst case stays fast
+	r = &redactor{forms: []string{long}}
+	assert.Empty(t, r.trimPartial(strings.Repeat("k", previewBytes)[:3999]))
+}
