@@ -65,10 +65,14 @@ func (c *cli) askTestValues(nodePath string, node *httpstep.NodeConfig, params h
 // ask asks for each ref without a value and notes the answers in remembered.
 func (c *cli) ask(p *prompter, node *httpstep.NodeConfig, params httpstep.Values, remembered map[string]string) error {
 	for _, ref := range node.Refs() {
+		kind := refKindOf(node, ref)
+		if kind == refSecret {
+			delete(remembered, ref) // remembered before the ref was known to be a secret
+		}
 		if _, ok := params.Lookup(ref); ok {
 			continue
 		}
-		v, err := askRef(p, ref, refKindOf(node, ref), remembered)
+		v, err := askRef(p, ref, kind, remembered)
 		if err != nil {
 			return fmt.Errorf("httpstep: test: {{%s}}: %w", ref, err)
 		}
