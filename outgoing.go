@@ -177,7 +177,7 @@ func (o *outgoing) newResult() *Result {
 
 // failedResult is the Result of a run that failed before sending.
 func (o *outgoing) failedResult(f *Failure) *Result {
-	f.Message = o.secrets.text(f.Message)
+	o.secrets.failure(f)
 	a := Attempt{N: 1, Start: time.Now().UTC(), Request: o.record(nil), Kind: f.Kind, Error: f.Message, Missing: o.missing}
 	res := o.newResult()
 	res.Failure, res.Attempts = f, []Attempt{a}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -172,6 +173,34 @@ func (s *secrets) scrubURLError(err error) {
 		ue.URL = s.text(redactQuery(ue.URL))
 	}
 }
+
+// failure scrubs every secret from f's message and from the text of its
+// error chain. A chain whose text holds a secret is replaced by one error
+// with the scrubbed text, through which errors.Is still reaches the causes
+// (errors.As does not: a typed cause would hand the secret back).
+func (s *secrets) failure(f *Failure) {
+	f.Message = s.text(f.Message)
+	if f.Err == nil || s == nil {
+		return
+	}
+	if t := f.Err.Error(); s.text(t) != t {
+		f.Err = &scrubbedError{text: s.text(t), cause: f.Err}
+	}
+}
+
+// scrubbedError is an error chain with its secrets scrubbed from the text.
+type scrubbedError struct {
+	text  string
+	cause error // for Is only; never unwrapped, never printed
+}
+
+func (e *scrubbedError) Error() string { return e.text }
+
+// Is reports whether the scrubbed chain held target.
+func (e *scrubbedError) Is(target error) bool { return errors.Is(e.cause, target) }
+
+// Format prints the scrubbed text whatever the verb, so %#v shows no cause.
+func (e *scrubbedError) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(e.text)) }
 
 // secretsKey carries a request's *secrets in its context, for the redirect
 // policy, which sees only the request.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/httpstep/httpstep/internal/tokenpeer"
 	"github.com/stretchr/testify/assert"
@@ -205,4 +207,31 @@ func TestTrimPartial(t *testing.T) {
 	long := strings.Repeat("k", 4000) // a PEM key's length, all one letter: the worst case stays fast
 	r = &redactor{forms: []string{long}}
 	assert.Empty(t, r.trimPartial(strings.Repeat("k", previewBytes)[:3999]))
+}
+
+// TestFailureChainHoldsNoSecret: the error chain under a Failure (what a
+// host logs with errors.Unwrap or %v of Failure.Err) carries no secret
+// either, while errors.Is still sees the cause's sentinels.
+func TestFailureChainHoldsNoSecret(t *testing.T) {
+	const secret = "secretval-123"
+	c := testClient(t)
+	for name, node := range map[string]*NodeConfig{
+		"whole URL": {URL: "{{u}}"},
+		"host":      {URL: "https://{{h}}.example.com/"},
+	} {
+		res, err := c.Execute(context.Background(), node, Values{"u": Secret("http://exa mple.com/" + secret), "h": Secret("a/" + secret)})
+		require.Error(t, err, name)
+		require.NotNil(t, res.Failure, name)
+		for e := err; e != nil; e = errors.Unwrap(e) {
+			assert.NotContains(t, e.Error(), secret, "%s: %T", name, e)
+		}
+		assert.NotContains(t, fmt.Sprintf("%+v %#v", res.Failure.Err, res.Failure.Err), secret, name)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { time.Sleep(200 * time.Millisecond) }))
+	defer srv.Close()
+	res, _ := c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/{{s}}", Timeout: Duration(50 * time.Millisecond)}, Values{"s": Secret(secret)})
+	require.NotNil(t, res.Failure)
+	assert.NotContains(t, fmt.Sprint(res.Failure.Err), secret)
+	var ue *url.Error
+	assert.ErrorAs(t, res.Failure, &ue, "a chain without a secret is kept as it is")
 }
