@@ -11,6 +11,8 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // redactor scrubs secrets from everything that goes into the history: Secret
@@ -88,8 +90,22 @@ func secretForms(s string) []string {
 			_ = xml.EscapeText(b2w{&b}, []byte(v))
 			add(b.String())
 		}
+		add(hostForm(v))
 	}
 	return forms
+}
+
+// hostForm is v as it is sent when it sits in a host name: lower-cased,
+// and mapped to ASCII by IDNA when it is not ASCII.
+func hostForm(v string) string {
+	h := strings.ToLower(v)
+	if strings.IndexFunc(h, func(r rune) bool { return r >= utf8.RuneSelf }) < 0 {
+		return h
+	}
+	if a, err := idna.Lookup.ToASCII(h); err == nil {
+		h = a
+	}
+	return h
 }
 
 // lowerHex writes the hex digits of the percent escapes in e in lower case.

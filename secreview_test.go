@@ -17,6 +17,7 @@ import (
 	"github.com/httpstep/httpstep/internal/tokenpeer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/net/idna"
 )
 
 // TestPreviewCutThroughSecret: a secret that the 4 KiB preview cut splits
@@ -234,4 +235,20 @@ func TestFailureChainHoldsNoSecret(t *testing.T) {
 	assert.NotContains(t, fmt.Sprint(res.Failure.Err), secret)
 	var ue *url.Error
 	assert.ErrorAs(t, res.Failure, &ue, "a chain without a secret is kept as it is")
+}
+
+// TestSecretInHostRedacted: a Secret placed in the host name is sent
+// lower-cased, and IDNA-mapped when it is not ASCII; the history shows
+// neither form.
+func TestSecretInHostRedacted(t *testing.T) {
+	c := &Client{AllowPrivate: true, lookup: newRebinder(nil).lookup}
+	puny, err := idna.Lookup.ToASCII("tenänt-key")
+	require.NoError(t, err)
+	for secret, sent := range map[string]string{"SeCrEt-Tenant": "secret-tenant", "tenänt-key": puny} {
+		res, _ := c.Execute(context.Background(), &NodeConfig{URL: "http://{{h}}.localhost:1/"}, Values{"h": Secret(secret)})
+		b, err := json.Marshal(res.Attempts)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), sent, secret)
+		assert.NotContains(t, res.Failure.Error(), sent, secret)
+	}
 }
