@@ -174,12 +174,12 @@ func (s *secrets) scrubURLError(err error) {
 	}
 }
 
-// failure scrubs every secret from f's message and from the text of its
-// error chain. A chain whose text holds a secret is replaced by one error
+// failure scrubs every secret from f's message and business code and from
+// the text of its error chain. A chain whose text holds a secret is replaced by one error
 // with the scrubbed text, through which errors.Is still reaches the causes
 // (errors.As does not: a typed cause would hand the secret back).
 func (s *secrets) failure(f *Failure) {
-	f.Message = s.text(f.Message)
+	f.Message, f.Code = s.text(f.Message), s.text(f.Code)
 	if f.Err == nil || s == nil {
 		return
 	}

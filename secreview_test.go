@@ -252,3 +252,19 @@ func TestSecretInHostRedacted(t *testing.T) {
 		assert.NotContains(t, res.Failure.Error(), sent, secret)
 	}
 }
+
+// TestFailureCodeRedacted: a business code that echoes a credential is
+// scrubbed in the Failure like its message.
+func TestFailureCodeRedacted(t *testing.T) {
+	const secret = "bearer-secret-42"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"code":%q}`, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	}))
+	defer srv.Close()
+	node := &NodeConfig{URL: srv.URL, Auth: &Auth{Type: AuthBearer, Token: "{{t}}"}, Success: SuccessRule{ErrorCodePath: "code", SuccessValues: []string{"0"}}}
+	res, err := testClient(t).Execute(context.Background(), node, Values{"t": secret})
+	require.Error(t, err)
+	assert.Equal(t, KindErrorCode, res.Failure.Kind)
+	assert.NotContains(t, res.Failure.Code, secret)
+	assert.NotContains(t, err.Error(), secret)
+}
