@@ -1,15 +1,12 @@
 package httpstep
 
 import (
-	"encoding/json"
 	"encoding/xml"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
@@ -79,11 +76,8 @@ func secretForms(s string) []string {
 			add(url.QueryEscape(inner))
 			add(url.PathEscape(inner))
 		}
-		if strings.ContainsAny(v, "<>&/") || needsJSONEscape(v) {
-			add(jsonHTMLEscaped(v)) // \u003c, as encoding/json writes by default
-			ascii := jsonASCII(v)
-			add(ascii)                                // \u00e9, as Python's json writes by default
-			add(strings.ReplaceAll(ascii, "/", `\/`)) // and PHP's json_encode
+		for _, f := range foreignJSONForms(v) {
+			add(f)
 		}
 		if strings.ContainsAny(v, "<>&'\"") {
 			var b strings.Builder
@@ -127,32 +121,6 @@ func lowerASCII(c byte) byte {
 		return c + 'a' - 'A'
 	}
 	return c
-}
-
-// jsonHTMLEscaped is v inside a JSON string as encoding/json writes it by
-// default: <, > and & as \u003c, \u003e and \u0026.
-func jsonHTMLEscaped(v string) string {
-	j, _ := json.Marshal(v)
-	return string(j[1 : len(j)-1])
-}
-
-// jsonASCII is v inside a JSON string with every character past ASCII
-// written as \uXXXX (a surrogate pair past U+FFFF).
-func jsonASCII(v string) string {
-	j := jsonString(v)
-	var b strings.Builder
-	for _, r := range string(j[1 : len(j)-1]) {
-		switch {
-		case r < utf8.RuneSelf:
-			b.WriteRune(r)
-		case r > 0xFFFF:
-			r1, r2 := utf16.EncodeRune(r)
-			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
-		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		}
-	}
-	return b.String()
 }
 
 // maxCachedSecrets is how many secret values a formCache keeps.
