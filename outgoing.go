@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // outgoing is one rendered request of a run, sent once per attempt: the
@@ -82,7 +84,8 @@ func (o *outgoing) build(c *Client, r *renderer) error {
 }
 
 // buildHeader renders the node's headers. A value with CR, LF or NUL fails:
-// it could add a header or split the request.
+// it could add a header or split the request; so does one with another
+// control character, which net/http would refuse only at send time.
 func (r *renderer) buildHeader(s *Step) (http.Header, error) {
 	h := make(http.Header, len(s.headers)+3)
 	for _, p := range s.headers {
@@ -92,6 +95,9 @@ func (r *renderer) buildHeader(s *Step) (http.Header, error) {
 		}
 		if strings.ContainsAny(v, "\r\n\x00") {
 			return h, errorf("the value of header %s contains a line break or NUL, which could change the request: check the parameters it uses", p.key)
+		}
+		if !httpguts.ValidHeaderFieldValue(v) {
+			return h, errorf("the value of header %s contains a control character, which HTTP does not allow in a header: check the parameters it uses", p.key)
 		}
 		h.Add(p.key, strings.TrimSpace(v))
 	}
