@@ -99,12 +99,21 @@ func (r *renderer) buildHeader(s *Step) (http.Header, error) {
 		if !httpguts.ValidHeaderFieldValue(v) {
 			return h, errorf("the value of header %s contains a control character, which HTTP does not allow in a header: check the parameters it uses", p.key)
 		}
+		if strings.EqualFold(p.key, "Host") && !validHost(strings.TrimSpace(v)) { // net/http would send an empty Host instead
+			return h, errorf("the value of the Host header is not a host name with an optional port: check the parameters it uses")
+		}
 		h.Add(p.key, strings.TrimSpace(v))
 	}
 	if h.Get("User-Agent") == "" {
 		h.Set("User-Agent", UserAgent)
 	}
 	return h, nil
+}
+
+// validHost reports whether net/http sends v as the Host header as it is.
+func validHost(v string) bool {
+	h, err := httpguts.PunycodeHostPort(v)
+	return err == nil && httpguts.ValidHostHeader(h)
 }
 
 // UserAgent is sent by nodes that set no User-Agent header.

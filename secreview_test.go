@@ -295,3 +295,23 @@ func TestHeaderControlCharacterIsParam(t *testing.T) {
 		require.NoError(t, err, "%q", v)
 	}
 }
+
+// TestHostHeaderInvalidIsParam: a Host header that renders to something
+// net/http refuses as a host fails with kind param before sending, not as a
+// network fault retried with back-off.
+func TestHostHeaderInvalidIsParam(t *testing.T) {
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	defer srv.Close()
+	c := testClient(t)
+	for _, v := range []string{"a b", "a\"b", "a{b}"} {
+		res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL, Headers: []KeyValue{{"host", "{{v}}"}}, Retry: &RetryPolicy{MaxAttempts: 3}}, Values{"v": v})
+		require.Error(t, err, v)
+		assert.Equal(t, KindParam, res.Failure.Kind, v)
+		assert.Len(t, res.Attempts, 1, v)
+	}
+	assert.Zero(t, hits)
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL, Headers: []KeyValue{{"Host", "api.example.com:8080"}}}, nil)
+	require.NoError(t, err)
+	assert.True(t, res.OK())
+}
