@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -172,6 +173,34 @@ func (s *secrets) scrubURLError(err error) {
 		ue.URL = s.text(redactQuery(ue.URL))
 	}
 }
+
+// failure scrubs every secret from f's message and business code and from
+// the text of its error chain. A chain whose text holds a secret is replaced by one error
+// with the scrubbed text, through which errors.Is still reaches the causes
+// (errors.As does not: a typed cause would hand the secret back).
+func (s *secrets) failure(f *Failure) {
+	f.Message, f.Code = s.text(f.Message), s.text(f.Code)
+	if f.Err == nil || s == nil {
+		return
+	}
+	if t := f.Err.Error(); s.text(t) != t {
+		f.Err = &scrubbedError{text: s.text(t), cause: f.Err}
+	}
+}
+
+// scrubbedError is an error chain with its secrets scrubbed from the text.
+type scrubbedError struct {
+	text  string
+	cause error // for Is only; never unwrapped, never printed
+}
+
+func (e *scrubbedError) Error() string { return e.text }
+
+// Is reports whether the scrubbed chain held target.
+func (e *scrubbedError) Is(target error) bool { return errors.Is(e.cause, target) }
+
+// Format prints the scrubbed text whatever the verb, so %#v shows no cause.
+func (e *scrubbedError) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(e.text)) }
 
 // secretsKey carries a request's *secrets in its context, for the redirect
 // policy, which sees only the request.
@@ -389,4 +418,19 @@ func portOf(u *url.URL) string {
 		return "443"
 	}
 	return "80"
+}
+
+// preview returns the history's preview of body with every secret scrubbed.
+// A secret that the cut at previewBytes splits cannot be found whole, so
+// the start of it that ends a truncated preview is dropped too.
+func (s *secrets) preview(body []byte) (string, bool) {
+	p, truncated := previewText(body, previewBytes)
+	if s == nil {
+		return p, truncated
+	}
+	p = s.red.text(p)
+	if truncated {
+		p = s.red.trimPartial(p)
+	}
+	return p, truncated
 }
