@@ -54,7 +54,7 @@ func TestAsyncValidate(t *testing.T) {
 }
 
 func TestAsyncJSONRoundTrip(t *testing.T) {
-	src := `{"method":"POST","url":"https://api.example.com/exports","async":{"interval":"2s","maxWait":"5m0s","urlPath":"statusUrl","statusPath":"status","doneValues":["succeeded"],"failedValues":["failed"]},"download":true,"success":{}}`
+	src := `{"method":"POST","url":"https://api.example.com/exports","async":{"interval":"2s","maxWait":"5m0s","urlPath":"statusUrl","statusPath":"status","doneValues":["succeeded"],"failedValues":["failed"]},"download":true}`
 	var n NodeConfig
 	require.NoError(t, json.Unmarshal([]byte(src), &n))
 	assert.Equal(t, &Async{Interval: Duration(2 * time.Second), MaxWait: Duration(5 * time.Minute), URLPath: "statusUrl",

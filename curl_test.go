@@ -504,7 +504,6 @@ func ExampleParseCurl() {
 	//     "contentType": "application/json",
 	//     "raw": "{\"sku\":\"A-1\",\"qty\":2}"
 	//   },
-	//   "success": {},
 	//   "timeout": "5s"
 	// }
 }

@@ -17,7 +17,7 @@ type NodeConfig struct {
 	Auth               *Auth        `json:"auth,omitempty"`               // credentials: basic, bearer, apiKey, digest, oauth2
 	Body               *Body        `json:"body,omitempty"`               // request body; GET and HEAD never carry one
 	Object             string       `json:"object,omitempty"`             // "Send Specified Data Object": ref of the record sent as the JSON body
-	Success            SuccessRule  `json:"success,omitempty"`            // what counts as success
+	Success            SuccessRule  `json:"success,omitempty,omitzero"`   // what counts as success
 	OnFailure          Policy       `json:"onFailure,omitempty"`          // "terminate" (default) | "continue"
 	Timeout            Duration     `json:"timeout,omitempty"`            // per attempt; default 10s
 	UseProxy           bool         `json:"useProxy,omitempty"`           // use the Client's (organisation's) proxy
