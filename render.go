@@ -21,6 +21,7 @@ type renderer struct {
 	missing []string
 	secrets *secrets
 	first   [8]lookup // seen's first array, so that most runs allocate none
+	own     secrets   // what secrets points to, in the renderer's allocation
 }
 
 type lookup struct {
@@ -33,8 +34,8 @@ func newRenderer(p Params) *renderer {
 	if p == nil {
 		p = Values(nil)
 	}
-	r := &renderer{params: p, secrets: &secrets{}}
-	r.seen = r.first[:0]
+	r := &renderer{params: p}
+	r.seen, r.secrets = r.first[:0], &r.own
 	return r
 }
 

@@ -21,6 +21,7 @@ type trace struct {
 	marks  [3]time.Time // starts of DNS, connect and TLS
 	closed bool
 	hooked httptrace.ClientTrace // built in the same allocation as the trace
+	ctx    ctxValue[traceKey]    // the request's context carrying the trace, likewise
 }
 
 // The phases whose start a trace marks.
@@ -49,7 +50,8 @@ func (t *trace) context(ctx context.Context) context.Context {
 		TLSHandshakeDone:     func(tls.ConnectionState, error) { t.done(phaseTLS) },
 		GotFirstResponseByte: t.firstByte,
 	}
-	return httptrace.WithClientTrace(context.WithValue(ctx, traceKey{}, t), &t.hooked)
+	t.ctx = ctxValue[traceKey]{Context: ctx, v: t}
+	return httptrace.WithClientTrace(&t.ctx, &t.hooked)
 }
 
 // netHooks returns the hooks of the name resolution and connect phases.
