@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // secrets is the one home of what must never reach the execution history,
@@ -210,7 +211,15 @@ func sensitiveHeader(name string) bool {
 		idempotencyHeader, "Server", "Connection", "Content-Encoding", "Cache-Control":
 		return false
 	}
-	n := strings.ToLower(name)
+	var buf [32]byte
+	if b, ok := lowerASCII(buf[:0], name); ok {
+		return sensitiveLowerHeader(string(b)) // on the stack: nothing escapes
+	}
+	return sensitiveLowerHeader(strings.ToLower(name))
+}
+
+// sensitiveLowerHeader is sensitiveHeader of a lowercase name.
+func sensitiveLowerHeader(n string) bool {
 	switch n {
 	case "authorization", "proxy-authorization", "cookie", "set-cookie", "cookie2", "set-cookie2":
 		return true
@@ -230,6 +239,26 @@ func sensitiveParam(name string) bool {
 		return true
 	}
 	return containsAny(n, "token", "secret", "password", "passwd", "apikey", "api_key", "api-key", "signature", "credential", "session")
+}
+
+// lowerASCII appends s in lowercase to buf (a caller's stack array), so
+// that checking a header name allocates nothing; false when s is not ASCII
+// (strings.ToLower folds some runes to ASCII letters) or does not fit.
+func lowerASCII(buf []byte, s string) ([]byte, bool) {
+	if len(s) > cap(buf)-len(buf) {
+		return nil, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return nil, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	return buf, true
 }
 
 func containsAny(s string, subs ...string) bool {

@@ -99,14 +99,17 @@ func (t *Ticket) addrOf(hostport string, https bool) (host, addr string) {
 // Addr returns the host name (lowercase, no port) and the host and port of
 // a URL's host part, the port defaulting by scheme.
 func Addr(hostport string, https bool) (host, addr string) {
-	host, port, err := net.SplitHostPort(hostport)
+	name, port, err := net.SplitHostPort(hostport)
 	if err != nil {
-		host, port = strings.Trim(hostport, "[]"), "80"
+		name, port = strings.Trim(hostport, "[]"), "80"
 		if https {
 			port = "443"
 		}
 	}
-	host = normalize(host)
+	host = normalize(name)
+	if err == nil && host == name && strings.Contains(host, ":") == strings.HasPrefix(hostport, "[") {
+		return host, hostport // already what net.JoinHostPort would write
+	}
 	return host, net.JoinHostPort(host, port)
 }
 
