@@ -25,8 +25,8 @@ const minSecretLen = 3
 // sensitive headers in h are treated as secrets too, so an API that echoes
 // them back (as httpbin does) cannot leak them through the response preview.
 func newRedactor(secrets []string, u *url.URL, h http.Header, cache *formCache) *redactor {
-	all := make([]string, 0, len(secrets)+2*len(h)+2)
-	all = append(append(all, secrets...), urlSecrets(u)...)
+	var first [8]string // on the stack unless a run has more
+	all := append(append(first[:0], secrets...), urlSecrets(u)...)
 	for k, vs := range h {
 		if sensitiveHeader(k) {
 			for _, v := range vs {

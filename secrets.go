@@ -35,12 +35,19 @@ type secrets struct {
 		h     http.Header
 		cache *formCache
 	}
+	// The first arrays of values and headers, so that a run with a secret
+	// or two allocates none for them. A secrets is never copied.
+	firstValues  [2]string
+	firstHeaders [1]string
 }
 
 // add adds secret values.
 func (s *secrets) add(values ...string) {
 	for _, v := range values {
 		if v != "" {
+			if s.values == nil {
+				s.values = s.firstValues[:0]
+			}
 			s.values = append(s.values, v)
 		}
 	}
@@ -85,7 +92,7 @@ func (s *secrets) addUser(u *url.Userinfo) {
 // holding a secret are noted, and the redactor is built.
 func (s *secrets) seal(u *url.URL, h http.Header, cache *formCache) {
 	s.sealed.u, s.sealed.h, s.sealed.cache = u, h, cache
-	s.headers = secretHeaders(h, s.values)
+	s.headers = secretHeaders(s.firstHeaders[:0], h, s.values)
 	s.red = newRedactor(s.values, u, h, cache)
 }
 
@@ -189,9 +196,9 @@ func secretsOf(ctx context.Context) *secrets {
 	return s
 }
 
-// secretHeaders lists the headers whose values hold one of the secrets.
-func secretHeaders(h http.Header, values []string) []string {
-	var out []string
+// secretHeaders appends to out the headers whose values hold one of the
+// secrets.
+func secretHeaders(out []string, h http.Header, values []string) []string {
 	for k, vs := range h {
 		for _, v := range vs {
 			for _, s := range values {

@@ -1,6 +1,8 @@
 package httpstep
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -34,4 +36,20 @@ func TestSensitiveHeader(t *testing.T) {
 		assert.Equal(t, sensitiveLowerHeader(strings.ToLower(tc.name)), sensitiveHeader(tc.name), tc.name)
 	}
 	assert.Zero(t, testing.AllocsPerRun(100, func() { sensitiveHeader("X-Amz-Security-Token") }))
+}
+
+// TestSecretsFirstArrays: values and secret-holding headers beyond the
+// secrets' first arrays are all kept, in order, and all redacted.
+func TestSecretsFirstArrays(t *testing.T) {
+	s := &secrets{}
+	s.add("alpha-1", "", "bravo-2")
+	s.add("charlie-3")
+	h := http.Header{"X-One": {"alpha-1"}, "X-Two": {"v charlie-3"}, "Accept": {"*/*"}}
+	s.seal(&url.URL{Scheme: "https", Host: "api.test"}, h, nil)
+	assert.Equal(t, []string{"alpha-1", "bravo-2", "charlie-3"}, s.values)
+	assert.ElementsMatch(t, []string{"X-One", "X-Two"}, s.headers)
+	got := s.text("alpha-1 bravo-2 charlie-3")
+	for _, v := range s.values {
+		assert.NotContains(t, got, v)
+	}
 }
