@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"math"
 	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // renderer renders templates for one run. It looks each ref up once,
@@ -191,10 +193,20 @@ func jsonString(s string) []byte {
 // (without HTML escaping): quotes, backslashes, control characters, invalid
 // UTF-8, U+2028 and U+2029.
 func needsJSONEscape(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == '"' || c == '\\' {
+				return true
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' {
 			return true
 		}
+		i += n
 	}
 	return false
 }
@@ -208,6 +220,9 @@ func jsonValue(v any) ([]byte, error) {
 	if _, ok := v.(File); ok {
 		return nil, fmt.Errorf("an attachment cannot be placed in text; use a binary or form-data body")
 	}
+	if j, ok := jsonScalar(v); ok {
+		return j, nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -215,6 +230,32 @@ func jsonValue(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+}
+
+// jsonScalar is jsonValue of the plain values a row or a form carries,
+// written as encoding/json writes them, without its encoder; false for
+// anything else (and for the floats encoding/json writes with an exponent,
+// or refuses).
+func jsonScalar(v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case nil:
+		return []byte("null"), true
+	case bool:
+		return strconv.AppendBool(nil, x), true
+	case int:
+		return strconv.AppendInt(nil, int64(x), 10), true
+	case int64:
+		return strconv.AppendInt(nil, x, 10), true
+	case float64:
+		if a := math.Abs(x); a == 0 || a >= 1e-6 && a < 1e21 {
+			return strconv.AppendFloat(nil, x, 'f', -1, 64), true
+		}
+	case string:
+		if !needsJSONEscape(x) {
+			return []byte(`"` + x + `"`), true
+		}
+	}
+	return nil, false
 }
 
 // textOf renders v as text: strings as they are, numbers without exponent
