@@ -13,8 +13,9 @@ import (
 // values (raw and in their URL- and JSON-escaped forms), the values of
 // credential headers and token-like query parameters, and URL user info.
 type redactor struct {
-	forms []string // longest first, so "Bearer x" goes before "x"
-	short []string // secrets too short to find in text: redacted where they stand whole
+	forms []string  // longest first, so "Bearer x" goes before "x"
+	short []string  // secrets too short to find in text: redacted where they stand whole
+	first [6]string // forms' first array: a secret or two take no allocation of their own
 }
 
 // minSecretLen is the shortest value redacted; shorter ones would blot out
@@ -34,8 +35,8 @@ func newRedactor(secrets []string, u *url.URL, h http.Header, cache *formCache) 
 			}
 		}
 	}
-	// Most secrets take two or three forms (raw, URL-escaped, JSON-escaped).
-	r := &redactor{forms: make([]string, 0, 3*len(all))}
+	r := &redactor{}
+	r.forms = r.first[:0] // grown by append when a run has many
 	for _, s := range all {
 		for _, f := range cache.forms(s) {
 			r.add(f)

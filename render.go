@@ -118,7 +118,7 @@ func escapeFor(b *strings.Builder, s segment, text string) error {
 	case placeURLPath:
 		b.WriteString(pathSegment(text))
 	case placeURLQuery:
-		b.WriteString(url.QueryEscape(text))
+		writeQueryEscaped(b, text)
 	case placeURLFragment:
 		b.WriteString(url.PathEscape(text))
 	case placeURLStrict:
