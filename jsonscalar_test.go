@@ -27,11 +27,12 @@ func checkJSONValue(t *testing.T, v any) {
 	}
 }
 
-// FuzzJSONValue: the scalar fast path writes exactly what encoding/json
-// writes, for strings (escapes, non-ASCII, invalid UTF-8, U+2028), floats
+// FuzzJSONValue: the scalar fast path and appendJSONString write exactly
+// what encoding/json writes, for strings (every escape, non-ASCII, invalid
+// UTF-8, U+2028), floats
 // (exponent bounds, -0, NaN, Inf), ints and bools.
 func FuzzJSONValue(f *testing.F) {
-	for _, s := range []string{"", "plain", "Zoë Example", "says \"hi\"\nthen", "a\u2028b", "\xff", "<&>", "tab\t"} {
+	for _, s := range []string{"", "plain", "Zoë Example", "says \"hi\"\nthen", "a\u2028b", "\xff", "<&>", "tab\t", "\b\f\r\x01\x1f\x7f", `a\b"c`, "\u2029\xc3"} {
 		f.Add(s, 19.5, int64(3), true)
 	}
 	for _, x := range []float64{0, math.Copysign(0, -1), 1e-6, 9.99e-7, 1e21, 9.9e20, 123456789.125, math.NaN(), math.Inf(-1), -0.000001} {

@@ -185,8 +185,52 @@ func jsonString(s string) []byte {
 	if !needsJSONEscape(s) {
 		return []byte(`"` + s + `"`)
 	}
-	j, _ := jsonValue(s)
-	return j
+	return appendJSONString(make([]byte, 0, len(s)+len(s)/8+8), s)
+}
+
+// appendJSONString appends s as encoding/json writes a string without HTML
+// escaping: quotes and backslashes escaped, \b \f \n \r \t, other control
+// characters as \u00xx, invalid UTF-8 as \ufffd, U+2028 and U+2029 as
+// \u2028 and \u2029.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c >= 0x20:
+				dst = append(dst, c)
+			case c == '\b':
+				dst = append(dst, '\\', 'b')
+			case c == '\f':
+				dst = append(dst, '\\', 'f')
+			case c == '\n':
+				dst = append(dst, '\\', 'n')
+			case c == '\r':
+				dst = append(dst, '\\', 'r')
+			case c == '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&15])
+		default:
+			dst = append(dst, s[i:i+n]...)
+		}
+		i += n
+	}
+	return append(dst, '"')
 }
 
 // needsJSONEscape reports whether encoding/json would escape anything in s
@@ -232,10 +276,10 @@ func jsonValue(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
 }
 
-// jsonScalar is jsonValue of the plain values a row or a form carries,
-// written as encoding/json writes them, without its encoder; false for
-// anything else (and for the floats encoding/json writes with an exponent,
-// or refuses).
+// jsonScalar is jsonValue of the plain values a row or a form carries
+// (strings, numbers, bools, nil), written as encoding/json writes them,
+// without its encoder; false for anything else (and for the floats
+// encoding/json writes with an exponent, or refuses).
 func jsonScalar(v any) ([]byte, bool) {
 	switch x := v.(type) {
 	case nil:
@@ -251,9 +295,7 @@ func jsonScalar(v any) ([]byte, bool) {
 			return strconv.AppendFloat(nil, x, 'f', -1, 64), true
 		}
 	case string:
-		if !needsJSONEscape(x) {
-			return []byte(`"` + x + `"`), true
-		}
+		return jsonString(x), true
 	}
 	return nil, false
 }
