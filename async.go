@@ -310,7 +310,7 @@ func (r *Result) settle(f *Failure, s *secrets) {
 	a := r.lastAttempt()
 	a.Kind, a.Error = "", ""
 	if f != nil {
-		f.Message = s.text(f.Message)
+		s.failure(f)
 		a.Kind, a.Error = f.Kind, f.Message
 	}
 }

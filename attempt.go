@@ -51,7 +51,7 @@ func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
 		out.before[i].N, out.before[i].Missing = n, o.missing
 	}
 	if f := out.failure; f != nil {
-		f.Message = o.secrets.text(f.Message)
+		o.secrets.failure(f)
 		a.Kind, a.Error = f.Kind, f.Message
 	}
 	return out

@@ -83,7 +83,9 @@ func (n *NodeConfig) validateAuth(e *ConfigError) {
 		if strings.TrimSpace(a.Username+a.Password) == "" {
 			e.add("auth.username", "auth basic needs a username, a password, or both")
 		}
-		checkTemplate(e, "auth.username", a.Username, modeText)
+		if t := checkTemplate(e, "auth.username", a.Username, modeText); t != nil && t.hasLiteral(":") {
+			e.add("auth.username", "auth basic: the username cannot contain ':' (the server would read the rest as the password)")
+		}
 		checkTemplate(e, "auth.password", a.Password, modeText)
 	case AuthDigest:
 		a.need(e, "auth.username", a.Username, "the username")
@@ -118,8 +120,11 @@ func (a *Auth) need(e *ConfigError, field, src, what string) {
 	}
 }
 
-func hasLineBreak(t *template) bool {
-	return slices.ContainsFunc(t.segs, func(s segment) bool { return strings.ContainsAny(s.lit, "\r\n\x00") })
+func hasLineBreak(t *template) bool { return t.hasLiteral("\r\n\x00") }
+
+// hasLiteral reports whether the typed text of t holds any of chars.
+func (t *template) hasLiteral(chars string) bool {
+	return slices.ContainsFunc(t.segs, func(s segment) bool { return strings.ContainsAny(s.lit, chars) })
 }
 
 func (a *Auth) checkAPIKey(e *ConfigError) {

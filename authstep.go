@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/httpstep/httpstep/internal/oauth"
+	"golang.org/x/net/http/httpguts"
 )
 
 // authStep is a node's auth block compiled: every template parsed once.
@@ -124,6 +125,9 @@ func (o *outgoing) applyAuth(r *renderer) error {
 		if err != nil {
 			return err
 		}
+		if strings.Contains(user, ":") { // RFC 7617: the server would read the rest as the password
+			return errorf("the basic username contains ':', which would make the rest of it part of the password: check the parameters it uses")
+		}
 		basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
 		r.secrets.add(pass, basic)
 		return o.setHeader("Authorization", "Basic "+basic)
@@ -161,6 +165,9 @@ func render2(render func(*template) (string, error), a, b *template) (string, st
 func (o *outgoing) setHeader(name, value string) error {
 	if strings.ContainsAny(value, "\r\n\x00") {
 		return errorf("the %s credential contains a line break or NUL, which could change the request: check the parameters it uses", o.step.auth.auth.Type)
+	}
+	if !httpguts.ValidHeaderFieldValue(value) {
+		return errorf("the %s credential contains a control character, which HTTP does not allow in a header: check the parameters it uses", o.step.auth.auth.Type)
 	}
 	o.header.Set(name, value)
 	return nil

@@ -51,13 +51,16 @@ func (b *Body) contentType() string {
 
 // rawMode picks the template mode for a raw body of content type ct: JSON
 // for every JSON type (application/json, +json, x-ndjson, ...), XML for
-// every XML type, text otherwise.
+// every XML type, form for application/x-www-form-urlencoded (no form
+// encoder escapes a raw one), text otherwise.
 func rawMode(ct string) mode {
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		mt = strings.ToLower(ct)
 	}
 	switch {
+	case mt == "application/x-www-form-urlencoded":
+		return modeForm
 	case strings.Contains(mt, "json"):
 		return modeJSON
 	case strings.Contains(mt, "xml"):

@@ -166,5 +166,6 @@ func (c *Client) keepDownload(o *outgoing, u *url.URL, res *Result) {
 	res.File, res.Body = f, nil
 	if rec := res.lastAttempt().Response; rec != nil {
 		rec.File = f.record(o.secrets)
+		rec.Body, rec.Truncated = "", false // the history holds the file's SHA-256, never its content
 	}
 }

@@ -169,21 +169,23 @@ func TestEachCancel(t *testing.T) {
 	s := mustCompile(t, &NodeConfig{URL: srv.URL + "/?n={{n}}"})
 	ctx, cancel := context.WithCancel(t.Context())
 	var canceledAt time.Time
-	delivered := 0
+	var delivered atomic.Int64
 	errc := make(chan error, 1)
 	go func() {
 		errc <- c.Each(ctx, s, rows(1000, nil), 8, func(int, *Result, error) bool {
-			delivered++
+			delivered.Add(1)
 			return true
 		})
 	}()
-	require.Eventually(t, func() bool { n, _, _ := srv.stats(); return n >= 8 }, 5*time.Second, time.Millisecond)
+	// Rows 0 and 1 answer at once; wait until fn has had both (under -race
+	// the server can see all eight requests before row 0 is delivered).
+	require.Eventually(t, func() bool { n, _, _ := srv.stats(); return n >= 8 && delivered.Load() == 2 }, 5*time.Second, time.Millisecond)
 	canceledAt = time.Now()
 	cancel()
 	err := <-errc
 	assert.Less(t, time.Since(canceledAt), 100*time.Millisecond)
 	assert.ErrorIs(t, err, context.Canceled)
-	assert.Equal(t, 2, delivered)
+	assert.Equal(t, int64(2), delivered.Load(), "nothing delivered after the cancellation")
 }
 
 // TestEachDefaultsAndLimits: concurrency 0 means one at a time, and the

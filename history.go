@@ -99,8 +99,7 @@ func (o *outgoing) record(req *http.Request) RequestRecord {
 		if strings.HasPrefix(o.body.contentType, "application/x-www-form-urlencoded") {
 			preview = []byte(redactQuery(string(preview)))
 		}
-		rec.Body, rec.Truncated = previewText(preview, previewBytes)
-		rec.Body = o.secrets.text(rec.Body)
+		rec.Body, rec.Truncated = o.secrets.preview(preview)
 	}
 	return rec
 }
@@ -108,7 +107,6 @@ func (o *outgoing) record(req *http.Request) RequestRecord {
 // response is the history record of a response, its secrets redacted.
 func (s *secrets) response(resp *http.Response, body []byte) *ResponseRecord {
 	rec := &ResponseRecord{Status: resp.StatusCode, Proto: resp.Proto, Header: s.header(resp.Header), Bytes: int64(len(body))}
-	rec.Body, rec.Truncated = previewText(body, previewBytes)
-	rec.Body = s.text(rec.Body)
+	rec.Body, rec.Truncated = s.preview(body)
 	return rec
 }

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // outgoing is one rendered request of a run, sent once per attempt: the
@@ -82,7 +84,8 @@ func (o *outgoing) build(c *Client, r *renderer) error {
 }
 
 // buildHeader renders the node's headers. A value with CR, LF or NUL fails:
-// it could add a header or split the request.
+// it could add a header or split the request; so does one with another
+// control character, which net/http would refuse only at send time.
 func (r *renderer) buildHeader(s *Step) (http.Header, error) {
 	h := make(http.Header, len(s.headers)+3)
 	for _, p := range s.headers {
@@ -93,12 +96,24 @@ func (r *renderer) buildHeader(s *Step) (http.Header, error) {
 		if strings.ContainsAny(v, "\r\n\x00") {
 			return h, errorf("the value of header %s contains a line break or NUL, which could change the request: check the parameters it uses", p.key)
 		}
+		if !httpguts.ValidHeaderFieldValue(v) {
+			return h, errorf("the value of header %s contains a control character, which HTTP does not allow in a header: check the parameters it uses", p.key)
+		}
+		if strings.EqualFold(p.key, "Host") && !validHost(strings.TrimSpace(v)) { // net/http would send an empty Host instead
+			return h, errorf("the value of the Host header is not a host name with an optional port: check the parameters it uses")
+		}
 		h.Add(p.key, strings.TrimSpace(v))
 	}
 	if h.Get("User-Agent") == "" {
 		h.Set("User-Agent", UserAgent)
 	}
 	return h, nil
+}
+
+// validHost reports whether net/http sends v as the Host header as it is.
+func validHost(v string) bool {
+	h, err := httpguts.PunycodeHostPort(v)
+	return err == nil && httpguts.ValidHostHeader(h)
 }
 
 // UserAgent is sent by nodes that set no User-Agent header.
@@ -177,7 +192,7 @@ func (o *outgoing) newResult() *Result {
 
 // failedResult is the Result of a run that failed before sending.
 func (o *outgoing) failedResult(f *Failure) *Result {
-	f.Message = o.secrets.text(f.Message)
+	o.secrets.failure(f)
 	a := Attempt{N: 1, Start: time.Now().UTC(), Request: o.record(nil), Kind: f.Kind, Error: f.Message, Missing: o.missing}
 	res := o.newResult()
 	res.Failure, res.Attempts = f, []Attempt{a}

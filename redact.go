@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // redactor scrubs secrets from everything that goes into the history: Secret
@@ -50,9 +53,10 @@ func newRedactor(secrets []string, u *url.URL, h http.Header, cache *formCache) 
 }
 
 // secretForms returns a secret in every form it can take once placed in a
-// request: as is, trimmed, URL-escaped, JSON-escaped (and that escaped
-// again for a URL), XML-escaped. Forms shorter than minSecretLen are left
-// out.
+// request or an API's echo of it: as is, trimmed, URL-escaped (with upper-
+// and lower-case hex), JSON-escaped (and that escaped again for a URL; and
+// as encoding/json, Python and PHP write it by default: \u003c, \u00e9,
+// \/), XML-escaped. Forms shorter than minSecretLen are left out.
 func secretForms(s string) []string {
 	var forms []string
 	add := func(f string) {
@@ -62,8 +66,10 @@ func secretForms(s string) []string {
 	}
 	for _, v := range []string{s, strings.TrimSpace(s)} {
 		add(v)
-		add(url.QueryEscape(v))
-		add(url.PathEscape(v))
+		for _, e := range []string{url.QueryEscape(v), url.PathEscape(v)} {
+			add(e)
+			add(lowerHex(e)) // %2f, as .NET's encoders write it
+		}
 		if needsJSONEscape(v) {
 			j := jsonString(v)
 			inner := string(j[1 : len(j)-1])
@@ -71,13 +77,51 @@ func secretForms(s string) []string {
 			add(url.QueryEscape(inner))
 			add(url.PathEscape(inner))
 		}
+		for _, f := range foreignJSONForms(v) {
+			add(f)
+		}
 		if strings.ContainsAny(v, "<>&'\"") {
 			var b strings.Builder
 			_ = xml.EscapeText(b2w{&b}, []byte(v))
 			add(b.String())
 		}
+		add(hostForm(v))
 	}
 	return forms
+}
+
+// hostForm is v as it is sent when it sits in a host name: lower-cased,
+// and mapped to ASCII by IDNA when it is not ASCII.
+func hostForm(v string) string {
+	h := strings.ToLower(v)
+	if strings.IndexFunc(h, func(r rune) bool { return r >= utf8.RuneSelf }) < 0 {
+		return h
+	}
+	if a, err := idna.Lookup.ToASCII(h); err == nil {
+		h = a
+	}
+	return h
+}
+
+// lowerHex writes the hex digits of the percent escapes in e in lower case.
+func lowerHex(e string) string {
+	if !strings.Contains(e, "%") {
+		return e
+	}
+	b := []byte(e)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1], b[i+2] = lowerASCII(b[i+1]), lowerASCII(b[i+2])
+		}
+	}
+	return string(b)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // maxCachedSecrets is how many secret values a formCache keeps.
@@ -269,4 +313,29 @@ func redactRawURL(s string) string {
 		out += "#" + frag
 	}
 	return out
+}
+
+// trimPartial drops the end of a cut text when it is the start of a secret
+// form, so that a cut through a secret shows none of it. Every form the cut
+// split ends the text, so dropping the longest such end drops them all.
+func (r *redactor) trimPartial(s string) string {
+	if r == nil {
+		return s
+	}
+	longest := 0
+	for _, f := range r.forms {
+		// the earliest start in the tail whose rest begins f is the longest
+		for j := max(0, len(s)-len(f)+1); j < len(s)-longest; {
+			i := strings.IndexByte(s[j:len(s)-longest], f[0])
+			if i < 0 {
+				break
+			}
+			if j += i; strings.HasPrefix(f, s[j:]) {
+				longest = len(s) - j
+				break
+			}
+			j++
+		}
+	}
+	return s[:len(s)-longest]
 }

@@ -8,9 +8,11 @@ import (
 	"math"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -253,6 +255,45 @@ func needsJSONEscape(s string) bool {
 		i += n
 	}
 	return false
+}
+
+// foreignJSONForms returns s as other JSON encoders write it inside a
+// string, where that differs from jsonString: Go's encoding/json by default
+// (HTML-safe: <, > and & as \u003c, \u003e, \u0026), Python's json.dumps
+// (non-ASCII as \uXXXX) and PHP's json_encode (that, and / as \/). An API
+// that echoes a credential writes one of these, so each is a form to redact.
+func foreignJSONForms(s string) []string {
+	j := jsonString(s)
+	inner := string(j[1 : len(j)-1])
+	var forms []string
+	add := func(f string) {
+		if f != inner && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	add(strings.NewReplacer("&", `\u0026`, "<", `\u003c`, ">", `\u003e`).Replace(inner))
+	ascii := asciiJSON(inner)
+	add(ascii)
+	add(strings.ReplaceAll(ascii, "/", `\/`))
+	return forms
+}
+
+// asciiJSON escapes every non-ASCII rune of a JSON string's inside as
+// \uXXXX (a UTF-16 surrogate pair beyond the BMP), as Python and PHP do.
+func asciiJSON(inner string) string {
+	var b strings.Builder
+	for _, r := range inner {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
 }
 
 // jsonValue returns v's JSON encoding without HTML escaping; nil (and a

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -181,6 +182,34 @@ func (s *secrets) scrubURLError(err error) {
 	}
 }
 
+// failure scrubs every secret from f's message and business code and from
+// the text of its error chain. A chain whose text holds a secret is replaced by one error
+// with the scrubbed text, through which errors.Is still reaches the causes
+// (errors.As does not: a typed cause would hand the secret back).
+func (s *secrets) failure(f *Failure) {
+	f.Message, f.Code = s.text(f.Message), s.text(f.Code)
+	if f.Err == nil || s == nil {
+		return
+	}
+	if t := f.Err.Error(); s.text(t) != t {
+		f.Err = &scrubbedError{text: s.text(t), cause: f.Err}
+	}
+}
+
+// scrubbedError is an error chain with its secrets scrubbed from the text.
+type scrubbedError struct {
+	text  string
+	cause error // for Is only; never unwrapped, never printed
+}
+
+func (e *scrubbedError) Error() string { return e.text }
+
+// Is reports whether the scrubbed chain held target.
+func (e *scrubbedError) Is(target error) bool { return errors.Is(e.cause, target) }
+
+// Format prints the scrubbed text whatever the verb, so %#v shows no cause.
+func (e *scrubbedError) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(e.text)) }
+
 // secretsKey carries a request's *secrets in its context, for the redirect
 // policy, which sees only the request.
 type secretsKey struct{}
@@ -219,7 +248,7 @@ func sensitiveHeader(name string) bool {
 		return false
 	}
 	var buf [32]byte
-	if b, ok := lowerASCII(buf[:0], name); ok {
+	if b, ok := appendLowerASCII(buf[:0], name); ok {
 		return sensitiveLowerHeader(string(b)) // on the stack: nothing escapes
 	}
 	return sensitiveLowerHeader(strings.ToLower(name))
@@ -248,10 +277,10 @@ func sensitiveParam(name string) bool {
 	return containsAny(n, "token", "secret", "password", "passwd", "apikey", "api_key", "api-key", "signature", "credential", "session")
 }
 
-// lowerASCII appends s in lowercase to buf (a caller's stack array), so
+// appendLowerASCII appends s in lowercase to buf (a caller's stack array), so
 // that checking a header name allocates nothing; false when s is not ASCII
 // (strings.ToLower folds some runes to ASCII letters) or does not fit.
-func lowerASCII(buf []byte, s string) ([]byte, bool) {
+func appendLowerASCII(buf []byte, s string) ([]byte, bool) {
 	if len(s) > cap(buf)-len(buf) {
 		return nil, false
 	}
@@ -260,10 +289,7 @@ func lowerASCII(buf []byte, s string) ([]byte, bool) {
 		if c >= utf8.RuneSelf {
 			return nil, false
 		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		buf = append(buf, c)
+		buf = append(buf, lowerASCII(c))
 	}
 	return buf, true
 }
@@ -425,4 +451,19 @@ func portOf(u *url.URL) string {
 		return "443"
 	}
 	return "80"
+}
+
+// preview returns the history's preview of body with every secret scrubbed.
+// A secret that the cut at previewBytes splits cannot be found whole, so
+// the start of it that ends a truncated preview is dropped too.
+func (s *secrets) preview(body []byte) (string, bool) {
+	p, truncated := previewText(body, previewBytes)
+	if s == nil {
+		return p, truncated
+	}
+	p = s.red.text(p)
+	if truncated {
+		p = s.red.trimPartial(p)
+	}
+	return p, truncated
 }

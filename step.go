@@ -105,7 +105,13 @@ func (s *Step) wantsKey() bool {
 }
 
 // Refs returns every ref the step's node uses, as [NodeConfig.Refs] does.
-func (s *Step) Refs() []string { return s.node.Refs() }
+// A nil Step has none.
+func (s *Step) Refs() []string {
+	if s == nil {
+		return nil
+	}
+	return s.node.Refs()
+}
 
 // Run runs the compiled step s with the values in params, as
 // [Client.Execute] runs a node: it renders the templates, sends the request

@@ -45,6 +45,7 @@ const (
 	modeURL
 	modeJSON
 	modeXML
+	modeForm // a raw application/x-www-form-urlencoded body: values query-escaped
 )
 
 // templateCacheMax bounds the template cache; when full it starts afresh.
@@ -156,6 +157,8 @@ func (t *template) assignPlaces(m mode) {
 		t.assignJSON()
 	case modeXML:
 		t.setAll(placeXML)
+	case modeForm:
+		t.setAll(placeURLQuery)
 	default:
 		t.setAll(placeText)
 	}

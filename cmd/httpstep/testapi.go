@@ -65,10 +65,14 @@ func (c *cli) askTestValues(nodePath string, node *httpstep.NodeConfig, params h
 // ask asks for each ref without a value and notes the answers in remembered.
 func (c *cli) ask(p *prompter, node *httpstep.NodeConfig, params httpstep.Values, remembered map[string]string) error {
 	for _, ref := range node.Refs() {
+		kind := refKindOf(node, ref)
+		if kind == refSecret {
+			delete(remembered, ref) // remembered before the ref was known to be a secret
+		}
 		if _, ok := params.Lookup(ref); ok {
 			continue
 		}
-		v, err := askRef(p, ref, refKindOf(node, ref), remembered)
+		v, err := askRef(p, ref, kind, remembered)
 		if err != nil {
 			return fmt.Errorf("httpstep: test: {{%s}}: %w", ref, err)
 		}
@@ -107,7 +111,8 @@ func askRef(p *prompter, ref string, kind refKind, remembered map[string]string)
 // field names it. It is a secret when its name says so (token, secret,
 // password, key, auth ...: secretName) or when it fills a credential: a
 // header such as Authorization, Cookie or X-Api-Key, or a token-like query
-// parameter. Give any other secret with -s ref=value.
+// parameter, a credential of the auth block or a password-like form field.
+// Give any other secret with -s ref=value.
 func refKindOf(node *httpstep.NodeConfig, ref string) refKind {
 	if b := node.Body; b != nil {
 		if strings.TrimSpace(b.File) == ref {
@@ -119,7 +124,7 @@ func refKindOf(node *httpstep.NodeConfig, ref string) refKind {
 			}
 		}
 	}
-	if secretName(ref) {
+	if secretName(ref) || fillsCredential(node, ref) {
 		return refSecret
 	}
 	for _, h := range node.Headers {
@@ -133,6 +138,32 @@ func refKindOf(node *httpstep.NodeConfig, ref string) refKind {
 		}
 	}
 	return refText
+}
+
+// fillsCredential reports whether ref fills a credential of the auth block
+// (password, token, apiKey value, client secret, refresh token) or the value
+// of a password-like form field.
+func fillsCredential(node *httpstep.NodeConfig, ref string) bool {
+	var texts []string
+	if a := node.Auth; a != nil {
+		texts = append(texts, a.Password, a.Token, a.Value)
+		if o := a.OAuth2; o != nil {
+			texts = append(texts, o.ClientSecret, o.RefreshToken)
+		}
+	}
+	if b := node.Body; b != nil {
+		for _, f := range b.Fields {
+			if secretName(f.Key) {
+				texts = append(texts, f.Value)
+			}
+		}
+	}
+	for _, t := range texts {
+		if usesRef(t, ref) {
+			return true
+		}
+	}
+	return false
 }
 
 // secretWords are the parts of a name that mark a secret.

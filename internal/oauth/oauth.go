@@ -57,9 +57,11 @@ type Config struct {
 }
 
 // Key identifies the tokens of c: a SHA-256 over the grant, token URL,
-// client id, username, scopes and parameters, and a SHA-256 of the node's
-// refresh token (which tells users of one client apart). No secret is in
-// it in clear, so it may be used as a shared store's key.
+// client id, username, scopes and parameters, and a SHA-256 of each of the
+// node's refresh token, client secret and password. A token is thus only
+// handed to a node that could have fetched it: knowing a client id or a
+// username is not enough (a new client secret fetches a new token). No
+// secret is in it in clear, so it may be used as a shared store's key.
 func (c *Config) Key() string {
 	h := sha256.New()
 	scopes := slices.Clone(c.Scopes)
@@ -68,9 +70,13 @@ func (c *Config) Key() string {
 	for _, p := range c.Params {
 		parts = append(parts, p.Key+"="+p.Value)
 	}
-	if c.RefreshToken != "" {
-		rt := sha256.Sum256([]byte(c.RefreshToken))
-		parts = append(parts, hex.EncodeToString(rt[:]))
+	for _, secret := range []string{c.RefreshToken, c.ClientSecret, c.Password} {
+		if secret != "" {
+			sum := sha256.Sum256([]byte(secret))
+			parts = append(parts, hex.EncodeToString(sum[:]))
+		} else {
+			parts = append(parts, "")
+		}
 	}
 	for _, p := range parts {
 		h.Write([]byte(url.QueryEscape(p)))

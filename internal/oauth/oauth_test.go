@@ -218,11 +218,13 @@ func TestKey(t *testing.T) {
 	assert.NotContains(t, k, "secret")
 	assert.NotContains(t, k, "refresh")
 	same := base
-	same.Scopes, same.ClientSecret = []string{"b", "a"}, "rotated-secret"
-	assert.Equal(t, k, same.Key(), "scope order and the client secret do not change the key")
+	same.Scopes = []string{"b", "a"}
+	assert.Equal(t, k, same.Key(), "scope order does not change the key")
 	for _, change := range []func(*Config){
 		func(c *Config) { c.ClientID = "other" },
 		func(c *Config) { c.RefreshToken = "another user's" },
+		func(c *Config) { c.ClientSecret = "guessed-secret" }, // a client id alone must not get the token
+		func(c *Config) { c.Password = "guessed-password" },
 		func(c *Config) { c.Params = []Param{{"audience", "x"}} },
 		func(c *Config) { c.TokenURL = "https://t/token2" },
 		func(c *Config) { c.Grant = GrantClientCredentials },

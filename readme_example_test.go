@@ -1,0 +1,70 @@
+package httpstep_test
+
+import (
+	"context"
+	"encoding/json"
+	"iter"
+	"os"
+	"time"
+
+	"github.com/httpstep/httpstep"
+)
+
+// The README's Go snippets, compiled (not run: they name hosts that tests
+// never contact). Each body is the README's text, with only the
+// declarations around it that the README leaves to the reader.
+
+func readmeInGo(ctx context.Context, stored []byte, key string) error {
+	client := &httpstep.Client{}
+	var node httpstep.NodeConfig
+	_ = json.Unmarshal(stored, &node)
+
+	res, err := client.Execute(ctx, &node, httpstep.Values{
+		"feedback": map[string]any{"ip": "115.236.1.10"},
+		"org":      map[string]any{"apiKey": httpstep.Secret(key)},
+	})
+	if err != nil {
+		return err
+	}
+	city, ok := res.Lookup("result.City")
+	rows, err := res.Rows("data.orders")
+	history := res.Attempts
+	_, _, _, _ = city, ok, rows, history
+	return err
+}
+
+func readmePush(ctx context.Context, receiverURL string, purchase map[string]any) error {
+	node := httpstep.PushNode(receiverURL, "record")
+	client := &httpstep.Client{SigningSecret: httpstep.Secret("whsec_...")}
+	res, err := client.Execute(ctx, node, httpstep.Values{"record": purchase})
+	_ = res
+	return err
+}
+
+func readmeDownload(ctx context.Context, client *httpstep.Client, exportURL string, uploadNode *httpstep.NodeConfig) error {
+	down, err := client.Execute(ctx, &httpstep.NodeConfig{URL: exportURL, Download: true}, nil)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(down.File.Path)
+	_, err = client.Execute(ctx, uploadNode, httpstep.Values{"file": down.File})
+	return err
+}
+
+func readmeEach(ctx context.Context, node *httpstep.NodeConfig, rows iter.Seq[httpstep.Params], save func(int, *httpstep.Result)) error {
+	client := &httpstep.Client{
+		Limits:  []httpstep.Limit{{Host: "api.example.com", PerSecond: 10, Burst: 5, MaxConcurrent: 4}},
+		Breaker: &httpstep.Breaker{Failures: 5, Cooldown: httpstep.Duration(30 * time.Second)},
+	}
+	step, err := node.Compile()
+	if err != nil {
+		return err
+	}
+	err = client.Each(ctx, step, rows, 8, func(i int, res *httpstep.Result, err error) bool {
+		save(i, res)
+		return true
+	})
+	return err
+}
+
+var _ = []any{readmeInGo, readmePush, readmeDownload, readmeEach}

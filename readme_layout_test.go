@@ -1,0 +1,43 @@
+package httpstep
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestReadmeLayout keeps the README's layout section and the tree one:
+// every root .go file (tests aside) and every internal package is named
+// there, and every file named there exists.
+func TestReadmeLayout(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	_, layout, ok := strings.Cut(string(data), "## Layout")
+	require.True(t, ok, "README.md has no layout section")
+	layout, _, _ = strings.Cut(layout, "\n## ")
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	for _, f := range files {
+		if !strings.HasSuffix(f, "_test.go") {
+			assert.Contains(t, layout, "`"+f+"`", "README's layout does not name %s", f)
+		}
+	}
+	dirs, err := filepath.Glob("internal/*")
+	require.NoError(t, err)
+	for _, d := range dirs {
+		name := filepath.Base(d)
+		assert.True(t, strings.Contains(layout, "`"+name+"`") || strings.Contains(layout, "`"+d+"`"),
+			"README's layout does not name %s", d)
+	}
+	for _, word := range strings.Fields(layout) {
+		word = strings.Trim(word, "`(),.;:")
+		if strings.HasSuffix(word, ".go") && !strings.Contains(word, "/") {
+			_, err := os.Stat(word)
+			assert.NoError(t, err, "README's layout names %s, which is gone", word)
+		}
+	}
+}
