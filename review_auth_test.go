@@ -351,8 +351,7 @@ func TestReviewAsyncPollCredentials(t *testing.T) {
 	})}}
 	other.Start()
 	defer other.Close()
-	var home *httptest.Server
-	home = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	home := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		record(r)
 		switch r.URL.Path {
 		case "/start":
