@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptrace"
 	"time"
 )
 
@@ -42,7 +41,7 @@ func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
 		ctx, cancel := context.WithTimeoutCause(tctx, o.step.timeout, errAttemptTimeout)
 		defer cancel()
 		tr := newTrace(time.Now())
-		out = c.exchange(httptrace.WithClientTrace(ctx, tr.hooks()), o)
+		out = c.exchange(tr.context(ctx), o)
 		out.record.Timing = tr.close()
 	}
 	a := &out.record

@@ -165,3 +165,17 @@ func TestContentTypeHeaderDecidesEscaping(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, strings.Count(string(rec.last(t).Body), "\n"), "a value cannot add an ndjson line")
 }
+
+// FuzzQueryEscaped: writeQueryEscaped writes exactly url.QueryEscape.
+func FuzzQueryEscaped(f *testing.F) {
+	for _, s := range []string{"", "paid & shipped", "2026-01-02T03:04:05+01:00", "a/b?c=d&e#f", "é~_.-", "\x00\xff%"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b strings.Builder
+		writeQueryEscaped(&b, s)
+		if want := url.QueryEscape(s); b.String() != want {
+			t.Fatalf("writeQueryEscaped(%q) = %q, url.QueryEscape: %q", s, b.String(), want)
+		}
+	})
+}

@@ -188,7 +188,7 @@ func (a absoluteForm) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "http" {
 		return a.next.RoundTrip(req)
 	}
-	target, err := a.p.c.proxyTarget(req.Context(), canonicalAddr(req.URL), a.p.c.ProxyResolvesNames)
+	target, err := a.p.c.proxyTarget(netTraced(req.Context()), canonicalAddr(req.URL), a.p.c.ProxyResolvesNames)
 	if err != nil {
 		if req.Body != nil {
 			req.Body.Close()

@@ -16,8 +16,9 @@ import (
 // values (raw and in their URL- and JSON-escaped forms), the values of
 // credential headers and token-like query parameters, and URL user info.
 type redactor struct {
-	forms []string // longest first, so "Bearer x" goes before "x"
-	short []string // secrets too short to find in text: redacted where they stand whole
+	forms []string  // longest first, so "Bearer x" goes before "x"
+	short []string  // secrets too short to find in text: redacted where they stand whole
+	first [6]string // forms' first array: a secret or two take no allocation of their own
 }
 
 // minSecretLen is the shortest value redacted; shorter ones would blot out
@@ -28,8 +29,8 @@ const minSecretLen = 3
 // sensitive headers in h are treated as secrets too, so an API that echoes
 // them back (as httpbin does) cannot leak them through the response preview.
 func newRedactor(secrets []string, u *url.URL, h http.Header, cache *formCache) *redactor {
-	all := make([]string, 0, len(secrets)+2*len(h)+2)
-	all = append(append(all, secrets...), urlSecrets(u)...)
+	var first [8]string // on the stack unless a run has more
+	all := append(append(first[:0], secrets...), urlSecrets(u)...)
 	for k, vs := range h {
 		if sensitiveHeader(k) {
 			for _, v := range vs {
@@ -37,8 +38,8 @@ func newRedactor(secrets []string, u *url.URL, h http.Header, cache *formCache) 
 			}
 		}
 	}
-	// Most secrets take two or three forms (raw, URL-escaped, JSON-escaped).
-	r := &redactor{forms: make([]string, 0, 3*len(all))}
+	r := &redactor{}
+	r.forms = r.first[:0] // grown by append when a run has many
 	for _, s := range all {
 		for _, f := range cache.forms(s) {
 			r.add(f)

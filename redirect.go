@@ -138,10 +138,17 @@ type RedirectRecord struct {
 // hopsKey carries, in a request's context, the log of its redirects.
 type hopsKey struct{}
 
+// hopLog is a hop log and the context that carries it, in one allocation.
+type hopLog struct {
+	ctx  ctxValue[hopsKey]
+	hops []RedirectRecord
+}
+
 // withHops returns ctx carrying a new, empty hop log, and the log.
 func withHops(ctx context.Context) (context.Context, *[]RedirectRecord) {
-	hops := &[]RedirectRecord{}
-	return context.WithValue(ctx, hopsKey{}, hops), hops
+	l := &hopLog{}
+	l.ctx = ctxValue[hopsKey]{Context: ctx, v: &l.hops}
+	return &l.ctx, &l.hops
 }
 
 // logHop adds rec to the hop log of ctx, if it has one. The http.Client

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"math"
 	"net/url"
 	"reflect"
 	"slices"
@@ -24,6 +25,7 @@ type renderer struct {
 	missing []string
 	secrets *secrets
 	first   [8]lookup // seen's first array, so that most runs allocate none
+	own     secrets   // what secrets points to, in the renderer's allocation
 }
 
 type lookup struct {
@@ -36,8 +38,8 @@ func newRenderer(p Params) *renderer {
 	if p == nil {
 		p = Values(nil)
 	}
-	r := &renderer{params: p, secrets: &secrets{}}
-	r.seen = r.first[:0]
+	r := &renderer{params: p}
+	r.seen, r.secrets = r.first[:0], &r.own
 	return r
 }
 
@@ -118,7 +120,7 @@ func escapeFor(b *strings.Builder, s segment, text string) error {
 	case placeURLPath:
 		b.WriteString(pathSegment(text))
 	case placeURLQuery:
-		b.WriteString(url.QueryEscape(text))
+		writeQueryEscaped(b, text)
 	case placeURLFragment:
 		b.WriteString(url.PathEscape(text))
 	case placeURLStrict:
@@ -185,18 +187,72 @@ func jsonString(s string) []byte {
 	if !needsJSONEscape(s) {
 		return []byte(`"` + s + `"`)
 	}
-	j, _ := jsonValue(s)
-	return j
+	return appendJSONString(make([]byte, 0, len(s)+len(s)/8+8), s)
+}
+
+// appendJSONString appends s as encoding/json writes a string without HTML
+// escaping: quotes and backslashes escaped, \b \f \n \r \t, other control
+// characters as \u00xx, invalid UTF-8 as \ufffd, U+2028 and U+2029 as
+// \u2028 and \u2029.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c >= 0x20:
+				dst = append(dst, c)
+			case c == '\b':
+				dst = append(dst, '\\', 'b')
+			case c == '\f':
+				dst = append(dst, '\\', 'f')
+			case c == '\n':
+				dst = append(dst, '\\', 'n')
+			case c == '\r':
+				dst = append(dst, '\\', 'r')
+			case c == '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&15])
+		default:
+			dst = append(dst, s[i:i+n]...)
+		}
+		i += n
+	}
+	return append(dst, '"')
 }
 
 // needsJSONEscape reports whether encoding/json would escape anything in s
 // (without HTML escaping): quotes, backslashes, control characters, invalid
 // UTF-8, U+2028 and U+2029.
 func needsJSONEscape(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == '"' || c == '\\' {
+				return true
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || r == '\u2028' || r == '\u2029' {
 			return true
 		}
+		i += n
 	}
 	return false
 }
@@ -249,6 +305,9 @@ func jsonValue(v any) ([]byte, error) {
 	if _, ok := v.(File); ok {
 		return nil, fmt.Errorf("an attachment cannot be placed in text; use a binary or form-data body")
 	}
+	if j, ok := jsonScalar(v); ok {
+		return j, nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -256,6 +315,30 @@ func jsonValue(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}), nil
+}
+
+// jsonScalar is jsonValue of the plain values a row or a form carries
+// (strings, numbers, bools, nil), written as encoding/json writes them,
+// without its encoder; false for anything else (and for the floats
+// encoding/json writes with an exponent, or refuses).
+func jsonScalar(v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case nil:
+		return []byte("null"), true
+	case bool:
+		return strconv.AppendBool(nil, x), true
+	case int:
+		return strconv.AppendInt(nil, int64(x), 10), true
+	case int64:
+		return strconv.AppendInt(nil, x, 10), true
+	case float64:
+		if a := math.Abs(x); a == 0 || a >= 1e-6 && a < 1e21 {
+			return strconv.AppendFloat(nil, x, 'f', -1, 64), true
+		}
+	case string:
+		return jsonString(x), true
+	}
+	return nil, false
 }
 
 // textOf renders v as text: strings as they are, numbers without exponent

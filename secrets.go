@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // secrets is the one home of what must never reach the execution history,
@@ -35,12 +36,19 @@ type secrets struct {
 		h     http.Header
 		cache *formCache
 	}
+	// The first arrays of values and headers, so that a run with a secret
+	// or two allocates none for them. A secrets is never copied.
+	firstValues  [2]string
+	firstHeaders [1]string
 }
 
 // add adds secret values.
 func (s *secrets) add(values ...string) {
 	for _, v := range values {
 		if v != "" {
+			if s.values == nil {
+				s.values = s.firstValues[:0]
+			}
 			s.values = append(s.values, v)
 		}
 	}
@@ -85,7 +93,7 @@ func (s *secrets) addUser(u *url.Userinfo) {
 // holding a secret are noted, and the redactor is built.
 func (s *secrets) seal(u *url.URL, h http.Header, cache *formCache) {
 	s.sealed.u, s.sealed.h, s.sealed.cache = u, h, cache
-	s.headers = secretHeaders(h, s.values)
+	s.headers = secretHeaders(s.firstHeaders[:0], h, s.values)
 	s.red = newRedactor(s.values, u, h, cache)
 }
 
@@ -217,9 +225,9 @@ func secretsOf(ctx context.Context) *secrets {
 	return s
 }
 
-// secretHeaders lists the headers whose values hold one of the secrets.
-func secretHeaders(h http.Header, values []string) []string {
-	var out []string
+// secretHeaders appends to out the headers whose values hold one of the
+// secrets.
+func secretHeaders(out []string, h http.Header, values []string) []string {
 	for k, vs := range h {
 		for _, v := range vs {
 			for _, s := range values {
@@ -239,7 +247,15 @@ func sensitiveHeader(name string) bool {
 		idempotencyHeader, "Server", "Connection", "Content-Encoding", "Cache-Control":
 		return false
 	}
-	n := strings.ToLower(name)
+	var buf [32]byte
+	if b, ok := appendLowerASCII(buf[:0], name); ok {
+		return sensitiveLowerHeader(string(b)) // on the stack: nothing escapes
+	}
+	return sensitiveLowerHeader(strings.ToLower(name))
+}
+
+// sensitiveLowerHeader is sensitiveHeader of a lowercase name.
+func sensitiveLowerHeader(n string) bool {
 	switch n {
 	case "authorization", "proxy-authorization", "cookie", "set-cookie", "cookie2", "set-cookie2":
 		return true
@@ -259,6 +275,23 @@ func sensitiveParam(name string) bool {
 		return true
 	}
 	return containsAny(n, "token", "secret", "password", "passwd", "apikey", "api_key", "api-key", "signature", "credential", "session")
+}
+
+// appendLowerASCII appends s in lowercase to buf (a caller's stack array), so
+// that checking a header name allocates nothing; false when s is not ASCII
+// (strings.ToLower folds some runes to ASCII letters) or does not fit.
+func appendLowerASCII(buf []byte, s string) ([]byte, bool) {
+	if len(s) > cap(buf)-len(buf) {
+		return nil, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return nil, false
+		}
+		buf = append(buf, lowerASCII(c))
+	}
+	return buf, true
 }
 
 func containsAny(s string, subs ...string) bool {

@@ -1,7 +1,9 @@
 package httpstep
 
 import (
+	"context"
 	"crypto/tls"
+	"net"
 	"net/http/httptrace"
 	"sync"
 	"time"
@@ -19,6 +21,7 @@ type trace struct {
 	marks  [3]time.Time // starts of DNS, connect and TLS
 	closed bool
 	hooked httptrace.ClientTrace // built in the same allocation as the trace
+	ctx    ctxValue[traceKey]    // the request's context carrying the trace, likewise
 }
 
 // The phases whose start a trace marks.
@@ -32,21 +35,58 @@ func newTrace(start time.Time) *trace {
 	return &trace{start: start}
 }
 
-// hooks returns the httptrace hooks that feed t.
-func (t *trace) hooks() *httptrace.ClientTrace {
+// traceKey carries an attempt's *trace in its context, for the dialers.
+type traceKey struct{}
+
+// context returns ctx carrying t and the httptrace hooks of the request's
+// own phases (connection reuse, TLS, first byte). The DNS and connect hooks
+// are added by tracedDial to a dial's context only: with them in the
+// request's context, net/http builds its net-level trace for every request,
+// a connection reused or not (7 allocations).
+func (t *trace) context(ctx context.Context) context.Context {
 	t.hooked = httptrace.ClientTrace{
 		GotConn:              t.gotConn,
-		DNSStart:             func(httptrace.DNSStartInfo) { t.mark(phaseDNS) },
-		DNSDone:              func(httptrace.DNSDoneInfo) { t.done(phaseDNS) },
-		ConnectStart:         func(string, string) { t.mark(phaseConnect) },
-		ConnectDone:          func(string, string, error) { t.done(phaseConnect) },
 		TLSHandshakeStart:    func() { t.mark(phaseTLS) },
 		TLSHandshakeDone:     func(tls.ConnectionState, error) { t.done(phaseTLS) },
 		GotFirstResponseByte: t.firstByte,
 	}
-	return &t.hooked
+	t.ctx = ctxValue[traceKey]{Context: ctx, v: t}
+	return httptrace.WithClientTrace(&t.ctx, &t.hooked)
 }
 
+// netHooks returns the hooks of the name resolution and connect phases.
+func (t *trace) netHooks() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		DNSStart:     func(httptrace.DNSStartInfo) { t.mark(phaseDNS) },
+		DNSDone:      func(httptrace.DNSDoneInfo) { t.done(phaseDNS) },
+		ConnectStart: func(string, string) { t.mark(phaseConnect) },
+		ConnectDone:  func(string, string, error) { t.done(phaseConnect) },
+	}
+}
+
+// dialFunc is the type of http.Transport's DialContext and DialTLSContext.
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// tracedDial wraps dial so that it times the name resolution and connect
+// phases for the attempt whose request asked for the connection (net/http
+// dials on a context that keeps the request's values): the same net-level
+// hooks as before, paid for only when a connection is dialled.
+func tracedDial(dial dialFunc) dialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return dial(netTraced(ctx), network, addr)
+	}
+}
+
+// netTraced returns ctx with the DNS and connect hooks of the attempt trace
+// it carries, for a resolution or dial made outside the request's own
+// phases (a dial, the origin's check before an HTTP proxy). A ctx without a
+// trace is returned as it is.
+func netTraced(ctx context.Context) context.Context {
+	if t, ok := ctx.Value(traceKey{}).(*trace); ok {
+		return httptrace.WithClientTrace(ctx, t.netHooks())
+	}
+	return ctx
+}
 func (t *trace) mark(phase int) {
 	t.mu.Lock()
 	t.marks[phase] = time.Now()

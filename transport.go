@@ -68,7 +68,7 @@ func (c *Client) newTransport(key transportKey) (http.RoundTripper, error) {
 	e := egress{c: c, src: key.source}
 	t := &http.Transport{
 		Proxy:                  nil,
-		DialContext:            e.guarded,
+		DialContext:            tracedDial(e.guarded),
 		TLSClientConfig:        c.tlsConfig(key.insecure),
 		ForceAttemptHTTP2:      true,
 		MaxIdleConns:           256,
@@ -84,14 +84,14 @@ func (c *Client) newTransport(key transportKey) (http.RoundTripper, error) {
 	switch strings.ToLower(c.Proxy.Scheme) {
 	case "http", "https":
 		p := httpProxy{c: c, e: e, tls: t.TLSClientConfig}
-		t.DialContext, t.DialTLSContext = p.dialProxy, p.tunnel
+		t.DialContext, t.DialTLSContext = tracedDial(p.dialProxy), tracedDial(p.tunnel)
 		return absoluteForm{next: t, p: p}, nil
 	case "socks5", "socks5h":
 		d, err := c.socksDialer(e)
 		if err != nil {
 			return nil, err
 		}
-		t.DialContext = d
+		t.DialContext = tracedDial(d)
 		return t, nil
 	}
 	return nil, errorf("proxy scheme %q is not supported: use http, https, socks5 or socks5h", c.Proxy.Scheme)

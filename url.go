@@ -63,9 +63,9 @@ func (r *renderer) buildURL(s *Step) (*url.URL, error) {
 		if q.Len() > 0 {
 			q.WriteByte('&')
 		}
-		q.WriteString(url.QueryEscape(strings.TrimSpace(p.key)))
+		writeQueryEscaped(&q, strings.TrimSpace(p.key))
 		q.WriteByte('=')
-		q.WriteString(url.QueryEscape(v))
+		writeQueryEscaped(&q, v)
 	}
 	u.RawQuery = q.String()
 	return u, nil
@@ -92,4 +92,24 @@ func (r *renderer) renderText(src string) (string, error) {
 		return "", err
 	}
 	return r.render(t)
+}
+
+// writeQueryEscaped writes url.QueryEscape(s) to b without the string
+// QueryEscape allocates: letters, digits and -_.~ as they are, the space as
+// +, every other byte as %XX.
+func writeQueryEscaped(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '_', c == '.', c == '~':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
 }

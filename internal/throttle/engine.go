@@ -87,16 +87,26 @@ func (p *Permit) Release() {
 // The error is an *Error when the host is unavailable or ctx's deadline is
 // too near, else the context's cause. Either way nothing may be sent.
 func (e *Engine) Acquire(ctx context.Context, host, addr string) (*Permit, error) {
+	p := new(Permit)
+	if err := e.acquire(ctx, host, addr, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// acquire is Acquire into a zero Permit p, so that a Ticket can hold its
+// Permit without an allocation of its own.
+func (e *Engine) acquire(ctx context.Context, host, addr string, p *Permit) error {
 	start := e.cfg.Now()
 	o := e.origin(addr)
 	if err := e.checkPause(ctx, o, addr); err != nil {
-		return nil, err
+		return err
 	}
-	p := &Permit{e: e, o: o}
+	p.e, p.o = e, o
 	if b := e.cfg.Breaker; b != nil {
 		probe, err := o.admit(ctx, *b, e.cfg.Now, addr)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.breaker, p.probe = true, probe
 	}
@@ -108,10 +118,16 @@ func (e *Engine) Acquire(ctx context.Context, host, addr string) (*Permit, error
 	if err != nil {
 		p.Record(Neutral)
 		p.Release()
-		return nil, e.queueError(ctx, addr, err)
+		return e.queueError(ctx, addr, err)
 	}
 	p.Waited = max(e.cfg.Now().Sub(start), 0)
-	return p, nil
+	return nil
+}
+
+// inert reports whether Record and Release do nothing: no breaker counts
+// the outcome and no concurrency slot is held.
+func (p *Permit) inert() bool {
+	return !p.breaker && p.release == nil
 }
 
 // queueError turns a failed wait into an *Error when ctx has not ended (the

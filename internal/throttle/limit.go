@@ -78,11 +78,11 @@ func newGate(l Limit) *gate {
 }
 
 // enter takes a slot, then a token. It returns a function that gives the
-// slot back, or an error when ctx ends (or its deadline would pass) first.
+// slot back (nil when there is no slot to give back), or an error when ctx
+// ends (or its deadline would pass) first.
 func (g *gate) enter(ctx context.Context) (release func(), err error) {
-	release = func() {}
 	if g == nil {
-		return release, nil
+		return nil, nil
 	}
 	if g.slots != nil {
 		select {
@@ -94,7 +94,9 @@ func (g *gate) enter(ctx context.Context) (release func(), err error) {
 	}
 	if g.rate != nil {
 		if err := g.rate.Wait(ctx); err != nil {
-			release()
+			if release != nil {
+				release()
+			}
 			return nil, err
 		}
 	}

@@ -124,3 +124,29 @@ func TestCanceledWhileQueued(t *testing.T) {
 	require.NoError(t, err)
 	p2.Release()
 }
+
+// TestAddr: the host name is normalised and the port defaults by scheme;
+// the addr is always what net.JoinHostPort writes, also when it is the
+// host part as given (and then allocates nothing).
+func TestAddr(t *testing.T) {
+	for _, tc := range []struct {
+		in         string
+		https      bool
+		host, addr string
+	}{
+		{"api.test:8080", false, "api.test", "api.test:8080"},
+		{"API.Test:8080", false, "api.test", "api.test:8080"},
+		{"api.test.:443", true, "api.test", "api.test:443"},
+		{"api.test", false, "api.test", "api.test:80"},
+		{"api.test", true, "api.test", "api.test:443"},
+		{"[::1]:8443", true, "::1", "[::1]:8443"},
+		{"[::1]", true, "::1", "[::1]:443"},
+		{"[api.test]:80", false, "api.test", "api.test:80"},
+		{"127.0.0.1:9", false, "127.0.0.1", "127.0.0.1:9"},
+	} {
+		host, addr := Addr(tc.in, tc.https)
+		assert.Equal(t, tc.host, host, tc.in)
+		assert.Equal(t, tc.addr, addr, tc.in)
+	}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { Addr("127.0.0.1:9", false) }))
+}

@@ -17,7 +17,11 @@ import (
 // timeout starts only once it is admitted. It also adds up the time this
 // attempt waited, redirect hops included.
 type Ticket struct {
-	permit   *Permit
+	ctx      carrier // the attempt's context, carrying this Ticket
+	permit   Permit
+	hostport string // the URL host part admitted, and its scheme
+	https    bool
+	host     string // Addr of hostport, computed once for the round trip
 	addr     string
 	maxPause time.Duration
 	claimed  atomic.Bool
@@ -26,19 +30,34 @@ type Ticket struct {
 
 type ticketKey struct{}
 
+// carrier is a context carrying a Ticket: context.WithValue without an
+// allocation of its own, since it lives inside the Ticket.
+type carrier struct {
+	context.Context
+	t *Ticket
+}
+
+// Value implements context.Context.
+func (c *carrier) Value(key any) any {
+	if key == (ticketKey{}) {
+		return c.t
+	}
+	return c.Context.Value(key)
+}
+
 // Admit acquires a permit for a request to u's host and returns a context
 // carrying it, for the attempt's request. maxPause caps a Retry-After pause
 // its response sets (0: DefaultMaxPause). Call Done on the Ticket when the
 // attempt is over.
 func (e *Engine) Admit(ctx context.Context, hostport string, https bool, maxPause time.Duration) (context.Context, *Ticket, error) {
-	host, addr := Addr(hostport, https)
-	p, err := e.Acquire(ctx, host, addr)
-	if err != nil {
+	t := &Ticket{hostport: hostport, https: https, maxPause: maxPause}
+	t.host, t.addr = Addr(hostport, https)
+	if err := e.acquire(ctx, t.host, t.addr, &t.permit); err != nil {
 		return ctx, nil, err
 	}
-	t := &Ticket{permit: p, addr: addr, maxPause: maxPause}
-	t.waited.Store(int64(p.Waited))
-	return context.WithValue(ctx, ticketKey{}, t), t, nil
+	t.waited.Store(int64(t.permit.Waited))
+	t.ctx = carrier{Context: ctx, t: t}
+	return &t.ctx, t, nil
 }
 
 // Waited is how long the attempt waited for admission, redirect hops
@@ -65,20 +84,32 @@ func (t *Ticket) claim(addr string) *Permit {
 	if t == nil || t.addr != addr || !t.claimed.CompareAndSwap(false, true) {
 		return nil
 	}
-	return t.permit
+	return &t.permit
+}
+
+// addrOf is Addr of a request's URL host part, taken from the Ticket when
+// it is the host part admitted.
+func (t *Ticket) addrOf(hostport string, https bool) (host, addr string) {
+	if t != nil && t.hostport == hostport && t.https == https {
+		return t.host, t.addr
+	}
+	return Addr(hostport, https)
 }
 
 // Addr returns the host name (lowercase, no port) and the host and port of
 // a URL's host part, the port defaulting by scheme.
 func Addr(hostport string, https bool) (host, addr string) {
-	host, port, err := net.SplitHostPort(hostport)
+	name, port, err := net.SplitHostPort(hostport)
 	if err != nil {
-		host, port = strings.Trim(hostport, "[]"), "80"
+		name, port = strings.Trim(hostport, "[]"), "80"
 		if https {
 			port = "443"
 		}
 	}
-	host = normalize(host)
+	host = normalize(name)
+	if err == nil && host == name && strings.Contains(host, ":") == strings.HasPrefix(hostport, "[") {
+		return host, hostport // already what net.JoinHostPort would write
+	}
 	return host, net.JoinHostPort(host, port)
 }
 
@@ -100,7 +131,7 @@ type Transport struct {
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	tk, _ := ctx.Value(ticketKey{}).(*Ticket)
-	host, addr := Addr(req.URL.Host, req.URL.Scheme == "https")
+	host, addr := tk.addrOf(req.URL.Host, req.URL.Scheme == "https")
 	p := tk.claim(addr)
 	if p == nil {
 		var err error
@@ -119,7 +150,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	t.pause(resp, addr, tk)
-	resp.Body = &releaseBody{ReadCloser: resp.Body, release: p.Release}
+	if !p.inert() {
+		resp.Body = &releaseBody{ReadCloser: resp.Body, release: p.Release}
+	}
 	return resp, nil
 }
 

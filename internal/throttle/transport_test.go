@@ -323,3 +323,46 @@ func TestTicketWaitBoundByRun(t *testing.T) {
 	require.NoError(t, err, "the slot was given back once")
 	p.Release()
 }
+
+// TestTicketPauseWithoutLimits: with no Limits and no Breaker, a Retry-After
+// met through an admitted attempt still pauses the host, capped by the
+// ticket's maxPause, and the next admission waits it out. The ticket's
+// context behaves as its parent's (deadline, cancellation, values).
+func TestTicketPauseWithoutLimits(t *testing.T) {
+	srv := newCounter(t, 0, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "10s")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	e := New(Config{})
+	hc := client(t, e)
+	type key struct{}
+	parent, cancel := context.WithTimeout(context.WithValue(t.Context(), key{}, "v"), 5*time.Second)
+	defer cancel()
+	ctx, tk, err := e.Admit(parent, srv.Listener.Addr().String(), false, 150*time.Millisecond)
+	require.NoError(t, err)
+	pd, _ := parent.Deadline()
+	d, ok := ctx.Deadline()
+	assert.True(t, ok)
+	assert.Equal(t, pd, d)
+	assert.Equal(t, "v", ctx.Value(key{}))
+	actx, acancel := context.WithCancel(ctx)
+	defer acancel()
+	code, err := get(actx, hc, srv.URL)
+	require.NoError(t, err)
+	assert.Equal(t, 503, code)
+	tk.Done()
+
+	_, tk2, err := e.Admit(t.Context(), srv.Listener.Addr().String(), false, 0)
+	require.NoError(t, err)
+	defer tk2.Done()
+	assert.GreaterOrEqual(t, tk2.Waited(), 100*time.Millisecond, "the pause applied")
+	assert.Less(t, tk2.Waited(), 5*time.Second, "the pause was capped by the ticket's maxPause")
+
+	cancel()
+	select {
+	case <-actx.Done():
+	case <-time.After(time.Second):
+		t.Fatal("a context made from the ticket's did not end with its parent")
+	}
+	assert.ErrorIs(t, context.Cause(actx), context.Canceled)
+}
