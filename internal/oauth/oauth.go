@@ -57,8 +57,9 @@ type Config struct {
 }
 
 // Key identifies the tokens of c: a SHA-256 over the grant, token URL,
-// client id, username, scopes and parameters, and a SHA-256 of each of the
-// node's refresh token, client secret and password. A token is thus only
+// client id, username, scopes and parameters, and a slow, salted digest
+// (secretDigest) of each of the node's refresh token, client secret and
+// password. A token is thus only
 // handed to a node that could have fetched it: knowing a client id or a
 // username is not enough (a new client secret fetches a new token). No
 // secret is in it in clear, so it may be used as a shared store's key.
@@ -70,13 +71,9 @@ func (c *Config) Key() string {
 	for _, p := range c.Params {
 		parts = append(parts, p.Key+"="+p.Value)
 	}
+	salt := strings.Join(parts, "\x00")
 	for _, secret := range []string{c.RefreshToken, c.ClientSecret, c.Password} {
-		if secret != "" {
-			sum := sha256.Sum256([]byte(secret))
-			parts = append(parts, hex.EncodeToString(sum[:]))
-		} else {
-			parts = append(parts, "")
-		}
+		parts = append(parts, secretDigest(salt, secret))
 	}
 	for _, p := range parts {
 		h.Write([]byte(url.QueryEscape(p)))

@@ -2,6 +2,8 @@ package oauth
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strings"
 	"sync"
@@ -310,4 +312,21 @@ func TestFollowerOutlivesLeadersDeadline(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "second-token", tok.AccessToken)
 	assert.ErrorIs(t, <-leaderErr, context.DeadlineExceeded)
+}
+
+// TestKeyDigestIsSlowAndSalted: the secrets in a key are not their plain
+// SHA-256 (which a dictionary reverses at once), the same secret under
+// another client digests differently, and the digest is remembered.
+func TestKeyDigestIsSlowAndSalted(t *testing.T) {
+	plain := sha256.Sum256([]byte("hunter2"))
+	d := secretDigest("salt-a", "hunter2")
+	assert.NotEqual(t, hex.EncodeToString(plain[:]), d)
+	assert.NotEqual(t, d, secretDigest("salt-b", "hunter2"))
+	assert.Equal(t, d, secretDigest("salt-a", "hunter2"))
+	assert.Empty(t, secretDigest("salt-a", ""))
+	a := Config{Grant: GrantPassword, TokenURL: "https://t/token", ClientID: "one", Username: "u", Password: "hunter2"}
+	b := a
+	b.ClientID = "two"
+	assert.NotEqual(t, a.Key(), b.Key())
+	assert.Equal(t, a.Key(), a.Key())
 }
