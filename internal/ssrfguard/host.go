@@ -38,8 +38,11 @@ func ResolverLookup(r *net.Resolver) LookupFunc {
 // control characters is a *HostError; a name that IDNA refuses is a
 // *Blocked, since what a resolver or proxy would make of it is unknown.
 func Normalize(host string) (string, error) {
-	h := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if h == "" || strings.ContainsFunc(h, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+	h := host
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		h = h[1 : len(h)-1] // an IPv6 literal as a URL writes it
+	}
+	if h == "" || strings.ContainsAny(h, "[]") || strings.ContainsFunc(h, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 		return "", invalidHost(host)
 	}
 	if _, err := netip.ParseAddr(h); err == nil {
