@@ -94,8 +94,9 @@ import (
 //
 // The URL is kept as typed: nothing is re-encoded and its query stays in the
 // string (Query is left empty). Backslash-escaped brackets and braces, which
-// browsers write to turn off curl's URL globbing, are unescaped; globbing
-// itself is not expanded. A URL without a scheme gets http://, as curl
+// browsers write to turn off curl's URL globbing, are unescaped, unless -g
+// turns globbing off (curl then sends them as they stand); globbing itself
+// is not expanded. A URL without a scheme gets http://, as curl
 // assumes, unless it starts with a {{ref}}. A missing URL, or more than one,
 // is an error.
 //
@@ -250,6 +251,7 @@ type curlCmd struct {
 	files    int // file parts so far
 	get      bool
 	head     bool
+	globoff  bool     // -g: backslashes before brackets and braces are the URL's own
 	noOpts   bool     // after --
 	creds    curlAuth // -u, --digest, --oauth2-bearer
 	notes    []string
@@ -382,7 +384,10 @@ func (c *curlCmd) url() (string, error) {
 	default:
 		return "", curlErrorf("the command has more than one URL (%q and %q): import one request at a time", urls[0], urls[1])
 	}
-	u := globUnescaper.Replace(urls[0])
+	u := urls[0]
+	if !c.globoff { // with -g curl sends a backslash escape as it stands
+		u = globUnescaper.Replace(u)
+	}
 	switch {
 	case hasScheme(u) || strings.HasPrefix(u, "{{"):
 		return u, nil

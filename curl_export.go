@@ -20,7 +20,8 @@ import (
 // into the same node, up to these normalisations: the method is written out
 // in full, Query entries join the URL's query, form and raw field order is
 // kept but file refs become ParseCurl's "file", "file2" ..., an x-www-form-
-// urlencoded body loses OmitEmpty, a retry policy keeps only its number of
+// urlencoded body loses OmitEmpty, a part's content type loses the spaces
+// around it (as curl's -F ;type= does), a retry policy keeps only its number of
 // attempts, an apiKey auth becomes its header or query parameter, and what
 // curl has no option for (success rule, failure policy, response schema,
 // pagination, signing, oauth2 auth) is left out. Basic auth is written as

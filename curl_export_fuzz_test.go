@@ -42,6 +42,7 @@ func normalForCurl(n *NodeConfig) *NodeConfig {
 		b.Fields = append([]FormField(nil), b.Fields...)
 		for i := range b.Fields {
 			b.Fields[i].Value = literalSecret(b.Fields[i].Key, b.Fields[i].Value)
+			b.Fields[i].ContentType = strings.TrimSpace(b.Fields[i].ContentType)
 			if b.Fields[i].File != "" {
 				files++
 				b.Fields[i].File = fileRef(files)

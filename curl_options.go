@@ -41,6 +41,7 @@ var curlOptions = []curlOption{
 	{long: "referer", short: 'e', arg: true, value: (*curlCmd).setReferer},
 	{long: "cookie", short: 'b', arg: true, value: (*curlCmd).addCookie},
 	{long: "get", short: 'G', flag: func(c *curlCmd, on bool) { c.get = on }},
+	{long: "globoff", short: 'g', flag: func(c *curlCmd, on bool) { c.globoff = on }},
 	{long: "head", short: 'I', flag: func(c *curlCmd, on bool) { c.head = on }},
 	{long: "insecure", short: 'k', flag: func(c *curlCmd, on bool) { c.node.InsecureSkipVerify = on }},
 	{long: "proxy", short: 'x', arg: true, value: (*curlCmd).setProxy},
@@ -60,7 +61,7 @@ var curlOptions = []curlOption{
 // Each is "long" or "long short" (one character).
 var ignoredFlags = []string{
 	"compressed", "location L", "location-trusted", "silent s", "show-error S", "verbose v",
-	"include i", "show-headers", "fail f", "fail-with-body", "fail-early", "globoff g", "buffer N",
+	"include i", "show-headers", "fail f", "fail-with-body", "fail-early", "buffer N",
 	"progress-bar #", "progress-meter", "remote-name O", "remote-name-all", "remote-header-name J",
 	"disable q", "parallel Z", "ipv4 4", "ipv6 6", "http0.9", "http1.0 0", "http1.1", "http2",
 	"http2-prior-knowledge", "http3", "http3-only", "tlsv1 1", "tlsv1.0", "tlsv1.1", "tlsv1.2",

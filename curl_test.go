@@ -588,3 +588,17 @@ func TestParseCurlOptionsOfIssue16(t *testing.T) {
 		assert.Contains(t, err.Error(), want, cmd)
 	}
 }
+
+// TestParseCurlGlobOff: backslash escapes of brackets and braces are curl's
+// glob escapes, removed on import, unless -g turns globbing off: curl then
+// sends the backslashes as they stand, and so does the node.
+func TestParseCurlGlobOff(t *testing.T) {
+	n, err := ParseCurl(`curl 'https://api.example.com/a\{b\}'`)
+	require.NoError(t, err)
+	assert.Equal(t, "https://api.example.com/a{b}", n.URL)
+	for _, cmd := range []string{`curl -g 'https://api.example.com/a\{b\}'`, `curl 'https://api.example.com/a\{b\}' --globoff`} {
+		n, err = ParseCurl(cmd)
+		require.NoError(t, err)
+		assert.Equal(t, `https://api.example.com/a\{b\}`, n.URL, cmd)
+	}
+}
