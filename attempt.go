@@ -46,7 +46,7 @@ func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
 	}
 	a := &out.record
 	a.N, a.Start, a.Missing = n, start.UTC(), o.missing
-	a.Duration, a.Queued = Duration(time.Since(start)), Duration(ticket.Waited())
+	a.Duration, a.Queued = Duration(time.Since(start)), queued(ticket.Waited())
 	for i := range out.before {
 		out.before[i].N, out.before[i].Missing = n, o.missing
 	}
@@ -128,4 +128,16 @@ func (out *outcome) note(text string) {
 	if text != "" {
 		out.record.Notes = append(out.record.Notes, text)
 	}
+}
+
+// minQueued is the shortest wait for admission the history shows: below it
+// the time is the bookkeeping of admission, not waiting for a slot or a pause.
+const minQueued = time.Millisecond
+
+// queued is the attempt's wait for admission as the history records it.
+func queued(d time.Duration) Duration {
+	if d < minQueued {
+		return 0
+	}
+	return Duration(d)
 }
