@@ -10,6 +10,11 @@
 // through [Result.Rows]) or a classified [Failure] that a person reading the
 // execution history can understand.
 //
+// A host that runs one node many times compiles it once with
+// [NodeConfig.Compile] and sends it with [Client.Run]; [Client.Each] runs one
+// compiled [Step] over many rows with bounded concurrency, within the
+// Client's per-host [Limit]s and [Breaker].
+//
 // Values from upstream nodes are untrusted. They are escaped for the place
 // they land in (URL path segment, query, header, JSON string or bare value,
 // XML, form field), so no value can change the shape of a request. Secrets

@@ -1,8 +1,6 @@
 package httpstep
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 
@@ -89,12 +87,12 @@ func (r *Result) rowsReady() error {
 		return errNoResult
 	}
 	if r.Failure != nil {
-		return fmt.Errorf("httpstep: rows: the node failed, so its rows are skipped: %w", r.Failure)
+		return errorf("rows: the node failed, so its rows are skipped: %w", r.Failure)
 	}
 	return nil
 }
 
-var errNoResult = errors.New("httpstep: no result: the node did not run")
+var errNoResult = errorf("no result: the node did not run")
 
 // EachRow calls fn for each element of the array at path ("" = the body
 // itself), in order, without building a slice, until fn returns false. It

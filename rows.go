@@ -129,14 +129,14 @@ func arrayAt(body []byte, path string) (gjson.Result, int, error) {
 // number of elements.
 func checkRowsBody(body []byte) (int, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return 0, errors.New("httpstep: rows: the response body is empty; " +
+		return 0, errorf("rows: the response body is empty; " +
 			"the API sent no JSON to take rows from")
 	}
 	switch v, n := jsoncheck.CheckCount(body, maxRowsNesting); v {
 	case jsoncheck.Valid:
 		return n, nil
 	case jsoncheck.TooDeep:
-		return 0, fmt.Errorf("httpstep: rows: the response body nests arrays or objects "+
+		return 0, errorf("rows: the response body nests arrays or objects "+
 			"more than %d levels deep; it cannot be read as rows", maxRowsNesting)
 	}
 	where := ""
@@ -144,7 +144,7 @@ func checkRowsBody(body []byte) (int, error) {
 	if err := json.Unmarshal(body, new(json.RawMessage)); errors.As(err, &syn) {
 		where = fmt.Sprintf(" (at byte %d: %v)", syn.Offset, syn)
 	}
-	return 0, fmt.Errorf("httpstep: rows: the response body is not valid JSON%s; "+
+	return 0, errorf("rows: the response body is not valid JSON%s; "+
 		"check that the API answers with JSON", where)
 }
 
@@ -176,7 +176,7 @@ func notAnArray(path string, v gjson.Result, rootArray bool) error {
 		if rootArray {
 			fix = "the response body is itself an array: leave the rows path empty to take its elements"
 		}
-		return fmt.Errorf("httpstep: rows: %s is missing from the response body; %s", subject, fix)
+		return errorf("rows: %s is missing from the response body; %s", subject, fix)
 	}
 	msg := fmt.Sprintf("httpstep: rows: %s is %s, not an array", subject, describeValue(v))
 	if arrays := arrayMembers(path, v, 3); len(arrays) > 0 {

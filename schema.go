@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -108,7 +107,7 @@ func InferSchema(example []byte) (*Schema, error) {
 func checkExample(example []byte) ([]byte, error) {
 	doc := bytes.TrimPrefix(example, []byte(utf8BOM)) // editors on some systems save JSON with it
 	if len(bytes.TrimSpace(doc)) == 0 {
-		return nil, errors.New("httpstep: schema: the example is empty; paste a JSON response example such as {\"id\": 1}")
+		return nil, errorf("schema: the example is empty; paste a JSON response example such as {\"id\": 1}")
 	}
 	if json.Valid(doc) {
 		return doc, nil
@@ -117,11 +116,11 @@ func checkExample(example []byte) ([]byte, error) {
 	err := json.Unmarshal(doc, &raw)
 	var syntax *json.SyntaxError
 	if !errors.As(err, &syntax) {
-		return nil, fmt.Errorf("httpstep: schema: invalid JSON: %w", err)
+		return nil, errorf("schema: invalid JSON: %w", err)
 	}
 	syntax.Offset += int64(len(example) - len(doc)) // count the byte order mark
 	line, column := lineColumn(example, syntax.Offset)
-	return nil, fmt.Errorf("httpstep: schema: invalid JSON at offset %d (line %d, column %d): %w; fix the example and paste it again",
+	return nil, errorf("schema: invalid JSON at offset %d (line %d, column %d): %w; fix the example and paste it again",
 		syntax.Offset, line, column, err)
 }
 

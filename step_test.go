@@ -182,3 +182,16 @@ func TestTimingFrozen(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, string(before), string(after))
 }
+
+// TestQueuedOnlyWhenWaiting: without a limit or a pause an attempt waits
+// for nothing, and the history says so (no "queued" for the bookkeeping of
+// admission).
+func TestQueuedOnlyWhenWaiting(t *testing.T) {
+	srv := newRecorder(t, nil)
+	res, err := testClient(t).Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
+	require.NoError(t, err)
+	assert.Zero(t, res.Attempts[0].Queued)
+	b, err := json.Marshal(res.Attempts[0])
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), `"queued"`)
+}
