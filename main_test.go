@@ -1,6 +1,7 @@
 package httpstep
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"log"
@@ -92,6 +93,7 @@ func (r *recorder) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	r.reqs = append(r.reqs, seen{req.Method, req.RequestURI, req.Header.Clone(), body, req.ContentLength, len(req.TransferEncoding) > 0})
 	r.mu.Unlock()
+	req.Body = io.NopCloser(bytes.NewReader(body)) // the handler reads it as sent
 	if r.next != nil {
 		r.next(w, req)
 		return
