@@ -1,118 +1,137 @@
 package httpstep
 
 import (
-	"fmt"
-	"io"
+	"context"
+	"net"
 	"net/http"
-	"strconv"
-	"sync"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
+	"github.com/httpstep/httpstep/internal/testpeer"
+	"github.com/httpstep/httpstep/internal/throttle"
 	"github.com/stretchr/testify/require"
 )
 
-// fixedNow is the moment the clock tests stop time at: far from the real
-// clock, so a date read on the wrong clock gives a visibly wrong wait.
-var fixedNow = time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
-
-// testClock is a settable clock for Client.Now.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// TestClientNowRetryAfterDate: a Retry-After date is read on Client.Now,
-// for a retry and for a poll, while the back-off's deadline stays on the
-// real clock (the stub env's now is time.Now).
-func TestClientNowRetryAfterDate(t *testing.T) {
-	date := fixedNow.Add(30 * time.Second).Format(http.TimeFormat)
-	policy := &RetryPolicy{MaxAttempts: 2, MaxInterval: Duration(time.Hour)}
-	t.Run("retry", func(t *testing.T) {
-		srv := scripted(t, status(429, "Retry-After", date), ok200)
-		c := testClient(t)
-		c.Now = func() time.Time { return fixedNow }
-		w := stubEnv(c, 0.25, nil)
-		_, f, _ := run(t, t.Context(), c, &NodeConfig{URL: srv.URL, Retry: policy}, nil)
-		require.Nil(t, f)
-		assert.Equal(t, []time.Duration{30 * time.Second}, w.all())
-		d, ok := c.retryAfterOnClock(date, time.Now()) // a host's pause (Limits) reads the date the same way
-		assert.True(t, ok)
-		assert.Equal(t, 30*time.Second, d)
-	})
-	t.Run("poll", func(t *testing.T) {
-		var srv *recorder
-		srv = scripted(t, func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Location", srv.URL+"/status")
-			w.Header().Set("Retry-After", fixedNow.Add(3*time.Second).Format(http.TimeFormat))
-			w.WriteHeader(http.StatusAccepted)
-		}, ok200)
-		c := testClient(t)
-		c.Now = func() time.Time { return fixedNow }
-		w := stubEnv(c, 0.25, nil)
-		_, f, _ := run(t, t.Context(), c, &NodeConfig{Method: "POST", URL: srv.URL, Async: &Async{MaxWait: Duration(time.Minute)}}, nil)
-		require.Nil(t, f)
-		assert.Equal(t, []time.Duration{3 * time.Second}, w.all())
-	})
-}
-
-// TestClientNowTokenExpiry: expires_in is counted from Client.Now and a
-// cached token is checked against it: the token is reused until 10 s
-// before its expiry on that clock, then fetched again.
-func TestClientNowTokenExpiry(t *testing.T) {
-	var issued atomic.Int32
-	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/token" {
-			n := issued.Add(1)
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"access_token":"tok-%d","token_type":"Bearer","expires_in":3600}`, n)
-			return
+// liveServer is a loopback server answering 200 "{}" with keep-alive, and
+// the count of client connections it holds open: a connection counts from
+// its accept to its close.
+func liveServer(t testing.TB) (*httptest.Server, func() int) {
+	var open atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte("{}"))
+	}))
+	srv.Config.ErrorLog = quietLog
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
 		}
-		io.WriteString(w, r.Header.Get("Authorization"))
-	})
-	clock := &testClock{t: fixedNow}
-	c := testClient(t)
-	c.Now = clock.Now
-	node := &NodeConfig{URL: srv.URL + "/api", Auth: &Auth{Type: AuthOAuth2, OAuth2: &OAuth2{
-		Grant: GrantClientCredentials, TokenURL: srv.URL + "/token", ClientID: "app", ClientSecret: "s3cret-app"}}}
-	step, err := node.Compile()
-	require.NoError(t, err)
-	for i, tc := range []struct {
-		advance time.Duration
-		want    string
-	}{{0, "Bearer tok-1"}, {3589 * time.Second, "Bearer tok-1"}, {2 * time.Second, "Bearer tok-2"}} {
-		clock.advance(tc.advance)
-		res, err := c.Run(t.Context(), step, nil)
-		require.NoError(t, err, "run %d", i)
-		assert.Equal(t, tc.want, string(res.Body), "run %d", i)
 	}
-	assert.Equal(t, int32(2), issued.Load())
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, func() int { return int(open.Load()) }
 }
 
-// TestClientNowSignsPush: a signed push's webhook-timestamp is Client.Now.
-func TestClientNowSignsPush(t *testing.T) {
-	srv := newRecorder(t, nil)
+// passThrough wraps a transport as a host's instrumentation may: it has
+// RoundTrip only, so http.Client.CloseIdleConnections cannot reach through.
+type passThrough struct{ next http.RoundTripper }
+
+func (p passThrough) RoundTrip(r *http.Request) (*http.Response, error) { return p.next.RoundTrip(r) }
+
+// TestCloseIdleConnections: after a keep-alive 200 the Client holds one
+// socket; CloseIdleConnections closes it, whatever wraps the transport:
+// the throttle, the redirect check, the proxy's absolute form, a host's
+// WrapTransport that does not pass the call on.
+func TestCloseIdleConnections(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, c *Client, node *NodeConfig) (live func() int)
+	}{
+		{"direct", func(t *testing.T, c *Client, node *NodeConfig) func() int {
+			srv, live := liveServer(t)
+			node.URL = srv.URL
+			return live
+		}},
+		{"limits", func(t *testing.T, c *Client, node *NodeConfig) func() int {
+			srv, live := liveServer(t)
+			node.URL, c.Limits = srv.URL, []Limit{{MaxConcurrent: 2}}
+			return live
+		}},
+		{"wrapped", func(t *testing.T, c *Client, node *NodeConfig) func() int {
+			srv, live := liveServer(t)
+			node.URL = srv.URL
+			c.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return passThrough{rt} }
+			return live
+		}},
+		{"http proxy", func(t *testing.T, c *Client, node *NodeConfig) func() int {
+			srv, _ := liveServer(t)
+			proxy := testpeer.NewHTTPProxy(t)
+			node.URL, node.UseProxy, c.Proxy = srv.URL, true, proxy.URL()
+			return proxy.Conns
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testClient(t)
+			node := &NodeConfig{}
+			live := tc.setup(t, c, node)
+			_, err := c.Execute(context.Background(), node, nil)
+			require.NoError(t, err)
+			require.Equal(t, 1, live(), "the keep-alive connection stays open after the answer")
+			c.CloseIdleConnections()
+			require.Eventually(t, func() bool { return live() == 0 }, time.Second, 5*time.Millisecond,
+				"a second after CloseIdleConnections the Client still holds its socket")
+		})
+	}
+}
+
+// idleCounter is a round tripper that counts the CloseIdleConnections
+// calls that reach it and passes them on to next, when it has one.
+type idleCounter struct {
+	next  http.RoundTripper
+	calls atomic.Int32
+}
+
+func (c *idleCounter) RoundTrip(r *http.Request) (*http.Response, error) { return c.next.RoundTrip(r) }
+
+func (c *idleCounter) CloseIdleConnections() {
+	c.calls.Add(1)
+	if c.next != nil {
+		closeIdle(c.next)
+	}
+}
+
+// TestWrappersPassCloseIdleOn: each round tripper this package puts around
+// another passes CloseIdleConnections on, and so does the chain a Client
+// builds, down to a WrapTransport wrapper that has the method.
+func TestWrappersPassCloseIdleOn(t *testing.T) {
+	wrappers := map[string]func(http.RoundTripper) http.RoundTripper{
+		"locationCheck": func(rt http.RoundTripper) http.RoundTripper { return locationCheck{rt} },
+		"absoluteForm":  func(rt http.RoundTripper) http.RoundTripper { return absoluteForm{next: rt} },
+		"throttle":      func(rt http.RoundTripper) http.RoundTripper { return &throttle.Transport{Next: rt} },
+		"tokenRecorder": func(rt http.RoundTripper) http.RoundTripper { return &tokenRecorder{base: rt} },
+	}
+	for name, wrap := range wrappers {
+		var n idleCounter
+		closeIdle(wrap(&n))
+		require.EqualValues(t, 1, n.calls.Load(), name)
+	}
+
+	srv, live := liveServer(t)
 	c := testClient(t)
-	c.Now = func() time.Time { return fixedNow }
-	c.SigningSecret = Secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-	_, err := c.Execute(t.Context(), &NodeConfig{Method: "POST", URL: srv.URL, Sign: true,
-		Body: &Body{Kind: BodyRaw, Raw: `{"a":1}`}}, nil)
+	var wrapped *idleCounter
+	c.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
+		wrapped = &idleCounter{next: rt}
+		return wrapped
+	}
+	_, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
 	require.NoError(t, err)
-	got := srv.last(t)
-	assert.Equal(t, strconv.FormatInt(fixedNow.Unix(), 10), got.Header.Get("webhook-timestamp"))
-	require.NoError(t, Verify(c.SigningSecret, got.Header, got.Body, 0, fixedNow))
+	c.CloseIdleConnections()
+	require.EqualValues(t, 1, wrapped.calls.Load(), "the host's wrapper is told to close its idle connections")
+	require.Eventually(t, func() bool { return live() == 0 }, time.Second, 5*time.Millisecond)
 }
