@@ -104,7 +104,7 @@ type Client struct {
 	Breaker *Breaker
 
 	mu         sync.Mutex
-	transports map[transportKey]*http.Client
+	transports map[transportKey]pooled
 	lookup     ssrfguard.LookupFunc                // name resolution; nil uses the system resolver
 	fence      func(network, address string) error // tests: a last check of every guarded dial
 	boundary   string                              // fixed multipart boundary, for golden tests
@@ -124,11 +124,14 @@ func (c *Client) maxResponseBytes() int64 {
 }
 
 // CloseIdleConnections closes the idle connections of every transport the
-// Client has built. Connections in use are not interrupted.
+// Client has built, under whatever WrapTransport put around them; a
+// wrapper's own idle connections are closed when it has a
+// CloseIdleConnections method. Connections in use are not interrupted.
 func (c *Client) CloseIdleConnections() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, hc := range c.transports {
-		hc.CloseIdleConnections()
+	for _, p := range c.transports {
+		p.CloseIdleConnections()
+		p.pool.CloseIdleConnections()
 	}
 }
