@@ -23,13 +23,14 @@ type outgoing struct {
 	body     *payload
 	secrets  *secrets
 	id       identity
-	sign     Secret      // Standard Webhooks secret, when the node signs
-	missing  []string    // refs that had no value
-	cursor   string      // cursor pagination: the cursor this page asks for
-	maxRows  int         // the Client's MaxRows, for the Result
-	maxBytes int64       // the Client's MaxResponseBytes
-	wrapped  bool        // the Client's WrapTransport may write to a request's header
-	cred     *credential // digest and oauth2: what each attempt authenticates with
+	sign     Secret           // Standard Webhooks secret, when the node signs
+	now      func() time.Time // the Client's clock, for signature timestamps
+	missing  []string         // refs that had no value
+	cursor   string           // cursor pagination: the cursor this page asks for
+	maxRows  int              // the Client's MaxRows, for the Result
+	maxBytes int64            // the Client's MaxResponseBytes
+	wrapped  bool             // the Client's WrapTransport may write to a request's header
+	cred     *credential      // digest and oauth2: what each attempt authenticates with
 }
 
 // render renders step s with params. A value that cannot be placed fails with
@@ -37,7 +38,7 @@ type outgoing struct {
 // Either way the run's secrets are complete and sealed when it returns.
 func (c *Client) render(s *Step, params Params) (*outgoing, *Failure) {
 	r := newRenderer(params)
-	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows,
+	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows, now: c.now,
 		maxBytes: c.maxResponseBytes(), wrapped: c.WrapTransport != nil}
 	err := o.build(c, r)
 	if err == nil {
@@ -196,7 +197,7 @@ func (o *outgoing) signRequest(req *http.Request) (note string, err error) {
 	if o.body != nil {
 		body = o.body.data
 	}
-	return "", signHeaders(req.Header, o.sign, o.id.msgID, time.Now(), body)
+	return "", signHeaders(req.Header, o.sign, o.id.msgID, o.now(), body)
 }
 
 // withURL returns a copy of o that goes to u: the same request, elsewhere

@@ -60,11 +60,16 @@ func (c *Client) send(ctx context.Context, o *outgoing) *Result {
 }
 
 // env is the Client's retry environment: the real one unless a test set it.
+// Client.Now, when set, is the clock of Retry-After dates.
 func (c *Client) env() retryEnv {
+	env := defaultRetryEnv
 	if c.retryEnv != nil {
-		return *c.retryEnv
+		env = *c.retryEnv
 	}
-	return defaultRetryEnv
+	if c.Now != nil {
+		env.date = c.Now
+	}
+	return env
 }
 
 // newResult is an empty Result for request o's run.
