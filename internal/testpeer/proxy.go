@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -91,6 +92,7 @@ type HTTPProxy struct {
 	out  *http.Transport
 	live *tracker
 	log  recorder[Request]
+	open atomic.Int32 // client connections served as HTTP
 }
 
 // Request is what the HTTP proxy saw of one request.
@@ -113,6 +115,7 @@ func NewHTTPProxy(t testing.TB, opts ...Option) *HTTPProxy {
 		},
 	}
 	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(p.serveHTTP))
+	p.srv.Config.ConnState = p.count
 	if p.cfg.tls {
 		p.srv.StartTLS()
 	} else {
@@ -138,6 +141,20 @@ func (p *HTTPProxy) URL() *url.URL {
 
 // Certificate is the proxy's TLS certificate with WithTLS, else nil.
 func (p *HTTPProxy) Certificate() *x509.Certificate { return p.srv.Certificate() }
+
+// Conns is how many client connections the proxy holds open as HTTP: a
+// connection counts from its accept to its close, and a CONNECT tunnel
+// stops counting when it opens.
+func (p *HTTPProxy) Conns() int { return int(p.open.Load()) }
+
+func (p *HTTPProxy) count(_ net.Conn, s http.ConnState) {
+	switch s {
+	case http.StateNew:
+		p.open.Add(1)
+	case http.StateClosed, http.StateHijacked:
+		p.open.Add(-1)
+	}
+}
 
 // Requests returns what the proxy saw so far, in order.
 func (p *HTTPProxy) Requests() []Request { return p.log.all() }
