@@ -164,7 +164,7 @@ func (c *Client) paginate(ctx context.Context, first *outgoing) *Result {
 			break
 		}
 		res := c.send(ctx, page)
-		out.merge(res)
+		out.absorb(res, 0)
 		if res.Failure != nil {
 			break
 		}
@@ -301,25 +301,6 @@ func (p *Pagination) noNextReason(res *Result, i int) string {
 		return fmt.Sprintf("the first page has nothing at nextPath %q, so no other page was asked for; if the list has more pages, check the path", p.NextPath)
 	}
 	return fmt.Sprintf("the pull ended: the page has no %s at nextPath %q", what, p.NextPath)
-}
-
-// note adds a note to the last attempt's record.
-func (r *Result) note(text string) {
-	if text != "" && len(r.Attempts) > 0 {
-		a := &r.Attempts[len(r.Attempts)-1]
-		a.Notes = append(a.Notes, text)
-	}
-}
-
-// merge takes a page's status, headers, failure and attempts, numbering the
-// attempts on from the pages before.
-func (r *Result) merge(page *Result) {
-	r.StatusCode, r.Header, r.Failure = page.StatusCode, page.Header, page.Failure
-	base := len(r.Attempts)
-	for _, a := range page.Attempts {
-		a.N += base
-		r.Attempts = append(r.Attempts, a)
-	}
 }
 
 func (p *Pagination) maxPages() int {
