@@ -245,7 +245,8 @@ func (c *Client) poll(ctx context.Context, first, loose *outgoing, res *Result) 
 			res.settle(maxWaitFailure(a.maxWait(), last, res.StatusCode), first.secrets)
 			return false
 		}
-		if err := c.env().sleep(ctx, a.pollWait(res.Header, time.Now(), deadline)); err != nil {
+		now := c.now() // a Retry-After date is read on the Client's clock, the deadline stays on the real one
+		if err := c.env().sleep(ctx, a.pollWait(res.Header, now, now.Add(time.Until(deadline)))); err != nil {
 			res.settle(stoppedPolling(ctx, last, err, first.step.timeout), first.secrets)
 			return false
 		}

@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"sync"
+	"time"
 
 	"github.com/httpstep/httpstep/internal/ssrfguard"
-	"sync"
-
 	"github.com/httpstep/httpstep/internal/throttle"
 )
 
@@ -102,6 +102,15 @@ type Client struct {
 	// Breaker, when set, opens a host's circuit after consecutive
 	// failures; nil means no circuit breaker. See [Breaker].
 	Breaker *Breaker
+	// Now is the clock for what a request says about time and what a
+	// response says about it: the timestamps of signatures (Sign, auth
+	// types "signature" and "awsSigV4"), token expiry (expires_in is
+	// counted from it and a cached token checked against it) and
+	// Retry-After dates. nil means time.Now. Set it to make a host's tests
+	// deterministic; timeouts, back-offs and rate limits measure elapsed
+	// time on the real clock whatever it says. It is called from many
+	// goroutines at once.
+	Now func() time.Time
 
 	mu         sync.Mutex
 	transports map[transportKey]pooled
@@ -111,10 +120,19 @@ type Client struct {
 	retryEnv   *retryEnv                           // random source and clock; nil uses the real ones
 	creds      credentials
 	throttle   *throttle.Engine
+	steps      stepCache // the Steps Execute compiled, by node content
 }
 
 // DefaultClient is what the package-level Execute uses: the SSRF guard is on.
 var DefaultClient = &Client{}
+
+// now reads the Client's clock (Now, or time.Now).
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
 
 func (c *Client) maxResponseBytes() int64 {
 	if c.MaxResponseBytes > 0 {

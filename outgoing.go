@@ -23,20 +23,21 @@ type outgoing struct {
 	body     *payload
 	secrets  *secrets
 	id       identity
-	sign     Secret      // Standard Webhooks secret, when the node signs
-	missing  []string    // refs that had no value
-	cursor   string      // cursor pagination: the cursor this page asks for
-	maxRows  int         // the Client's MaxRows, for the Result
-	maxBytes int64       // the Client's MaxResponseBytes
-	wrapped  bool        // the Client's WrapTransport may write to a request's header
-	cred     *credential // digest and oauth2: what each attempt authenticates with
+	sign     Secret           // Standard Webhooks secret, when the node signs
+	now      func() time.Time // the Client's clock, for signature timestamps
+	missing  []string         // refs that had no value
+	cursor   string           // cursor pagination: the cursor this page asks for
+	maxRows  int              // the Client's MaxRows, for the Result
+	maxBytes int64            // the Client's MaxResponseBytes
+	wrapped  bool             // the Client's WrapTransport may write to a request's header
+	cred     *credential      // digest and oauth2: what each attempt authenticates with
 }
 
 // render renders step s with params. A value that cannot be placed fails with
 // kind param and nothing is sent; the outgoing is still fit for a record.
 func (c *Client) render(s *Step, params Params) (*outgoing, *Failure) {
 	r := newRenderer(params)
-	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows,
+	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows, now: c.now,
 		maxBytes: c.maxResponseBytes(), wrapped: c.WrapTransport != nil}
 	defer func() {
 		if s.node.UseProxy && c.Proxy != nil {
@@ -182,7 +183,7 @@ func (o *outgoing) signRequest(req *http.Request) (note string, err error) {
 	if o.body != nil {
 		body = o.body.data
 	}
-	return "", signHeaders(req.Header, o.sign, o.id.msgID, time.Now(), body)
+	return "", signHeaders(req.Header, o.sign, o.id.msgID, o.now(), body)
 }
 
 // newResult is an empty Result for this request's run.

@@ -280,3 +280,15 @@ func TestEscapedCredentialRedacted(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSecretForms: the redaction forms of one secret, computed once
+// per value and Step (a bearer token with a character JSON and URLs
+// escape).
+func BenchmarkSecretForms(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(secretForms("t0k3n/with&odd<chars>é")) == 0 {
+			b.Fatal("no forms")
+		}
+	}
+}

@@ -92,8 +92,11 @@ func Execute(ctx context.Context, node *NodeConfig, params Params) (*Result, err
 // Execute runs node with the values in params: it validates the node, renders
 // its templates, sends the request (every page of it when the node
 // paginates, every retry when it has a retry policy) and evaluates the
-// success rule. It is [NodeConfig.Compile] then [Client.Run] in one call; a
-// host that runs one node many times compiles it once instead.
+// success rule. It is [NodeConfig.Compile] then [Client.Run] in one call.
+// The Client keeps the Steps it compiled for the last few hundred distinct
+// nodes, keyed by their whole content, so a node decoded afresh for every
+// call is validated and compiled once; a node edited in any field is
+// compiled anew.
 //
 // An invalid node returns a *ConfigError and sends nothing. Otherwise the
 // Result is always non-nil; when the node failed, Result.Failure says why,
@@ -104,10 +107,7 @@ func (c *Client) Execute(ctx context.Context, node *NodeConfig, params Params) (
 	if c == nil {
 		c = DefaultClient
 	}
-	if err := node.Validate(); err != nil {
-		return nil, err
-	}
-	s, err := node.compile()
+	s, err := c.steps.compile(node)
 	if err != nil {
 		return nil, err
 	}

@@ -152,7 +152,7 @@ func (p *RetryPolicy) decide(env retryEnv, attempt int, res *Result) RetryRecord
 	if n >= p.attempts() {
 		return RetryRecord{Reason: fmt.Sprintf("%s, but gave up after %d attempt%s", why, n, plural(n))}
 	}
-	wait, note := p.retryAfter(res, env.now(), p.backoff(n-1, env.rand()))
+	wait, note := p.retryAfter(res, env.dateNow(), p.backoff(n-1, env.rand()))
 	return RetryRecord{Retry: true, Reason: why + note, Wait: Duration(wait)}
 }
 

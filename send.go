@@ -44,9 +44,14 @@ func (r *Result) fold(out outcome) {
 func (r *Result) lastAttempt() *Attempt { return &r.Attempts[len(r.Attempts)-1] }
 
 // env is the Client's retry environment: the real one unless a test set it.
+// Client.Now, when set, is the clock of Retry-After dates.
 func (c *Client) env() retryEnv {
+	env := defaultRetryEnv
 	if c.retryEnv != nil {
-		return *c.retryEnv
+		env = *c.retryEnv
 	}
-	return defaultRetryEnv
+	if c.Now != nil {
+		env.date = c.Now
+	}
+	return env
 }
