@@ -93,10 +93,11 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 		return out
 	}
 	resp, err := hc.Do(req)
-	out.record.Redirects = *hops
+	out.record.Redirects = hops.hops
 	if err != nil {
 		o.secrets.scrubURLError(err)
 		out.failure = sendFailure(ctx, err, o.step.timeout)
+		out.refusedRedirect(o, hops.answer(resp))
 		return out
 	}
 	c.read(ctx, o, resp, &out)
@@ -121,6 +122,19 @@ func (c *Client) read(ctx context.Context, o *outgoing, resp *http.Response, out
 		return
 	}
 	out.failure = evaluate(&o.step.node.Success, resp.StatusCode, body)
+}
+
+// refusedRedirect records the head of a redirect that was not followed
+// (its body was closed unread): the status and headers the attempt got.
+func (out *outcome) refusedRedirect(o *outgoing, resp *http.Response) {
+	if resp == nil {
+		return
+	}
+	out.status, out.header = resp.StatusCode, resp.Header
+	out.record.Response = o.secrets.response(resp, nil)
+	if out.failure.StatusCode == 0 {
+		out.failure.StatusCode = resp.StatusCode
+	}
 }
 
 // note adds a note to the outcome's record.
