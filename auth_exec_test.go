@@ -114,7 +114,9 @@ func TestAPIKeyEchoed(t *testing.T) {
 }
 
 // TestCredentialsStayOnTheirHost: no auth type's credential follows a
-// redirect or a next page to another host.
+// redirect or a next page to another host: not in a header (Authorization,
+// Referer, Cookie or the key's own), not in the query; and the run's
+// history and Redact show none of it.
 func TestCredentialsStayOnTheirHost(t *testing.T) {
 	other := newRecorderOn(t, "127.0.0.2", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"items":[2],"next":""}`) })
 	otherURL := other.URL
@@ -141,8 +143,16 @@ func TestCredentialsStayOnTheirHost(t *testing.T) {
 				{URL: srv.URL + "/away", Auth: a},
 				{URL: srv.URL + "/list", Auth: a, Paginate: &Pagination{Mode: "next_url", NextPath: "next", ItemsPath: "items"}},
 			} {
-				_, err := c.Execute(context.Background(), node, Values{"v": v, "csec": tokenpeer.ClientSecret})
+				before := other.count()
+				res, err := c.Execute(context.Background(), node, Values{"v": v, "csec": tokenpeer.ClientSecret})
 				require.NoError(t, err)
+				require.Equal(t, before+1, other.count(), "one request reached the other host")
+				cred := v
+				if name == "oauth2" {
+					cred = tokenpeer.ClientSecret
+				}
+				assertNoCredentials(t, res, err, cred)
+				assert.NotContains(t, res.Redact("x "+cred+" y"), cred)
 				got := other.last(t)
 				assert.Empty(t, got.Header.Get("Authorization"))
 				for _, s := range append(issued(peer), v, basicForm("u", v)) {
@@ -590,4 +600,29 @@ func TestMissingAuthRef(t *testing.T) {
 	node := &NodeConfig{URL: srv.URL + "/x", Auth: &Auth{Type: AuthBearer, Token: "{{tok}}"}}
 	_, err := testClient(t).Execute(context.Background(), node, Values{"tok": ""})
 	require.NoError(t, err, "an empty value is a value")
+}
+
+// TestTokenCacheNeedsTheSecret: a token cached for one client secret or
+// password is not handed to a node that renders another: otherwise anyone
+// who knows a client id or a username (and shares the Client, as the
+// workflows of one engine do) would get its token, sent to a URL of their
+// choosing. The wrong credentials make a token request of their own, which
+// the endpoint refuses.
+func TestTokenCacheNeedsTheSecret(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	for _, tc := range []struct {
+		grant, param, wrong string
+	}{{GrantClientCredentials, "csec", "guessed-secret"}, {GrantPassword, "pw", "guessed-password"}} {
+		t.Run(tc.grant, func(t *testing.T) {
+			c := testClient(t)
+			res, err := c.Execute(context.Background(), oauthNode(peer, tc.grant), oauthParams())
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			wrong := oauthParams()
+			wrong[tc.param] = tc.wrong
+			res, err = c.Execute(context.Background(), oauthNode(peer, tc.grant), wrong)
+			require.Error(t, err, "the cached token went to a node with the wrong credentials")
+			assert.Equal(t, KindAuth, res.Failure.Kind)
+		})
+	}
 }

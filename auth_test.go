@@ -1,6 +1,7 @@
 package httpstep
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -60,6 +61,7 @@ func TestValidateAuth(t *testing.T) {
 		{"oauth2 param without name", "https://api.test/x", Auth{Type: AuthOAuth2, OAuth2: &OAuth2{Grant: GrantClientCredentials, TokenURL: "https://t/x", ClientID: "c", Params: []KeyValue{{Value: "x"}}}}, "auth.oauth2.params[0].key", []string{"auth"}},
 		{"cleartext basic", "http://api.test/x", Auth{Type: AuthBasic, Username: "u"}, "url", []string{"auth", "plain http", "allowCleartext"}},
 		{"cleartext bearer, upper case", "HTTP://api.test", Auth{Type: AuthBearer, Token: "t"}, "url", []string{"auth", "plain http"}},
+		{"cleartext apiKey", "http://api.test/x", Auth{Type: AuthAPIKey, Name: "K", Value: "v"}, "url", []string{"auth", "plain http"}},
 		{"cleartext apiKey, host template", "http://{{host}}/x", Auth{Type: AuthAPIKey, Name: "K", Value: "v"}, "url", []string{"auth", "plain http"}},
 		{"cleartext allowed", "http://api.test/x", Auth{Type: AuthBasic, Username: "u", AllowCleartext: true}, "", nil},
 		{"cleartext loopback", "http://127.0.0.1:8080/x", Auth{Type: AuthBasic, Username: "u"}, "", nil},
@@ -99,4 +101,27 @@ func TestRefsInsideAuth(t *testing.T) {
 		OAuth2: &OAuth2{Grant: GrantPassword, TokenURL: "{{tokenUrl}}", ClientID: "{{cid}}", ClientSecret: "{{csec}}",
 			Params: []KeyValue{{Key: "audience", Value: "{{aud}}"}}}}}
 	assert.Equal(t, []string{"id", "user", "pw", "tokenUrl", "cid", "csec", "aud"}, n.Refs())
+	key := &NodeConfig{URL: "https://api.test/", Auth: &Auth{Type: AuthAPIKey, Name: "k", Value: "{{key}}", In: InQuery}}
+	assert.Equal(t, []string{"key"}, key.Refs())
+}
+
+// TestBasicUserWithColon: a basic-auth username that renders with a ':'
+// would move the rest of it into the password the server reads (RFC 7617
+// forbids it): the attempt fails with kind param and nothing is sent,
+// whether the colon is typed or comes from a value.
+func TestBasicUserWithColon(t *testing.T) {
+	srv := newRecorder(t, nil)
+	c := testClient(t)
+	for _, user := range []string{"{{u}}", "admin{{u}}"} {
+		node := &NodeConfig{URL: srv.URL, Auth: &Auth{Type: AuthBasic, Username: user, Password: "pw-{{p}}"}}
+		res, err := c.Execute(context.Background(), node, Values{"u": "admin:x", "p": "secret"})
+		require.Error(t, err, user)
+		require.NotNil(t, res.Failure, user)
+		assert.Equal(t, KindParam, res.Failure.Kind, user)
+		assert.Contains(t, res.Failure.Message, "username", user)
+	}
+	assert.Zero(t, srv.count(), "nothing sent")
+	err := (&NodeConfig{URL: srv.URL, Auth: &Auth{Type: AuthBasic, Username: "a:b", Password: "c"}}).Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "auth.username")
 }

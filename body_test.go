@@ -12,6 +12,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -703,4 +704,35 @@ func stepOf(t testing.TB, node *NodeConfig) *Step {
 	s, err := node.compile()
 	require.NoError(t, err)
 	return s
+}
+
+// TestRawFormBodyEscapesValues: a raw body sent as
+// application/x-www-form-urlencoded has no form encoder to escape its
+// values, so a value with '&' or '=' would add fields: values are
+// query-escaped there, as in a URL's query.
+func TestRawFormBodyEscapesValues(t *testing.T) {
+	srv := newRecorder(t, nil)
+	for _, ct := range []string{"application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8"} {
+		node := &NodeConfig{URL: srv.URL, Method: "POST", Body: &Body{Kind: BodyRaw, ContentType: ct, Raw: "a={{v}}&c=1"}}
+		_, err := testClient(t).Execute(context.Background(), node, Values{"v": "x y&admin=true"})
+		require.NoError(t, err)
+		got, err := url.ParseQuery(string(srv.last(t).Body))
+		require.NoError(t, err)
+		assert.Equal(t, url.Values{"a": {"x y&admin=true"}, "c": {"1"}}, got, ct)
+	}
+}
+
+// TestBinaryBodyOneAttachment: a binary body takes exactly one attachment;
+// a list of two fails with kind param and nothing sent.
+func TestBinaryBodyOneAttachment(t *testing.T) {
+	srv := newRecorder(t, nil)
+	c := testClient(t)
+	node := &NodeConfig{Method: "POST", URL: srv.URL, Body: &Body{Kind: BodyBinary, File: "doc"}}
+	res, err := c.Execute(context.Background(), node, Values{"doc": []File{textFile("a.txt", "", "a"), textFile("b.txt", "", "b")}})
+	require.Error(t, err)
+	assert.Equal(t, KindParam, res.Failure.Kind)
+	assert.Zero(t, srv.count())
+	_, err = c.Execute(context.Background(), node, Values{"doc": textFile("a.txt", "", "a")})
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.count())
 }

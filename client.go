@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"sync"
+	"time"
 
 	"github.com/httpstep/httpstep/internal/ssrfguard"
-	"sync"
-
 	"github.com/httpstep/httpstep/internal/throttle"
 )
 
@@ -106,19 +106,37 @@ type Client struct {
 	// Breaker, when set, opens a host's circuit after consecutive
 	// failures; nil means no circuit breaker. See [Breaker].
 	Breaker *Breaker
+	// Now is the clock for what a request says about time and what a
+	// response says about it: the timestamps of signatures (Sign, auth
+	// types "signature" and "awsSigV4"), token expiry (expires_in is
+	// counted from it and a cached token checked against it) and
+	// Retry-After dates. nil means time.Now. Set it to make a host's tests
+	// deterministic; timeouts, back-offs and rate limits measure elapsed
+	// time on the real clock whatever it says. It is called from many
+	// goroutines at once.
+	Now func() time.Time
 
 	mu         sync.Mutex
-	transports map[transportKey]*http.Client
+	transports map[transportKey]pooled
 	lookup     ssrfguard.LookupFunc                // name resolution; nil uses the system resolver
 	fence      func(network, address string) error // tests: a last check of every guarded dial
 	boundary   string                              // fixed multipart boundary, for golden tests
 	retryEnv   *retryEnv                           // random source and clock; nil uses the real ones
 	creds      credentials
 	throttle   *throttle.Engine
+	steps      stepCache // the Steps Execute compiled, by node content
 }
 
 // DefaultClient is what the package-level Execute uses: the SSRF guard is on.
 var DefaultClient = &Client{}
+
+// now reads the Client's clock (Now, or time.Now).
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
 
 func (c *Client) maxResponseBytes() int64 {
 	if c.MaxResponseBytes > 0 {
@@ -128,11 +146,14 @@ func (c *Client) maxResponseBytes() int64 {
 }
 
 // CloseIdleConnections closes the idle connections of every transport the
-// Client has built. Connections in use are not interrupted.
+// Client has built, under whatever WrapTransport put around them; a
+// wrapper's own idle connections are closed when it has a
+// CloseIdleConnections method. Connections in use are not interrupted.
 func (c *Client) CloseIdleConnections() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, hc := range c.transports {
-		hc.CloseIdleConnections()
+	for _, p := range c.transports {
+		p.CloseIdleConnections()
+		p.pool.CloseIdleConnections()
 	}
 }

@@ -151,6 +151,9 @@ type tokenRecorder struct {
 // maxTokenResponse bounds a token response, as x/oauth2 does.
 const maxTokenResponse = 1 << 20
 
+// CloseIdleConnections passes the call on to the transport it wraps.
+func (t *tokenRecorder) CloseIdleConnections() { closeIdle(t.base) }
+
 func (t *tokenRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	a := Attempt{Auth: RecordToken, Start: start.UTC(),

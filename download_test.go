@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"net/http"
@@ -388,4 +389,24 @@ func TestDownloadStorageFailure(t *testing.T) {
 	require.ErrorAs(t, err, &f)
 	assert.Equal(t, KindStorage, f.Kind)
 	assert.Contains(t, f.Message, "DownloadDir")
+}
+
+// TestDownloadJudgedJSONNotInHistory: a download node that checks a
+// business code reads a JSON answer into memory to judge it, then saves
+// it; the history holds the file's SHA-256, never its content.
+func TestDownloadJudgedJSONNotInHistory(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"code":0,"data":"file-content-0123456789"}`)
+	})
+	c := testClient(t)
+	c.DownloadDir = t.TempDir()
+	node := &NodeConfig{URL: srv.URL + "/report.json", Download: true, Success: SuccessRule{ErrorCodePath: "code", SuccessValues: []string{"0"}}}
+	res, err := c.Execute(context.Background(), node, nil)
+	require.NoError(t, err)
+	require.NotNil(t, res.File)
+	b, err := json.Marshal(res.Attempts)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "file-content", "content in the history")
+	assert.NotEmpty(t, res.Attempts[len(res.Attempts)-1].Response.File.SHA256)
 }

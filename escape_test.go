@@ -179,3 +179,79 @@ func FuzzQueryEscaped(f *testing.F) {
 		}
 	})
 }
+
+// TestHeaderControlCharacterIsParam: a header value with a control
+// character HTTP forbids (not only CR, LF and NUL) fails with kind param,
+// is not retried, and nothing is sent; a tab and non-ASCII text are fine.
+func TestHeaderControlCharacterIsParam(t *testing.T) {
+	srv := newRecorder(t, nil)
+	c := testClient(t)
+	for _, v := range []string{"a\x01b", "a\x7fb", "a\x0bb", "a\x1bb"} {
+		for name, node := range map[string]*NodeConfig{
+			"header": {URL: srv.URL, Headers: []KeyValue{{"X-A", "{{v}}"}}, Retry: &RetryPolicy{MaxAttempts: 3}},
+			"apiKey": {URL: srv.URL, Auth: &Auth{Type: AuthAPIKey, Name: "X-Key", Value: "{{v}}"}, Retry: &RetryPolicy{MaxAttempts: 3}},
+			"bearer": {URL: srv.URL, Auth: &Auth{Type: AuthBearer, Token: "{{v}}"}, Retry: &RetryPolicy{MaxAttempts: 3}},
+		} {
+			res, err := c.Execute(context.Background(), node, Values{"v": v})
+			require.Error(t, err, "%s %q", name, v)
+			assert.Equal(t, KindParam, res.Failure.Kind, "%s %q", name, v)
+			assert.Len(t, res.Attempts, 1, "%s %q: not retried", name, v)
+		}
+	}
+	assert.Zero(t, srv.count())
+	for _, v := range []string{"a\tb", "é"} {
+		_, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL, Headers: []KeyValue{{"X-A", "{{v}}"}}}, Values{"v": v})
+		require.NoError(t, err, "%q", v)
+	}
+}
+
+// TestHostHeaderInvalidIsParam: a Host header that renders to something
+// net/http refuses as a host fails with kind param before sending, not as a
+// network fault retried with back-off.
+func TestHostHeaderInvalidIsParam(t *testing.T) {
+	srv := newRecorder(t, nil)
+	c := testClient(t)
+	for _, v := range []string{"a b", "a\"b", "a{b}"} {
+		res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL, Headers: []KeyValue{{"host", "{{v}}"}}, Retry: &RetryPolicy{MaxAttempts: 3}}, Values{"v": v})
+		require.Error(t, err, v)
+		assert.Equal(t, KindParam, res.Failure.Kind, v)
+		assert.Len(t, res.Attempts, 1, v)
+	}
+	assert.Zero(t, srv.count())
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL, Headers: []KeyValue{{"Host", "api.example.com:8080"}}}, nil)
+	require.NoError(t, err)
+	assert.True(t, res.OK())
+}
+
+// TestValuesKeepRequestShape: no parameter value changes the shape of the
+// request: host, header and whole-URL values that would are kind param (or
+// blocked), with nothing sent; path and query values are escaped.
+func TestValuesKeepRequestShape(t *testing.T) {
+	srv := newRecorder(t, nil)
+	c := testClient(t)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ctx := context.Background()
+	for _, tc := range []struct {
+		node   NodeConfig
+		params Values
+	}{
+		{NodeConfig{URL: "http://{{h}}/x"}, Values{"h": "evil.example/@" + host}},
+		{NodeConfig{URL: srv.URL + "/x", Headers: []KeyValue{{Key: "X-A", Value: "{{v}}"}}}, Values{"v": "a\r\nX-Injected: 1"}},
+		{NodeConfig{URL: "{{u}}"}, Values{"u": "file:///etc/passwd"}},
+	} {
+		res, err := c.Execute(ctx, &tc.node, tc.params)
+		require.Error(t, err)
+		assert.Contains(t, []FailureKind{KindParam, KindBlocked}, res.Failure.Kind, tc.node.URL)
+		assert.Zero(t, srv.count(), tc.node.URL)
+	}
+	_, err := c.Execute(ctx, &NodeConfig{URL: srv.URL + "/a%20b/{{p}}?q={{q}}"}, Values{"p": "../x?y=1#z", "q": "1&admin=true"})
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.count())
+	u, err := url.ParseRequestURI(srv.last(t).RequestURI)
+	require.NoError(t, err)
+	got := u.RawPath + "|" + u.EscapedPath() + "|" + u.RawQuery
+	assert.Contains(t, got, "/a%20b/")
+	assert.NotContains(t, got, "admin=true&")
+	assert.NotContains(t, got, "|y=1")
+	assert.Contains(t, got, "q=1%26admin%3Dtrue")
+}

@@ -84,9 +84,15 @@ func (c *Client) engine() *throttle.Engine {
 	return c.engineLocked()
 }
 
+// retryAfterOnClock reads a Retry-After value against the Client's clock
+// (Now): an HTTP date is a moment of that clock, the engine's own is not.
+func (c *Client) retryAfterOnClock(v string, _ time.Time) (time.Duration, bool) {
+	return ParseRetryAfter(v, c.now())
+}
+
 // throttled wraps rt so every request it sends passes the engine.
 func (c *Client) throttled(rt http.RoundTripper) http.RoundTripper {
-	return &throttle.Transport{Engine: c.engineLocked(), Next: rt, RetryAfter: ParseRetryAfter, Neutral: healthNeutral}
+	return &throttle.Transport{Engine: c.engineLocked(), Next: rt, RetryAfter: c.retryAfterOnClock, Neutral: healthNeutral}
 }
 
 // healthNeutral reports transport errors that say nothing about a host's

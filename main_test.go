@@ -1,6 +1,7 @@
 package httpstep
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"log"
@@ -58,7 +59,7 @@ type seen struct {
 }
 
 // recorder is a loopback server that records every request and answers with
-// its handler (200 "{}" by default).
+// its handler (200 "{}" by default); the handler can still read the body.
 type recorder struct {
 	*httptest.Server
 	mu   sync.Mutex
@@ -92,6 +93,7 @@ func (r *recorder) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	r.reqs = append(r.reqs, seen{req.Method, req.RequestURI, req.Header.Clone(), body, req.ContentLength, len(req.TransferEncoding) > 0})
 	r.mu.Unlock()
+	req.Body = io.NopCloser(bytes.NewReader(body)) // the handler may read it too
 	if r.next != nil {
 		r.next(w, req)
 		return

@@ -183,6 +183,9 @@ type absoluteForm struct {
 	p    httpProxy
 }
 
+// CloseIdleConnections passes the call on to the transport it wraps.
+func (a absoluteForm) CloseIdleConnections() { closeIdle(a.next) }
+
 // RoundTrip checks the destination and rewrites a clone of req.
 func (a absoluteForm) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "http" {

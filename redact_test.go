@@ -1,15 +1,23 @@
 package httpstep
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/net/idna"
 )
 
 // TestFormCache: a cached secret has exactly the forms computed afresh, the
@@ -66,6 +74,221 @@ func TestStepRedactsFromTheCache(t *testing.T) {
 		require.NoError(t, err)
 		for _, form := range []string{"s3cr3t value", "s3cr3t+value", "s3cr3t%20value"} {
 			assert.NotContains(t, string(b), form, "run %d", run)
+		}
+	}
+}
+
+// TestPreviewCutThroughSecret: a secret that the 4 KiB preview cut splits
+// shows none of its characters, in the request preview nor in the echoed
+// response, wherever the cut falls inside it.
+func TestPreviewCutThroughSecret(t *testing.T) {
+	const secret = "s3cr3t-0123456789abcdefghijklmnopqrstuvwxyz"
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) { io.Copy(w, r.Body) })
+	c := testClient(t)
+	for _, before := range []int{previewBytes - 4, previewBytes - 20, previewBytes - len(secret) + 1} {
+		t.Run(fmt.Sprint(before), func(t *testing.T) {
+			node := &NodeConfig{URL: srv.URL, Method: "POST", Body: &Body{Kind: "raw", ContentType: "text/plain",
+				Raw: strings.Repeat("a", before) + "{{k}}" + strings.Repeat("b", 100)}}
+			res, err := c.Execute(context.Background(), node, Values{"k": Secret(secret)})
+			require.NoError(t, err)
+			b, err := json.Marshal(res.Attempts)
+			require.NoError(t, err)
+			assert.NotContains(t, string(b), secret[:3], "the start of a cut secret")
+			assert.True(t, res.Attempts[0].Request.Truncated)
+			assert.True(t, res.Attempts[0].Response.Truncated)
+		})
+	}
+}
+
+// TestEchoedCredentialForms: an API that echoes a credential back in the
+// escaping of its own language (encoding/json's \u003c, Python's \u00e9,
+// PHP's \/, .NET's lower-case %2f) shows none of them in the history, for
+// every auth type and for a Secret parameter.
+func TestEchoedCredentialForms(t *testing.T) {
+	const secret = `p<a>s&s"w'o rd/é+1`
+	goJSON, _ := json.Marshal(secret)
+	forms := map[string]string{
+		"raw":           secret,
+		"encoding/json": string(goJSON[1 : len(goJSON)-1]),
+		"python json":   `p<a>s&s\"w'o rd/\u00e9+1`,
+		"php json":      `p<a>s&s\"w'o rd\/\u00e9+1`,
+		"query":         url.QueryEscape(secret),
+		"path":          url.PathEscape(secret),
+		"lower-hex":     strings.ToLower(url.QueryEscape(secret)),
+		"basic":         base64.StdEncoding.EncodeToString([]byte("bob:" + secret)),
+	}
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range forms {
+			fmt.Fprintf(w, "%s=%s\n", k, v)
+		}
+	})
+	c := testClient(t)
+	nodes := map[string]*NodeConfig{
+		"secret param": {URL: srv.URL, Headers: []KeyValue{{"X-Sig", "{{s}}"}}},
+	}
+	for _, a := range []*Auth{
+		{Type: AuthBasic, Username: "bob", Password: "{{p}}"},
+		{Type: AuthBearer, Token: "{{p}}"},
+		{Type: AuthAPIKey, Name: "X-K", Value: "{{p}}"},
+		{Type: AuthAPIKey, Name: "k", In: InQuery, Value: "{{p}}"},
+		{Type: AuthDigest, Username: "bob", Password: "{{p}}"},
+	} {
+		nodes[a.Type+" "+a.In] = &NodeConfig{URL: srv.URL, Auth: a}
+	}
+	for name, node := range nodes {
+		res, _ := c.Execute(context.Background(), node, Values{"p": secret, "s": Secret(secret)})
+		b, err := json.Marshal(res.Attempts)
+		require.NoError(t, err)
+		for form, v := range forms {
+			if form == "basic" && name != "basic " {
+				continue // only basic auth sends (and so redacts) the Basic form
+			}
+			assert.NotContains(t, string(b), jsonInner(v), "%s: the %s form", name, form)
+		}
+	}
+}
+
+// jsonInner is s as it stands inside a JSON string.
+func jsonInner(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
+
+// TestTrimPartial: the end of a cut text that starts a secret form is
+// dropped (the longest such end), and nothing else.
+func TestTrimPartial(t *testing.T) {
+	r := &redactor{forms: []string{"abcdef", "xyz123"}}
+	for in, want := range map[string]string{
+		"text abc":     "text ",
+		"text a":       "text ",
+		"text abcdeX":  "text abcdeX",
+		"text xyz12":   "text ",
+		"aaaa":         "aaa",
+		"no secret":    "no secret",
+		"":             "",
+		"abcdef whole": "abcdef whole",
+	} {
+		assert.Equal(t, want, r.trimPartial(in), in)
+	}
+	long := strings.Repeat("k", 4000) // a PEM key's length, all one letter: the worst case stays fast
+	r = &redactor{forms: []string{long}}
+	assert.Empty(t, r.trimPartial(strings.Repeat("k", previewBytes)[:3999]))
+}
+
+// TestFailureChainHoldsNoSecret: the error chain under a Failure (what a
+// host logs with errors.Unwrap or %v of Failure.Err) carries no secret
+// either, while errors.Is still sees the cause's sentinels.
+func TestFailureChainHoldsNoSecret(t *testing.T) {
+	const secret = "secretval-123"
+	c := testClient(t)
+	for name, node := range map[string]*NodeConfig{
+		"whole URL": {URL: "{{u}}"},
+		"host":      {URL: "https://{{h}}.example.com/"},
+	} {
+		res, err := c.Execute(context.Background(), node, Values{"u": Secret("http://exa mple.com/" + secret), "h": Secret("a/" + secret)})
+		require.Error(t, err, name)
+		require.NotNil(t, res.Failure, name)
+		for e := err; e != nil; e = errors.Unwrap(e) {
+			assert.NotContains(t, e.Error(), secret, "%s: %T", name, e)
+		}
+		assert.NotContains(t, fmt.Sprintf("%+v %#v", res.Failure.Err, res.Failure.Err), secret, name)
+	}
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) { time.Sleep(200 * time.Millisecond) })
+	res, _ := c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/{{s}}", Timeout: Duration(50 * time.Millisecond)}, Values{"s": Secret(secret)})
+	require.NotNil(t, res.Failure)
+	assert.NotContains(t, fmt.Sprint(res.Failure.Err), secret)
+	var ue *url.Error
+	assert.ErrorAs(t, res.Failure, &ue, "a chain without a secret is kept as it is")
+}
+
+// TestSecretInHostRedacted: a Secret placed in the host name is sent
+// lower-cased, and IDNA-mapped when it is not ASCII; the history shows
+// neither form.
+func TestSecretInHostRedacted(t *testing.T) {
+	c := &Client{AllowPrivate: true, lookup: newRebinder(nil).lookup}
+	puny, err := idna.Lookup.ToASCII("tenänt-key")
+	require.NoError(t, err)
+	for secret, sent := range map[string]string{"SeCrEt-Tenant": "secret-tenant", "tenänt-key": puny} {
+		res, _ := c.Execute(context.Background(), &NodeConfig{URL: "http://{{h}}.localhost:1/"}, Values{"h": Secret(secret)})
+		b, err := json.Marshal(res.Attempts)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), sent, secret)
+		assert.NotContains(t, res.Failure.Error(), sent, secret)
+	}
+}
+
+// TestFailureCodeRedacted: a business code that echoes a credential is
+// scrubbed in the Failure like its message.
+func TestFailureCodeRedacted(t *testing.T) {
+	const secret = "bearer-secret-42"
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"code":%q}`, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	})
+	node := &NodeConfig{URL: srv.URL, Auth: &Auth{Type: AuthBearer, Token: "{{t}}"}, Success: SuccessRule{ErrorCodePath: "code", SuccessValues: []string{"0"}}}
+	res, err := testClient(t).Execute(context.Background(), node, Values{"t": secret})
+	require.Error(t, err)
+	assert.Equal(t, KindErrorCode, res.Failure.Kind)
+	assert.NotContains(t, res.Failure.Code, secret)
+	assert.NotContains(t, err.Error(), secret)
+}
+
+// TestEscapedCredentialRedacted: a credential that needs escaping is
+// redacted raw, base64-Basic, URL- and JSON-escaped, in Attempts, errors
+// and Redact, even when the API echoes it in a failed answer. The JSON
+// forms are the ones real APIs write: Go's encoding/json (HTML-safe by
+// default), Python's json.dumps (ASCII only) and PHP's json_encode (ASCII
+// only, slashes escaped).
+func TestEscapedCredentialRedacted(t *testing.T) {
+	const pw = `p"a&s s/\é<`
+	common := []string{
+		pw, url.QueryEscape(pw), url.PathEscape(pw),
+		`p\"a&s s/\\é<`,           // JSON, no HTML escaping
+		`p\"a\u0026s s/\\é\u003c`, // Go's json.Marshal
+		`p\"a&s s/\\\u00e9<`,      // Python's json.dumps
+		`p\"a&s s\/\\\u00e9<`,     // PHP's json_encode
+	}
+	goJSON, _ := json.Marshal(pw)
+	require.Equal(t, `"`+common[4]+`"`, string(goJSON))
+	c := testClient(t)
+	for _, tc := range []struct {
+		auth  Auth
+		forms []string
+	}{
+		{Auth{Type: AuthBasic, Username: "u", Password: "{{pw}}"}, append([]string{base64.StdEncoding.EncodeToString([]byte("u:" + pw))}, common...)},
+		{Auth{Type: AuthBearer, Token: "{{pw}}"}, common},
+		{Auth{Type: AuthAPIKey, Name: "k", In: InQuery, Value: "{{pw}}"}, common},
+	} {
+		t.Run(tc.auth.Type, func(t *testing.T) {
+			srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(500)
+				io.WriteString(w, strings.Join(tc.forms, " | "))
+			})
+			node := &NodeConfig{URL: srv.URL + "/x", Auth: &tc.auth}
+			res, err := c.Execute(context.Background(), node, Values{"pw": pw})
+			require.Error(t, err)
+			hist, _ := json.Marshal(res.Attempts)
+			for _, f := range tc.forms {
+				var body string
+				if res.Attempts[0].Response != nil {
+					body = res.Attempts[0].Response.Body
+				}
+				assert.NotContains(t, body, f)
+				assert.NotContains(t, string(hist), jsonInner(f))
+				assert.NotContains(t, err.Error(), f)
+				assert.NotContains(t, res.Redact("x "+f+" y"), f)
+			}
+		})
+	}
+}
+
+// BenchmarkSecretForms: the redaction forms of one secret, computed once
+// per value and Step (a bearer token with a character JSON and URLs
+// escape).
+func BenchmarkSecretForms(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(secretForms("t0k3n/with&odd<chars>é")) == 0 {
+			b.Fatal("no forms")
 		}
 	}
 }

@@ -92,6 +92,9 @@ func (e *redirectChangeError) message() string {
 // http.Client tries to follow it, as a *BlockedError.
 type locationCheck struct{ next http.RoundTripper }
 
+// CloseIdleConnections passes the call on to the transport it wraps.
+func (l locationCheck) CloseIdleConnections() { closeIdle(l.next) }
+
 func (l locationCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := l.next.RoundTrip(req)
 	if err != nil || !followed(resp.StatusCode) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/httpstep/httpstep/internal/nodespec"
 )
 
 // The back-off defaults of a RetryPolicy that leaves a field zero.
@@ -82,7 +84,7 @@ func (p *RetryPolicy) backoff(n int, r float64) time.Duration {
 
 // maxRetryAttempts bounds RetryPolicy.MaxAttempts, so a typo cannot retry
 // a request for days.
-const maxRetryAttempts = 100
+const maxRetryAttempts = nodespec.MaxAttempts
 
 // check adds a problem to e for each field a person must correct. It accepts
 // a nil policy. Validate calls it for NodeConfig.Retry.
@@ -152,7 +154,7 @@ func (p *RetryPolicy) decide(env retryEnv, attempt int, res *Result) RetryRecord
 	if n >= p.attempts() {
 		return RetryRecord{Reason: fmt.Sprintf("%s, but gave up after %d attempt%s", why, n, plural(n))}
 	}
-	wait, note := p.retryAfter(res, env.now(), p.backoff(n-1, env.rand()))
+	wait, note := p.retryAfter(res, env.dateNow(), p.backoff(n-1, env.rand()))
 	return RetryRecord{Retry: true, Reason: why + note, Wait: Duration(wait)}
 }
 

@@ -91,7 +91,7 @@ func (c *Client) tokenCache() *oauth.Cache {
 		if c.Tokens != nil {
 			s = c.Tokens
 		}
-		c.creds.tokens = &oauth.Cache{Store: storeAdapter{s}}
+		c.creds.tokens = &oauth.Cache{Store: storeAdapter{s}, Now: c.now}
 	})
 	return c.creds.tokens
 }

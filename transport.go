@@ -41,10 +41,10 @@ func (c *Client) client(node *NodeConfig, u *url.URL) (*http.Client, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if hc, ok := c.transports[key]; ok {
-		return hc, nil
+	if p, ok := c.transports[key]; ok {
+		return p.Client, nil
 	}
-	rt, err := c.newTransport(key)
+	pool, rt, err := c.newTransport(key)
 	if err != nil {
 		return nil, err
 	}
@@ -52,19 +52,40 @@ func (c *Client) client(node *NodeConfig, u *url.URL) (*http.Client, error) {
 	if c.WrapTransport != nil {
 		rt = c.WrapTransport(rt)
 	}
-	hc := &http.Client{Transport: c.throttled(rt), CheckRedirect: checkRedirect}
+	p := pooled{Client: &http.Client{Transport: c.throttled(rt), CheckRedirect: checkRedirect}, pool: pool}
 	if c.transports == nil {
-		c.transports = make(map[transportKey]*http.Client)
+		c.transports = make(map[transportKey]pooled)
 	}
-	c.transports[key] = hc
-	return hc, nil
+	c.transports[key] = p
+	return p.Client, nil
 }
 
-// newTransport builds the transport for key. The environment's proxy
+// pooled is one of the Client's transports: the http.Client the requests
+// go through, and the connection pool under all its wrappers, kept so
+// CloseIdleConnections reaches the pool even through a WrapTransport
+// wrapper that does not pass the call on.
+type pooled struct {
+	*http.Client
+	pool *http.Transport
+}
+
+// closeIdler is a round tripper with idle connections to close, as
+// *http.Transport is; every wrapper this package builds passes the call on.
+type closeIdler interface{ CloseIdleConnections() }
+
+// closeIdle passes CloseIdleConnections on to rt when it has them.
+func closeIdle(rt http.RoundTripper) {
+	if ci, ok := rt.(closeIdler); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// newTransport builds the transport for key: its connection pool, and the
+// round tripper over it that requests go through. The environment's proxy
 // settings are never read: Proxy stays nil, and the organisation's proxy is
 // spoken to by this package's own dialers (see proxy.go), which hand it the
 // checked address rather than the name.
-func (c *Client) newTransport(key transportKey) (http.RoundTripper, error) {
+func (c *Client) newTransport(key transportKey) (*http.Transport, http.RoundTripper, error) {
 	e := egress{c: c, src: key.source}
 	t := &http.Transport{
 		Proxy:                  nil,
@@ -79,22 +100,22 @@ func (c *Client) newTransport(key transportKey) (http.RoundTripper, error) {
 		MaxResponseHeaderBytes: maxHeaderBytes,
 	}
 	if !key.proxy {
-		return t, nil
+		return t, t, nil
 	}
 	switch strings.ToLower(c.Proxy.Scheme) {
 	case "http", "https":
 		p := httpProxy{c: c, e: e, tls: t.TLSClientConfig}
 		t.DialContext, t.DialTLSContext = tracedDial(p.dialProxy), tracedDial(p.tunnel)
-		return absoluteForm{next: t, p: p}, nil
+		return t, absoluteForm{next: t, p: p}, nil
 	case "socks5", "socks5h":
 		d, err := c.socksDialer(e)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		t.DialContext = tracedDial(d)
-		return t, nil
+		return t, t, nil
 	}
-	return nil, errorf("proxy scheme %q is not supported: use http, https, socks5 or socks5h", c.Proxy.Scheme)
+	return nil, nil, errorf("proxy scheme %q is not supported: use http, https, socks5 or socks5h", c.Proxy.Scheme)
 }
 
 // tlsConfig verifies servers unless insecure; TLS 1.2 at least.

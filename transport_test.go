@@ -256,9 +256,10 @@ func TestProxyFromEnvironmentIgnored(t *testing.T) {
 			c.Proxy, _ = url.Parse(p)
 		}
 		for _, key := range []transportKey{{proxy: p != "", source: -1}, {proxy: p != "", insecure: true, source: -1}} {
-			rt, err := c.newTransport(key)
+			pool, rt, err := c.newTransport(key)
 			require.NoError(t, err)
 			assert.Nil(t, baseTransport(t, rt).Proxy, "proxy %q: the transport must not read the environment", p)
+			assert.Same(t, pool, baseTransport(t, rt), "proxy %q: the pool is the transport under the wrappers", p)
 		}
 	}
 }

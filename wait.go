@@ -10,12 +10,21 @@ import (
 // and the result, so tests can fix them.
 type retryEnv struct {
 	rand  func() float64                                   // uniform in [0, 1)
-	now   func() time.Time                                 // for Retry-After dates and deadlines
+	now   func() time.Time                                 // for deadlines, and Retry-After dates unless date is set
+	date  func() time.Time                                 // the Client's clock (Client.Now) for Retry-After dates; nil uses now
 	sleep func(ctx context.Context, d time.Duration) error // waits d or until ctx ends
 }
 
 // defaultRetryEnv uses math/rand/v2, the wall clock and a real timer.
 var defaultRetryEnv = retryEnv{rand: rand.Float64, now: time.Now, sleep: sleepCtx}
+
+// dateNow is the moment a Retry-After date is read against.
+func (env retryEnv) dateNow() time.Time {
+	if env.date != nil {
+		return env.date()
+	}
+	return env.now()
+}
 
 // sleepCtx waits d, ending at once with the context's cause when ctx ends
 // first. It leaves no timer or goroutine behind.

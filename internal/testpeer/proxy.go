@@ -1,7 +1,10 @@
-// Package testpeer runs real proxies on loopback for tests: an HTTP forward
-// proxy ([NewHTTPProxy]) and a SOCKS5 server ([NewSOCKS5]). Both reach only
-// loopback targets, record what they were asked, and close with the test,
-// taking every connection and goroutine they started with them.
+// Package testpeer runs real peers on loopback for tests: an HTTP forward
+// proxy ([NewHTTPProxy]) and a SOCKS5 server ([NewSOCKS5]), which reach only
+// loopback targets and record what they were asked, and a server that keeps
+// what arrived in a form two clients can be compared by ([NewCapture]),
+// with the real curl to run against it ([LookCurl], [RunCurl]). All close
+// with the test, taking every connection and goroutine they started with
+// them.
 package testpeer
 
 import (
@@ -18,6 +21,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -88,6 +92,7 @@ type HTTPProxy struct {
 	out  *http.Transport
 	live *tracker
 	log  recorder[Request]
+	open atomic.Int32 // client connections served as HTTP
 }
 
 // Request is what the HTTP proxy saw of one request.
@@ -110,6 +115,7 @@ func NewHTTPProxy(t testing.TB, opts ...Option) *HTTPProxy {
 		},
 	}
 	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(p.serveHTTP))
+	p.srv.Config.ConnState = p.count
 	if p.cfg.tls {
 		p.srv.StartTLS()
 	} else {
@@ -135,6 +141,20 @@ func (p *HTTPProxy) URL() *url.URL {
 
 // Certificate is the proxy's TLS certificate with WithTLS, else nil.
 func (p *HTTPProxy) Certificate() *x509.Certificate { return p.srv.Certificate() }
+
+// Conns is how many client connections the proxy holds open as HTTP: a
+// connection counts from its accept to its close, and a CONNECT tunnel
+// stops counting when it opens.
+func (p *HTTPProxy) Conns() int { return int(p.open.Load()) }
+
+func (p *HTTPProxy) count(_ net.Conn, s http.ConnState) {
+	switch s {
+	case http.StateNew:
+		p.open.Add(1)
+	case http.StateClosed, http.StateHijacked:
+		p.open.Add(-1)
+	}
+}
 
 // Requests returns what the proxy saw so far, in order.
 func (p *HTTPProxy) Requests() []Request { return p.log.all() }

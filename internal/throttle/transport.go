@@ -156,6 +156,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// CloseIdleConnections passes the call on to Next when it has idle
+// connections to close, as *http.Transport has.
+func (t *Transport) CloseIdleConnections() {
+	if ci, ok := t.Next.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
 // outcome classifies a round trip for the breaker: network errors,
 // timeouts, 5xx and 429 are failures; a request canceled (not timed out)
 // says nothing about the host.

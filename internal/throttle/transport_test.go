@@ -366,3 +366,27 @@ func TestTicketPauseWithoutLimits(t *testing.T) {
 	}
 	assert.ErrorIs(t, context.Cause(actx), context.Canceled)
 }
+
+// TestTransportClosesIdle: an http.Client over a Transport closes the idle
+// connections of the transport under it; the server sees its keep-alive
+// connection close.
+func TestTransportClosesIdle(t *testing.T) {
+	var open atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	hc := client(t, New(Config{}))
+	_, err := get(context.Background(), hc, srv.URL)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, open.Load(), "the keep-alive connection stays open after the answer")
+	hc.CloseIdleConnections()
+	require.Eventually(t, func() bool { return open.Load() == 0 }, time.Second, 5*time.Millisecond)
+}
