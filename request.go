@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/httpstep/httpstep/internal/nodespec"
 )
 
 // NodeConfig is the stored configuration of one "Send API Request" node. It
@@ -56,22 +58,15 @@ const DefaultTimeout = 10 * time.Second
 
 // method returns the HTTP method the node sends.
 func (n *NodeConfig) method() string {
-	m := strings.TrimSpace(n.Method)
-	switch up := strings.ToUpper(m); {
+	switch m := nodespec.Method(n.Method); {
 	case m == "" && n.Object != "":
 		return "POST"
 	case m == "":
 		return "GET"
-	case standardMethods[up]:
-		return up
+	default:
+		return m
 	}
-	return m
 }
-
-// standardMethods are the methods of RFC 9110 and PATCH: a node may write
-// them in any case. Any other token (PURGE, MKCOL) is sent as typed.
-var standardMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true,
-	"CONNECT": true, "OPTIONS": true, "TRACE": true, "PATCH": true}
 
 // timeout returns the per-attempt timeout.
 func (n *NodeConfig) timeout() time.Duration { return n.Timeout.or(DefaultTimeout) }
