@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"syscall"
 	"time"
 
@@ -46,11 +47,36 @@ func classify(ctx context.Context, err error, timeout time.Duration) *Failure {
 	case ctx.Err() != nil:
 		f.Kind, f.Message = KindTimeout, "the run's deadline passed before the API answered"
 	case isTLS(err):
-		f.Kind, f.Message = KindTLS, "the API's certificate could not be verified ("+rootCause(err)+"); if the API uses a private certificate authority ask an administrator to add it, or turn off SSL certificate verification for this node"
+		f.Kind, f.Message = KindTLS, tlsMessage(err)
 	default:
 		f.Kind, f.Message = KindNetwork, networkMessage(err)
 	}
 	return f
+}
+
+// evaluate applies the success rule to a response: the status must be in
+// Codes (default any 2xx); then, where ErrorCodePath is set, the value there
+// must be one of SuccessValues. A body without that value (an HTML
+// maintenance page, say) fails with kind error_code and an empty Code.
+func evaluate(rule *SuccessRule, status int, body []byte) *Failure {
+	if !rule.statusOK(status) {
+		return &Failure{Kind: KindStatus, StatusCode: status, Message: rule.message(status, body, "", 0)}
+	}
+	if rule.ErrorCodePath == "" {
+		return nil
+	}
+	if !gjson.ValidBytes(body) {
+		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", notJSON)}
+	}
+	v := gjson.GetBytes(body, rule.ErrorCodePath)
+	if !v.Exists() {
+		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", noCode)}
+	}
+	code := v.String()
+	if slices.Contains(rule.SuccessValues, code) {
+		return nil
+	}
+	return &Failure{Kind: KindErrorCode, StatusCode: status, Code: code, Message: rule.message(status, body, code, badCode)}
 }
 
 // sendFailure classifies an error of sending the request: an attachment
@@ -113,7 +139,14 @@ func isTimeout(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
+// isTLS reports whether err is a TLS problem: a certificate that failed
+// verification, an alert, or a server that does not speak TLS at all (Go's
+// http.ErrSchemeMismatch for one answering in plain HTTP). No retry mends
+// any of them.
 func isTLS(err error) bool {
+	if errors.Is(err, http.ErrSchemeMismatch) {
+		return true
+	}
 	var (
 		unknown   x509.UnknownAuthorityError
 		hostname  x509.HostnameError
@@ -125,6 +158,19 @@ func isTLS(err error) bool {
 	)
 	return errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid) ||
 		errors.As(err, &verify) || errors.As(err, &record) || errors.As(err, &alert) || errors.As(err, &certAlert)
+}
+
+// tlsMessage explains a TLS failure: a server that does not speak TLS on
+// the https port, or a certificate (or handshake) that failed.
+func tlsMessage(err error) string {
+	var record tls.RecordHeaderError
+	switch {
+	case errors.Is(err, http.ErrSchemeMismatch):
+		return "the API answered in plain HTTP to an https:// URL; use http:// in the URL, or the port where the API speaks HTTPS"
+	case errors.As(err, &record):
+		return "the server at this address does not speak TLS (" + rootCause(err) + "); check the URL's scheme and port"
+	}
+	return "the API's certificate could not be verified (" + rootCause(err) + "); if the API uses a private certificate authority ask an administrator to add it, or turn off SSL certificate verification for this node"
 }
 
 // networkMessage explains a connection-level error.
