@@ -261,6 +261,9 @@ func (n *NodeConfig) Refs() []string {
 		refs = appendRef(refs, b.File)
 	}
 	refs = appendRef(refs, n.Object)
+	if a := n.Async; a != nil {
+		refs = pollURLRefs(a.PollURL, refs)
+	}
 	return dedupe(refs)
 }
 
