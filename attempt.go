@@ -79,12 +79,19 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 	if err == nil && authorization != "" {
 		req.Header.Set("Authorization", authorization)
 	}
+	var signedBody []byte
+	if err == nil && o.signs(req.URL) {
+		signedBody, err = o.signer.signAttempt(req, o)
+	}
 	if err == nil && o.sign != "" {
 		var note string
 		note, err = o.signRequest(req)
 		out.note(note)
 	}
 	out.record.Request = o.record(req)
+	if signedBody != nil {
+		out.record.Request.Body, out.record.Request.Truncated = o.secrets.preview(signedBody)
+	}
 	if err != nil {
 		if req != nil && req.Body != nil {
 			req.Body.Close()
