@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -170,29 +169,19 @@ func (a *Async) pollWait(h http.Header, now, deadline time.Time) time.Duration {
 	return max(min(wait, deadline.Sub(now)), 0)
 }
 
-// follow sends request o with send, then, for an async node answered 202,
-// polls to the final answer, and for a download node whose final body was
-// read into memory (a JSON answer checked by the success rule or the status
-// path), saves it as the file. Every final response is judged by the node's
+// follow is the step of an async node: it sends request o, then, when the
+// answer is 202, polls to the final answer, which it judges by the node's
 // own success rule.
 func (c *Client) follow(ctx context.Context, o *outgoing) *Result {
-	node := &o.step.node
-	if node.Async == nil {
-		res := c.send(ctx, o)
-		c.keepDownload(o, o.url, res)
-		return res
-	}
 	loose := o.accepting()
 	res := c.send(ctx, loose)
-	res.source = o.url
 	judge := res.Failure == nil || res.Failure.Kind == KindStatus
 	if res.Failure == nil && res.StatusCode == http.StatusAccepted {
 		judge = c.poll(ctx, o, loose, res)
 	}
 	if judge {
-		res.settle(evaluate(node.fileRule(res.File != nil), res.StatusCode, res.Body), o.secrets)
+		res.settle(evaluate(o.step.node.fileRule(res.File != nil), res.StatusCode, res.Body), o.secrets)
 	}
-	c.keepDownload(o, res.source, res)
 	return res
 }
 
@@ -250,8 +239,7 @@ func (c *Client) poll(ctx context.Context, first, loose *outgoing, res *Result) 
 			res.settle(stoppedPolling(ctx, last, err, first.step.timeout), first.secrets)
 			return false
 		}
-		res.addPoll(c.send(ctx, loose.forPoll(first, u)), n)
-		res.source = u
+		res.absorb(c.send(ctx, loose.forPoll(first, u)), n)
 		if res.Failure != nil {
 			return res.Failure.Kind == KindStatus
 		}
@@ -283,37 +271,6 @@ func (o *outgoing) forPoll(first *outgoing, u *url.URL) *outgoing {
 		p.header.Del(k)
 	}
 	return &p
-}
-
-// addPoll takes a poll's outcome: its status, headers, body, file and
-// failure, and its attempt records numbered on and marked as poll n.
-func (r *Result) addPoll(poll *Result, n int) {
-	r.StatusCode, r.Header, r.Body, r.File, r.Failure = poll.StatusCode, poll.Header, poll.Body, poll.File, poll.Failure
-	base := len(r.Attempts)
-	for _, a := range poll.Attempts {
-		a.N += base
-		a.Poll = n
-		r.Attempts = append(r.Attempts, a)
-	}
-}
-
-// settle makes f (nil for success) the run's outcome and the last attempt's
-// verdict, its message scrubbed of s. A failed run keeps no downloaded file.
-func (r *Result) settle(f *Failure, s *secrets) {
-	r.Failure = f
-	if f != nil && r.File != nil {
-		os.Remove(r.File.Path)
-		r.File = nil
-	}
-	if len(r.Attempts) == 0 {
-		return
-	}
-	a := r.lastAttempt()
-	a.Kind, a.Error = "", ""
-	if f != nil {
-		s.failure(f)
-		a.Kind, a.Error = f.Kind, f.Message
-	}
 }
 
 // statusSeen describes the last answer of a job for a failure message.

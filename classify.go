@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"syscall"
 	"time"
 
@@ -51,6 +52,31 @@ func classify(ctx context.Context, err error, timeout time.Duration) *Failure {
 		f.Kind, f.Message = KindNetwork, networkMessage(err)
 	}
 	return f
+}
+
+// evaluate applies the success rule to a response: the status must be in
+// Codes (default any 2xx); then, where ErrorCodePath is set, the value there
+// must be one of SuccessValues. A body without that value (an HTML
+// maintenance page, say) fails with kind error_code and an empty Code.
+func evaluate(rule *SuccessRule, status int, body []byte) *Failure {
+	if !rule.statusOK(status) {
+		return &Failure{Kind: KindStatus, StatusCode: status, Message: rule.message(status, body, "", 0)}
+	}
+	if rule.ErrorCodePath == "" {
+		return nil
+	}
+	if !gjson.ValidBytes(body) {
+		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", notJSON)}
+	}
+	v := gjson.GetBytes(body, rule.ErrorCodePath)
+	if !v.Exists() {
+		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", noCode)}
+	}
+	code := v.String()
+	if slices.Contains(rule.SuccessValues, code) {
+		return nil
+	}
+	return &Failure{Kind: KindErrorCode, StatusCode: status, Code: code, Message: rule.message(status, body, code, badCode)}
 }
 
 // sendFailure classifies an error of sending the request: an attachment

@@ -120,6 +120,7 @@ type Client struct {
 	retryEnv   *retryEnv                           // random source and clock; nil uses the real ones
 	creds      credentials
 	throttle   *throttle.Engine
+	steps      stepCache // the Steps Execute compiled, by node content
 }
 
 // DefaultClient is what the package-level Execute uses: the SSRF guard is on.

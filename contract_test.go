@@ -14,6 +14,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/curl"
 )
 
 // This file pins every name that ../shared/DESIGN.md fixes to its exact
@@ -35,7 +36,8 @@ var (
 	_ func(*httpstep.Result, string) (gjson.Result, bool)         = (*httpstep.Result).Lookup
 	_ func(*httpstep.Result, string) ([]gjson.Result, error)      = (*httpstep.Result).Rows
 	_ func() *httpstep.RetryPolicy                                = httpstep.PushPolicy
-	_ func(string) (*httpstep.NodeConfig, error)                  = httpstep.ParseCurl
+	_ func(string) (*httpstep.NodeConfig, error)                  = curl.Parse
+	_ func(string) (*httpstep.NodeConfig, []string, error)        = curl.Import
 	_ func([]byte) (*httpstep.Schema, error)                      = httpstep.InferSchema
 	_ func(httpstep.Values, string) (any, bool)                   = httpstep.Values.Lookup
 	_ *httpstep.Client                                            = httpstep.DefaultClient

@@ -78,45 +78,6 @@ func (req *curlRequest) renderedAuth(s *Step, r *renderer, u *url.URL, h http.He
 	return nil
 }
 
-// node is the auth block of an imported command: -u with --digest is
-// digest, --oauth2-bearer is bearer, -u alone is basic (no colon: an empty
-// password). A typed -H Authorization wins, as in curl.
-func (ca curlAuth) node(headers []curlHeader) *Auth {
-	for _, h := range headers {
-		if !h.derived && strings.EqualFold(h.Key, "Authorization") {
-			return nil
-		}
-	}
-	var user, pass string
-	if ca.user != nil {
-		user, pass, _ = strings.Cut(*ca.user, ":")
-	}
-	switch {
-	case ca.user != nil && ca.digest:
-		return &Auth{Type: AuthDigest, Username: user, Password: pass}
-	case ca.bearer != nil:
-		return &Auth{Type: AuthBearer, Token: *ca.bearer}
-	case ca.user != nil:
-		return &Auth{Type: AuthBasic, Username: user, Password: pass}
-	}
-	return nil
-}
-
-// cleartextNote warns that the imported credentials would go over plain
-// http to a host that is not loopback, which the node refuses until the
-// URL is https or the auth block allows cleartext.
-func cleartextNote(n *NodeConfig) string {
-	if n.Auth == nil || n.Auth.Type == AuthDigest {
-		return ""
-	}
-	e := &ConfigError{}
-	checkCleartext(e, "url", n.URL)
-	if len(e.Problems) == 0 {
-		return ""
-	}
-	return "the credentials would go over plain http: the node refuses to send them until the URL is https:// or the auth block sets allowCleartext"
-}
-
 // options writes the auth options.
 func (ca curlAuth) options(w *curlWriter) {
 	if ca.user != nil {

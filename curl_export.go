@@ -16,10 +16,10 @@ import (
 //
 // With nil params the command keeps the node's templates as typed
 // ({{ref}}, with -g so that curl does not read the braces as a glob) and
-// the attachments as their refs (-F 'doc=@doc'); ParseCurl reads it back
+// the attachments as their refs (-F 'doc=@doc'); curl.Parse reads it back
 // into the same node, up to these normalisations: the method is written out
 // in full, Query entries join the URL's query, form and raw field order is
-// kept but file refs become ParseCurl's "file", "file2" ..., an x-www-form-
+// kept but file refs become curl.Parse's "file", "file2" ..., an x-www-form-
 // urlencoded body loses OmitEmpty, a part's content type loses the spaces
 // around it (as curl's -F ;type= does), a retry policy keeps only its number of
 // attempts, an apiKey auth becomes its header or query parameter, and what
@@ -499,4 +499,29 @@ func ansiQuote(s string) string {
 	}
 	b.WriteByte('\'')
 	return b.String()
+}
+
+// errorQuoteRunes is how much of a value an error quotes.
+const errorQuoteRunes = 60
+
+// curlEscape query-escapes s as the export writes query pieces.
+func curlEscape(s string) string { return url.QueryEscape(s) }
+
+// appendQuery adds q to the query of u, before any #fragment.
+func appendQuery(u, q string) string {
+	if q == "" {
+		return u
+	}
+	base, frag, hasFrag := strings.Cut(u, "#")
+	switch {
+	case !strings.Contains(base, "?"):
+		base += "?"
+	case !strings.HasSuffix(base, "?") && !strings.HasSuffix(base, "&"):
+		base += "&"
+	}
+	base += q
+	if hasFrag {
+		base += "#" + frag
+	}
+	return base
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpstep/httpstep/internal/testpeer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -98,29 +99,11 @@ func TestCurlExportRendered(t *testing.T) {
 	}
 }
 
-// TestCurlRoundTrip: ParseCurl reads an exported node back.
-func TestCurlRoundTrip(t *testing.T) {
-	for _, tc := range curlCases {
-		t.Run(tc.name, func(t *testing.T) {
-			node, err := ParseCurl(tc.cmd)
-			require.NoError(t, err)
-			if node.Validate() != nil {
-				t.Skip("the import is not a valid node")
-			}
-			cmd, err := node.Curl(nil)
-			require.NoError(t, err)
-			back, err := ParseCurl(cmd)
-			require.NoError(t, err, cmd)
-			assert.Equal(t, normalForCurl(node), normalForCurl(back), cmd)
-		})
-	}
-}
-
 // TestCurlExportRuns runs exported commands with the real curl and the
 // nodes with Execute against one loopback server: both send the same.
 func TestCurlExportRuns(t *testing.T) {
-	curlBin := lookCurl(t)
-	srv := newCapture(t)
+	curlBin := testpeer.LookCurl(t)
+	srv := testpeer.NewCapture(t, "curl/", UserAgent)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a.pdf")
 	require.NoError(t, os.WriteFile(path, []byte("%PDF"), 0o644))
@@ -138,13 +121,44 @@ func TestCurlExportRuns(t *testing.T) {
 		cmd, err := node.Curl(params)
 		require.NoError(t, err)
 		t.Run(cmd, func(t *testing.T) {
-			want := runRealCurl(t, srv, curlBin, cmd, dir)
+			want := testpeer.RunCurl(t, srv, curlBin, cmd, dir)
 			_, err = client.Execute(context.Background(), &node, params)
 			require.NoError(t, err)
-			got := srv.take()
+			got := srv.Take()
 			require.Len(t, want, 1)
 			require.Len(t, got, 1)
 			assert.Equal(t, want[0], got[0])
+		})
+	}
+}
+
+// TestCurlExportSecrets: Curl never prints a credential or a Secret,
+// whether it comes from a parameter (plain string or Secret) or is typed
+// into the node.
+func TestCurlExportSecrets(t *testing.T) {
+	const pw = "pl41nPASS"
+	for name, tc := range map[string]struct {
+		node   NodeConfig
+		params Params
+	}{
+		"basic from a plain value": {NodeConfig{URL: "https://a.example/", Auth: &Auth{Type: "basic", Username: "u", Password: "{{pw}}"}}, Values{"pw": pw}},
+		"basic typed":              {NodeConfig{URL: "https://a.example/", Auth: &Auth{Type: "basic", Username: "u", Password: pw}}, nil},
+		"bearer typed, params":     {NodeConfig{URL: "https://a.example/", Auth: &Auth{Type: "bearer", Token: pw}}, Values{}},
+		"apiKey query":             {NodeConfig{URL: "https://a.example/", Auth: &Auth{Type: "apiKey", Name: "key", In: "query", Value: "{{k}}"}}, Values{"k": pw}},
+		"digest":                   {NodeConfig{URL: "https://a.example/", Auth: &Auth{Type: "digest", Username: "u", Password: pw}}, Values{}},
+		"secret header":            {NodeConfig{URL: "https://a.example/", Headers: []KeyValue{{Key: "X-T", Value: "{{s}}"}}}, Values{"s": Secret(pw)}},
+		"secret in raw body":       {NodeConfig{Method: "POST", URL: "https://a.example/", Body: &Body{Kind: BodyRaw, Raw: `{"p":"{{s}}"}`}}, Values{"s": Secret(pw)}},
+		"oauth2 client secret":     {NodeConfig{URL: "https://a.example/", Auth: &Auth{Type: "oauth2", OAuth2: &OAuth2{Grant: "client_credentials", TokenURL: "https://a.example/t", ClientID: "c", ClientSecret: pw}}}, Values{}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, err := tc.node.Curl(tc.params)
+			if err != nil {
+				assert.NotContains(t, err.Error(), pw)
+				return
+			}
+			require.NotEmpty(t, out)
+			assert.NotContains(t, out, pw)
+			assert.NotContains(t, out, "dTpwbDQxblBBU1M") // base64 "u:pl41nPASS"
 		})
 	}
 }

@@ -150,11 +150,12 @@ func (c *Client) saveResponse(resp *http.Response) (*File, []string, error) {
 	return downloadedFile(s, fileName(resp.Header.Get("Content-Disposition"), u), resp.Header.Get("Content-Type")), notes, nil
 }
 
-// keepDownload saves the body of a successful download node that was read
-// into memory (a JSON answer judged first) as its file, and empties Body,
-// so a download node always answers with File. u is the URL that answered.
-func (c *Client) keepDownload(o *outgoing, u *url.URL, res *Result) {
-	if !o.step.node.Download || res.Failure != nil || res.File != nil {
+// keepDownload is the last step of a download node whose body was read
+// into memory (a JSON answer judged first): when the run succeeded it saves
+// the body as the Result's File, so a download node always answers with
+// File, named from the URL that answered.
+func (c *Client) keepDownload(o *outgoing, res *Result) {
+	if res.Failure != nil || res.File != nil {
 		return
 	}
 	s, err := download.Save(c.downloadDir(), bytes.NewReader(res.Body), c.maxDownloadBytes())
@@ -162,10 +163,5 @@ func (c *Client) keepDownload(o *outgoing, u *url.URL, res *Result) {
 		res.settle(downloadFailure(context.Background(), err, o.step.timeout, res.StatusCode), o.secrets)
 		return
 	}
-	f := downloadedFile(s, fileName(res.Header.Get("Content-Disposition"), u), res.Header.Get("Content-Type"))
-	res.File, res.Body = f, nil
-	if rec := res.lastAttempt().Response; rec != nil {
-		rec.File = f.record(o.secrets)
-		rec.Body, rec.Truncated = "", false // the history holds the file's SHA-256, never its content
-	}
+	res.keep(downloadedFile(s, fileName(res.Header.Get("Content-Disposition"), res.source), res.Header.Get("Content-Type")), o.secrets)
 }

@@ -67,6 +67,7 @@ func TestSuccessRule(t *testing.T) {
 	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
 		var status int
 		fmt.Sscan(r.URL.Query().Get("status"), &status)
+		w.Header().Set("X-Why", "because")
 		w.WriteHeader(status)
 		io.WriteString(w, r.URL.Query().Get("body"))
 	})
@@ -106,6 +107,7 @@ func TestSuccessRule(t *testing.T) {
 			assert.Equal(t, tt.message, res.Failure.Message)
 			assert.Equal(t, tt.status, fmt.Sprint(res.StatusCode), "a failed result keeps its status")
 			assert.Equal(t, tt.body, string(res.Body), "a failed result keeps its body")
+			assert.Equal(t, "because", res.Header.Get("X-Why"), "a failed result keeps its headers")
 		})
 	}
 }

@@ -52,6 +52,18 @@ func TestHistoryRedaction(t *testing.T) {
 	assert.NotEmpty(t, a.Response.Body)
 }
 
+// TestTokenLikeQueryRedacted: token-like query parameters the node typed
+// in its URL are redacted in the history; the others are kept.
+func TestTokenLikeQueryRedacted(t *testing.T) {
+	srv := newRecorder(t, nil)
+	res, err := testClient(t).Execute(context.Background(), &NodeConfig{URL: srv.URL + "/x?access_token=AT-abc123&api_key=AK-abc123&page=2"}, nil)
+	require.NoError(t, err)
+	hist, _ := json.Marshal(res.Attempts)
+	assert.NotContains(t, string(hist), "AT-abc123")
+	assert.NotContains(t, string(hist), "AK-abc123")
+	assert.Contains(t, string(hist), "page=2")
+}
+
 // TestSecretInErrorText: a secret in a failure message is redacted.
 func TestSecretInErrorText(t *testing.T) {
 	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {

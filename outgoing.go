@@ -39,6 +39,7 @@ type outgoing struct {
 
 // render renders step s with params. A value that cannot be placed fails with
 // kind param and nothing is sent; the outgoing is still fit for a record.
+// Either way the run's secrets are complete and sealed when it returns.
 func (c *Client) render(s *Step, params Params) (*outgoing, *Failure) {
 	if s.auth != nil && s.auth.sig != nil && s.auth.sig.bodyVars {
 		params = &sigVars{base: params, pending: true} // the body is rendered again for each request
@@ -46,23 +47,36 @@ func (c *Client) render(s *Step, params Params) (*outgoing, *Failure) {
 	r := newRenderer(params)
 	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows, now: c.now,
 		maxBytes: c.maxResponseBytes(), wrapped: c.WrapTransport != nil}
-	defer func() {
-		if s.node.UseProxy && c.Proxy != nil {
-			o.secrets.addUser(c.Proxy.User)
-		}
-		o.secrets.seal(o.url, o.header, s.forms)
-		o.missing = r.missing
-	}()
-	if err := o.build(c, r); err != nil {
+	err := o.build(c, r)
+	if err == nil {
+		o.identify(c)
+	}
+	o.missing = r.missing
+	o.seal(c)
+	if err != nil {
 		return o, paramFailure(err)
 	}
-	signed := s.node.Sign && c.SigningSecret != ""
+	return o, nil
+}
+
+// identify gives the rendered request its identity (Idempotency-Key,
+// webhook id) and, when the node signs, the Client's signing secret.
+func (o *outgoing) identify(c *Client) {
+	signed := o.step.node.Sign && c.SigningSecret != ""
 	if signed {
 		o.sign = c.SigningSecret
 	}
-	o.id = newIdentity(s, o.header, signed)
+	o.id = newIdentity(o.step, o.header, signed)
 	o.id.apply(o.header)
-	return o, nil
+}
+
+// seal completes the run's secrets with the proxy's credentials, when the
+// node uses the proxy, and those the URL and header carry, and seals them.
+func (o *outgoing) seal(c *Client) {
+	if o.step.node.UseProxy && c.Proxy != nil {
+		o.secrets.addUser(c.Proxy.User)
+	}
+	o.secrets.seal(o.url, o.header, o.step.forms)
 }
 
 // build renders the URL, the header and the body.
@@ -191,20 +205,6 @@ func (o *outgoing) signRequest(req *http.Request) (note string, err error) {
 		body = o.body.data
 	}
 	return "", signHeaders(req.Header, o.sign, o.id.msgID, o.now(), body)
-}
-
-// newResult is an empty Result for this request's run.
-func (o *outgoing) newResult() *Result {
-	return &Result{maxRows: o.maxRows, schema: o.step.node.Response}
-}
-
-// failedResult is the Result of a run that failed before sending.
-func (o *outgoing) failedResult(f *Failure) *Result {
-	o.secrets.failure(f)
-	a := Attempt{N: 1, Start: time.Now().UTC(), Request: o.record(nil), Kind: f.Kind, Error: f.Message, Missing: o.missing}
-	res := o.newResult()
-	res.Failure, res.Attempts = f, []Attempt{a}
-	return res
 }
 
 // withURL returns a copy of o that goes to u: the same request, elsewhere

@@ -78,7 +78,7 @@ func (c *Client) paginate(ctx context.Context, first *outgoing) *Result {
 			seen[key] = true
 		}
 		res := c.send(ctx, page)
-		out.merge(res)
+		out.absorb(res, 0)
 		if res.Failure != nil {
 			break
 		}
@@ -103,14 +103,6 @@ func (c *Client) paginate(ctx context.Context, first *outgoing) *Result {
 	return out
 }
 
-// note adds a note to the last attempt's record.
-func (r *Result) note(text string) {
-	if text != "" && len(r.Attempts) > 0 {
-		a := &r.Attempts[len(r.Attempts)-1]
-		a.Notes = append(a.Notes, text)
-	}
-}
-
 // stopReason explains, for the history, a pull that ended on page i
 // (0-based) with n items: only a first page without items is worth a note,
 // since it usually means itemsPath is wrong.
@@ -122,17 +114,6 @@ func (p *Pagination) stopReason(res *Result, n, i int) string {
 		return fmt.Sprintf("the first page has nothing at itemsPath %q, so the pull is empty; check the path", p.ItemsPath)
 	}
 	return "the first page has no items"
-}
-
-// merge takes a page's status, headers, failure and attempts, numbering the
-// attempts on from the pages before.
-func (r *Result) merge(page *Result) {
-	r.StatusCode, r.Header, r.Failure = page.StatusCode, page.Header, page.Failure
-	base := len(r.Attempts)
-	for _, a := range page.Attempts {
-		a.N += base
-		r.Attempts = append(r.Attempts, a)
-	}
 }
 
 func (p *Pagination) maxPages() int {

@@ -11,8 +11,10 @@ import (
 )
 
 // TestReadmeLayout keeps the README's layout section and the tree one:
-// every root .go file (tests aside) and every internal package is named
-// there, and every file named there exists.
+// every root .go file (tests aside), every .go file of the packages beside
+// the root for secondary audiences (named with their directory, as
+// curl/options.go), and every internal package is named there, and every
+// file named there exists.
 func TestReadmeLayout(t *testing.T) {
 	data, err := os.ReadFile("README.md")
 	require.NoError(t, err)
@@ -21,6 +23,11 @@ func TestReadmeLayout(t *testing.T) {
 	layout, _, _ = strings.Cut(layout, "\n## ")
 	files, err := filepath.Glob("*.go")
 	require.NoError(t, err)
+	for _, dir := range audiencePackages {
+		more, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		require.NoError(t, err)
+		files = append(files, more...)
+	}
 	for _, f := range files {
 		if !strings.HasSuffix(f, "_test.go") {
 			assert.Contains(t, layout, "`"+f+"`", "README's layout does not name %s", f)
@@ -35,9 +42,13 @@ func TestReadmeLayout(t *testing.T) {
 	}
 	for _, word := range strings.Fields(layout) {
 		word = strings.Trim(word, "`(),.;:")
-		if strings.HasSuffix(word, ".go") && !strings.Contains(word, "/") {
+		if strings.HasSuffix(word, ".go") {
 			_, err := os.Stat(word)
 			assert.NoError(t, err, "README's layout names %s, which is gone", word)
 		}
 	}
 }
+
+// audiencePackages are the packages beside the root for secondary
+// audiences, whose files the layout names one by one.
+var audiencePackages = []string{"curl"}

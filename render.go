@@ -257,6 +257,11 @@ func needsJSONEscape(s string) bool {
 	return false
 }
 
+// htmlSafeJSON writes <, > and & as encoding/json does by default. Built
+// once: a Replacer is safe for concurrent use, and building one costs
+// about 12 KB.
+var htmlSafeJSON = strings.NewReplacer("&", `\u0026`, "<", `\u003c`, ">", `\u003e`)
+
 // foreignJSONForms returns s as other JSON encoders write it inside a
 // string, where that differs from jsonString: Go's encoding/json by default
 // (HTML-safe: <, > and & as \u003c, \u003e, \u0026), Python's json.dumps
@@ -271,7 +276,7 @@ func foreignJSONForms(s string) []string {
 			forms = append(forms, f)
 		}
 	}
-	add(strings.NewReplacer("&", `\u0026`, "<", `\u003c`, ">", `\u003e`).Replace(inner))
+	add(htmlSafeJSON.Replace(inner))
 	ascii := asciiJSON(inner)
 	add(ascii)
 	add(strings.ReplaceAll(ascii, "/", `\/`))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/httpstep/httpstep/internal/nodespec"
 )
 
 // NodeConfig is the stored configuration of one "Send API Request" node. It
@@ -56,22 +58,15 @@ const DefaultTimeout = 10 * time.Second
 
 // method returns the HTTP method the node sends.
 func (n *NodeConfig) method() string {
-	m := strings.TrimSpace(n.Method)
-	switch up := strings.ToUpper(m); {
+	switch m := nodespec.Method(n.Method); {
 	case m == "" && n.Object != "":
 		return "POST"
 	case m == "":
 		return "GET"
-	case standardMethods[up]:
-		return up
+	default:
+		return m
 	}
-	return m
 }
-
-// standardMethods are the methods of RFC 9110 and PATCH: a node may write
-// them in any case. Any other token (PURGE, MKCOL) is sent as typed.
-var standardMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true,
-	"CONNECT": true, "OPTIONS": true, "TRACE": true, "PATCH": true}
 
 // timeout returns the per-attempt timeout.
 func (n *NodeConfig) timeout() time.Duration { return n.Timeout.or(DefaultTimeout) }
@@ -92,8 +87,11 @@ func Execute(ctx context.Context, node *NodeConfig, params Params) (*Result, err
 // Execute runs node with the values in params: it validates the node, renders
 // its templates, sends the request (every page of it when the node
 // paginates, every retry when it has a retry policy) and evaluates the
-// success rule. It is [NodeConfig.Compile] then [Client.Run] in one call; a
-// host that runs one node many times compiles it once instead.
+// success rule. It is [NodeConfig.Compile] then [Client.Run] in one call.
+// The Client keeps the Steps it compiled for the last few hundred distinct
+// nodes, keyed by their whole content, so a node decoded afresh for every
+// call is validated and compiled once; a node edited in any field is
+// compiled anew.
 //
 // An invalid node returns a *ConfigError and sends nothing. Otherwise the
 // Result is always non-nil; when the node failed, Result.Failure says why,
@@ -104,10 +102,7 @@ func (c *Client) Execute(ctx context.Context, node *NodeConfig, params Params) (
 	if c == nil {
 		c = DefaultClient
 	}
-	if err := node.Validate(); err != nil {
-		return nil, err
-	}
-	s, err := node.compile()
+	s, err := c.steps.compile(node)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/httpstep/httpstep/internal/nodespec"
 )
 
 // The back-off defaults of a RetryPolicy that leaves a field zero.
@@ -82,7 +84,7 @@ func (p *RetryPolicy) backoff(n int, r float64) time.Duration {
 
 // maxRetryAttempts bounds RetryPolicy.MaxAttempts, so a typo cannot retry
 // a request for days.
-const maxRetryAttempts = 100
+const maxRetryAttempts = nodespec.MaxAttempts
 
 // check adds a problem to e for each field a person must correct. It accepts
 // a nil policy. Validate calls it for NodeConfig.Retry.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"iter"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -372,4 +373,16 @@ func TestReviewAsyncPollCredentials(t *testing.T) {
 		"127.0.0.1 /same Bearer tok-123456",
 		"127.0.0.2 /elsewhere ",
 	}, seen)
+}
+
+var loopback = &httpstep.Client{AllowPrivate: true}
+
+func seqOf(n int, f func(i int) httpstep.Params) iter.Seq[httpstep.Params] {
+	return func(yield func(httpstep.Params) bool) {
+		for i := range n {
+			if !yield(f(i)) {
+				return
+			}
+		}
+	}
 }

@@ -135,17 +135,7 @@ func (c *Client) Run(ctx context.Context, s *Step, params Params) (*Result, erro
 		e.add("node", "no compiled step was given: compile the node with NodeConfig.Compile first")
 		return nil, e
 	}
-	o, fail := c.render(s, params)
-	var res *Result
-	switch {
-	case fail != nil:
-		res = o.failedResult(fail)
-	case s.node.Paginate != nil:
-		res = c.paginate(ctx, o)
-	default:
-		res = c.follow(ctx, o)
-	}
-	res.secrets = o.secrets
+	res := c.run(ctx, s, params)
 	if res.Failure != nil && s.policy == Terminate {
 		return res, res.Failure
 	}

@@ -39,31 +39,6 @@ func (s *SuccessRule) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// evaluate applies the success rule to a response: the status must be in
-// Codes (default any 2xx); then, where ErrorCodePath is set, the value there
-// must be one of SuccessValues. A body without that value (an HTML
-// maintenance page, say) fails with kind error_code and an empty Code.
-func evaluate(rule *SuccessRule, status int, body []byte) *Failure {
-	if !rule.statusOK(status) {
-		return &Failure{Kind: KindStatus, StatusCode: status, Message: rule.message(status, body, "", 0)}
-	}
-	if rule.ErrorCodePath == "" {
-		return nil
-	}
-	if !gjson.ValidBytes(body) {
-		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", notJSON)}
-	}
-	v := gjson.GetBytes(body, rule.ErrorCodePath)
-	if !v.Exists() {
-		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", noCode)}
-	}
-	code := v.String()
-	if slices.Contains(rule.SuccessValues, code) {
-		return nil
-	}
-	return &Failure{Kind: KindErrorCode, StatusCode: status, Code: code, Message: rule.message(status, body, code, badCode)}
-}
-
 func (s *SuccessRule) statusOK(status int) bool {
 	if len(s.Codes) == 0 {
 		return status >= 200 && status <= 299

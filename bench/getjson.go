@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -20,6 +21,7 @@ var GetJSON = []Contender[Order]{
 	{"nethttp", func(s *Server) (Op[Order], func()) { return nethttpGet(s.URL + "/orders") }},
 	{"httpstep", func(s *Server) (Op[Order], func()) { return httpstepGet(compiled, s.URL+"/orders", nil) }},
 	{"httpstep-execute", func(s *Server) (Op[Order], func()) { return httpstepGet(executed, s.URL+"/orders", nil) }},
+	{"httpstep-json", func(s *Server) (Op[Order], func()) { return httpstepGet(decoded, s.URL+"/orders", nil) }},
 	{"resty", func(s *Server) (Op[Order], func()) { return restyGet(newResty(), s.URL+"/orders") }},
 	{"retryablehttp", func(s *Server) (Op[Order], func()) {
 		return retryableGet(newRetryable(), s.URL+"/orders")
@@ -115,6 +117,23 @@ func compiled(c *httpstep.Client, node *httpstep.NodeConfig) runner {
 func executed(c *httpstep.Client, node *httpstep.NodeConfig) runner {
 	return func(ctx context.Context, params httpstep.Params) (*httpstep.Result, error) {
 		return c.Execute(ctx, node, params)
+	}
+}
+
+// decoded decodes the stored node from its JSON and executes it on every
+// call, as a workflow engine that keeps its nodes as JSON does when a run
+// reaches one: a fresh NodeConfig each time, Client.Execute.
+func decoded(c *httpstep.Client, node *httpstep.NodeConfig) runner {
+	stored, err := json.Marshal(node)
+	return func(ctx context.Context, params httpstep.Params) (*httpstep.Result, error) {
+		if err != nil {
+			return nil, err
+		}
+		var n httpstep.NodeConfig
+		if err := json.Unmarshal(stored, &n); err != nil {
+			return nil, err
+		}
+		return c.Execute(ctx, &n, params)
 	}
 }
 

@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/curl"
 )
 
 // curl is the curl subcommand: print the node for a cURL command. The
 // command is one argument, standard input when the argument is "-" or
 // absent, or the words of an unquoted command (re-quoted for the shell
-// reading ParseCurl does, with "curl" added when missing).
+// reading curl.Import does, with "curl" added when missing).
 func (c *cli) curl(args []string) int {
 	if c.help(args) {
 		return exitOK
@@ -31,12 +31,11 @@ func (c *cli) curl(args []string) int {
 	default:
 		command = shellJoin(args)
 	}
-	imp, err := httpstep.ImportCurl(command)
+	node, notes, err := curl.Import(command)
 	if err != nil {
 		return c.fail(exitUsage, err)
 	}
-	node := imp.Node
-	for _, note := range imp.Notes {
+	for _, note := range notes {
 		fmt.Fprintf(c.stderr, "httpstep: note: %s\n", note)
 	}
 	if err := node.Validate(); err != nil {

@@ -1,7 +1,10 @@
-// Package testpeer runs real proxies on loopback for tests: an HTTP forward
-// proxy ([NewHTTPProxy]) and a SOCKS5 server ([NewSOCKS5]). Both reach only
-// loopback targets, record what they were asked, and close with the test,
-// taking every connection and goroutine they started with them.
+// Package testpeer runs real peers on loopback for tests: an HTTP forward
+// proxy ([NewHTTPProxy]) and a SOCKS5 server ([NewSOCKS5]), which reach only
+// loopback targets and record what they were asked, and a server that keeps
+// what arrived in a form two clients can be compared by ([NewCapture]),
+// with the real curl to run against it ([LookCurl], [RunCurl]). All close
+// with the test, taking every connection and goroutine they started with
+// them.
 package testpeer
 
 import (

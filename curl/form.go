@@ -1,6 +1,9 @@
-package httpstep
+package curl
 
-import "strings"
+import (
+	"github.com/httpstep/httpstep"
+	"strings"
+)
 
 // This file reads the values of -F/--form as curl 7.88 does: a value, or a
 // file (@path, <path), then ;type= and ;filename= parameters.
@@ -17,12 +20,12 @@ func (c *curlCmd) addFormField(flag, v string, literal bool) error {
 	case !ok:
 		return curlErrorf("%s %q has no '=': write it as %s 'name=value', or name=@file for a file", flag, v, flag)
 	case literal:
-		c.form = append(c.form, FormField{Key: name, Value: content})
+		c.form = append(c.form, httpstep.FormField{Key: name, Value: content})
 		return nil
 	case strings.HasPrefix(content, "("):
 		return curlErrorf("%s %q starts a nested multipart, which cannot be imported: build the form on the node by hand", flag, v)
 	}
-	field := FormField{Key: name}
+	field := httpstep.FormField{Key: name}
 	isFile := strings.HasPrefix(content, "@") || strings.HasPrefix(content, "<")
 	if isFile {
 		content = content[1:]
@@ -76,7 +79,7 @@ func formWord(s string) (word, rest string) {
 // runs to the next ;filename=, ;headers= or ;encoder= (so "text/plain;
 // charset=utf-8" stays whole), as in curl; ;headers= and ;encoder= cannot be
 // imported; other parameters are skipped, as curl skips them.
-func (c *curlCmd) formParams(flag, v, params string, f *FormField) error {
+func (c *curlCmd) formParams(flag, v, params string, f *httpstep.FormField) error {
 	for strings.HasPrefix(params, ";") {
 		p := strings.TrimLeft(params[1:], formBlanks)
 		switch {

@@ -1,6 +1,7 @@
-package httpstep
+package curl
 
 import (
+	"github.com/httpstep/httpstep"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -13,27 +14,27 @@ const formURLEncoded = "application/x-www-form-urlencoded"
 
 // dataBody chooses the body for data sent with contentType ("" when none
 // was given).
-func dataBody(data, contentType string) *Body {
+func dataBody(data, contentType string) *httpstep.Body {
 	mediaType, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		mediaType = strings.ToLower(strings.TrimSpace(strings.Split(contentType, ";")[0]))
 	}
 	switch {
 	case contentType == "" && looksJSON(data):
-		return &Body{Kind: BodyRaw, ContentType: "application/json", Raw: data}
+		return &httpstep.Body{Kind: httpstep.BodyRaw, ContentType: "application/json", Raw: data}
 	case contentType == "" || mediaType == formURLEncoded:
 		if fields, ok := parseURLEncoded(data); ok {
-			return &Body{Kind: BodyURLEncoded, Fields: fields}
+			return &httpstep.Body{Kind: httpstep.BodyURLEncoded, Fields: fields}
 		}
 		if contentType == "" {
 			contentType = formURLEncoded
 		}
 	case mediaType == "multipart/form-data" && params["boundary"] != "":
 		if fields, ok := parseMultipart(data, params["boundary"]); ok {
-			return &Body{Kind: BodyFormData, Fields: fields}
+			return &httpstep.Body{Kind: httpstep.BodyFormData, Fields: fields}
 		}
 	}
-	return &Body{Kind: BodyRaw, ContentType: contentType, Raw: data}
+	return &httpstep.Body{Kind: httpstep.BodyRaw, ContentType: contentType, Raw: data}
 }
 
 func looksJSON(data string) bool {
@@ -43,7 +44,7 @@ func looksJSON(data string) bool {
 
 // parseURLEncoded decodes name=value&... pieces in order; ok is false unless
 // every non-empty piece has a name, an '=', valid escapes and UTF-8 text.
-func parseURLEncoded(data string) (fields []FormField, ok bool) {
+func parseURLEncoded(data string) (fields []httpstep.FormField, ok bool) {
 	for piece := range strings.SplitSeq(data, "&") {
 		if piece == "" {
 			continue
@@ -54,7 +55,7 @@ func parseURLEncoded(data string) (fields []FormField, ok bool) {
 		if !found || err1 != nil || err2 != nil || key == "" || !utf8.ValidString(key+value) {
 			return nil, false
 		}
-		fields = append(fields, FormField{Key: key, Value: value})
+		fields = append(fields, httpstep.FormField{Key: key, Value: value})
 	}
 	return fields, true
 }
@@ -62,7 +63,7 @@ func parseURLEncoded(data string) (fields []FormField, ok bool) {
 // parseMultipart reads a multipart/form-data body into fields; a part with
 // a filename becomes a file field with a placeholder ref. ok is false unless
 // the whole body parses into named parts with UTF-8 text.
-func parseMultipart(data, boundary string) (fields []FormField, ok bool) {
+func parseMultipart(data, boundary string) (fields []httpstep.FormField, ok bool) {
 	r := multipart.NewReader(strings.NewReader(data), boundary)
 	for files := 0; ; {
 		p, err := r.NextPart()
@@ -78,13 +79,13 @@ func parseMultipart(data, boundary string) (fields []FormField, ok bool) {
 		}
 		if _, isFile := params["filename"]; isFile {
 			files++
-			fields = append(fields, FormField{Key: params["name"], File: fileRef(files)})
+			fields = append(fields, httpstep.FormField{Key: params["name"], File: fileRef(files)})
 			continue
 		}
 		value, err := io.ReadAll(p)
 		if err != nil || !utf8.Valid(value) {
 			return nil, false
 		}
-		fields = append(fields, FormField{Key: params["name"], Value: string(value)})
+		fields = append(fields, httpstep.FormField{Key: params["name"], Value: string(value)})
 	}
 }

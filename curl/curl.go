@@ -1,8 +1,9 @@
-package httpstep
+package curl
 
 import (
 	"errors"
 	"fmt"
+	"github.com/httpstep/httpstep"
 	"mime"
 	"regexp"
 	"strconv"
@@ -10,163 +11,67 @@ import (
 	"unicode/utf8"
 
 	"github.com/httpstep/httpstep/internal/shellwords"
+	"github.com/httpstep/httpstep/internal/textcut"
 )
 
-// ParseCurl turns a pasted cURL command into a NodeConfig: the product's
-// "paste a cURL command" import. It reads what people paste: browser
-// devtools' "Copy as cURL (bash)" and "(cmd)", Postman and Insomnia exports,
-// and the examples of API documentation. It only parses; the node's own
-// Validate judges the result.
-//
-// The command is split into words by internal/shellwords, as a POSIX shell
-// would (single quotes, double quotes with backslash escapes, $'...' ANSI-C
-// quoting, backslash-newline continuations) or, when the text shows it (a
-// line ending in ^, or ^" quoting), as cmd.exe and curl.exe would. Variables
-// such as $TOKEN are kept as typed. A # at the start of a word begins a
-// comment. The first command is imported: an unquoted line break, |, < or >,
-// or a ; or & at the start of a word, ends it (a next line, a pipe into jq,
-// a redirect, a next command). An unquoted & inside a word stays, so a URL
-// pasted without quotes keeps its query, and a <PLACEHOLDER> of API
-// documentation stays as text (a shell would read a redirect): ImportCurl
-// notes it, and a second curl command, which is not imported. An unclosed
-// quote is an error naming its line and column. The first word must be
-// curl, or a path to it such as /usr/bin/curl or curl.exe, after an
-// optional shell prompt "$".
-//
-// Options are curl's: short ones may be combined (-sSL) and take their
-// value attached or as the next word (-XPOST, -X POST); long ones take it as
-// the next word (curl does not read --header=value) and may be shortened to
-// any prefix that names one option only (--sil is --silent). -- ends the
-// options.
-//
-//   - -X/--request sets the method: any token, kept as typed (PURGE, purge),
-//     but the standard methods in upper case, as the node sends them.
-//     Otherwise it is HEAD with -I/--head, POST when there is data or a
-//     form, else GET.
-//   - -H/--header "Name: value" adds a header; "Name;" adds one with an
-//     empty value; "Name:" (which removes a header of curl's own) adds
-//     nothing. Content-Length and Accept-Encoding are dropped: the transport
-//     sets the length and negotiates and decodes compression itself. A Host
-//     header is kept, and sent. -r/--range R adds Range: bytes=R (R- when R
-//     is a lone number, as curl does).
-//   - -u/--user becomes the auth block: basic (no colon means an empty
-//     password), digest with --digest; --oauth2-bearer becomes bearer. A
-//     -H Authorization header wins over them, as in curl.
-//   - -A/--user-agent, -e/--referer and -b/--cookie (cookie text; several
-//     are joined with "; ") become their headers. A header given with -H
-//     wins over the same header made by these options, as in curl.
-//   - -d/--data, --data-ascii, --data-binary, --data-raw, --data-urlencode
-//     (name=value with the value percent-encoded) and --json give the
-//     request data; several pieces are joined with '&' (--json pieces are
-//     concatenated). --json also sets Content-Type and Accept to
-//     application/json.
-//   - -F/--form name=value and --form-string add form-data fields; curl's
-//     quoting and ";type=" and ";filename=" parameters of -F values are
-//     read into the field's ContentType and Filename (";headers=" and
-//     ";encoder=" are refused, others skipped, as curl skips them). A file
-//     part (name=@path or name=<path) becomes a field whose File is a
-//     placeholder ref, "file", then "file2", "file3" ...: bind it to an
-//     attachment of the workflow after importing.
-//   - -G/--get appends the data to the URL's query instead of sending it.
-//   - -k/--insecure sets InsecureSkipVerify; -x/--proxy (and --socks5 and
-//     friends) set UseProxy, so the organisation's proxy is used, whatever
-//     address the command names; -m/--max-time sets Timeout (0 keeps the
-//     default); --retry N asks for N+1 attempts.
-//   - --url and --url-query give the URL and query parts.
-//
-// The body follows the data and the Content-Type header. With no
-// Content-Type, data that starts with { or [ is a raw application/json
-// body; otherwise the data is curl's default application/x-www-form-urlencoded
-// and, when every piece is a well-formed name=value, becomes an
-// x-www-form-urlencoded body with the decoded fields in order (else a raw
-// body of that type). A multipart/form-data Content-Type with data in that
-// format (as browsers copy a form post) becomes form-data fields, file parts
-// as placeholder refs. Any other type gives a raw body with that
-// ContentType. When there is a body, the Content-Type header moves into it:
-// a raw body keeps it as Body.ContentType and the form kinds drop it when
-// their encoders write the same type, so no request ever carries two values.
-// A type the encoder would not write as typed stays a header and is sent as
-// typed: parameters such as charset=UTF-8, or a multipart subtype such as
-// multipart/related (without its boundary, which the encoder sets). Without
-// a body a Content-Type header stays a header. Data that looks like JSON is
-// the one place where the node knowingly differs from curl: ImportCurl notes
-// it.
-//
-// The URL is kept as typed: nothing is re-encoded and its query stays in the
-// string (Query is left empty). Backslash-escaped brackets and braces, which
-// browsers write to turn off curl's URL globbing, are unescaped, unless -g
-// turns globbing off (curl then sends them as they stand); globbing itself
-// is not expanded. A URL without a scheme gets http://, as curl
-// assumes, unless it starts with a {{ref}}. A missing URL, or more than one,
-// is an error.
-//
-// Options whose meaning cannot be imported are errors that say what to do:
-// bodies and headers read from files (-d @file, -T, -H @file, a -b cookie
-// file) and every option the import does not know. Options that only change how curl
-// itself behaves, or belong to the organisation's settings (Client), are
-// accepted and ignored; among them --compressed, -L/--location,
-// --location-trusted, -s, -S, -v, -i, -f, --fail-with-body, -g, -N, -#,
-// -O, -J, -q, -Z, -4, -6, -0, -1, --http1.1, --http2,
-// --http2-prior-knowledge, --http3, --tlsv1.x, --path-as-is, --raw,
-// --basic, --anyauth, --ssl-no-revoke, --no-keepalive, --no-progress-meter,
-// --create-dirs, --post301/302/303, -p and, with their values,
-// --connect-timeout, -o, -w, -D, -c, --stderr, --max-redirs, --limit-rate,
-// --trace, --retry-delay, --retry-max-time, -U, --noproxy, --cacert,
-// --capath, -E/--cert, --key, --cert-type, --key-type, --pass, --ciphers,
-// --interface. A boolean option may be negated as curl does (--no-insecure).
-//
-// Errors start with "httpstep: curl:".
-func ParseCurl(command string) (*NodeConfig, error) {
-	imp, err := ImportCurl(command)
-	if err != nil {
-		return nil, err
-	}
-	return imp.Node, nil
+// Parse turns a pasted cURL command into a node: the product's "paste a
+// cURL command". It is Import without the notes; see the package
+// documentation for what it reads. It only parses: the node's own Validate
+// judges the result. Errors start with "httpstep: curl:" and say what to
+// change in the command.
+func Parse(command string) (*httpstep.NodeConfig, error) {
+	node, _, err := Import(command)
+	return node, err
 }
 
-// CurlImport is what ImportCurl made of a command: the node, and notes for
-// the person who pasted it about what was kept as typed or left out.
-type CurlImport struct {
-	Node  *NodeConfig
-	Notes []string // each a sentence, in the order found; none when the import is exact
-}
-
-// ImportCurl is ParseCurl with its notes: a second command that was
-// ignored, a <PLACEHOLDER> kept in the URL. The node and the errors are
-// ParseCurl's.
-func ImportCurl(command string) (*CurlImport, error) {
+// Import is Parse with notes for the person who pasted the command, each a
+// sentence, in the order found, none when the import is exact: what was
+// kept as typed or left out (a second command that was ignored, a
+// <PLACEHOLDER> kept in the URL, data taken for JSON, credentials the node
+// refuses over plain http). The node and the errors are Parse's; on an
+// error the node is nil and there are no notes.
+func Import(command string) (*httpstep.NodeConfig, []string, error) {
 	if !utf8.ValidString(command) {
-		return nil, curlErrorf("the command is not UTF-8 text: copy it again as plain text")
+		return nil, nil, curlErrorf("the command is not UTF-8 text: copy it again as plain text")
 	}
 	line, err := splitCommand(command)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	args, err := curlArgs(line.Words)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c := &curlCmd{}
 	if err := c.parse(args); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	node, err := c.build()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &CurlImport{Node: node, Notes: append(c.notes, restNotes(line)...)}, nil
+	return node, append(c.notes, restNotes(line)...), nil
 }
 
-// curlErrorf makes an error with the "httpstep: curl: " prefix. String
-// arguments, which quote the command, are clipped to errorQuoteRunes.
+// importError is a command that cannot be imported: what is wrong and
+// what to do. Error adds the "httpstep: curl: " prefix.
+type importError struct{ msg string }
+
+func (e *importError) Error() string { return "httpstep: curl: " + e.msg }
+
+// curlErrorf makes an importError. String arguments, which quote the
+// command, are clipped to errorQuoteRunes.
 func curlErrorf(format string, a ...any) error {
 	for i, x := range a {
 		if s, ok := x.(string); ok {
 			a[i] = clip(s, errorQuoteRunes)
 		}
 	}
-	return errorf("curl: "+format, a...)
+	return &importError{msg: fmt.Sprintf(format, a...)}
 }
+
+// clip cuts s to at most n bytes, followed by "..." when something was cut.
+func clip(s string, n int) string { return textcut.Clip(s, n) }
 
 // errorQuoteRunes is how much of a value an error quotes.
 const errorQuoteRunes = 60
@@ -238,7 +143,7 @@ func fileRef(n int) string {
 
 // curlCmd is what the options of one command said.
 type curlCmd struct {
-	node     NodeConfig // the fields options set directly
+	node     httpstep.NodeConfig // the fields options set directly
 	method   string
 	urls     []string
 	query    []string // --url-query pieces, encoded
@@ -247,7 +152,7 @@ type curlCmd struct {
 	hasData  bool
 	lastJSON bool // the last data piece came from --json
 	json     bool
-	form     []FormField
+	form     []httpstep.FormField
 	files    int // file parts so far
 	get      bool
 	head     bool
@@ -260,7 +165,7 @@ type curlCmd struct {
 // curlHeader is a header in command order; derived ones were made by
 // options such as -u and give way to a -H of the same name.
 type curlHeader struct {
-	KeyValue
+	httpstep.KeyValue
 	derived bool
 }
 
@@ -290,7 +195,7 @@ func (c *curlCmd) parse(args []string) error {
 // ---- the node ----
 
 // build turns what the options said into the node.
-func (c *curlCmd) build() (*NodeConfig, error) {
+func (c *curlCmd) build() (*httpstep.NodeConfig, error) {
 	if err := c.checkConflicts(); err != nil {
 		return nil, err
 	}
@@ -305,7 +210,7 @@ func (c *curlCmd) build() (*NodeConfig, error) {
 	headers, contentType := c.finalHeaders(hasBody)
 	n.Body = c.body(hasBody, contentType)
 	if kept := keptContentType(n.Body, contentType); kept != "" {
-		headers = append(headers, KeyValue{Key: "Content-Type", Value: kept})
+		headers = append(headers, httpstep.KeyValue{Key: "Content-Type", Value: kept})
 	}
 	n.Headers = headers
 	n.Auth = c.creds.node(c.headers)
@@ -320,17 +225,17 @@ func (c *curlCmd) build() (*NodeConfig, error) {
 // its encoder would not send it as typed: parameters such as charset, or a
 // multipart subtype such as multipart/related (without the boundary, which
 // the encoder sets). It returns "" when the encoder's type is the same.
-func keptContentType(b *Body, typed string) string {
+func keptContentType(b *httpstep.Body, typed string) string {
 	mt, params, err := mime.ParseMediaType(typed)
 	if b == nil || typed == "" || err != nil {
 		return ""
 	}
 	switch b.Kind {
-	case BodyURLEncoded:
+	case httpstep.BodyURLEncoded:
 		if typed != formURLEncoded {
 			return typed
 		}
-	case BodyFormData:
+	case httpstep.BodyFormData:
 		delete(params, "boundary")
 		if mt != "multipart/form-data" || len(params) > 0 {
 			return mime.FormatMediaType(mt, params)
@@ -345,11 +250,11 @@ var placeholder = regexp.MustCompile(`<[A-Za-z0-9_.-]+>`)
 // noteGuesses notes what the person should check: a placeholder kept as
 // text, and data taken for JSON (guessed is true when there is data and no
 // Content-Type was given).
-func (c *curlCmd) noteGuesses(n *NodeConfig, guessed bool) {
+func (c *curlCmd) noteGuesses(n *httpstep.NodeConfig, guessed bool) {
 	if p := placeholder.FindString(n.URL); p != "" {
 		c.notes = append(c.notes, fmt.Sprintf("the URL holds %s, a placeholder of the documentation: replace it with a value or a {{ref}}", p))
 	}
-	if guessed && !c.json && n.Body != nil && n.Body.Kind == BodyRaw && n.Body.ContentType == "application/json" {
+	if guessed && !c.json && n.Body != nil && n.Body.Kind == httpstep.BodyRaw && n.Body.ContentType == "application/json" {
 		c.notes = append(c.notes, "the data looks like JSON and no Content-Type was given: the node sends it as application/json, where curl would say application/x-www-form-urlencoded; add -H 'Content-Type: application/x-www-form-urlencoded' to send what curl sends")
 	}
 }
@@ -459,7 +364,7 @@ func (c *curlCmd) methodFor(hasBody bool) string {
 
 // finalHeaders returns the node's headers and, when there is a body, the
 // Content-Type taken out of them (the last one given).
-func (c *curlCmd) finalHeaders(hasBody bool) (headers []KeyValue, contentType string) {
+func (c *curlCmd) finalHeaders(hasBody bool) (headers []httpstep.KeyValue, contentType string) {
 	typed := map[string]bool{}
 	for _, h := range c.headers {
 		if !h.derived {
@@ -478,10 +383,10 @@ func (c *curlCmd) finalHeaders(hasBody bool) (headers []KeyValue, contentType st
 	return headers, contentType
 }
 
-func (c *curlCmd) body(hasBody bool, contentType string) *Body {
+func (c *curlCmd) body(hasBody bool, contentType string) *httpstep.Body {
 	switch {
 	case len(c.form) > 0:
-		return &Body{Kind: BodyFormData, Fields: c.form}
+		return &httpstep.Body{Kind: httpstep.BodyFormData, Fields: c.form}
 	case !hasBody:
 		return nil
 	case contentType == "" && c.json:

@@ -1,6 +1,8 @@
-package httpstep
+package curl
 
 import (
+	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/internal/nodespec"
 	"maps"
 	"math"
 	"net/url"
@@ -236,10 +238,7 @@ func missingValue(flag string) error {
 // purge), as curl sends it; a standard one is written in upper case, as the
 // node sends it whatever its case.
 func (c *curlCmd) setMethod(_, v string) error {
-	c.method = strings.TrimSpace(v)
-	if up := strings.ToUpper(c.method); standardMethods[up] {
-		c.method = up
-	}
+	c.method = nodespec.Method(v)
 	return nil
 }
 
@@ -273,7 +272,7 @@ func (c *curlCmd) addHeader(flag, v string) error {
 	if name = strings.TrimSpace(name); name == "" {
 		return curlErrorf("header %q has no name: write it as %s 'Name: value'", v, flag)
 	}
-	c.headers = append(c.headers, curlHeader{KeyValue: KeyValue{Key: name, Value: strings.TrimSpace(value)}})
+	c.headers = append(c.headers, curlHeader{KeyValue: httpstep.KeyValue{Key: name, Value: strings.TrimSpace(value)}})
 	return nil
 }
 
@@ -283,7 +282,7 @@ func (c *curlCmd) setDerived(key, value string) {
 		h.Value = value
 		return
 	}
-	c.headers = append(c.headers, curlHeader{KeyValue: KeyValue{Key: key, Value: value}, derived: true})
+	c.headers = append(c.headers, curlHeader{KeyValue: httpstep.KeyValue{Key: key, Value: value}, derived: true})
 }
 
 func (c *curlCmd) derived(key string) *curlHeader {
@@ -425,13 +424,13 @@ func (c *curlCmd) setMaxTime(flag, v string) error {
 	if err != nil || !(secs >= 0 && secs <= maxSeconds) {
 		return curlErrorf("%s %q: give the timeout in seconds, such as %s 30", flag, v, flag)
 	}
-	c.node.Timeout = Duration(math.Round(secs * float64(time.Second)))
+	c.node.Timeout = httpstep.Duration(math.Round(secs * float64(time.Second)))
 	return nil
 }
 
 // maxRetries bounds --retry: the retries and the first attempt make at
-// most the maxRetryAttempts that Validate allows.
-const maxRetries = maxRetryAttempts - 1
+// most the attempts that Validate allows.
+const maxRetries = nodespec.MaxAttempts - 1
 
 func (c *curlCmd) setRetry(flag, v string) error {
 	n, err := strconv.Atoi(strings.TrimSpace(v))
@@ -440,7 +439,7 @@ func (c *curlCmd) setRetry(flag, v string) error {
 	}
 	c.node.Retry = nil
 	if n > 0 {
-		c.node.Retry = &RetryPolicy{MaxAttempts: n + 1}
+		c.node.Retry = &httpstep.RetryPolicy{MaxAttempts: n + 1}
 	}
 	return nil
 }

@@ -1,7 +1,8 @@
-package httpstep
+package curl
 
 import (
 	"encoding/json"
+	"github.com/httpstep/httpstep"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,14 +11,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// FuzzParseCurl checks that no command makes ParseCurl panic, that every
+// FuzzParse checks that no command makes Parse panic, that every
 // error carries the package prefix, and that every node it returns survives
 // a round trip through encoding/json unchanged.
-func FuzzParseCurl(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, tc := range curlCases {
 		f.Add(tc.cmd)
 	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "curl", "*.txt"))
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.txt"))
 	for _, name := range files {
 		if b, err := os.ReadFile(name); err == nil {
 			f.Add(string(b))
@@ -27,7 +28,7 @@ func FuzzParseCurl(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, cmd string) {
-		node, err := ParseCurl(cmd)
+		node, err := Parse(cmd)
 		if err != nil {
 			require.Nil(t, node)
 			require.True(t, strings.HasPrefix(err.Error(), "httpstep: curl: "), err.Error())
@@ -35,7 +36,7 @@ func FuzzParseCurl(f *testing.F) {
 		}
 		b, err := json.Marshal(node)
 		require.NoError(t, err)
-		var back NodeConfig
+		var back httpstep.NodeConfig
 		require.NoError(t, json.Unmarshal(b, &back), string(b))
 		require.Equal(t, node, &back, string(b))
 	})

@@ -1,0 +1,24 @@
+// Package nodespec holds the rules of a stored node that both the runtime
+// (the root package, which validates and sends nodes) and the cURL importer
+// (package curl, which writes them) apply, so each rule has one home.
+package nodespec
+
+import "strings"
+
+// MaxAttempts bounds a retry policy's attempts in all, the first included,
+// so a typo cannot retry a request for days.
+const MaxAttempts = 100
+
+// Method returns the method a node sends for m as typed: a standard method
+// (those of RFC 9110, and PATCH) in upper case, whatever its case; any other
+// token (PURGE, MKCOL, purge) as typed, spaces trimmed. It returns "" for "".
+func Method(m string) string {
+	m = strings.TrimSpace(m)
+	if up := strings.ToUpper(m); standard[up] {
+		return up
+	}
+	return m
+}
+
+var standard = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true,
+	"CONNECT": true, "OPTIONS": true, "TRACE": true, "PATCH": true}
