@@ -83,7 +83,7 @@ const (
 	sigKey sigField = iota
 	sigMessage
 	sigAtPlace // a header or query value
-	sigBody  // the node's raw body
+	sigBody    // the node's raw body
 )
 
 // sigVarAllowed reports whether the template at f may use variable v.
