@@ -269,6 +269,32 @@ func TestTLSFailure(t *testing.T) {
 	assert.Equal(t, KindTLS, f.Kind)
 }
 
+// TestTLSToPlainServer: an https URL whose server does not speak TLS is
+// kind tls, not network, so it is not retried: one answering in plain HTTP
+// (Go's "server gave HTTP response to HTTPS client") and one answering with
+// some other protocol's greeting. The message says what is wrong, not that
+// a certificate failed.
+func TestTLSToPlainServer(t *testing.T) {
+	plain := newRecorder(t, nil)
+	greeting := rawServer(t, func(conn net.Conn) { io.WriteString(conn, "SSH-2.0-OpenSSH_9.6\r\n") })
+	tests := []struct{ name, url, says string }{
+		{"plain HTTP", strings.Replace(plain.URL, "http:", "https:", 1), "plain HTTP"},
+		{"another protocol", "https://" + greeting, "does not speak TLS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			node := &NodeConfig{URL: tt.url, Retry: &RetryPolicy{MaxAttempts: 3, InitialInterval: Duration(time.Millisecond)}}
+			res, err := testClient(t).Execute(context.Background(), node, nil)
+			var f *Failure
+			require.ErrorAs(t, err, &f)
+			assert.Equal(t, KindTLS, f.Kind, f.Message)
+			assert.Contains(t, f.Message, tt.says)
+			assert.NotContains(t, f.Message, "certificate could not be verified")
+			assert.Len(t, res.Attempts, 1, "a TLS problem is not retried")
+		})
+	}
+}
+
 // TestBlockedByDefault: DefaultClient keeps the SSRF guard on; loopback is
 // refused before any byte is sent and the failure is kind blocked.
 func TestBlockedByDefault(t *testing.T) {

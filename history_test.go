@@ -101,6 +101,33 @@ func TestHistoryPreviewBounded(t *testing.T) {
 	assert.Len(t, res.Body, len(big))
 }
 
+// TestHistoryHeaderBounded: a 900 KiB response header (and a large request
+// header) is kept in the history only up to the preview size, with a note
+// naming it; the Result's own Header keeps it whole, and a secret the API
+// echoes at its end is still hidden.
+func TestHistoryHeaderBounded(t *testing.T) {
+	big := strings.Repeat("h", 900<<10)
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Huge", big+r.Header.Get("X-Key"))
+		w.Header().Set("X-Small", "kept")
+	})
+	node := &NodeConfig{URL: srv.URL, Headers: []KeyValue{{Key: "X-Key", Value: "{{k}}"}, {Key: "X-Sent", Value: "{{v}}"}}}
+	res, err := testClient(t).Execute(context.Background(), node, Values{"k": Secret("s3cr3t-value"), "v": strings.Repeat("q", 8<<10)})
+	require.NoError(t, err)
+	history, err := json.Marshal(res.Attempts)
+	require.NoError(t, err)
+	assert.Less(t, len(history), 32<<10, "the history of one call stays small")
+	assert.NotContains(t, string(history), "s3cr3t-value")
+	a := res.Attempts[0]
+	assert.LessOrEqual(t, len(a.Response.Header["X-Huge"][0]), maxHeaderValue+len("..."))
+	assert.True(t, strings.HasSuffix(a.Response.Header["X-Huge"][0], "..."))
+	assert.LessOrEqual(t, len(a.Request.Header["X-Sent"][0]), maxHeaderValue+len("..."))
+	assert.Equal(t, []string{"kept"}, a.Response.Header["X-Small"])
+	assert.Contains(t, a.Notes, fmt.Sprintf(`the response header "X-Huge" is %d bytes long; the history keeps its first %d`, len(big)+len("s3cr3t-value"), maxHeaderValue))
+	assert.Contains(t, a.Notes, fmt.Sprintf(`the request header "X-Sent" is %d bytes long; the history keeps its first %d`, 8<<10, maxHeaderValue))
+	assert.Len(t, res.Header.Get("X-Huge"), len(big)+len("s3cr3t-value"), "the Result keeps the header whole")
+}
+
 // TestSecretNotInErrorChain: the URL net/http puts in its errors is
 // redacted, so no level of Failure.Err carries the secret.
 func TestSecretNotInErrorChain(t *testing.T) {
