@@ -259,3 +259,12 @@ func (s *signatureSigner) renderBody(r *renderer, req *http.Request, o *outgoing
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	return body, nil
 }
+
+// withBody returns a copy of o whose in-memory body is data, for the
+// record of a request whose body was rendered for it.
+func (o *outgoing) withBody(data []byte) *outgoing {
+	p, b := *o, *o.body
+	b.data = data
+	p.body = &b
+	return &p
+}
