@@ -441,3 +441,17 @@ func TestNonce(t *testing.T) {
 		seen[n] = true
 	}
 }
+
+// TestSignatureMissingKey: a key whose ref has no value fails the run with
+// kind param, naming the ref, and sends nothing.
+func TestSignatureMissingKey(t *testing.T) {
+	srv := newRecorder(t, nil)
+	node := &NodeConfig{URL: srv.URL, Auth: &Auth{Type: AuthSignature, Signature: &Signature{Algorithm: SignHMACSHA256,
+		Key: "{{org.secret}}", Message: "{{$timestamp}}", Query: []KeyValue{{"sign", "{{$signature}}"}}}}}
+	_, err := signedClient(t, fixedNow).Execute(t.Context(), node, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindParam, f.Kind)
+	assert.Contains(t, f.Message, "auth.signature.key: {{org.secret}} has no value")
+	assert.Equal(t, 0, srv.count())
+}
