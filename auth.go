@@ -207,8 +207,8 @@ func checkTokenURL(e *ConfigError, raw string) {
 		return
 	}
 	if t.static() {
-		if _, err := parseTargetURL(t.segs[0].lit); err != nil {
-			e.add(field, "auth oauth2: the token "+strings.TrimPrefix(err.Error(), "httpstep: the "))
+		if _, err := parseNamedURL(t.segs[0].lit, "token URL"); err != nil {
+			e.add(field, "auth oauth2: "+messageOf(err))
 		}
 	}
 }
