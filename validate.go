@@ -25,7 +25,7 @@ type Problem struct {
 // Error returns every problem, one per line after the first.
 func (e *ConfigError) Error() string {
 	var b strings.Builder
-	b.WriteString("httpstep: invalid node configuration")
+	b.WriteString(errorPrefix + "invalid node configuration")
 	for _, p := range e.Problems {
 		b.WriteString("\n  ")
 		b.WriteString(p.Field)
