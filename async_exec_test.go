@@ -59,6 +59,10 @@ func TestAsyncStatusBody(t *testing.T) {
 	assert.Equal(t, "export-7.csv", res.Get("file").String())
 	require.Len(t, res.Attempts, 4, "202, running, running, succeeded")
 	assert.Equal(t, 3, res.Attempts[3].Poll)
+	for _, a := range res.Attempts[1:] {
+		assert.Equal(t, "GET", a.Request.Method, "a poll is a GET")
+		assert.Equal(t, srv.URL+"/status/7", a.Request.URL, "of the status URL the body gave")
+	}
 	assert.Equal(t, 4, srv.count())
 }
 
@@ -292,4 +296,95 @@ func TestAsyncRunDeadline(t *testing.T) {
 	require.ErrorAs(t, err, &f)
 	assert.Equal(t, KindTimeout, f.Kind)
 	assert.Contains(t, f.Message, "deadline passed", "while waiting for the job, or (rarely) during a poll")
+}
+
+// TestAsyncPollCredentialsStayOnOrigin: polls on the request's origin
+// carry the node's auth-block credentials; a status URL elsewhere gets
+// none.
+func TestAsyncPollCredentialsStayOnOrigin(t *testing.T) {
+	other := newRecorderOn(t, "127.0.0.2", nil)
+	home := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/start":
+			w.Header().Set("Location", "/same")
+		case "/same":
+			w.Header().Set("Location", other.URL+"/elsewhere")
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	_, err := testClient(t).Execute(context.Background(), &NodeConfig{Method: "POST", URL: home.URL + "/start",
+		Auth: &Auth{Type: AuthBearer, Token: "tok-123456"}, Async: fastPoll()}, nil)
+	require.NoError(t, err)
+	var got []string
+	for _, r := range append(append([]seen(nil), home.reqs...), other.reqs...) {
+		got = append(got, r.RequestURI+" "+r.Header.Get("Authorization"))
+	}
+	assert.Equal(t, []string{"/start Bearer tok-123456", "/same Bearer tok-123456", "/elsewhere "}, got)
+}
+
+// TestAsyncPollRules: a Location relative to the request's path resolves
+// against the request URL; every poll is a GET; maxWait ends the wait with
+// kind timeout, a cancellation with kind canceled.
+func TestAsyncPollRules(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/jobs/start":
+			w.Header().Set("Location", "status/1") // relative to /v1/jobs/start
+			w.WriteHeader(http.StatusAccepted)
+		case "/v1/jobs/status/1":
+			io.WriteString(w, `{"done":true}`)
+		case "/forever":
+			w.Header().Set("Location", "/forever")
+			w.WriteHeader(http.StatusAccepted)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	c := testClient(t)
+	ctx := context.Background()
+	node := &NodeConfig{Method: "POST", URL: srv.URL + "/v1/jobs/start", Body: &Body{Kind: BodyRaw, Raw: `{"a":1}`}, Async: fastPoll()}
+	res, err := c.Execute(ctx, node, nil)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"done":true}`, string(res.Body))
+	asked := func() (out []string) {
+		for _, r := range srv.reqs {
+			out = append(out, r.Method+" "+r.RequestURI)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"POST /v1/jobs/start", "GET /v1/jobs/status/1"}, asked())
+
+	forever := &NodeConfig{Method: "POST", URL: srv.URL + "/forever",
+		Async: &Async{Interval: Duration(100 * time.Millisecond), MaxWait: Duration(400 * time.Millisecond)}}
+	res, err = c.Execute(ctx, forever, nil)
+	require.Error(t, err)
+	assert.Equal(t, KindTimeout, res.Failure.Kind)
+	all := asked()
+	assert.Equal(t, "POST /forever", all[2])
+	require.Greater(t, len(all), 3)
+	for _, s := range all[3:] {
+		assert.Equal(t, "GET /forever", s, "every poll is a GET")
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	time.AfterFunc(250*time.Millisecond, cancel)
+	forever.Async.MaxWait = Duration(time.Minute)
+	start := time.Now()
+	res, err = c.Execute(cctx, forever, nil)
+	require.Error(t, err)
+	assert.Equal(t, KindCanceled, res.Failure.Kind)
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
+
+// TestAsyncRetryAfterCappedByMaxWait: a Retry-After longer than the whole
+// wait ends at maxWait with kind timeout, not after Retry-After.
+func TestAsyncRetryAfterCappedByMaxWait(t *testing.T) {
+	srv := foreverAccepted(t, "60")
+	start := time.Now()
+	res, err := testClient(t).Execute(context.Background(), &NodeConfig{Method: "POST", URL: srv.URL + "/start",
+		Async: &Async{MaxWait: Duration(300 * time.Millisecond)}}, nil)
+	require.Error(t, err)
+	assert.Equal(t, KindTimeout, res.Failure.Kind)
+	assert.Less(t, time.Since(start), 3*time.Second)
+	assert.Contains(t, res.Failure.Message, "202")
 }

@@ -84,6 +84,9 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 		out.note(note)
 	}
 	out.record.Request = o.record(req)
+	if req != nil {
+		out.note(headerNotes("request", req.Header)...)
+	}
 	if err != nil {
 		if req != nil && req.Body != nil {
 			req.Body.Close()
@@ -92,10 +95,11 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 		return out
 	}
 	resp, err := hc.Do(req)
-	out.record.Redirects = *hops
+	out.record.Redirects = hops.hops
 	if err != nil {
 		o.secrets.scrubURLError(err)
 		out.failure = sendFailure(ctx, err, o.step.timeout)
+		out.refusedRedirect(o, hops.answer(resp))
 		return out
 	}
 	c.read(ctx, o, resp, &out)
@@ -115,6 +119,7 @@ func (c *Client) read(ctx context.Context, o *outgoing, resp *http.Response, out
 		out.note(o.secrets.text(n))
 	}
 	out.record.Response = o.secrets.response(resp, body)
+	out.note(headerNotes("response", resp.Header)...)
 	if err != nil {
 		out.failure = bodyFailure(ctx, err, o.step.timeout, resp.StatusCode)
 		return
@@ -122,10 +127,26 @@ func (c *Client) read(ctx context.Context, o *outgoing, resp *http.Response, out
 	out.failure = evaluate(&o.step.node.Success, resp.StatusCode, body)
 }
 
+// refusedRedirect records the head of a redirect that was not followed
+// (its body was closed unread): the status and headers the attempt got.
+func (out *outcome) refusedRedirect(o *outgoing, resp *http.Response) {
+	if resp == nil {
+		return
+	}
+	out.status, out.header = resp.StatusCode, resp.Header
+	out.record.Response = o.secrets.response(resp, nil)
+	out.note(headerNotes("response", resp.Header)...)
+	if out.failure.StatusCode == 0 {
+		out.failure.StatusCode = resp.StatusCode
+	}
+}
+
 // note adds a note to the outcome's record.
-func (out *outcome) note(text string) {
-	if text != "" {
-		out.record.Notes = append(out.record.Notes, text)
+func (out *outcome) note(texts ...string) {
+	for _, text := range texts {
+		if text != "" {
+			out.record.Notes = append(out.record.Notes, text)
+		}
 	}
 }
 

@@ -721,3 +721,18 @@ func TestRawFormBodyEscapesValues(t *testing.T) {
 		assert.Equal(t, url.Values{"a": {"x y&admin=true"}, "c": {"1"}}, got, ct)
 	}
 }
+
+// TestBinaryBodyOneAttachment: a binary body takes exactly one attachment;
+// a list of two fails with kind param and nothing sent.
+func TestBinaryBodyOneAttachment(t *testing.T) {
+	srv := newRecorder(t, nil)
+	c := testClient(t)
+	node := &NodeConfig{Method: "POST", URL: srv.URL, Body: &Body{Kind: BodyBinary, File: "doc"}}
+	res, err := c.Execute(context.Background(), node, Values{"doc": []File{textFile("a.txt", "", "a"), textFile("b.txt", "", "b")}})
+	require.Error(t, err)
+	assert.Equal(t, KindParam, res.Failure.Kind)
+	assert.Zero(t, srv.count())
+	_, err = c.Execute(context.Background(), node, Values{"doc": textFile("a.txt", "", "a")})
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.count())
+}

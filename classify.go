@@ -47,7 +47,7 @@ func classify(ctx context.Context, err error, timeout time.Duration) *Failure {
 	case ctx.Err() != nil:
 		f.Kind, f.Message = KindTimeout, "the run's deadline passed before the API answered"
 	case isTLS(err):
-		f.Kind, f.Message = KindTLS, "the API's certificate could not be verified ("+rootCause(err)+"); if the API uses a private certificate authority ask an administrator to add it, or turn off SSL certificate verification for this node"
+		f.Kind, f.Message = KindTLS, tlsMessage(err)
 	default:
 		f.Kind, f.Message = KindNetwork, networkMessage(err)
 	}
@@ -139,7 +139,14 @@ func isTimeout(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
+// isTLS reports whether err is a TLS problem: a certificate that failed
+// verification, an alert, or a server that does not speak TLS at all (Go's
+// http.ErrSchemeMismatch for one answering in plain HTTP). No retry mends
+// any of them.
 func isTLS(err error) bool {
+	if errors.Is(err, http.ErrSchemeMismatch) {
+		return true
+	}
 	var (
 		unknown   x509.UnknownAuthorityError
 		hostname  x509.HostnameError
@@ -151,6 +158,19 @@ func isTLS(err error) bool {
 	)
 	return errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid) ||
 		errors.As(err, &verify) || errors.As(err, &record) || errors.As(err, &alert) || errors.As(err, &certAlert)
+}
+
+// tlsMessage explains a TLS failure: a server that does not speak TLS on
+// the https port, or a certificate (or handshake) that failed.
+func tlsMessage(err error) string {
+	var record tls.RecordHeaderError
+	switch {
+	case errors.Is(err, http.ErrSchemeMismatch):
+		return "the API answered in plain HTTP to an https:// URL; use http:// in the URL, or the port where the API speaks HTTPS"
+	case errors.As(err, &record):
+		return "the server at this address does not speak TLS (" + rootCause(err) + "); check the URL's scheme and port"
+	}
+	return "the API's certificate could not be verified (" + rootCause(err) + "); if the API uses a private certificate authority ask an administrator to add it, or turn off SSL certificate verification for this node"
 }
 
 // networkMessage explains a connection-level error.

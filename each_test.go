@@ -141,6 +141,8 @@ func TestEachPolicies(t *testing.T) {
 		if res.Failure != nil {
 			failed++
 			assert.Equal(t, 30, i)
+			_, ok := res.Lookup("n")
+			assert.False(t, ok, "a failed row's Result holds no data")
 		}
 		return true
 	})
@@ -218,4 +220,45 @@ func TestEachNilArguments(t *testing.T) {
 	assert.ErrorAs(t, DefaultClient.Each(t.Context(), s, rows(1, nil), 1, nil), &ee)
 	assert.True(t, errors.As(DefaultClient.Each(t.Context(), s, nil, 1, fn), &ee))
 	assert.Contains(t, ee.Error(), "httpstep: Each needs")
+}
+
+// TestEachSlowConsumer: while fn is slow, Each reads no more than
+// concurrency rows ahead of the one it delivers: rows do not pile up.
+func TestEachSlowConsumer(t *testing.T) {
+	srv := newFlight(t, nil, echoN(-1))
+	c := testClient(t)
+	s := mustCompile(t, &NodeConfig{URL: srv.URL + "/?n={{n}}"})
+	var read atomic.Int64
+	err := c.Each(t.Context(), s, rows(30, &read), 3, func(i int, _ *Result, _ error) bool {
+		time.Sleep(2 * time.Millisecond)
+		assert.LessOrEqual(t, read.Load(), int64(i+3), "row %d", i)
+		return true
+	})
+	require.NoError(t, err)
+}
+
+// TestEachFirstFailureInOrder: under terminate, of two failed rows the
+// first in input order is the one Each returns, whichever answered first,
+// and fn sees no row after it.
+func TestEachFirstFailureInOrder(t *testing.T) {
+	srv := newFlight(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		if n := r.URL.Query().Get("n"); n == "3" || n == "5" {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+		fmt.Fprintf(w, `{"n":%s}`, r.URL.Query().Get("n"))
+	})
+	c := testClient(t)
+	s := mustCompile(t, &NodeConfig{URL: srv.URL + "/?n={{n}}"})
+	var calls []int
+	err := c.Each(t.Context(), s, rows(20, nil), 3, func(i int, _ *Result, err error) bool {
+		calls = append(calls, i)
+		if i == 3 {
+			assert.Error(t, err)
+		}
+		return true
+	})
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindStatus, f.Kind)
+	assert.Equal(t, []int{0, 1, 2, 3}, calls)
 }

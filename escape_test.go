@@ -222,3 +222,36 @@ func TestHostHeaderInvalidIsParam(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, res.OK())
 }
+
+// TestValuesKeepRequestShape: no parameter value changes the shape of the
+// request: host, header and whole-URL values that would are kind param (or
+// blocked), with nothing sent; path and query values are escaped.
+func TestValuesKeepRequestShape(t *testing.T) {
+	srv := newRecorder(t, nil)
+	c := testClient(t)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ctx := context.Background()
+	for _, tc := range []struct {
+		node   NodeConfig
+		params Values
+	}{
+		{NodeConfig{URL: "http://{{h}}/x"}, Values{"h": "evil.example/@" + host}},
+		{NodeConfig{URL: srv.URL + "/x", Headers: []KeyValue{{Key: "X-A", Value: "{{v}}"}}}, Values{"v": "a\r\nX-Injected: 1"}},
+		{NodeConfig{URL: "{{u}}"}, Values{"u": "file:///etc/passwd"}},
+	} {
+		res, err := c.Execute(ctx, &tc.node, tc.params)
+		require.Error(t, err)
+		assert.Contains(t, []FailureKind{KindParam, KindBlocked}, res.Failure.Kind, tc.node.URL)
+		assert.Zero(t, srv.count(), tc.node.URL)
+	}
+	_, err := c.Execute(ctx, &NodeConfig{URL: srv.URL + "/a%20b/{{p}}?q={{q}}"}, Values{"p": "../x?y=1#z", "q": "1&admin=true"})
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.count())
+	u, err := url.ParseRequestURI(srv.last(t).RequestURI)
+	require.NoError(t, err)
+	got := u.RawPath + "|" + u.EscapedPath() + "|" + u.RawQuery
+	assert.Contains(t, got, "/a%20b/")
+	assert.NotContains(t, got, "admin=true&")
+	assert.NotContains(t, got, "|y=1")
+	assert.Contains(t, got, "q=1%26admin%3Dtrue")
+}

@@ -67,6 +67,7 @@ func TestSuccessRule(t *testing.T) {
 	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
 		var status int
 		fmt.Sscan(r.URL.Query().Get("status"), &status)
+		w.Header().Set("X-Why", "because")
 		w.WriteHeader(status)
 		io.WriteString(w, r.URL.Query().Get("body"))
 	})
@@ -106,6 +107,7 @@ func TestSuccessRule(t *testing.T) {
 			assert.Equal(t, tt.message, res.Failure.Message)
 			assert.Equal(t, tt.status, fmt.Sprint(res.StatusCode), "a failed result keeps its status")
 			assert.Equal(t, tt.body, string(res.Body), "a failed result keeps its body")
+			assert.Equal(t, "because", res.Header.Get("X-Why"), "a failed result keeps its headers")
 		})
 	}
 }
@@ -265,6 +267,32 @@ func TestTLSFailure(t *testing.T) {
 	_, err = c.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
 	require.ErrorAs(t, err, &f, "verification stays on for other nodes")
 	assert.Equal(t, KindTLS, f.Kind)
+}
+
+// TestTLSToPlainServer: an https URL whose server does not speak TLS is
+// kind tls, not network, so it is not retried: one answering in plain HTTP
+// (Go's "server gave HTTP response to HTTPS client") and one answering with
+// some other protocol's greeting. The message says what is wrong, not that
+// a certificate failed.
+func TestTLSToPlainServer(t *testing.T) {
+	plain := newRecorder(t, nil)
+	greeting := rawServer(t, func(conn net.Conn) { io.WriteString(conn, "SSH-2.0-OpenSSH_9.6\r\n") })
+	tests := []struct{ name, url, says string }{
+		{"plain HTTP", strings.Replace(plain.URL, "http:", "https:", 1), "plain HTTP"},
+		{"another protocol", "https://" + greeting, "does not speak TLS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			node := &NodeConfig{URL: tt.url, Retry: &RetryPolicy{MaxAttempts: 3, InitialInterval: Duration(time.Millisecond)}}
+			res, err := testClient(t).Execute(context.Background(), node, nil)
+			var f *Failure
+			require.ErrorAs(t, err, &f)
+			assert.Equal(t, KindTLS, f.Kind, f.Message)
+			assert.Contains(t, f.Message, tt.says)
+			assert.NotContains(t, f.Message, "certificate could not be verified")
+			assert.Len(t, res.Attempts, 1, "a TLS problem is not retried")
+		})
+	}
 }
 
 // TestBlockedByDefault: DefaultClient keeps the SSRF guard on; loopback is

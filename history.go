@@ -1,7 +1,9 @@
 package httpstep
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -47,7 +49,9 @@ type FileRecord struct {
 	SHA256      string `json:"sha256,omitempty"` // downloads: hex SHA-256 of the saved file
 }
 
-// ResponseRecord is the response head and a body preview, redacted.
+// ResponseRecord is the response head and a body preview, redacted. As in
+// RequestRecord, a header value longer than 4 KiB is kept only up to there,
+// followed by "...", and the attempt has a note naming the header.
 type ResponseRecord struct {
 	Status    int                 `json:"status"`
 	Proto     string              `json:"proto,omitempty"`
@@ -77,6 +81,27 @@ type TimingRecord struct {
 
 // previewBytes is how much of a body the history keeps.
 const previewBytes = 4 << 10
+
+// maxHeaderValue is how much of one header value the history keeps, as of
+// a body; a value cut shorter ends in "..." and the attempt has a note.
+const maxHeaderValue = previewBytes
+
+// headerNotes says which values of h (on the side named, "request" or
+// "response") the history keeps only the start of.
+func headerNotes(side string, h http.Header) []string {
+	var notes []string
+	for k, vs := range h {
+		for _, v := range vs {
+			if len(v) > maxHeaderValue {
+				notes = append(notes, fmt.Sprintf("the %s header %s is %d bytes long; the history keeps its first %d",
+					side, quoteLabel(k), len(v), maxHeaderValue))
+				break
+			}
+		}
+	}
+	slices.Sort(notes)
+	return notes
+}
 
 // record is the history record of the request as sent (req), or as rendered
 // when it was not sent (req nil).

@@ -52,6 +52,18 @@ func TestHistoryRedaction(t *testing.T) {
 	assert.NotEmpty(t, a.Response.Body)
 }
 
+// TestTokenLikeQueryRedacted: token-like query parameters the node typed
+// in its URL are redacted in the history; the others are kept.
+func TestTokenLikeQueryRedacted(t *testing.T) {
+	srv := newRecorder(t, nil)
+	res, err := testClient(t).Execute(context.Background(), &NodeConfig{URL: srv.URL + "/x?access_token=AT-abc123&api_key=AK-abc123&page=2"}, nil)
+	require.NoError(t, err)
+	hist, _ := json.Marshal(res.Attempts)
+	assert.NotContains(t, string(hist), "AT-abc123")
+	assert.NotContains(t, string(hist), "AK-abc123")
+	assert.Contains(t, string(hist), "page=2")
+}
+
 // TestSecretInErrorText: a secret in a failure message is redacted.
 func TestSecretInErrorText(t *testing.T) {
 	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
@@ -87,6 +99,33 @@ func TestHistoryPreviewBounded(t *testing.T) {
 	assert.True(t, a.Response.Truncated)
 	assert.Equal(t, int64(len(big)), a.Response.Bytes)
 	assert.Len(t, res.Body, len(big))
+}
+
+// TestHistoryHeaderBounded: a 900 KiB response header (and a large request
+// header) is kept in the history only up to the preview size, with a note
+// naming it; the Result's own Header keeps it whole, and a secret the API
+// echoes at its end is still hidden.
+func TestHistoryHeaderBounded(t *testing.T) {
+	big := strings.Repeat("h", 900<<10)
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Huge", big+r.Header.Get("X-Key"))
+		w.Header().Set("X-Small", "kept")
+	})
+	node := &NodeConfig{URL: srv.URL, Headers: []KeyValue{{Key: "X-Key", Value: "{{k}}"}, {Key: "X-Sent", Value: "{{v}}"}}}
+	res, err := testClient(t).Execute(context.Background(), node, Values{"k": Secret("s3cr3t-value"), "v": strings.Repeat("q", 8<<10)})
+	require.NoError(t, err)
+	history, err := json.Marshal(res.Attempts)
+	require.NoError(t, err)
+	assert.Less(t, len(history), 32<<10, "the history of one call stays small")
+	assert.NotContains(t, string(history), "s3cr3t-value")
+	a := res.Attempts[0]
+	assert.LessOrEqual(t, len(a.Response.Header["X-Huge"][0]), maxHeaderValue+len("..."))
+	assert.True(t, strings.HasSuffix(a.Response.Header["X-Huge"][0], "..."))
+	assert.LessOrEqual(t, len(a.Request.Header["X-Sent"][0]), maxHeaderValue+len("..."))
+	assert.Equal(t, []string{"kept"}, a.Response.Header["X-Small"])
+	assert.Contains(t, a.Notes, fmt.Sprintf(`the response header "X-Huge" is %d bytes long; the history keeps its first %d`, len(big)+len("s3cr3t-value"), maxHeaderValue))
+	assert.Contains(t, a.Notes, fmt.Sprintf(`the request header "X-Sent" is %d bytes long; the history keeps its first %d`, 8<<10, maxHeaderValue))
+	assert.Len(t, res.Header.Get("X-Huge"), len(big)+len("s3cr3t-value"), "the Result keeps the header whole")
 }
 
 // TestSecretNotInErrorChain: the URL net/http puts in its errors is

@@ -119,3 +119,46 @@ func (r *recorder) count() int {
 	defer r.mu.Unlock()
 	return len(r.reqs)
 }
+
+// rawServer is a loopback TCP server that hands each connection to handle
+// and closes it when handle returns: a server that misbehaves on purpose,
+// below HTTP. It returns host:port. Connections still open when the test
+// ends are closed and their handlers waited for.
+func rawServer(t testing.TB, handle func(net.Conn)) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	conns := map[net.Conn]bool{}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns[conn] = true
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				handle(conn)
+				conn.Close()
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}

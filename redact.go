@@ -279,9 +279,9 @@ func (r *redactor) header(h http.Header, extra ...string) map[string][]string {
 			if whole {
 				cp[i] = redacted
 			} else if k == "Location" || k == "Content-Location" { // a status or redirect URL may carry a token
-				cp[i] = r.text(redactQuery(v))
+				cp[i] = clip(r.text(redactQuery(v)), maxHeaderValue)
 			} else {
-				cp[i] = r.text(v)
+				cp[i] = clip(r.text(v), maxHeaderValue) // cut after redaction, so no part of a secret stays
 			}
 		}
 		out[k] = cp

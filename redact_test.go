@@ -232,6 +232,55 @@ func TestFailureCodeRedacted(t *testing.T) {
 	assert.NotContains(t, err.Error(), secret)
 }
 
+// TestEscapedCredentialRedacted: a credential that needs escaping is
+// redacted raw, base64-Basic, URL- and JSON-escaped, in Attempts, errors
+// and Redact, even when the API echoes it in a failed answer. The JSON
+// forms are the ones real APIs write: Go's encoding/json (HTML-safe by
+// default), Python's json.dumps (ASCII only) and PHP's json_encode (ASCII
+// only, slashes escaped).
+func TestEscapedCredentialRedacted(t *testing.T) {
+	const pw = `p"a&s s/\é<`
+	common := []string{
+		pw, url.QueryEscape(pw), url.PathEscape(pw),
+		`p\"a&s s/\\é<`,           // JSON, no HTML escaping
+		`p\"a\u0026s s/\\é\u003c`, // Go's json.Marshal
+		`p\"a&s s/\\\u00e9<`,      // Python's json.dumps
+		`p\"a&s s\/\\\u00e9<`,     // PHP's json_encode
+	}
+	goJSON, _ := json.Marshal(pw)
+	require.Equal(t, `"`+common[4]+`"`, string(goJSON))
+	c := testClient(t)
+	for _, tc := range []struct {
+		auth  Auth
+		forms []string
+	}{
+		{Auth{Type: AuthBasic, Username: "u", Password: "{{pw}}"}, append([]string{base64.StdEncoding.EncodeToString([]byte("u:" + pw))}, common...)},
+		{Auth{Type: AuthBearer, Token: "{{pw}}"}, common},
+		{Auth{Type: AuthAPIKey, Name: "k", In: InQuery, Value: "{{pw}}"}, common},
+	} {
+		t.Run(tc.auth.Type, func(t *testing.T) {
+			srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(500)
+				io.WriteString(w, strings.Join(tc.forms, " | "))
+			})
+			node := &NodeConfig{URL: srv.URL + "/x", Auth: &tc.auth}
+			res, err := c.Execute(context.Background(), node, Values{"pw": pw})
+			require.Error(t, err)
+			hist, _ := json.Marshal(res.Attempts)
+			for _, f := range tc.forms {
+				var body string
+				if res.Attempts[0].Response != nil {
+					body = res.Attempts[0].Response.Body
+				}
+				assert.NotContains(t, body, f)
+				assert.NotContains(t, string(hist), jsonInner(f))
+				assert.NotContains(t, err.Error(), f)
+				assert.NotContains(t, res.Redact("x "+f+" y"), f)
+			}
+		})
+	}
+}
+
 // BenchmarkSecretForms: the redaction forms of one secret, computed once
 // per value and Step (a bearer token with a character JSON and URLs
 // escape).

@@ -108,6 +108,7 @@ func (l locationCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body.Close()
 		shown := secretsOf(req.Context()).text(redactRawURL(loc))
 		logHop(req.Context(), RedirectRecord{Status: resp.StatusCode, URL: shown})
+		logRefused(req.Context(), resp)
 		return nil, &BlockedError{Redirect: shown, Reason: "which is not a URL (" + urlProblem(perr) + ")"}
 	}
 	return resp, nil
@@ -141,24 +142,45 @@ type RedirectRecord struct {
 // hopsKey carries, in a request's context, the log of its redirects.
 type hopsKey struct{}
 
-// hopLog is a hop log and the context that carries it, in one allocation.
+// hopLog is the log of a request's redirects, the context that carries it
+// (in one allocation), and the answer whose redirect was refused before the
+// http.Client saw it (a Location that is not a URL), kept for the history.
 type hopLog struct {
-	ctx  ctxValue[hopsKey]
-	hops []RedirectRecord
+	ctx     ctxValue[hopsKey]
+	hops    []RedirectRecord
+	refused *http.Response
 }
 
 // withHops returns ctx carrying a new, empty hop log, and the log.
-func withHops(ctx context.Context) (context.Context, *[]RedirectRecord) {
+func withHops(ctx context.Context) (context.Context, *hopLog) {
 	l := &hopLog{}
-	l.ctx = ctxValue[hopsKey]{Context: ctx, v: &l.hops}
-	return &l.ctx, &l.hops
+	l.ctx = ctxValue[hopsKey]{Context: ctx, v: l}
+	return &l.ctx, l
 }
 
 // logHop adds rec to the hop log of ctx, if it has one. The http.Client
 // calls CheckRedirect and the transport on the goroutine of Do, so the log
 // needs no lock.
 func logHop(ctx context.Context, rec RedirectRecord) {
-	if hops, ok := ctx.Value(hopsKey{}).(*[]RedirectRecord); ok {
-		*hops = append(*hops, rec)
+	if l, ok := ctx.Value(hopsKey{}).(*hopLog); ok {
+		l.hops = append(l.hops, rec)
 	}
+}
+
+// logRefused keeps resp, whose redirect was refused in the transport, in
+// the hop log of ctx, if it has one.
+func logRefused(ctx context.Context, resp *http.Response) {
+	if l, ok := ctx.Value(hopsKey{}).(*hopLog); ok {
+		l.refused = resp
+	}
+}
+
+// answer is the response a failed Do still got: the one whose redirect was
+// refused, which Do returns with its body closed when CheckRedirect refused
+// it (resp), or which the transport kept in the log; nil when none came.
+func (l *hopLog) answer(resp *http.Response) *http.Response {
+	if resp != nil {
+		return resp
+	}
+	return l.refused
 }

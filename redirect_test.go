@@ -122,6 +122,53 @@ func TestPushRedirected(t *testing.T) {
 	})
 }
 
+// TestRefusedRedirectAnswered: a redirect that is not followed still came
+// back as an answer, and the attempt and the Result keep it: its status and
+// headers are in Attempts[0].Response and Result.StatusCode and Header,
+// whichever rule refused it (a push a 301 would turn into a GET, a Location
+// of another scheme, one that is no URL, a chain too long).
+func TestRefusedRedirectAnswered(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Hop", "answered")
+		if to := r.URL.Query().Get("to"); to != "" {
+			w.Header()["Location"] = []string{to}
+			w.WriteHeader(http.StatusFound)
+			return
+		}
+		w.Header().Set("Location", r.URL.Path+"x") // /hook, /loop: a longer path each hop
+		w.WriteHeader(http.StatusMovedPermanently)
+	})
+	push := PushNode(srv.URL+"/hook", "record")
+	push.Retry = nil
+	tests := []struct {
+		name   string
+		node   *NodeConfig
+		kind   FailureKind
+		status int
+	}{
+		{"push answered 301", push, KindStatus, http.StatusMovedPermanently},
+		{"another scheme", &NodeConfig{URL: srv.URL + "/?to=" + url.QueryEscape("gopher://127.0.0.1:70/_x")}, KindBlocked, http.StatusFound},
+		{"no URL", &NodeConfig{URL: srv.URL + "/?to=" + url.QueryEscape("http://[::1")}, KindBlocked, http.StatusFound},
+		{"too many", &NodeConfig{URL: srv.URL + "/loop"}, KindNetwork, http.StatusMovedPermanently},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := testClient(t).Execute(context.Background(), tt.node, pushRecord)
+			var f *Failure
+			require.ErrorAs(t, err, &f)
+			assert.Equal(t, tt.kind, f.Kind, f.Message)
+			assert.Equal(t, tt.status, f.StatusCode)
+			assert.Equal(t, tt.status, res.StatusCode)
+			assert.Equal(t, "answered", res.Header.Get("X-Hop"))
+			got := res.Attempts[len(res.Attempts)-1].Response
+			require.NotNil(t, got, "the attempt records the answer it got")
+			assert.Equal(t, tt.status, got.Status)
+			assert.Equal(t, []string{"answered"}, got.Header["X-Hop"])
+			assert.NotEmpty(t, got.Header["Location"])
+		})
+	}
+}
+
 // TestPlatformEndpointsBlocked: the cloud platform endpoints are refused
 // end to end, by address and by name, before any socket connects; the
 // AllowNetworks entry for one lets it through to the socket, where only

@@ -1,6 +1,7 @@
 package httpstep
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -88,4 +89,20 @@ func TestResponseLimits(t *testing.T) {
 	res, err = c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/gbk"}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "杭州", res.Get("city").String())
+}
+
+// TestMaxResponseCountsDecodedBytes: MaxResponseBytes caps the body as
+// decoded, so a small gzip body that inflates past it is kind too_large.
+func TestMaxResponseCountsDecodedBytes(t *testing.T) {
+	zipped := compress(t, bytes.Repeat([]byte("a"), 1<<20), gzipW)
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(zipped)
+	})
+	c := testClient(t)
+	c.MaxResponseBytes = 64 << 10
+	require.Less(t, len(zipped), 64<<10)
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
+	require.Error(t, err)
+	assert.Equal(t, KindTooLarge, res.Failure.Kind)
 }

@@ -195,3 +195,40 @@ func TestQueuedOnlyWhenWaiting(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), `"queued"`)
 }
+
+// TestExecuteIsCompileThenRun: Execute sends the request and gives the
+// result that Compile then Run give, and fails an invalid node with the
+// same *ConfigError.
+func TestExecuteIsCompileThenRun(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"uri":%q}`, r.RequestURI)
+	})
+	c := testClient(t)
+	node := &NodeConfig{URL: srv.URL + "/a/{{x}}", Query: []KeyValue{{Key: "i", Value: "{{i}}"}}}
+	p := Values{"x": "a/b", "i": "7 8"}
+	r1, err1 := c.Execute(context.Background(), node, p)
+	s, err := node.Compile()
+	require.NoError(t, err)
+	r2, err2 := c.Run(context.Background(), s, p)
+	require.NoError(t, err1)
+	require.NoError(t, err2)
+	assert.Equal(t, string(r1.Body), string(r2.Body))
+	assert.Equal(t, r1.Attempts[0].Request.URL, r2.Attempts[0].Request.URL)
+	require.Equal(t, 2, srv.count())
+	assert.Equal(t, srv.reqs[0].RequestURI, srv.reqs[1].RequestURI)
+
+	bad := &NodeConfig{Method: "GET", URL: ""}
+	_, e1 := c.Execute(context.Background(), bad, nil)
+	_, e2 := bad.Compile()
+	var c1, c2 *ConfigError
+	require.ErrorAs(t, e1, &c1)
+	require.ErrorAs(t, e2, &c2)
+	assert.Equal(t, c1.Error(), c2.Error())
+}
+
+// TestNilStepRefs: a nil Step answers Refs as a nil NodeConfig does (Run
+// already treats a nil Step as a clear error, not a panic).
+func TestNilStepRefs(t *testing.T) {
+	var s *Step
+	assert.NotPanics(t, func() { assert.Empty(t, s.Refs()) })
+}

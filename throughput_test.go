@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -294,4 +295,142 @@ func TestRedirectSameHostOneSlot(t *testing.T) {
 	res, err := c.Execute(ctx, &NodeConfig{URL: srv.URL + "/start"}, nil)
 	require.NoError(t, err)
 	assert.True(t, res.Get("done").Bool())
+}
+
+// peakOf runs n concurrent Executes of a 20 ms request to a new server,
+// addressed as localhost, and returns the most it had in flight at once.
+func peakOf(t *testing.T, c *Client, n int) int {
+	srv := newFlight(t, func() time.Duration { return 20 * time.Millisecond }, nil)
+	url := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	parallel(n, n, func(int) {
+		_, err := c.Execute(context.Background(), &NodeConfig{URL: url}, nil)
+		assert.NoError(t, err)
+	})
+	c.CloseIdleConnections()
+	_, peak, _ := srv.stats()
+	return peak
+}
+
+// TestLimitMatching: a Limit matches the host name whatever the port and
+// the case, the first match applies (even when looser), and "" matches
+// every host.
+func TestLimitMatching(t *testing.T) {
+	one := Limit{MaxConcurrent: 1}
+	for name, limits := range map[string][]Limit{
+		"name, port ignored": {{Host: "localhost", MaxConcurrent: 1}},
+		"case ignored":       {{Host: "LOCALHOST", MaxConcurrent: 1}},
+		"first match":        {{Host: "localhost", MaxConcurrent: 1}, {Host: "", MaxConcurrent: 100}},
+		"empty is every":     {{Host: "other.example", MaxConcurrent: 100}, one},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := testClient(t)
+			c.Limits = limits
+			assert.Equal(t, 1, peakOf(t, c, 6))
+		})
+	}
+	t.Run("first match even when looser", func(t *testing.T) {
+		c := testClient(t)
+		c.Limits = []Limit{{Host: "localhost"}, one}
+		assert.Greater(t, peakOf(t, c, 6), 1)
+	})
+}
+
+// TestRetryAfterPauseCapped: a 429 with a long Retry-After pauses the host
+// only as long as the node's maxInterval, so the retry comes soon; and a
+// request whose context ends inside the pause is kind unavailable with
+// nothing sent.
+func TestRetryAfterPauseCapped(t *testing.T) {
+	srv := newFlight(t, nil, firstBusy(http.StatusTooManyRequests, "30"))
+	c := testClient(t)
+	node := &NodeConfig{URL: srv.URL, Retry: &RetryPolicy{MaxAttempts: 2,
+		InitialInterval: Duration(10 * time.Millisecond), MaxInterval: Duration(300 * time.Millisecond)}}
+	start := time.Now()
+	_, err := c.Execute(context.Background(), node, nil)
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), 3*time.Second)
+	n, _, _ := srv.stats()
+	assert.Equal(t, 2, n)
+
+	srv = newFlight(t, nil, firstBusy(http.StatusTooManyRequests, "30"))
+	long := &NodeConfig{URL: srv.URL, Retry: &RetryPolicy{MaxAttempts: 1, MaxInterval: Duration(10 * time.Second)}}
+	res, _ := c.Execute(context.Background(), long, nil) // 429 Retry-After 30: pause capped at 10s
+	require.Equal(t, 429, res.StatusCode)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	res, err = c.Execute(ctx, long, nil)
+	require.Error(t, err)
+	assert.Equal(t, KindUnavailable, res.Failure.Kind)
+	n, _, _ = srv.stats()
+	assert.Equal(t, 1, n, "nothing sent during the pause")
+}
+
+// TestBreakerOpensOnStatus: Failures consecutive 503s open the circuit;
+// then requests fail at once as unavailable with no response; after
+// Cooldown one probe goes, however many callers there are.
+func TestBreakerOpensOnStatus(t *testing.T) {
+	srv := newFlight(t, func() time.Duration { return 20 * time.Millisecond }, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	c := testClient(t)
+	c.Breaker = &Breaker{Failures: 3, Cooldown: Duration(300 * time.Millisecond)}
+	node := &NodeConfig{URL: srv.URL}
+	for i := range 8 {
+		res, err := c.Execute(context.Background(), node, nil)
+		require.Error(t, err)
+		if i >= 3 {
+			assert.Equal(t, KindUnavailable, res.Failure.Kind)
+			for _, a := range res.Attempts {
+				assert.Nil(t, a.Response)
+			}
+		}
+	}
+	n, _, _ := srv.stats()
+	assert.Equal(t, 3, n)
+	time.Sleep(350 * time.Millisecond)
+	parallel(8, 8, func(int) { _, _ = c.Execute(context.Background(), node, nil) })
+	n, _, _ = srv.stats()
+	assert.Equal(t, 4, n, "one probe after the cooldown")
+}
+
+// TestBreakerCounts429sAnd503Pauses: 429s count as failures for the
+// breaker, a success in between resets the count, and a 503 with
+// Retry-After pauses the host for other requests too.
+func TestBreakerCounts429sAnd503Pauses(t *testing.T) {
+	var code atomic.Int64
+	code.Store(429)
+	srv := newFlight(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("ok") == "1" {
+			return
+		}
+		if code.Load() == 503 {
+			w.Header().Set("Retry-After", "1")
+		}
+		w.WriteHeader(int(code.Load()))
+	})
+	c := testClient(t)
+	c.Breaker = &Breaker{Failures: 2, Cooldown: Duration(time.Minute)}
+	ctx := context.Background()
+	fail := &NodeConfig{URL: srv.URL + "/"}
+	ok := &NodeConfig{URL: srv.URL + "/?ok=1"}
+	_, _ = c.Execute(ctx, fail, nil)
+	_, err := c.Execute(ctx, ok, nil) // resets the count
+	require.NoError(t, err)
+	_, _ = c.Execute(ctx, fail, nil)
+	_, err = c.Execute(ctx, ok, nil)
+	require.NoError(t, err, "one failure after a success does not open the circuit")
+	_, _ = c.Execute(ctx, fail, nil)
+	_, _ = c.Execute(ctx, fail, nil)
+	res, err := c.Execute(ctx, ok, nil)
+	require.Error(t, err)
+	assert.Equal(t, KindUnavailable, res.Failure.Kind, "two 429s in a row open it")
+	n, _, _ := srv.stats()
+	assert.Equal(t, 6, n)
+
+	c2 := testClient(t)
+	code.Store(503)
+	_, _ = c2.Execute(ctx, fail, nil)
+	start := time.Now()
+	_, err = c2.Execute(ctx, ok, nil)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), 800*time.Millisecond, "the 503's Retry-After paused the host")
 }

@@ -215,7 +215,7 @@ func (n *NodeConfig) validateRun(e *ConfigError) {
 	}
 	n.Retry.check(e)
 	if p := n.Paginate; p != nil {
-		p.validate(e)
+		p.validate(e, n.Body)
 	}
 }
 

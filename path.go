@@ -1,0 +1,19 @@
+package httpstep
+
+import "github.com/tidwall/gjson"
+
+// pathGet reads path in a JSON body. A path that names a key the body has
+// literally ("@odata.nextLink", "a.b" as one key) reads that key, whatever
+// gjson's syntax would make of it (a modifier, a nested path); any other
+// path is a gjson path. "" is the body itself.
+func pathGet(body []byte, path string) gjson.Result {
+	if path == "" {
+		return gjson.ParseBytes(body)
+	}
+	if esc := gjson.Escape(path); esc != path {
+		if v := gjson.GetBytes(body, esc); v.Exists() {
+			return v
+		}
+	}
+	return gjson.GetBytes(body, path)
+}
