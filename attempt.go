@@ -83,7 +83,8 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 		note, err = o.signRequest(req)
 		out.note(note)
 	}
-	out.record.Request = o.record(req)
+	out.record.Request = c.requestRecord(o, req)
+	defer c.completeRecord(o, req, &out)
 	if req != nil {
 		out.note(headerNotes("request", req.Header)...)
 	}
@@ -118,13 +119,13 @@ func (c *Client) read(ctx context.Context, o *outgoing, resp *http.Response, out
 	for _, n := range notes {
 		out.note(o.secrets.text(n))
 	}
-	out.record.Response = o.secrets.response(resp, body)
 	out.note(headerNotes("response", resp.Header)...)
 	if err != nil {
 		out.failure = bodyFailure(ctx, err, o.step.timeout, resp.StatusCode)
-		return
+	} else {
+		out.failure = evaluate(&o.step.node.Success, resp.StatusCode, body)
 	}
-	out.failure = evaluate(&o.step.node.Success, resp.StatusCode, body)
+	out.record.Response = c.responseRecord(o, resp, body, out.failure)
 }
 
 // refusedRedirect records the head of a redirect that was not followed

@@ -111,6 +111,12 @@ type Client struct {
 	// time on the real clock whatever it says. It is called from many
 	// goroutines at once.
 	Now func() time.Time
+	// History says how much of each attempt the execution history keeps:
+	// HistoryFull (the default) records every attempt whole;
+	// HistorySummary keeps failed attempts whole and successful ones as a
+	// summary, for bulk work such as Each over many rows. See
+	// [HistoryMode].
+	History HistoryMode
 
 	mu         sync.Mutex
 	transports map[transportKey]pooled
