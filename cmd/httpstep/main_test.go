@@ -385,6 +385,23 @@ func TestMissingRefs(t *testing.T) {
 	assert.Equal(t, []string{"absent"}, decodeOutput(t, got.stdout).Attempts[0].Missing)
 }
 
+// TestMissingSecretRefs: a ref that is a secret (by its name, or by the
+// credential it fills) is suggested with -s, which keeps it out of the
+// history and of the remembered test values, not -p.
+func TestMissingSecretRefs(t *testing.T) {
+	srv, _ := apiServer(t)
+	for _, tc := range []struct{ node, want string }{
+		{`{"url": "%[1]s/ok", "headers": [{"key": "Authorization", "value": "Bearer {{org.bearer}}"}]}`,
+			"httpstep: note: no value for org.bearer, sent empty: give secrets with -s ref=value\n"},
+		{`{"url": "%[1]s/ok", "query": [{"key": "q", "value": "{{absent}}"}, {"key": "k", "value": "{{org.apiKey}}"}]}`,
+			"httpstep: note: no value for absent, org.apiKey, sent empty: give values with -p ref=value, and the secret org.apiKey with -s ref=value\n"},
+	} {
+		got := runCLI(t, "", "run", "-allow-private", nodeFile(t, tc.node, srv.URL))
+		require.Equal(t, 0, got.code, got.stderr)
+		assert.Equal(t, tc.want, got.stderr)
+	}
+}
+
 // TestUpload: -p f=@PATH attaches a local file to form-data and binary
 // bodies.
 func TestUpload(t *testing.T) {
