@@ -71,6 +71,7 @@ func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig
 		return c.fail(exitUsage, invalidNode("the node", err))
 	}
 	c.noteMissing(node, res)
+	adviseBlocked(res.Failure, o)
 	s := scrubber{res}
 	out := newOutput(res, s)
 	file, ferr := downloadFile(res, o)
@@ -99,7 +100,7 @@ func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig
 
 // client is the Client the flags describe.
 func (o *execOptions) client() *httpstep.Client {
-	return &httpstep.Client{AllowPrivate: o.allowPrivate, Proxy: o.proxy}
+	return &httpstep.Client{AllowPrivate: o.allowPrivate, AllowNetworks: o.allowNets, Proxy: o.proxy}
 }
 
 // inferSchema infers the output fields of a successful JSON response, or

@@ -214,11 +214,26 @@ func TestSSRFGuard(t *testing.T) {
 	assert.Equal(t, 0, out.Status)
 	assert.Equal(t, "{}", string(mustCompact(t, got.stdout, "headers")))
 	assert.Zero(t, hits.Load(), "nothing reached the server")
+	want := "127.0.0.1 is a loopback address; requests to internal networks are blocked: " +
+		"run with -allow-private (or -allow-network 127.0.0.1/32) if the request is meant to reach it"
+	assert.Equal(t, want, out.Failure.Message, "the CLI's fix, not an administrator's")
+	assert.Equal(t, "httpstep: blocked: "+want+"\n", got.stderr)
 
 	got = runCLI(t, "", "run", node, "-allow-private")
 	require.Equal(t, 0, got.code, got.stderr)
 	assert.True(t, decodeOutput(t, got.stdout).OK)
 	assert.EqualValues(t, 1, hits.Load())
+
+	got = runCLI(t, "", "run", node, "-allow-network", "127.0.0.0/8")
+	require.Equal(t, 0, got.code, got.stderr)
+	assert.EqualValues(t, 2, hits.Load())
+
+	meta := writeFile(t, "meta.json", `{"url": "http://169.254.169.254/latest/meta-data/"}`)
+	got = runCLI(t, "", "run", meta, "-allow-private")
+	require.Equal(t, 1, got.code, got.stderr)
+	assert.Equal(t, "169.254.169.254 is a link-local address (cloud metadata); a cloud platform endpoint stays blocked "+
+		"under -allow-private: run with -allow-network 169.254.169.254/32 if the request is meant to reach it",
+		decodeOutput(t, got.stdout).Failure.Message)
 }
 
 // mustCompact returns the compacted value of key in the JSON object s.
