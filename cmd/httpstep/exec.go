@@ -74,6 +74,7 @@ func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig
 	adviseBlocked(res.Failure, o)
 	s := scrubber{res}
 	out := newOutput(res, s)
+	c.noteCut(res)
 	file, ferr := downloadFile(res, o)
 	if ferr != nil {
 		return c.fail(exitFailed, ferr)
@@ -100,7 +101,7 @@ func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig
 
 // client is the Client the flags describe.
 func (o *execOptions) client() *httpstep.Client {
-	return &httpstep.Client{AllowPrivate: o.allowPrivate, AllowNetworks: o.allowNets, Proxy: o.proxy}
+	return &httpstep.Client{AllowPrivate: o.allowPrivate, AllowNetworks: o.allowNets, Proxy: o.proxy, MaxResponseBytes: o.maxResponse}
 }
 
 // inferSchema infers the output fields of a successful JSON response, or

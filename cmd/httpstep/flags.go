@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/httpstep/httpstep/internal/bytesize"
 )
 
 // execOptions are the flags of run and test.
@@ -16,6 +18,7 @@ type execOptions struct {
 	paramsFile   string
 	allowPrivate bool
 	allowNets    []netip.Prefix // -allow-network, repeatable
+	maxResponse  int64          // -max-response; 0 = the library's default
 	proxy        *url.URL
 	timeout      time.Duration
 	refs         bool        // test only
@@ -37,6 +40,10 @@ func newExecFlags(cmd string) (*flag.FlagSet, *execOptions) {
 	fs.BoolVar(&o.allowPrivate, "allow-private", false, "let the node reach loopback and private addresses")
 	fs.Func("allow-network", "let the node reach this network (CIDR or address); repeatable", o.addNetwork)
 	fs.Func("proxy", "the organisation's proxy URL", o.setProxy)
+	fs.Func("max-response", "the largest response body to read, e.g. 64MiB", func(s string) (err error) {
+		o.maxResponse, err = bytesize.Parse(s)
+		return err
+	})
 	fs.DurationVar(&o.timeout, "timeout", 0, "per-attempt timeout overriding the node's")
 	addDownloadFlags(fs, o)
 	if cmd == "test" {

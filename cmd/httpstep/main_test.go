@@ -236,6 +236,44 @@ func TestSSRFGuard(t *testing.T) {
 		decodeOutput(t, got.stdout).Failure.Message)
 }
 
+// TestLargeBodies: -max-response raises or lowers the response limit, the
+// limit reads in MiB, and a failed result prints at most 64 KiB of its
+// body, with a note saying how much there was.
+func TestLargeBodies(t *testing.T) {
+	big := strings.Repeat("0123456789abcdef", 3<<16) // 3 MiB
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/fail" {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+		io.WriteString(w, big)
+	}))
+	t.Cleanup(srv.Close)
+	ok := nodeFile(t, `{"url": "%s/ok"}`, srv.URL)
+	got := runCLI(t, "", "run", "-allow-private", "-max-response", "1MiB", ok)
+	require.Equal(t, 1, got.code, got.stderr)
+	out := decodeOutput(t, got.stdout)
+	assert.Equal(t, httpstep.KindTooLarge, out.Failure.Kind)
+	assert.Contains(t, out.Failure.Message, "the limit of 1 MiB;")
+	assert.Less(t, len(got.stdout), 80<<10, "the body printed is capped")
+	assert.Contains(t, got.stderr, "httpstep: note: the body is 1 MiB or more; printed its first 64 KiB\n")
+
+	got = runCLI(t, "", "run", "-allow-private", "-max-response", "4MiB", ok)
+	require.Equal(t, 0, got.code, got.stderr)
+	assert.Equal(t, len(big)+len(`""`), len(mustCompact(t, got.stdout, "body")), "a success prints its body whole")
+
+	fail := nodeFile(t, `{"url": "%s/fail", "onFailure": "continue"}`, srv.URL)
+	got = runCLI(t, "", "run", "-allow-private", "-max-response", "4MiB", fail)
+	require.Equal(t, 0, got.code, got.stderr)
+	var body string
+	require.NoError(t, json.Unmarshal(decodeOutput(t, got.stdout).Body, &body))
+	assert.Equal(t, big[:64<<10], body)
+	assert.Equal(t, "httpstep: note: the body is 3 MiB; printed its first 64 KiB\n", got.stderr)
+
+	got = runCLI(t, "", "run", "-max-response", "lots", ok)
+	assert.Equal(t, 2, got.code)
+	assert.Contains(t, got.stderr, `"lots" is not a size`)
+}
+
 // mustCompact returns the compacted value of key in the JSON object s.
 func mustCompact(t *testing.T, s, key string) []byte {
 	var m map[string]json.RawMessage

@@ -37,6 +37,9 @@ Flags of run and test:
   -proxy URL         the organisation's proxy (http, https, socks5, socks5h),
                      used only by nodes with "useProxy": true
   -timeout D         per-attempt timeout overriding the node's, e.g. 500ms or 30s
+  -max-response N    the largest response body to read, e.g. 64MiB (default 32 MiB;
+                     past it, failure kind "too_large"); a failed result prints at
+                     most 64 KiB of its body
   -o PATH            save the body to PATH, as a node with "download": true does
                      (a directory keeps the file's name); without -o a download
                      node's file stays in the temporary directory
