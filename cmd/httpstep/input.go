@@ -55,7 +55,7 @@ func jsonLineError(name string, line int, data []byte, err error) error {
 // jsonFault is the byte offset in data a JSON decoding error points at (-1
 // when none) and the error in words.
 func jsonFault(data []byte, err error) (int64, string) {
-	msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "json: "), "httpstep: ")
+	msg := ownWords(err)
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -69,6 +69,18 @@ func jsonFault(data []byte, err error) (int64, string) {
 		return int64(len(data)), "the JSON ends too early: check for a missing } or ]"
 	}
 	return -1, msg
+}
+
+// ownWords is err's text for a sentence of the tool's own, which says
+// "httpstep: " itself: the library's message when err is one of its errors
+// (they give it, without their prefix, through Message), else the text of
+// encoding/json's error without its "json: ".
+func ownWords(err error) string {
+	var m interface{ Message() string }
+	if errors.As(err, &m) {
+		return m.Message()
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // position converts a byte offset to a 1-based line and column.
