@@ -34,7 +34,7 @@ base=${BASE:-}
 out_base=${OUT_BASE:-results-base.txt}
 if [ -n "$base" ]; then
   mkdir "$tmp/base"
-  git archive "$base" | tar -x -C "$tmp/base"
+  git -C "$(git rev-parse --show-toplevel)" archive "$base" | tar -x -C "$tmp/base"
   (cd "$tmp/base/bench" && go test -c -o "$tmp/base.test" .)
 fi
 
