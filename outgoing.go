@@ -38,7 +38,7 @@ type outgoing struct {
 // Either way the run's secrets are complete and sealed when it returns.
 func (c *Client) render(s *Step, params Params) (*outgoing, *Failure) {
 	r := newRenderer(params)
-	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows, now: c.now,
+	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows, now: c.clock(),
 		maxBytes: c.maxResponseBytes(), wrapped: c.WrapTransport != nil}
 	err := o.build(c, r)
 	if err == nil {
