@@ -13,7 +13,10 @@ import (
 // Auth is a node's credentials. Every value that is a template may use
 // {{ref}} placeholders; whatever they render to is a credential: it is
 // redacted like a Secret in the history, errors and echoes, and it never
-// follows a redirect or a next page to another host.
+// follows a redirect or a next page to another host. A ref in a credential
+// the request would send that has no value (unlike one that is empty) fails
+// the run with kind param naming the ref, and nothing is sent: the
+// credential would otherwise go out empty.
 type Auth struct {
 	Type     string  `json:"type"`               // "basic" | "bearer" | "apiKey" | "digest" | "oauth2"
 	Username string  `json:"username,omitempty"` // basic, digest, oauth2 "password" grant: template

@@ -552,6 +552,57 @@ func TestTokenRequestUnderSameHostLimit(t *testing.T) {
 	assert.Equal(t, 1, peer.Requests())
 }
 
+// TestMissingAuthRef: a ref inside auth that has no value would send an
+// empty credential ("Authorization: Bearer "); nothing useful can come of
+// it, so the run fails with kind param naming the ref and sends nothing,
+// neither to the API nor to a token endpoint. A ref that is present but
+// empty is the caller's choice and goes out.
+func TestMissingAuthRef(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	srv := newRecorder(t, nil)
+	oauth := func(grant string, edit func(*OAuth2)) *Auth {
+		a := oauthNode(peer, grant).Auth
+		edit(a.OAuth2)
+		return a
+	}
+	for _, tc := range []struct {
+		name string
+		auth *Auth
+		ref  string
+	}{
+		{"basic user", &Auth{Type: AuthBasic, Username: "{{who}}", Password: "pw"}, "who"},
+		{"basic password", &Auth{Type: AuthBasic, Username: "ann", Password: "{{ secret }}"}, "secret"},
+		{"bearer", &Auth{Type: AuthBearer, Token: "{{tok}}"}, "tok"},
+		{"bearer in text", &Auth{Type: AuthBearer, Token: "v1.{{tok}}"}, "tok"},
+		{"apiKey header", &Auth{Type: AuthAPIKey, Name: "X-Key", Value: "{{key}}"}, "key"},
+		{"apiKey query", &Auth{Type: AuthAPIKey, Name: "key", In: InQuery, Value: "{{key}}"}, "key"},
+		{"digest", &Auth{Type: AuthDigest, Username: "ann", Password: "{{secret}}"}, "secret"},
+		{"oauth2 password", func() *Auth { a := oauth(GrantPassword, func(*OAuth2) {}); a.Password = "{{nope}}"; return a }(), "nope"},
+		{"oauth2 client id", oauth(GrantClientCredentials, func(o *OAuth2) { o.ClientID = "{{nope}}" }), "nope"},
+		{"oauth2 secret", oauth(GrantClientCredentials, func(o *OAuth2) { o.ClientSecret = "{{nope}}" }), "nope"},
+		{"oauth2 token url", oauth(GrantClientCredentials, func(o *OAuth2) { o.TokenURL = "{{nope}}" }), "nope"},
+		{"oauth2 param", oauth(GrantClientCredentials, func(o *OAuth2) { o.Params = []KeyValue{{"audience", "{{nope}}"}} }), "nope"},
+		{"oauth2 refresh token", oauth(GrantRefreshToken, func(o *OAuth2) { o.RefreshToken = "{{nope}}" }), "nope"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before, tokens := srv.count(), peer.Requests()
+			node := &NodeConfig{URL: srv.URL + "/x", Auth: tc.auth}
+			res, err := testClient(t).Execute(context.Background(), node, oauthParams())
+			var f *Failure
+			require.ErrorAs(t, err, &f)
+			assert.Equal(t, KindParam, f.Kind, f.Message)
+			assert.Contains(t, f.Message, "{{"+tc.ref+"}}")
+			assert.Contains(t, f.Message, "auth")
+			assert.Equal(t, before, srv.count(), "nothing reached the API")
+			assert.Equal(t, tokens, peer.Requests(), "nothing reached the token endpoint")
+			assert.NotNil(t, res)
+		})
+	}
+	node := &NodeConfig{URL: srv.URL + "/x", Auth: &Auth{Type: AuthBearer, Token: "{{tok}}"}}
+	_, err := testClient(t).Execute(context.Background(), node, Values{"tok": ""})
+	require.NoError(t, err, "an empty value is a value")
+}
+
 // TestTokenCacheNeedsTheSecret: a token cached for one client secret or
 // password is not handed to a node that renders another: otherwise anyone
 // who knows a client id or a username (and shares the Client, as the

@@ -41,7 +41,11 @@ type Client struct {
 	// this machine cannot bind is an error naming it, never a fallback.
 	SourceAddrs []netip.Addr
 	// AllowPrivate lifts the SSRF guard: loopback, private, link-local and
-	// other internal destinations are let through.
+	// other internal destinations are let through. The cloud platform
+	// endpoints that hand out credentials (169.254.169.254, fd00:ec2::254,
+	// fd20:ce::254, 100.100.100.200, 192.0.0.192, 168.63.129.16, the ECS
+	// and EKS credential addresses, the metadata host names) stay refused
+	// unless AllowNetworks holds them.
 	AllowPrivate bool
 	// AllowNetworks are destinations let through the guard even though they
 	// are internal or cloud platform endpoints (an IPv4 prefix also lets
