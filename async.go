@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/httpstep/httpstep/webhook"
 )
 
 // Async makes a node follow "202 Accepted" to the final answer: report
@@ -258,7 +260,7 @@ func (c *Client) poll(ctx context.Context, first, loose *outgoing, res *Result) 
 
 // pollDrops are the request headers a poll leaves out: it is a GET without
 // body, signature or Idempotency-Key.
-var pollDrops = []string{"Content-Type", "Content-Length", idempotencyHeader, WebhookIDHeader, "Webhook-Timestamp", "Webhook-Signature"}
+var pollDrops = []string{"Content-Type", "Content-Length", idempotencyHeader, webhook.IDHeader, "Webhook-Timestamp", "Webhook-Signature"}
 
 // forPoll returns the poll of status URL u: a GET with first's headers,
 // less those in pollDrops, and without credentials (through first's
