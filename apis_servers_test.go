@@ -234,3 +234,53 @@ func graphUsers(t testing.TB, total int) *recorder {
 	})
 	return srv
 }
+
+// wechatFollowers emulates WeChat's GET /cgi-bin/user/get: with a valid
+// access_token, total, count, data.openid and next_openid (empty once the
+// list is done), and no errcode at all; with a bad one, HTTP 200
+// {"errcode":40013,"errmsg":"invalid appid"}.
+func wechatFollowers(t testing.TB, total, per int) *recorder {
+	return newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Get("access_token") != "ACCESS_TOKEN" {
+			writeJSON(w, 200, map[string]any{"errcode": 40013, "errmsg": "invalid appid"})
+			return
+		}
+		from := 0
+		if n := q.Get("next_openid"); n != "" {
+			from, _ = strconv.Atoi(strings.TrimPrefix(n, "OPENID"))
+		}
+		ids := []string{}
+		for i := from + 1; i <= min(from+per, total); i++ {
+			ids = append(ids, "OPENID"+strconv.Itoa(i))
+		}
+		next := ""
+		if len(ids) > 0 && from+len(ids) < total {
+			next = ids[len(ids)-1]
+		}
+		writeJSON(w, 200, map[string]any{"total": total, "count": len(ids), "data": map[string]any{"openid": ids}, "next_openid": next})
+	})
+}
+
+// openaiErrors are OpenAI's two 429 bodies: the quota is spent (retrying
+// cannot help), or the rate limit was hit (it can).
+var openaiErrors = map[string]string{
+	"insufficient_quota":  `{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}`,
+	"rate_limit_exceeded": `{"error":{"message":"Rate limit reached for gpt-4o in organization org-x on requests per min (RPM): Limit 3, Used 3, Requested 1.","type":"requests","param":null,"code":"rate_limit_exceeded"}}`,
+}
+
+// openaiChat emulates POST /v1/chat/completions answering 429 with the
+// body of code for the first fails requests, then 200.
+func openaiChat(t testing.TB, code string, fails int) *recorder {
+	var srv *recorder
+	srv = newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if srv.count() <= fails {
+			w.WriteHeader(429)
+			io.WriteString(w, openaiErrors[code])
+			return
+		}
+		io.WriteString(w, `{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"}}]}`)
+	})
+	return srv
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +55,10 @@ func TestBackoff(t *testing.T) {
 		{"multiplier 1 stays flat", flat, 40, 0.5, 500 * time.Millisecond},
 		{"largest durations do not wrap", huge, 50, 0.5, time.Duration(0.5 * float64(math.MaxInt64))},
 		{"1e300^2 overflows float, capped", steep, 2, 0.5, 150 * time.Second},
+		{"equal jitter, r=0: half", &RetryPolicy{MaxAttempts: 5, Jitter: JitterEqual}, 1, 0, time.Second},
+		{"equal jitter, r=0.5", &RetryPolicy{MaxAttempts: 5, Jitter: JitterEqual}, 1, 0.5, 1500 * time.Millisecond},
+		{"no jitter: the ceiling", &RetryPolicy{MaxAttempts: 5, Jitter: JitterNone}, 1, 0, 2 * time.Second},
+		{"no jitter, capped", &RetryPolicy{MaxAttempts: 5, Jitter: JitterNone, MaxInterval: Duration(30 * time.Second)}, 9, 0.1, 30 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -319,13 +324,14 @@ func TestCheck(t *testing.T) {
 }
 
 func TestRetryPolicyJSON(t *testing.T) {
-	in := `{"maxAttempts":4,"initialInterval":"250ms","maxInterval":"30s","multiplier":1.5,"retryOnErrorCode":true}`
+	in := `{"maxAttempts":4,"initialInterval":"250ms","maxInterval":"30s","multiplier":1.5,"retryOnErrorCode":true,"jitter":"none","stopOnCodes":["insufficient_quota"]}`
 	var p RetryPolicy
 	if err := json.Unmarshal([]byte(in), &p); err != nil {
 		t.Fatal(err)
 	}
-	want := RetryPolicy{MaxAttempts: 4, InitialInterval: Duration(250 * time.Millisecond), MaxInterval: Duration(30 * time.Second), Multiplier: 1.5, RetryOnErrorCode: true}
-	if p != want {
+	want := RetryPolicy{MaxAttempts: 4, InitialInterval: Duration(250 * time.Millisecond), MaxInterval: Duration(30 * time.Second), Multiplier: 1.5, RetryOnErrorCode: true,
+		Jitter: JitterNone, StopOnCodes: []string{"insufficient_quota"}}
+	if !reflect.DeepEqual(p, want) {
 		t.Fatalf("decoded %+v, want %+v", p, want)
 	}
 	out, err := json.Marshal(p)

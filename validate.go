@@ -203,8 +203,13 @@ func (n *NodeConfig) validateSuccess(e *ConfigError) {
 			e.add("success.errorMessages", fmt.Sprintf("%q is not an HTTP status: key each message by a status such as \"500\"", k))
 		}
 	}
-	if s.ErrorCodePath != "" && len(s.SuccessValues) == 0 {
-		e.add("success.successValues", "list the values of "+s.ErrorCodePath+" that mean success, e.g. [\"0\"]")
+	switch s.MissingCode {
+	case "", MissingCodeFailure, MissingCodeSuccess:
+	default:
+		e.add("success.missingCode", fmt.Sprintf("%q is not a choice: use failure or success", s.MissingCode))
+	}
+	if s.ErrorCodePath == "" && s.MissingCode != "" {
+		e.add("success.errorCodePath", "missingCode decides an answer without a code: say where the code is, e.g. \"errcode\"")
 	}
 	if s.ErrorCodePath == "" && len(s.SuccessValues) > 0 {
 		e.add("success.errorCodePath", "say where the business code is in the response, e.g. \"errcode\"")
