@@ -56,7 +56,9 @@ type Async struct {
 const (
 	DefaultPollInterval = 5 * time.Second  // Async.Interval when unset
 	DefaultMaxWait      = 10 * time.Minute // Async.MaxWait when unset
-	MinPollInterval     = 100 * time.Millisecond
+	// minPollInterval is the shortest Async.Interval Validate accepts; its
+	// message states the bound, which is all a node editor needs of it.
+	minPollInterval = 100 * time.Millisecond
 	// minRetryAfter is the shortest wait a server's Retry-After may ask for,
 	// so "Retry-After: 0" cannot make the node poll in a tight loop.
 	minRetryAfter = time.Second
@@ -77,8 +79,8 @@ func (n *NodeConfig) validateLongRunning(e *ConfigError) {
 }
 
 func (a *Async) check(e *ConfigError) {
-	if a.Interval < 0 || (a.Interval > 0 && time.Duration(a.Interval) < MinPollInterval) {
-		e.add("async.interval", fmt.Sprintf("must be at least %v; leave it empty for %v", MinPollInterval, DefaultPollInterval))
+	if a.Interval < 0 || (a.Interval > 0 && time.Duration(a.Interval) < minPollInterval) {
+		e.add("async.interval", fmt.Sprintf("must be at least %v; leave it empty for %v", minPollInterval, DefaultPollInterval))
 	}
 	if a.MaxWait < 0 {
 		e.add("async.maxWait", fmt.Sprintf("must not be negative; leave it empty for %v", DefaultMaxWait))
@@ -165,7 +167,7 @@ func noStatusURL(path string) error {
 // deadline.
 func (a *Async) pollWait(h http.Header, now, deadline time.Time) time.Duration {
 	wait := a.interval()
-	if d, ok := ParseRetryAfter(h.Get("Retry-After"), now); ok {
+	if d, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
 		wait = max(d, minRetryAfter)
 	}
 	return max(min(wait, deadline.Sub(now)), 0)
