@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Loopback emulations of well-known APIs, each answering as its public
@@ -281,6 +282,32 @@ func openaiChat(t testing.TB, code string, fails int) *recorder {
 			return
 		}
 		io.WriteString(w, `{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"}}]}`)
+	})
+	return srv
+}
+
+// githubLimited emulates GitHub's primary rate limit on GET
+// /repos/{owner}/{repo}/issues: the first limited requests answer 403 with
+// x-ratelimit-remaining 0 and x-ratelimit-reset at reset (UTC epoch
+// seconds), as GitHub's docs describe; then the issues.
+func githubLimited(t testing.TB, limited int, reset time.Time) *recorder {
+	var srv *recorder
+	srv = newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		h.Set("X-GitHub-Media-Type", "github.v3; format=json")
+		h.Set("x-ratelimit-limit", "60")
+		h.Set("x-ratelimit-reset", strconv.FormatInt(reset.Unix(), 10))
+		h.Set("x-ratelimit-resource", "core")
+		if srv.count() <= limited {
+			h.Set("x-ratelimit-remaining", "0")
+			h.Set("x-ratelimit-used", "60")
+			w.WriteHeader(403)
+			io.WriteString(w, `{"message":"API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)","documentation_url":"https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting"}`)
+			return
+		}
+		h.Set("x-ratelimit-remaining", "59")
+		io.WriteString(w, `[{"number":1347,"title":"Found a bug","state":"open"}]`)
 	})
 	return srv
 }

@@ -248,9 +248,12 @@ func statusRetryable(code int) (string, bool) {
 // capped at MaxInterval, and returns a note for the history. Other kinds and
 // an absent header leave wait as it is.
 func (p *RetryPolicy) retryAfter(res *Result, now time.Time, wait time.Duration) (time.Duration, string) {
-	v := res.Header.Get("Retry-After")
-	if res.Failure.Kind != KindStatus || v == "" {
+	if res.Failure.Kind != KindStatus {
 		return wait, ""
+	}
+	v := res.Header.Get("Retry-After")
+	if v == "" {
+		return p.rateLimitReset(res, now, wait)
 	}
 	ra, ok := parseRetryAfter(v, now)
 	if !ok {
@@ -260,6 +263,20 @@ func (p *RetryPolicy) retryAfter(res *Result, now time.Time, wait time.Duration)
 		return maxI, fmt.Sprintf("; Retry-After %v capped to %v", ra, maxI)
 	}
 	return max(wait, ra), fmt.Sprintf("; Retry-After %v honoured", ra)
+}
+
+// rateLimitReset raises wait, for a 429 or 403 whose rate-limit fields say
+// no requests remain, to the reset they give, capped at MaxInterval.
+func (p *RetryPolicy) rateLimitReset(res *Result, now time.Time, wait time.Duration) (time.Duration, string) {
+	d, field, ok := rateLimitWait(res.StatusCode, res.Header, now)
+	if !ok {
+		return wait, ""
+	}
+	note := "; " + rateLimitNote(field, d)
+	if maxI := p.maxInterval(); d > maxI {
+		return maxI, fmt.Sprintf("%s, capped to %v", note, maxI)
+	}
+	return max(wait, d), note + ": honoured"
 }
 
 // plan is decide for Execute: it also gives up when ctx has ended or its
