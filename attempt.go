@@ -2,7 +2,6 @@ package httpstep
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 )
@@ -22,7 +21,7 @@ type outcome struct {
 
 // errAttemptTimeout is the cause of an attempt's context that ended because
 // the node's per-attempt timeout passed.
-var errAttemptTimeout = errors.New("httpstep: the attempt's timeout passed")
+var errAttemptTimeout = errorf("the attempt's timeout passed")
 
 // attempt makes attempt n of request o: one HTTP exchange, bounded by the
 // node's timeout, timed, and recorded with its secrets redacted.

@@ -118,12 +118,10 @@ func (a *Auth) need(e *ConfigError, field, src, what string) {
 		e.add(field, "auth "+a.Type+" needs "+what)
 		return
 	}
-	if t := checkTemplate(e, field, src, modeText); t != nil && hasLineBreak(t) {
-		e.add(field, "auth: "+what+" cannot contain line breaks")
+	if t := checkTemplate(e, field, src, modeText); t != nil && t.hasLiteral(headerBreaks) {
+		e.add(field, "auth: "+breakProblem(what)+": remove it")
 	}
 }
-
-func hasLineBreak(t *template) bool { return t.hasLiteral("\r\n\x00") }
 
 // hasLiteral reports whether the typed text of t holds any of chars.
 func (t *template) hasLiteral(chars string) bool {
@@ -210,8 +208,8 @@ func checkTokenURL(e *ConfigError, raw string) {
 		return
 	}
 	if t.static() {
-		if _, err := parseTargetURL(t.segs[0].lit); err != nil {
-			e.add(field, "auth oauth2: the token "+strings.TrimPrefix(err.Error(), "httpstep: the "))
+		if _, err := parseNamedURL(t.segs[0].lit, "token URL"); err != nil {
+			e.add(field, "auth oauth2: "+messageOf(err))
 		}
 	}
 }

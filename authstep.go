@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/httpstep/httpstep/internal/oauth"
-	"golang.org/x/net/http/httpguts"
 )
 
 // authStep is a node's auth block compiled: every template parsed once.
@@ -181,11 +180,8 @@ func renderCredential(r *renderer, t *template, field string) (string, error) {
 // setHeader sets a credential header, refusing line breaks as any header
 // value does.
 func (o *outgoing) setHeader(name, value string) error {
-	if strings.ContainsAny(value, "\r\n\x00") {
-		return errorf("the %s credential contains a line break or NUL, which could change the request: check the parameters it uses", o.step.auth.auth.Type)
-	}
-	if !httpguts.ValidHeaderFieldValue(value) {
-		return errorf("the %s credential contains a control character, which HTTP does not allow in a header: check the parameters it uses", o.step.auth.auth.Type)
+	if err := checkHeaderValue("the "+o.step.auth.auth.Type+" credential", value); err != nil {
+		return err
 	}
 	o.header.Set(name, value)
 	return nil

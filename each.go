@@ -68,7 +68,7 @@ type eachError struct {
 }
 
 // Error says what to pass.
-func (e *eachError) Error() string { return "httpstep: Each needs " + e.Missing + ", not nil" }
+func (e *eachError) Error() string { return errorPrefix + "Each needs " + e.Missing + ", not nil" }
 
 // row is one finished run of Each.
 type row struct {

@@ -55,7 +55,7 @@ const (
 // throttleConfig is the engine configuration of c's Limits and Breaker,
 // on the clock of env. A test's env skips the pause as it skips back-offs.
 func (c *Client) throttleConfig(env retryEnv) throttle.Config {
-	cfg := throttle.Config{Now: env.now, Sleep: sleepCtx}
+	cfg := throttle.Config{Now: env.now, Sleep: throttle.Sleep}
 	if c.retryEnv != nil {
 		cfg.Sleep = func(ctx context.Context, _ time.Duration) error { return context.Cause(ctx) }
 	}

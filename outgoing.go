@@ -108,11 +108,8 @@ func (r *renderer) buildHeader(s *Step) (http.Header, error) {
 		if err != nil {
 			return h, err
 		}
-		if strings.ContainsAny(v, "\r\n\x00") {
-			return h, errorf("the value of header %s contains a line break or NUL, which could change the request: check the parameters it uses", p.key)
-		}
-		if !httpguts.ValidHeaderFieldValue(v) {
-			return h, errorf("the value of header %s contains a control character, which HTTP does not allow in a header: check the parameters it uses", p.key)
+		if err := checkHeaderValue("the value of header "+p.key, v); err != nil {
+			return h, err
 		}
 		if strings.EqualFold(p.key, "Host") && !validHost(strings.TrimSpace(v)) { // net/http would send an empty Host instead
 			return h, errorf("the value of the Host header is not a host name with an optional port: check the parameters it uses")
@@ -123,6 +120,31 @@ func (r *renderer) buildHeader(s *Step) (http.Header, error) {
 		h.Set("User-Agent", UserAgent)
 	}
 	return h, nil
+}
+
+// headerBreaks are what no header value may hold, the one rule of every
+// header, part header and credential: CR and LF end the header line, so a
+// value holding them could add a header or split the request, and NUL ends
+// it for some servers.
+const headerBreaks = "\r\n\x00"
+
+// breakProblem is the one wording of the headerBreaks rule, for what holds
+// one; the caller adds what to do.
+func breakProblem(what string) string {
+	return what + " contains a line break or NUL, which could change the request"
+}
+
+// checkHeaderValue applies the headerBreaks rule to a rendered header
+// value, and refuses another control character, which net/http would
+// refuse only at send time. what names the value in the error.
+func checkHeaderValue(what, v string) error {
+	if strings.ContainsAny(v, headerBreaks) {
+		return errorf("%s: check the parameters it uses", breakProblem(what))
+	}
+	if !httpguts.ValidHeaderFieldValue(v) {
+		return errorf("%s contains a control character, which HTTP does not allow in a header: check the parameters it uses", what)
+	}
+	return nil
 }
 
 // validHost reports whether net/http sends v as the Host header as it is.

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpstep/httpstep/internal/throttle"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -378,7 +379,7 @@ func TestCanceledDuringBackoff(t *testing.T) {
 	opt := goleak.IgnoreCurrent()
 	srv := scripted(t, status(503))
 	c := &Client{AllowPrivate: true}
-	c.retryEnv = &retryEnv{rand: func() float64 { return 1 }, now: time.Now, sleep: sleepCtx}
+	c.retryEnv = &retryEnv{rand: func() float64 { return 1 }, now: time.Now, sleep: throttle.Sleep}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	time.AfterFunc(200*time.Millisecond, cancel)

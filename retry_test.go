@@ -3,7 +3,6 @@ package httpstep
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"math"
 	"net/http"
 	"reflect"
@@ -267,30 +266,6 @@ func TestClampToDeadline(t *testing.T) {
 	past := fixedEnv(t, 0, now.Add(2*time.Minute))
 	if got, ok := past.clampToDeadline(ctx, time.Second); got != 0 || ok {
 		t.Errorf("deadline passed: %v, %v; want 0, false", got, ok)
-	}
-}
-
-func TestSleepCtx(t *testing.T) {
-	if err := sleepCtx(context.Background(), time.Millisecond); err != nil {
-		t.Errorf("short sleep: %v", err)
-	}
-	if err := sleepCtx(context.Background(), -time.Second); err != nil {
-		t.Errorf("negative sleep: %v", err)
-	}
-	cause := errors.New("run stopped")
-	ctx, cancel := context.WithCancelCause(context.Background())
-	cancel(cause)
-	start := time.Now()
-	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, cause) {
-		t.Errorf("canceled sleep = %v, want %v", err, cause)
-	}
-	ctx2, cancel2 := context.WithCancel(context.Background())
-	time.AfterFunc(20*time.Millisecond, cancel2)
-	if err := sleepCtx(ctx2, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Errorf("sleep canceled midway = %v", err)
-	}
-	if el := time.Since(start); el > 5*time.Second {
-		t.Errorf("canceled sleeps took %v", el)
 	}
 }
 

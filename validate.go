@@ -25,7 +25,7 @@ type Problem struct {
 // Error returns every problem, one per line after the first.
 func (e *ConfigError) Error() string {
 	var b strings.Builder
-	b.WriteString("httpstep: invalid node configuration")
+	b.WriteString(errorPrefix + "invalid node configuration")
 	for _, p := range e.Problems {
 		b.WriteString("\n  ")
 		b.WriteString(p.Field)
@@ -79,13 +79,8 @@ func (n *NodeConfig) validateRequest(e *ConfigError) {
 		if !httpguts.ValidHeaderFieldName(h.Key) {
 			e.add(f+".key", fmt.Sprintf("%q is not a valid header name: use letters, digits and - only", h.Key))
 		}
-		if t := checkTemplate(e, f+".value", h.Value, modeText); t != nil {
-			for _, s := range t.segs {
-				if strings.ContainsAny(s.lit, "\r\n\x00") {
-					e.add(f+".value", "a header value cannot contain line breaks")
-					break
-				}
-			}
+		if t := checkTemplate(e, f+".value", h.Value, modeText); t != nil && t.hasLiteral(headerBreaks) {
+			e.add(f+".value", breakProblem("the value")+": remove it")
 		}
 	}
 }
@@ -183,7 +178,7 @@ func validatePart(e *ConfigError, name string, kind BodyKind, f FormField) {
 	if kind != BodyFormData {
 		e.add(name, "contentType and filename are part settings of form-data: remove them, or use form-data")
 	}
-	if _, _, err := mime.ParseMediaType(f.ContentType); f.ContentType != "" && (err != nil || strings.ContainsAny(f.ContentType, "\r\n")) {
+	if _, _, err := mime.ParseMediaType(f.ContentType); f.ContentType != "" && (err != nil || strings.ContainsAny(f.ContentType, headerBreaks)) {
 		e.add(name+".contentType", fmt.Sprintf("%q is not a media type: write one such as application/json or text/plain; charset=utf-8", f.ContentType))
 	}
 	if f.Filename != "" && f.File == "" {

@@ -110,7 +110,7 @@ func (c *cli) inferSchema(res *httpstep.Result) *httpstep.Schema {
 	}
 	schema, err := httpstep.InferSchema(res.Body)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "httpstep: note: no schema: %s\n", strings.TrimPrefix(err.Error(), "httpstep: "))
+		fmt.Fprintf(c.stderr, "httpstep: note: no schema: %s\n", ownWords(err))
 		return nil
 	}
 	return schema
