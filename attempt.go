@@ -78,10 +78,17 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 	if err == nil && authorization != "" {
 		req.Header.Set("Authorization", authorization)
 	}
+	var signedBody []byte
+	if err == nil && o.signs(req.URL) {
+		signedBody, err = o.signer.signAttempt(req, o)
+	}
 	if err == nil && o.sign != "" {
 		var note string
 		note, err = o.signRequest(req)
 		out.note(note)
+	}
+	if signedBody != nil {
+		o = o.withBody(signedBody) // the history shows the body this request carries
 	}
 	out.record.Request = c.requestRecord(o, req)
 	defer c.completeRecord(o, req, &out)

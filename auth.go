@@ -26,6 +26,8 @@ type Auth struct {
 	In       string  `json:"in,omitempty"`       // apiKey: "header" (default) | "query"
 	Value    string  `json:"value,omitempty"`    // apiKey: template
 	OAuth2   *OAuth2 `json:"oauth2,omitempty"`   // oauth2: how to get tokens
+	// Signature is the request signature of type "signature".
+	Signature *Signature `json:"signature,omitempty"`
 	// AllowCleartext lets credentials go over plain http to a host that is
 	// not loopback; without it Validate refuses such a node.
 	AllowCleartext bool `json:"allowCleartext,omitempty"`
@@ -54,6 +56,8 @@ const (
 	AuthAPIKey = "apiKey"
 	AuthDigest = "digest"
 	AuthOAuth2 = "oauth2"
+	// AuthSignature signs every request as the API defines (Auth.Signature).
+	AuthSignature = "signature"
 )
 
 // Where an API key goes (Auth.In).
@@ -99,8 +103,10 @@ func (n *NodeConfig) validateAuth(e *ConfigError) {
 		a.checkAPIKey(e)
 	case AuthOAuth2:
 		a.checkOAuth2(e, &n.Success)
+	case AuthSignature:
+		n.checkSignature(e)
 	default:
-		e.add("auth.type", fmt.Sprintf("%q is not an auth type: use basic, bearer, apiKey, digest or oauth2", a.Type))
+		e.add("auth.type", fmt.Sprintf("%q is not an auth type: use basic, bearer, apiKey, digest, oauth2 or signature", a.Type))
 		return
 	}
 	if a.Type != AuthDigest && !a.AllowCleartext {
@@ -275,6 +281,12 @@ func (a *Auth) templates() []string {
 		out = append(out, o.TokenURL, o.ClientID, o.ClientSecret, o.RefreshToken)
 		for _, p := range o.Params {
 			out = append(out, p.Value)
+		}
+	}
+	if sg := a.Signature; sg != nil {
+		out = append(out, sg.Key, sg.Message)
+		for _, kv := range slices.Concat(sg.Headers, sg.Query) {
+			out = append(out, kv.Value)
 		}
 	}
 	return out

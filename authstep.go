@@ -18,6 +18,7 @@ type authStep struct {
 	token *template
 	value *template
 	oauth *oauthStep
+	sig   *sigStep
 }
 
 // oauthStep is the oauth2 block compiled.
@@ -48,6 +49,18 @@ func compileAuth(a *Auth) (*authStep, error) {
 		s.oauth, err = compileOAuth(o)
 	}
 	return s, err
+}
+
+// compileSigning compiles the per-request signature of a node whose raw
+// body is compiled already.
+func (s *Step) compileSigning() error {
+	a := s.auth
+	if a == nil || a.auth.Type != AuthSignature || a.auth.Signature == nil {
+		return nil
+	}
+	var err error
+	a.sig, err = compileSignature(a.auth.Signature, s.raw)
+	return err
 }
 
 func compileOAuth(o *OAuth2) (*oauthStep, error) {
@@ -81,6 +94,11 @@ func (a *Auth) clone() *Auth {
 		o.RefreshOn = slices.Clone(o.RefreshOn)
 		o.ExpiredCodes = slices.Clone(o.ExpiredCodes)
 		c.OAuth2 = &o
+	}
+	if a.Signature != nil {
+		sg := *a.Signature
+		sg.Headers, sg.Query = slices.Clone(sg.Headers), slices.Clone(sg.Query)
+		c.Signature = &sg
 	}
 	return &c
 }
@@ -146,8 +164,59 @@ func (o *outgoing) applyAuth(r *renderer) error {
 		return err
 	case AuthOAuth2:
 		return o.applyOAuth(r, a)
+	case AuthSignature:
+		return o.applySignature(r, a)
 	}
 	return nil
+}
+
+// applySignature readies the per-request signature: every ref its
+// templates use is looked up now (a missing one is named in the history),
+// and whatever the key's refs render to is a credential. A ref of the key
+// without a value fails the run, as for the other credentials.
+func (o *outgoing) applySignature(r *renderer, a *authStep) error {
+	st := a.sig
+	for _, t := range append([]*template{st.key, st.message}, placeValues(st.places)...) {
+		for _, seg := range t.segs {
+			if seg.ref == "" || isSigVar(seg.ref) {
+				continue
+			}
+			v, ok := r.value(seg.ref)
+			if t != st.key {
+				continue
+			}
+			if !ok {
+				return errorf("auth.signature.key: {{%s}} has no value, so the request would be signed with an empty key; "+
+					"give that parameter a value (nothing was sent)", seg.ref)
+			}
+			text, _ := textOf(v)
+			r.secrets.add(keyForms(text)...)
+		}
+	}
+	if st.key.static() {
+		r.secrets.add(keyForms(st.key.segs[0].lit)...)
+	}
+	for _, seg := range st.key.segs {
+		if lit := strings.TrimSpace(seg.lit); len(lit) >= minSecretLen {
+			r.secrets.add(lit)
+		}
+	}
+	o.signer = &signatureSigner{sig: a.auth.Signature, step: st, params: r.params}
+	o.signOrigin = o.url
+	for _, p := range st.places {
+		if p.signed && !p.query {
+			r.secrets.addHeaderName(p.key)
+		}
+	}
+	return nil
+}
+
+func placeValues(ps []sigSpot) []*template {
+	out := make([]*template, len(ps))
+	for i, p := range ps {
+		out[i] = p.value
+	}
+	return out
 }
 
 func renderUserPass(r *renderer, a *authStep) (string, string, error) {

@@ -106,7 +106,11 @@ func headerNotes(side string, h http.Header) []string {
 // record is the history record of the request as sent (req), or as rendered
 // when it was not sent (req nil).
 func (o *outgoing) record(req *http.Request) RequestRecord {
-	rec := RequestRecord{Method: o.method, URL: o.secrets.url(o.url)}
+	u := o.url
+	if req != nil {
+		u = req.URL // with what this request's signature added
+	}
+	rec := RequestRecord{Method: o.method, URL: o.secrets.url(u)}
 	if o.url == nil {
 		rec.URL = o.secrets.text(redactRawURL(o.step.node.URL)) // the URL as typed, its credentials hidden
 	}

@@ -31,12 +31,19 @@ type outgoing struct {
 	maxBytes int64            // the Client's MaxResponseBytes
 	wrapped  bool             // the Client's WrapTransport may write to a request's header
 	cred     *credential      // digest and oauth2: what each attempt authenticates with
+	// signer signs each request to signOrigin (auth types signature and
+	// awsSigV4).
+	signer     attemptSigner
+	signOrigin *url.URL
 }
 
 // render renders step s with params. A value that cannot be placed fails with
 // kind param and nothing is sent; the outgoing is still fit for a record.
 // Either way the run's secrets are complete and sealed when it returns.
 func (c *Client) render(s *Step, params Params) (*outgoing, *Failure) {
+	if s.auth != nil && s.auth.sig != nil && s.auth.sig.bodyVars {
+		params = &sigVars{base: params, pending: true} // the body is rendered again for each request
+	}
 	r := newRenderer(params)
 	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows, now: c.now,
 		maxBytes: c.maxResponseBytes(), wrapped: c.WrapTransport != nil}
@@ -185,7 +192,7 @@ func (o *outgoing) newRequest(ctx context.Context) (*http.Request, error) {
 	// so attempts share the rendered one, unless signing adds this
 	// attempt's headers or a wrapping round tripper might write to it.
 	req.Header = o.header
-	if o.sign != "" || o.wrapped {
+	if o.sign != "" || o.wrapped || o.signer != nil {
 		req.Header = o.header.Clone()
 	}
 	if host := req.Header.Get("Host"); host != "" {

@@ -73,6 +73,9 @@ func (n *NodeConfig) compile() (*Step, error) {
 			return nil, err
 		}
 	}
+	if err = s.compileSigning(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

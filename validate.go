@@ -3,6 +3,7 @@ package httpstep
 import (
 	"fmt"
 	"mime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -256,6 +257,9 @@ func (n *NodeConfig) Refs() []string {
 		refs = appendRef(refs, b.File)
 	}
 	refs = appendRef(refs, n.Object)
+	if a := n.Auth; a != nil && a.Type == AuthSignature {
+		refs = slices.DeleteFunc(refs, isSigVar) // the signature's own variables
+	}
 	return dedupe(refs)
 }
 
