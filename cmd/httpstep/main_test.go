@@ -52,6 +52,8 @@ func runCLI(t *testing.T, stdin string, args ...string) outcome {
 
 // printed is the output object of run and test, as read back.
 type printed struct {
+	Row      int                 `json:"row"`  // -each only
+	Line     int                 `json:"line"` // -each only
 	OK       bool                `json:"ok"`
 	Status   int                 `json:"status"`
 	Headers  map[string][]string `json:"headers"`
