@@ -582,6 +582,21 @@ func TestSchema(t *testing.T) {
 	}
 }
 
+// TestSchemaOfArrays: a root array is marked as one (a field of type
+// array at @this holding the elements), and no field is nameless.
+func TestSchemaOfArrays(t *testing.T) {
+	got := runCLI(t, `[1, 2, 3]`, "schema", "-")
+	require.Equal(t, 0, got.code, got.stderr)
+	assert.JSONEq(t, `{"fields": [{"name": "items", "path": "@this", "type": "array",
+		"fields": [{"name": "item", "path": "@this", "type": "number"}]}]}`, got.stdout)
+	got = runCLI(t, `[{"id": 1, "tags": ["a"]}]`, "schema", "-")
+	require.Equal(t, 0, got.code, got.stderr)
+	assert.JSONEq(t, `{"fields": [{"name": "items", "path": "@this", "type": "array", "fields": [
+		{"name": "id", "path": "id", "type": "number"},
+		{"name": "tags", "path": "tags", "type": "array", "fields": [{"name": "item", "path": "@this", "type": "string"}]}]}]}`, got.stdout)
+	assert.NotContains(t, got.stdout, `"name": ""`)
+}
+
 // TestTestRefs: test -refs prints what the host prompts for, without
 // sending anything.
 func TestTestRefs(t *testing.T) {
