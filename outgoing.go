@@ -46,7 +46,7 @@ func (c *Client) render(s *Step, params Params) (*outgoing, *Failure) {
 		params = &sigVars{base: params, pending: true} // the body is rendered again for each request
 	}
 	r := newRenderer(params)
-	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows, now: c.now,
+	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows, now: c.clock(),
 		maxBytes: c.maxResponseBytes(), wrapped: c.WrapTransport != nil}
 	err := o.build(c, r)
 	if err == nil {
@@ -166,7 +166,9 @@ func validHost(v string) bool {
 	return err == nil && httpguts.ValidHostHeader(h)
 }
 
-// UserAgent is sent by nodes that set no User-Agent header.
+// UserAgent is sent by nodes that set no User-Agent header. A host needs it
+// where an API provider or a firewall admits clients by their User-Agent;
+// a node's own User-Agent header replaces it.
 const UserAgent = "httpstep/1"
 
 // forPage returns the request for the next page of a pull: URL u, the
