@@ -336,8 +336,12 @@ func TestStepCacheConcurrent(t *testing.T) {
 			for i := range 50 {
 				u := fmt.Sprintf("http://127.0.0.1/%d", (g+i)%4)
 				s, err := sc.compile(&NodeConfig{URL: u})
-				if err != nil || s.node.URL != u {
-					t.Errorf("%s got %v, %v", u, s.node.URL, err)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if s.node.URL != u {
+					t.Errorf("%s got the step of %s", u, s.node.URL)
 					return
 				}
 			}
