@@ -26,6 +26,8 @@ type Auth struct {
 	In       string  `json:"in,omitempty"`       // apiKey: "header" (default) | "query"
 	Value    string  `json:"value,omitempty"`    // apiKey: template
 	OAuth2   *OAuth2 `json:"oauth2,omitempty"`   // oauth2: how to get tokens
+	// AWS is the AWS Signature Version 4 of type "awsSigV4".
+	AWS *AWSAuth `json:"aws,omitempty"`
 	// Signature is the request signature of type "signature".
 	Signature *Signature `json:"signature,omitempty"`
 	// AllowCleartext lets credentials go over plain http to a host that is
@@ -49,7 +51,8 @@ type OAuth2 struct {
 	ExpiredCodes  []string   `json:"expiredCodes,omitempty"`  // values at success.errorCodePath meaning "token expired", e.g. ["40001"]
 }
 
-// The auth types.
+// The auth types, the values of Auth.Type (untyped: Auth.Type is a plain
+// string in the node's contract).
 const (
 	AuthBasic  = "basic"
 	AuthBearer = "bearer"
@@ -60,20 +63,23 @@ const (
 	AuthSignature = "signature"
 )
 
-// Where an API key goes (Auth.In).
+// Where an API key goes, the values of Auth.In (untyped, as Auth.In is a
+// plain string).
 const (
 	InHeader = "header" // the default
 	InQuery  = "query"
 )
 
-// The OAuth2 grants.
+// The OAuth2 grants, the values of OAuth2.Grant (untyped, as the field is a
+// plain string).
 const (
 	GrantClientCredentials = "client_credentials"
 	GrantRefreshToken      = "refresh_token"
 	GrantPassword          = "password"
 )
 
-// Where the client credentials go in a token request (OAuth2.CredentialsIn).
+// Where the client credentials go in a token request, the values of
+// OAuth2.CredentialsIn (untyped, as the field is a plain string).
 const (
 	CredentialsInHeader = "header" // HTTP Basic
 	CredentialsInBody   = "body"   // client_id and client_secret form fields
@@ -105,8 +111,10 @@ func (n *NodeConfig) validateAuth(e *ConfigError) {
 		a.checkOAuth2(e, &n.Success)
 	case AuthSignature:
 		n.checkSignature(e)
+	case AuthAWSSigV4:
+		a.checkAWS(e)
 	default:
-		e.add("auth.type", fmt.Sprintf("%q is not an auth type: use basic, bearer, apiKey, digest, oauth2 or signature", a.Type))
+		e.add("auth.type", fmt.Sprintf("%q is not an auth type: use basic, bearer, apiKey, digest, oauth2, awsSigV4 or signature", a.Type))
 		return
 	}
 	if a.Type != AuthDigest && !a.AllowCleartext {
@@ -282,6 +290,9 @@ func (a *Auth) templates() []string {
 		for _, p := range o.Params {
 			out = append(out, p.Value)
 		}
+	}
+	if w := a.AWS; w != nil {
+		out = append(out, w.AccessKeyID, w.SecretAccessKey, w.SessionToken)
 	}
 	if sg := a.Signature; sg != nil {
 		out = append(out, sg.Key, sg.Message)
