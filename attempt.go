@@ -44,6 +44,9 @@ func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
 		out = c.exchange(tr.context(ctx), o)
 		out.record.Timing = tr.close()
 	}
+	if ticket.Degraded() {
+		out.note(noteDegraded)
+	}
 	a := &out.record
 	a.N, a.Start, a.Missing = n, start.UTC(), o.missing
 	a.Duration, a.Queued = Duration(time.Since(start)), queued(ticket.Waited())

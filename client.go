@@ -97,9 +97,17 @@ type Client struct {
 	// WrapTransport, when set, wraps every round tripper the Client builds,
 	// for example with OpenTelemetry instrumentation.
 	WrapTransport func(http.RoundTripper) http.RoundTripper
-	// Tokens keeps OAuth2 tokens; nil keeps them in memory, per Client. Give
-	// several Clients (or processes) one store to share tokens between them.
+	// Tokens keeps OAuth2 tokens; nil keeps them in State when it is set,
+	// else in memory, per Client. Give several Clients (or processes) one
+	// store to share tokens between them; only a State also makes the
+	// token requests once for all of them (under its LockToken), which a
+	// refresh token the server rotates needs.
 	Tokens TokenStore
+	// State keeps the Limits' buckets and caps, Retry-After pauses,
+	// breaker counts and (unless Tokens is set) tokens; nil keeps them in
+	// this process. A store shared by several processes makes them one
+	// Client. See [StateStore].
+	State StateStore
 	// Limits cap the rate and concurrency of requests per host; the first
 	// matching Limit applies. See [Limit].
 	Limits []Limit

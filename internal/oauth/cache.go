@@ -27,6 +27,11 @@ type Store interface {
 type Cache struct {
 	Store Store
 	Now   func() time.Time // the clock; nil is time.Now
+	// Lock, when set, runs f holding key's lock for every process sharing
+	// the Store: each token request (load, request, save) runs inside it,
+	// so the fleet fetches a token once. nil: this Cache's single flight
+	// alone.
+	Lock func(ctx context.Context, key string, f func(ctx context.Context) error) error
 
 	flights singleflight.Group
 	styles  styles
@@ -77,9 +82,23 @@ func (c *Cache) join(ctx context.Context, hc *http.Client, cfg *Config, key stri
 	}
 }
 
-// fetch loads the key again (a flight that just ended may have saved a
-// token), else makes the token request and saves its answer.
+// fetch is fetchLocked under the Cache's Lock, when it has one.
 func (c *Cache) fetch(ctx context.Context, hc *http.Client, cfg *Config, key string) (*oauth2.Token, error) {
+	if c.Lock == nil {
+		return c.fetchLocked(ctx, hc, cfg, key)
+	}
+	var t *oauth2.Token
+	err := c.Lock(ctx, key, func(ctx context.Context) (err error) {
+		t, err = c.fetchLocked(ctx, hc, cfg, key)
+		return err
+	})
+	return t, err
+}
+
+// fetchLocked loads the key again (a flight that just ended, here or in
+// another process, may have saved a token), else makes the token request
+// and saves its answer.
+func (c *Cache) fetchLocked(ctx context.Context, hc *http.Client, cfg *Config, key string) (*oauth2.Token, error) {
 	stored, err := c.Store.Load(ctx, key)
 	if err != nil {
 		return nil, err
