@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/httpstep/httpstep/internal/download"
+	"github.com/httpstep/httpstep/internal/jsoncheck"
 	"github.com/httpstep/httpstep/internal/throttle"
-	"github.com/tidwall/gjson"
 	"golang.org/x/oauth2"
 )
 
@@ -65,10 +65,13 @@ func evaluate(rule *SuccessRule, status int, body []byte) *Failure {
 	if rule.ErrorCodePath == "" {
 		return nil
 	}
-	if !gjson.ValidBytes(body) {
+	switch jsoncheck.Check(body, maxNesting) {
+	case jsoncheck.Invalid:
 		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", notJSON)}
+	case jsoncheck.TooDeep:
+		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", tooDeep)}
 	}
-	v := gjson.GetBytes(body, rule.ErrorCodePath)
+	v := bodyPath(body, rule.ErrorCodePath)
 	if !v.Exists() {
 		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", noCode)}
 	}
@@ -250,7 +253,7 @@ func stoppedPolling(ctx context.Context, last string, err error, timeout time.Du
 func jobFailed(node *NodeConfig, status int, body []byte, value string) *Failure {
 	msg := fmt.Sprintf("the job ended with status %q (%s is one of async.failedValues)", value, node.Async.StatusPath)
 	if p := node.Success.ErrorMessagePath; p != "" {
-		if v := gjson.GetBytes(body, p); v.Exists() && v.String() != "" {
+		if v := bodyPath(body, p); v.Exists() && v.String() != "" {
 			msg = v.String()
 		}
 	}

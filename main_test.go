@@ -162,3 +162,12 @@ func rawServer(t testing.TB, handle func(net.Conn)) string {
 	})
 	return ln.Addr().String()
 }
+
+// longrun skips a test that needs full-size inputs (hundreds of MiB, a
+// stack overflow) unless HTTPSTEP_LONGRUN is set, as .ci/longrun.sh does.
+func longrun(t *testing.T) {
+	t.Helper()
+	if os.Getenv("HTTPSTEP_LONGRUN") == "" {
+		t.Skip("full size: set HTTPSTEP_LONGRUN=1 (.ci/longrun.sh)")
+	}
+}

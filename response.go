@@ -45,6 +45,10 @@ func (r *Result) OK() bool { return r != nil && r.Failure == nil }
 
 // Get returns the value at a gjson path of the body ("" is the whole body),
 // whether or not the node succeeded. A non-JSON body gives an empty result.
+// A path reads the body once, up to its value; a path that applies a gjson
+// modifier ("@reverse", "@pretty", ...) reads it whole and finds nothing in
+// a body nested deeper than 100 levels, since modifiers go over a value
+// once per level it nests.
 func (r *Result) Get(path string) gjson.Result {
 	if r == nil {
 		return gjson.Result{}
@@ -52,7 +56,7 @@ func (r *Result) Get(path string) gjson.Result {
 	if isRootPath(path) {
 		return gjson.ParseBytes(r.Body)
 	}
-	return gjson.GetBytes(r.Body, path)
+	return bodyPath(r.Body, path)
 }
 
 // Lookup returns the value at a gjson path and whether it is there. It

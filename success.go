@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/tidwall/gjson"
 )
 
 // SuccessRule says which responses count as success.
@@ -53,6 +51,7 @@ const (
 	badCode codeProblem = iota + 1 // the code is not a success value
 	noCode                         // the body has no code
 	notJSON                        // the body is not complete JSON
+	tooDeep                        // the body nests deeper than maxNesting
 )
 
 // message picks the failure message: ErrorMessages[status], the value at
@@ -63,7 +62,7 @@ func (s *SuccessRule) message(status int, body []byte, code string, problem code
 		return m
 	}
 	if s.ErrorMessagePath != "" {
-		if v := gjson.GetBytes(body, s.ErrorMessagePath); v.Exists() && v.String() != "" {
+		if v := bodyPath(body, s.ErrorMessagePath); v.Exists() && v.String() != "" {
 			return v.String()
 		}
 	}
@@ -73,6 +72,8 @@ func (s *SuccessRule) message(status int, body []byte, code string, problem code
 	switch problem {
 	case notJSON:
 		return fmt.Sprintf("the response is not complete JSON, so its %s cannot confirm success (expected %s)", s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
+	case tooDeep:
+		return fmt.Sprintf("the response nests more than %d levels deep, so its %s is not read (expected %s)", maxNesting, s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
 	case noCode:
 		return fmt.Sprintf("the response has no %s, so it cannot show success (expected %s)", s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
 	case badCode:
