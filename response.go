@@ -12,9 +12,14 @@ import (
 type Result struct {
 	StatusCode int
 	Header     http.Header
-	Body       []byte    // UTF-8 (converted from the response charset)
-	Failure    *Failure  // nil on success
-	Attempts   []Attempt // execution history, secrets redacted, JSON-serialisable
+	// Body is UTF-8, converted from the response charset as it arrives. A
+	// body that names a charset (or starts with a byte order mark) is valid
+	// UTF-8: in one declared UTF-8, each invalid byte is replaced by U+FFFD
+	// and the attempt has a note. A body that names none keeps its bytes
+	// (a textual one that is not UTF-8 has a note); so does a download.
+	Body     []byte
+	Failure  *Failure  // nil on success
+	Attempts []Attempt // execution history, secrets redacted, JSON-serialisable
 	// File is the body of a node with Download, streamed to a file in
 	// Client.DownloadDir; Body is then empty. It is nil when the node failed:
 	// a failed or retried attempt leaves no file behind. Only the final
