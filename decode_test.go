@@ -560,3 +560,33 @@ func enc16(t *testing.T, s string) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// TestContentEncodingOnTwoLines: Content-Encoding split over two header
+// lines ("gzip", then "gzip, gzip") is three layers. Go's transport, left
+// to decode gzip itself, read only the first line, undid one layer and
+// dropped the header, so the node succeeded with a body still gzip twice;
+// every listed layer is undone now, and the same bomb gives too_large as it
+// does on one line.
+func TestContentEncodingOnTwoLines(t *testing.T) {
+	plain := []byte(`{"ok":true}`)
+	gz := func(b []byte) []byte { return compress(t, b, gzipW) }
+	bodies := map[string][]byte{"/plain": gz(gz(gz(plain))), "/bomb": gz(gz(gzipBomb()))}
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Content-Encoding"] = []string{"gzip", "gzip, gzip"}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(bodies[r.URL.Path])
+	})
+	c := testClient(t)
+	c.MaxResponseBytes = 1 << 20
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/plain"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, string(plain), string(res.Body))
+	assert.True(t, res.Get("ok").Bool())
+	assert.Equal(t, "gzip", srv.last(t).Header.Get("Accept-Encoding"), "gzip is still asked for")
+
+	res, err = c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/bomb"}, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindTooLarge, f.Kind)
+	assert.Len(t, res.Body, 1<<20)
+}
