@@ -111,7 +111,7 @@ const (
 func (a *Async) judge(status int, body []byte) (pollState, string) {
 	var v gjson.Result
 	if a.StatusPath != "" {
-		v = bodyPath(body, a.StatusPath)
+		v = pathGet(body, a.StatusPath)
 	}
 	switch {
 	case v.Exists() && status >= 200 && status <= 299 && slices.Contains(a.FailedValues, v.String()):
@@ -133,7 +133,7 @@ func (a *Async) judge(status int, body []byte) (pollState, string) {
 func (a *Async) statusURL(base *url.URL, h http.Header, body []byte, prev *url.URL) (*url.URL, error) {
 	ref := strings.TrimSpace(h.Get("Location"))
 	if ref == "" && a.URLPath != "" {
-		ref = strings.TrimSpace(bodyPath(body, a.URLPath).String())
+		ref = strings.TrimSpace(pathGet(body, a.URLPath).String())
 	}
 	if ref == "" {
 		if prev != nil {

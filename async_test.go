@@ -1,9 +1,14 @@
 package httpstep
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -188,4 +193,378 @@ func FuzzAsyncStatusURL(f *testing.F) {
 		}
 		a.judge(202, []byte(body))
 	})
+}
+
+// fastPoll polls every 100ms for at most 10s.
+func fastPoll() *Async {
+	return &Async{Interval: Duration(100 * time.Millisecond), MaxWait: Duration(10 * time.Second)}
+}
+
+func TestAsyncLocationRetryAfter(t *testing.T) {
+	srv := jobServer(t, 1)
+	node := &NodeConfig{Method: "POST", URL: srv.URL + "/jobs", Async: fastPoll(),
+		Headers: []KeyValue{{Key: "Authorization", Value: "Bearer {{token}}"}}}
+	start := time.Now()
+	res, err := testClient(t).Execute(context.Background(), node, Values{"token": Secret("s3cr3t-token")})
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), time.Second, "Retry-After: 1 was honoured over the 100ms interval")
+	assert.Equal(t, 200, res.StatusCode)
+	assert.Equal(t, int64(42), res.Get("report.rows").Int())
+	require.Len(t, res.Attempts, 3, "the request and two polls")
+	for i, want := range []struct {
+		method string
+		poll   int
+		status int
+	}{{"POST", 0, 202}, {"GET", 1, 202}, {"GET", 2, 200}} {
+		a := res.Attempts[i]
+		assert.Equal(t, i+1, a.N)
+		assert.Equal(t, want.method, a.Request.Method)
+		assert.Equal(t, want.poll, a.Poll)
+		assert.Equal(t, want.status, a.Response.Status)
+		assert.Empty(t, a.Kind)
+	}
+	assert.Equal(t, srv.URL+"/jobs/1", res.Attempts[1].Request.URL, "relative Location resolved against the request URL")
+	assert.Equal(t, "Bearer s3cr3t-token", srv.last(t).Header.Get("Authorization"), "same host: the poll keeps the credentials")
+	assert.Empty(t, srv.last(t).Header.Get("Idempotency-Key"), "a poll is a GET of its own")
+}
+
+func TestAsyncStatusBody(t *testing.T) {
+	srv := statusServer(t, 2, "succeeded")
+	a := fastPoll()
+	a.URLPath, a.StatusPath, a.DoneValues, a.FailedValues = "statusUrl", "status", []string{"succeeded"}, []string{"failed"}
+	node := &NodeConfig{Method: "POST", URL: srv.URL + "/exports", Async: a}
+	res, err := testClient(t).Execute(context.Background(), node, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "succeeded", res.Get("status").String())
+	assert.Equal(t, "export-7.csv", res.Get("file").String())
+	require.Len(t, res.Attempts, 4, "202, running, running, succeeded")
+	assert.Equal(t, 3, res.Attempts[3].Poll)
+	for _, a := range res.Attempts[1:] {
+		assert.Equal(t, "GET", a.Request.Method, "a poll is a GET")
+		assert.Equal(t, srv.URL+"/status/7", a.Request.URL, "of the status URL the body gave")
+	}
+	assert.Equal(t, 4, srv.count())
+}
+
+func TestAsyncFailedValue(t *testing.T) {
+	srv := statusServer(t, 1, "failed")
+	a := fastPoll()
+	a.URLPath, a.StatusPath, a.DoneValues, a.FailedValues = "statusUrl", "status", []string{"succeeded"}, []string{"failed"}
+	node := &NodeConfig{Method: "POST", URL: srv.URL + "/exports", Async: a, Success: SuccessRule{ErrorMessagePath: "error"}}
+	res, err := testClient(t).Execute(context.Background(), node, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindErrorCode, f.Kind)
+	assert.Equal(t, "failed", f.Code)
+	assert.Equal(t, "disk quota exceeded", f.Message)
+	last := res.Attempts[len(res.Attempts)-1]
+	assert.Equal(t, KindErrorCode, last.Kind)
+	assert.Equal(t, "disk quota exceeded", last.Error)
+}
+
+func TestAsyncForeignStatusDropsCredentials(t *testing.T) {
+	origin, other := foreignStatus(t)
+	node := &NodeConfig{Method: "POST", URL: origin.URL + "/jobs", Async: fastPoll(), Headers: []KeyValue{
+		{Key: "Authorization", Value: "Bearer {{token}}"},
+		{Key: "X-Api-Key", Value: "{{key}}"},
+		{Key: "Accept", Value: "application/json"},
+	}}
+	res, err := testClient(t).Execute(context.Background(), node, Values{"token": Secret("tok-123456"), "key": Secret("key-abcdef")})
+	require.NoError(t, err)
+	assert.True(t, res.Get("done").Bool())
+	assert.Equal(t, "Bearer tok-123456", origin.last(t).Header.Get("Authorization"))
+	poll := other.last(t)
+	assert.Empty(t, poll.Header.Get("Authorization"), "another host gets no Authorization")
+	assert.Empty(t, poll.Header.Get("X-Api-Key"), "nor a header holding a secret")
+	assert.Equal(t, "application/json", poll.Header.Get("Accept"), "other headers go along")
+}
+
+func TestAsyncSameAddressOtherPortDropsCredentials(t *testing.T) {
+	other := newRecorder(t, nil)
+	origin := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", other.URL+"/status")
+		w.WriteHeader(http.StatusAccepted)
+	})
+	node := &NodeConfig{Method: "POST", URL: origin.URL, Async: fastPoll(), Headers: []KeyValue{{Key: "Authorization", Value: "Bearer {{t}}"}}}
+	_, err := testClient(t).Execute(context.Background(), node, Values{"t": Secret("tok-123456")})
+	require.NoError(t, err)
+	assert.Empty(t, other.last(t).Header.Get("Authorization"), "another port is another origin")
+}
+
+func TestAsyncMaxWait(t *testing.T) {
+	srv := foreverAccepted(t, "")
+	a := &Async{Interval: Duration(100 * time.Millisecond), MaxWait: Duration(450 * time.Millisecond), StatusPath: "status", DoneValues: []string{"done"}}
+	node := &NodeConfig{Method: "POST", URL: srv.URL, Async: a}
+	start := time.Now()
+	res, err := testClient(t).Execute(context.Background(), node, nil)
+	elapsed := time.Since(start)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindTimeout, f.Kind)
+	assert.Contains(t, f.Message, "maxWait 450ms")
+	assert.Contains(t, f.Message, `"running" (HTTP 202)`, "the last status seen")
+	assert.Equal(t, 202, f.StatusCode)
+	assert.Less(t, elapsed, 2*time.Second)
+	assert.GreaterOrEqual(t, elapsed, 450*time.Millisecond)
+	assert.GreaterOrEqual(t, len(res.Attempts), 4)
+	assert.Equal(t, KindTimeout, res.Attempts[len(res.Attempts)-1].Kind)
+}
+
+func TestAsyncCanceledDuringWait(t *testing.T) {
+	srv := foreverAccepted(t, "30")
+	node := &NodeConfig{Method: "POST", URL: srv.URL, Async: &Async{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	res, err := testClient(t).Execute(ctx, node, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindCanceled, f.Kind)
+	assert.Contains(t, f.Message, "canceled while waiting for the job")
+	assert.Less(t, time.Since(start), 2*time.Second, "the 30s Retry-After wait stops at once")
+	assert.Len(t, res.Attempts, 1)
+}
+
+// guardedClient lets 127.0.0.1 through the SSRF guard and nothing else, so
+// 127.0.0.2 stands for an internal address.
+func guardedClient(t *testing.T) *Client {
+	c := &Client{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+	t.Cleanup(c.CloseIdleConnections)
+	return c
+}
+
+func TestAsyncInternalStatusURLBlocked(t *testing.T) {
+	origin, other := foreignStatus(t)
+	node := &NodeConfig{Method: "POST", URL: origin.URL + "/jobs", Async: fastPoll()}
+	res, err := guardedClient(t).Execute(context.Background(), node, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindBlocked, f.Kind)
+	var b *BlockedError
+	assert.True(t, errors.As(err, &b))
+	assert.Equal(t, 0, other.count(), "nothing reached the internal address")
+	assert.Len(t, res.Attempts, 2)
+}
+
+func TestAsyncRedirectToInternalBlocked(t *testing.T) {
+	internal := newRecorderOn(t, "127.0.0.2", nil)
+	srv := redirectingStatus(t, internal.URL+"/result")
+	node := &NodeConfig{Method: "POST", URL: srv.URL + "/jobs", Async: fastPoll()}
+	_, err := guardedClient(t).Execute(context.Background(), node, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindBlocked, f.Kind)
+	assert.Equal(t, 0, internal.count())
+}
+
+func TestAsyncRedirectToResult(t *testing.T) {
+	result := newRecorder(t, nil)
+	srv := redirectingStatus(t, result.URL+"/result")
+	node := &NodeConfig{Method: "POST", URL: srv.URL + "/jobs", Async: fastPoll()}
+	res, err := testClient(t).Execute(context.Background(), node, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 200, res.StatusCode)
+	assert.Equal(t, "/result", result.last(t).RequestURI)
+}
+
+func TestAsyncNoStatusURL(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
+	node := &NodeConfig{Method: "POST", URL: srv.URL, Async: fastPoll()}
+	_, err := testClient(t).Execute(context.Background(), node, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindStatus, f.Kind)
+	assert.Contains(t, f.Message, "async.urlPath")
+	assert.Equal(t, 1, srv.count())
+}
+
+func TestAsyncFinalJudgedBySuccessRule(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			w.Header().Set("Location", "/jobs/1")
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"errcode":40001,"errmsg":"report too big"}`))
+	})
+	node := &NodeConfig{Method: "POST", URL: srv.URL, Async: fastPoll(),
+		Success: SuccessRule{Codes: []int{200}, ErrorCodePath: "errcode", SuccessValues: []string{"0"}, ErrorMessagePath: "errmsg"}}
+	res, err := testClient(t).Execute(context.Background(), node, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f, "codes [200] still let the 202 through; the final answer fails its business code")
+	assert.Equal(t, KindErrorCode, f.Kind)
+	assert.Equal(t, "40001", f.Code)
+	assert.Equal(t, "report too big", res.Attempts[1].Error)
+	assert.Equal(t, KindErrorCode, res.Attempts[1].Kind)
+	assert.Empty(t, res.Attempts[0].Kind)
+}
+
+func TestAsyncNotFoundPollFails(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			w.Header().Set("Location", "/gone")
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		http.NotFound(w, r)
+	})
+	node := &NodeConfig{Method: "POST", URL: srv.URL, Async: fastPoll()}
+	_, err := testClient(t).Execute(context.Background(), node, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindStatus, f.Kind)
+	assert.Equal(t, 404, f.StatusCode)
+}
+
+func TestWithoutAsync202IsFinal(t *testing.T) {
+	srv := jobServer(t, 1)
+	node := &NodeConfig{Method: "POST", URL: srv.URL + "/jobs"}
+	res, err := testClient(t).Execute(context.Background(), node, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 202, res.StatusCode)
+	assert.Len(t, res.Attempts, 1)
+	assert.Equal(t, 1, srv.count())
+}
+
+func TestAsyncHistoryRedactsStatusURL(t *testing.T) {
+	other := newRecorder(t, nil)
+	origin := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", other.URL+"/status?access_token=leaky-token-value")
+		w.WriteHeader(http.StatusAccepted)
+	})
+	node := &NodeConfig{Method: "POST", URL: origin.URL, Async: fastPoll()}
+	res, err := testClient(t).Execute(context.Background(), node, nil)
+	require.NoError(t, err)
+	require.Len(t, res.Attempts, 2)
+	history, err := json.Marshal(res.Attempts)
+	require.NoError(t, err)
+	assert.NotContains(t, string(history), "leaky-token-value")
+}
+
+func TestAsyncPollRetried(t *testing.T) {
+	var polls atomic.Int32
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			w.Header().Set("Location", "/jobs/1")
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		if polls.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, `{"ok":true}`)
+	})
+	node := &NodeConfig{Method: "POST", URL: srv.URL, Async: fastPoll(), Retry: &RetryPolicy{MaxAttempts: 2, InitialInterval: Duration(time.Millisecond)}}
+	res, err := testClient(t).Execute(context.Background(), node, nil)
+	require.NoError(t, err)
+	require.Len(t, res.Attempts, 3)
+	assert.Equal(t, []int{0, 1, 1}, []int{res.Attempts[0].Poll, res.Attempts[1].Poll, res.Attempts[2].Poll}, "the retry belongs to poll 1")
+	assert.Equal(t, KindStatus, res.Attempts[1].Kind)
+	assert.True(t, res.Attempts[1].Retry.Retry)
+	assert.Equal(t, []int{1, 2, 3}, []int{res.Attempts[0].N, res.Attempts[1].N, res.Attempts[2].N})
+}
+
+func TestAsyncRunDeadline(t *testing.T) {
+	srv := foreverAccepted(t, "")
+	node := &NodeConfig{Method: "POST", URL: srv.URL, Async: fastPoll()}
+	ctx, cancel := context.WithTimeout(context.Background(), 350*time.Millisecond)
+	defer cancel()
+	_, err := testClient(t).Execute(ctx, node, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindTimeout, f.Kind)
+	assert.Contains(t, f.Message, "deadline passed", "while waiting for the job, or (rarely) during a poll")
+}
+
+// TestAsyncPollCredentialsStayOnOrigin: polls on the request's origin
+// carry the node's auth-block credentials; a status URL elsewhere gets
+// none.
+func TestAsyncPollCredentialsStayOnOrigin(t *testing.T) {
+	other := newRecorderOn(t, "127.0.0.2", nil)
+	home := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/start":
+			w.Header().Set("Location", "/same")
+		case "/same":
+			w.Header().Set("Location", other.URL+"/elsewhere")
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	_, err := testClient(t).Execute(context.Background(), &NodeConfig{Method: "POST", URL: home.URL + "/start",
+		Auth: &Auth{Type: AuthBearer, Token: "tok-123456"}, Async: fastPoll()}, nil)
+	require.NoError(t, err)
+	var got []string
+	for _, r := range append(append([]seen(nil), home.reqs...), other.reqs...) {
+		got = append(got, r.RequestURI+" "+r.Header.Get("Authorization"))
+	}
+	assert.Equal(t, []string{"/start Bearer tok-123456", "/same Bearer tok-123456", "/elsewhere "}, got)
+}
+
+// TestAsyncPollRules: a Location relative to the request's path resolves
+// against the request URL; every poll is a GET; maxWait ends the wait with
+// kind timeout, a cancellation with kind canceled.
+func TestAsyncPollRules(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/jobs/start":
+			w.Header().Set("Location", "status/1") // relative to /v1/jobs/start
+			w.WriteHeader(http.StatusAccepted)
+		case "/v1/jobs/status/1":
+			io.WriteString(w, `{"done":true}`)
+		case "/forever":
+			w.Header().Set("Location", "/forever")
+			w.WriteHeader(http.StatusAccepted)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	c := testClient(t)
+	ctx := context.Background()
+	node := &NodeConfig{Method: "POST", URL: srv.URL + "/v1/jobs/start", Body: &Body{Kind: BodyRaw, Raw: `{"a":1}`}, Async: fastPoll()}
+	res, err := c.Execute(ctx, node, nil)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"done":true}`, string(res.Body))
+	asked := func() (out []string) {
+		for _, r := range srv.reqs {
+			out = append(out, r.Method+" "+r.RequestURI)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"POST /v1/jobs/start", "GET /v1/jobs/status/1"}, asked())
+
+	forever := &NodeConfig{Method: "POST", URL: srv.URL + "/forever",
+		Async: &Async{Interval: Duration(100 * time.Millisecond), MaxWait: Duration(400 * time.Millisecond)}}
+	res, err = c.Execute(ctx, forever, nil)
+	require.Error(t, err)
+	assert.Equal(t, KindTimeout, res.Failure.Kind)
+	all := asked()
+	assert.Equal(t, "POST /forever", all[2])
+	require.Greater(t, len(all), 3)
+	for _, s := range all[3:] {
+		assert.Equal(t, "GET /forever", s, "every poll is a GET")
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	time.AfterFunc(250*time.Millisecond, cancel)
+	forever.Async.MaxWait = Duration(time.Minute)
+	start := time.Now()
+	res, err = c.Execute(cctx, forever, nil)
+	require.Error(t, err)
+	assert.Equal(t, KindCanceled, res.Failure.Kind)
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
+
+// TestAsyncRetryAfterCappedByMaxWait: a Retry-After longer than the whole
+// wait ends at maxWait with kind timeout, not after Retry-After.
+func TestAsyncRetryAfterCappedByMaxWait(t *testing.T) {
+	srv := foreverAccepted(t, "60")
+	start := time.Now()
+	res, err := testClient(t).Execute(context.Background(), &NodeConfig{Method: "POST", URL: srv.URL + "/start",
+		Async: &Async{MaxWait: Duration(300 * time.Millisecond)}}, nil)
+	require.Error(t, err)
+	assert.Equal(t, KindTimeout, res.Failure.Kind)
+	assert.Less(t, time.Since(start), 3*time.Second)
+	assert.Contains(t, res.Failure.Message, "202")
 }

@@ -24,8 +24,8 @@ func (r *renderer) files(field, ref string) ([]*File, error) {
 		if f == nil || f.Open == nil {
 			return nil, errorf("%s: the attachment {{%s}} cannot be opened: it has no Open function", field, ref)
 		}
-		if strings.ContainsAny(f.ContentType, "\r\n\x00") { // names are percent-encoded in part headers
-			return nil, errorf("%s: the attachment {{%s}} has a line break in its content type, which could change the request", field, ref)
+		if strings.ContainsAny(f.ContentType, headerBreaks) { // names are percent-encoded in part headers
+			return nil, errorf("%s: %s", field, breakProblem("the content type of the attachment {{"+ref+"}}"))
 		}
 		if f.ContentType != "" {
 			if _, _, err := mime.ParseMediaType(f.ContentType); err != nil {

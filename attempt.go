@@ -2,7 +2,6 @@ package httpstep
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 )
@@ -22,7 +21,7 @@ type outcome struct {
 
 // errAttemptTimeout is the cause of an attempt's context that ended because
 // the node's per-attempt timeout passed.
-var errAttemptTimeout = errors.New("httpstep: the attempt's timeout passed")
+var errAttemptTimeout = errorf("the attempt's timeout passed")
 
 // attempt makes attempt n of request o: one HTTP exchange, bounded by the
 // node's timeout, timed, and recorded with its secrets redacted.
@@ -79,12 +78,20 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 	if err == nil && authorization != "" {
 		req.Header.Set("Authorization", authorization)
 	}
+	var signedBody []byte
+	if err == nil && o.signs(req.URL) {
+		signedBody, err = o.signer.signAttempt(req, o)
+	}
 	if err == nil && o.sign != "" {
 		var note string
 		note, err = o.signRequest(req)
 		out.note(note)
 	}
-	out.record.Request = o.record(req)
+	if signedBody != nil {
+		o = o.withBody(signedBody) // the history shows the body this request carries
+	}
+	out.record.Request = c.requestRecord(o, req)
+	defer c.completeRecord(o, req, &out)
 	if req != nil {
 		out.note(headerNotes("request", req.Header)...)
 	}
@@ -119,13 +126,13 @@ func (c *Client) read(ctx context.Context, o *outgoing, resp *http.Response, out
 	for _, n := range notes {
 		out.note(o.secrets.text(n))
 	}
-	out.record.Response = o.secrets.response(resp, body)
 	out.note(headerNotes("response", resp.Header)...)
 	if err != nil {
 		out.failure = bodyFailure(ctx, err, o.step.timeout, resp.StatusCode)
-		return
+	} else {
+		out.failure = evaluate(&o.step.node.Success, resp.StatusCode, body)
 	}
-	out.failure = evaluate(&o.step.node.Success, resp.StatusCode, body)
+	out.record.Response = c.responseRecord(o, resp, body, out.failure)
 }
 
 // refusedRedirect records the head of a redirect that was not followed

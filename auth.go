@@ -13,7 +13,10 @@ import (
 // Auth is a node's credentials. Every value that is a template may use
 // {{ref}} placeholders; whatever they render to is a credential: it is
 // redacted like a Secret in the history, errors and echoes, and it never
-// follows a redirect or a next page to another host.
+// follows a redirect or a next page to another host. A ref in a credential
+// the request would send that has no value (unlike one that is empty) fails
+// the run with kind param naming the ref, and nothing is sent: the
+// credential would otherwise go out empty.
 type Auth struct {
 	Type     string  `json:"type"`               // "basic" | "bearer" | "apiKey" | "digest" | "oauth2"
 	Username string  `json:"username,omitempty"` // basic, digest, oauth2 "password" grant: template
@@ -23,6 +26,8 @@ type Auth struct {
 	In       string  `json:"in,omitempty"`       // apiKey: "header" (default) | "query"
 	Value    string  `json:"value,omitempty"`    // apiKey: template
 	OAuth2   *OAuth2 `json:"oauth2,omitempty"`   // oauth2: how to get tokens
+	// Signature is the request signature of type "signature".
+	Signature *Signature `json:"signature,omitempty"`
 	// AllowCleartext lets credentials go over plain http to a host that is
 	// not loopback; without it Validate refuses such a node.
 	AllowCleartext bool `json:"allowCleartext,omitempty"`
@@ -51,6 +56,8 @@ const (
 	AuthAPIKey = "apiKey"
 	AuthDigest = "digest"
 	AuthOAuth2 = "oauth2"
+	// AuthSignature signs every request as the API defines (Auth.Signature).
+	AuthSignature = "signature"
 )
 
 // Where an API key goes (Auth.In).
@@ -96,8 +103,10 @@ func (n *NodeConfig) validateAuth(e *ConfigError) {
 		a.checkAPIKey(e)
 	case AuthOAuth2:
 		a.checkOAuth2(e, &n.Success)
+	case AuthSignature:
+		n.checkSignature(e)
 	default:
-		e.add("auth.type", fmt.Sprintf("%q is not an auth type: use basic, bearer, apiKey, digest or oauth2", a.Type))
+		e.add("auth.type", fmt.Sprintf("%q is not an auth type: use basic, bearer, apiKey, digest, oauth2 or signature", a.Type))
 		return
 	}
 	if a.Type != AuthDigest && !a.AllowCleartext {
@@ -115,12 +124,10 @@ func (a *Auth) need(e *ConfigError, field, src, what string) {
 		e.add(field, "auth "+a.Type+" needs "+what)
 		return
 	}
-	if t := checkTemplate(e, field, src, modeText); t != nil && hasLineBreak(t) {
-		e.add(field, "auth: "+what+" cannot contain line breaks")
+	if t := checkTemplate(e, field, src, modeText); t != nil && t.hasLiteral(headerBreaks) {
+		e.add(field, "auth: "+breakProblem(what)+": remove it")
 	}
 }
-
-func hasLineBreak(t *template) bool { return t.hasLiteral("\r\n\x00") }
 
 // hasLiteral reports whether the typed text of t holds any of chars.
 func (t *template) hasLiteral(chars string) bool {
@@ -207,8 +214,8 @@ func checkTokenURL(e *ConfigError, raw string) {
 		return
 	}
 	if t.static() {
-		if _, err := parseTargetURL(t.segs[0].lit); err != nil {
-			e.add(field, "auth oauth2: the token "+strings.TrimPrefix(err.Error(), "httpstep: the "))
+		if _, err := parseNamedURL(t.segs[0].lit, "token URL"); err != nil {
+			e.add(field, "auth oauth2: "+messageOf(err))
 		}
 	}
 }
@@ -274,6 +281,12 @@ func (a *Auth) templates() []string {
 		out = append(out, o.TokenURL, o.ClientID, o.ClientSecret, o.RefreshToken)
 		for _, p := range o.Params {
 			out = append(out, p.Value)
+		}
+	}
+	if sg := a.Signature; sg != nil {
+		out = append(out, sg.Key, sg.Message)
+		for _, kv := range slices.Concat(sg.Headers, sg.Query) {
+			out = append(out, kv.Value)
 		}
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -551,6 +552,57 @@ func TestTokenRequestUnderSameHostLimit(t *testing.T) {
 	assert.Equal(t, 1, peer.Requests())
 }
 
+// TestMissingAuthRef: a ref inside auth that has no value would send an
+// empty credential ("Authorization: Bearer "); nothing useful can come of
+// it, so the run fails with kind param naming the ref and sends nothing,
+// neither to the API nor to a token endpoint. A ref that is present but
+// empty is the caller's choice and goes out.
+func TestMissingAuthRef(t *testing.T) {
+	peer := tokenpeer.New(t, tokenpeer.Options{})
+	srv := newRecorder(t, nil)
+	oauth := func(grant string, edit func(*OAuth2)) *Auth {
+		a := oauthNode(peer, grant).Auth
+		edit(a.OAuth2)
+		return a
+	}
+	for _, tc := range []struct {
+		name string
+		auth *Auth
+		ref  string
+	}{
+		{"basic user", &Auth{Type: AuthBasic, Username: "{{who}}", Password: "pw"}, "who"},
+		{"basic password", &Auth{Type: AuthBasic, Username: "ann", Password: "{{ secret }}"}, "secret"},
+		{"bearer", &Auth{Type: AuthBearer, Token: "{{tok}}"}, "tok"},
+		{"bearer in text", &Auth{Type: AuthBearer, Token: "v1.{{tok}}"}, "tok"},
+		{"apiKey header", &Auth{Type: AuthAPIKey, Name: "X-Key", Value: "{{key}}"}, "key"},
+		{"apiKey query", &Auth{Type: AuthAPIKey, Name: "key", In: InQuery, Value: "{{key}}"}, "key"},
+		{"digest", &Auth{Type: AuthDigest, Username: "ann", Password: "{{secret}}"}, "secret"},
+		{"oauth2 password", func() *Auth { a := oauth(GrantPassword, func(*OAuth2) {}); a.Password = "{{nope}}"; return a }(), "nope"},
+		{"oauth2 client id", oauth(GrantClientCredentials, func(o *OAuth2) { o.ClientID = "{{nope}}" }), "nope"},
+		{"oauth2 secret", oauth(GrantClientCredentials, func(o *OAuth2) { o.ClientSecret = "{{nope}}" }), "nope"},
+		{"oauth2 token url", oauth(GrantClientCredentials, func(o *OAuth2) { o.TokenURL = "{{nope}}" }), "nope"},
+		{"oauth2 param", oauth(GrantClientCredentials, func(o *OAuth2) { o.Params = []KeyValue{{"audience", "{{nope}}"}} }), "nope"},
+		{"oauth2 refresh token", oauth(GrantRefreshToken, func(o *OAuth2) { o.RefreshToken = "{{nope}}" }), "nope"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before, tokens := srv.count(), peer.Requests()
+			node := &NodeConfig{URL: srv.URL + "/x", Auth: tc.auth}
+			res, err := testClient(t).Execute(context.Background(), node, oauthParams())
+			var f *Failure
+			require.ErrorAs(t, err, &f)
+			assert.Equal(t, KindParam, f.Kind, f.Message)
+			assert.Contains(t, f.Message, "{{"+tc.ref+"}}")
+			assert.Contains(t, f.Message, "auth")
+			assert.Equal(t, before, srv.count(), "nothing reached the API")
+			assert.Equal(t, tokens, peer.Requests(), "nothing reached the token endpoint")
+			assert.NotNil(t, res)
+		})
+	}
+	node := &NodeConfig{URL: srv.URL + "/x", Auth: &Auth{Type: AuthBearer, Token: "{{tok}}"}}
+	_, err := testClient(t).Execute(context.Background(), node, Values{"tok": ""})
+	require.NoError(t, err, "an empty value is a value")
+}
+
 // TestTokenCacheNeedsTheSecret: a token cached for one client secret or
 // password is not handed to a node that renders another: otherwise anyone
 // who knows a client id or a username (and shares the Client, as the
@@ -574,4 +626,302 @@ func TestTokenCacheNeedsTheSecret(t *testing.T) {
 			assert.Equal(t, KindAuth, res.Failure.Kind)
 		})
 	}
+}
+
+// tokenAPI is a token endpoint (/token) and an API on one loopback server
+// that the test steers: the API accepts only the last token issued, or
+// answers apiStatus when set; a token request with HTTP Basic gets
+// basicReply when set. It records how each token request sent the client
+// credentials ("basic|body grant refresh_token") and each Authorization the
+// API saw.
+type tokenAPI struct {
+	*recorder
+	tokenReqs  atomic.Int64
+	mu         sync.Mutex
+	forms      []string
+	current    string
+	apiStatus  int
+	basicReply int
+	apiSaw     []string
+}
+
+// The client secret tokenAPI knows, and the values that fill it.
+const tokenAPISecret = "csecret-XYZ"
+
+var tokenAPIValues = Values{"cs": tokenAPISecret}
+
+func newTokenAPI(t *testing.T) *tokenAPI {
+	p := &tokenAPI{}
+	p.recorder = newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if r.URL.Path == "/token" {
+			p.token(w, r)
+			return
+		}
+		p.apiSaw = append(p.apiSaw, r.Header.Get("Authorization"))
+		switch {
+		case p.apiStatus != 0:
+			w.WriteHeader(p.apiStatus)
+		case r.Header.Get("Authorization") != "Bearer "+p.current:
+			w.WriteHeader(401)
+		default:
+			io.WriteString(w, `{"ok":true}`)
+		}
+	})
+	return p
+}
+
+func (p *tokenAPI) token(w http.ResponseWriter, r *http.Request) {
+	n := p.tokenReqs.Add(1)
+	_ = r.ParseForm()
+	_, secret, basic := r.BasicAuth()
+	how := "body"
+	if basic {
+		how = "basic"
+	}
+	p.forms = append(p.forms, how+" "+r.PostForm.Get("grant_type")+" "+r.PostForm.Get("refresh_token"))
+	w.Header().Set("Content-Type", "application/json")
+	if basic && p.basicReply != 0 {
+		w.WriteHeader(p.basicReply)
+		io.WriteString(w, `{"error":"invalid_client"}`)
+		return
+	}
+	if !basic {
+		secret = r.PostForm.Get("client_secret")
+	}
+	if secret != tokenAPISecret {
+		w.WriteHeader(401)
+		return
+	}
+	p.current = "at-SECRET-" + string(rune('a'+n))
+	io.WriteString(w, `{"access_token":"`+p.current+`","token_type":"Bearer","expires_in":3600,"refresh_token":"rt-ROTATED"}`)
+}
+
+func (p *tokenAPI) node(grant string) *NodeConfig {
+	return &NodeConfig{URL: p.URL + "/api", Auth: &Auth{Type: AuthOAuth2, OAuth2: &OAuth2{
+		Grant: grant, TokenURL: p.URL + "/token", ClientID: "cid", ClientSecret: "{{cs}}", RefreshToken: "rt-NODE"}}}
+}
+
+func (p *tokenAPI) setAPIStatus(status int) {
+	p.mu.Lock()
+	p.apiStatus = status
+	p.mu.Unlock()
+}
+
+// fixedStore is a TokenStore that answers every key with one token and
+// records what is saved.
+type fixedStore struct {
+	mu    sync.Mutex
+	tok   *Token
+	saved []Token
+}
+
+func (s *fixedStore) Load(context.Context, string) (*Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok == nil {
+		return nil, nil
+	}
+	t := *s.tok
+	return &t, nil
+}
+
+func (s *fixedStore) Save(_ context.Context, _ string, t *Token) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.saved = append(s.saved, *t)
+	s.tok = t
+	return nil
+}
+
+// TestOAuth2RefreshOnReplaces401: refreshOn [403] replaces the default:
+// a 401 is then a plain status failure with no new token, a 403 fetches
+// one new token, and a second rejection is the API's: status.
+func TestOAuth2RefreshOnReplaces401(t *testing.T) {
+	p := newTokenAPI(t)
+	node := p.node(GrantClientCredentials)
+	node.Auth.OAuth2.RefreshOn = []int{403}
+	c := testClient(t)
+	_, err := c.Execute(context.Background(), node, tokenAPIValues)
+	require.NoError(t, err)
+	p.setAPIStatus(401)
+	res, err := c.Execute(context.Background(), node, tokenAPIValues)
+	require.Error(t, err)
+	assert.Equal(t, KindStatus, res.Failure.Kind)
+	assert.Equal(t, int64(1), p.tokenReqs.Load(), "401 is not in refreshOn [403]: no new token")
+	p.setAPIStatus(403)
+	res, err = c.Execute(context.Background(), node, tokenAPIValues)
+	require.Error(t, err)
+	assert.Equal(t, KindStatus, res.Failure.Kind, "a second rejection is the API's: status")
+	assert.Equal(t, int64(2), p.tokenReqs.Load(), "403 is in refreshOn: one new token")
+}
+
+// TestOAuth2CredentialsInDefault: with credentialsIn unset the client
+// credentials go as HTTP Basic, then in the body after a 401, both token
+// requests recorded and masked; after a 5xx (or a timeout) no body form
+// follows.
+func TestOAuth2CredentialsInDefault(t *testing.T) {
+	t.Run("basic, then body on 401", func(t *testing.T) {
+		p := newTokenAPI(t)
+		p.basicReply = 401
+		res, err := testClient(t).Execute(context.Background(), p.node(GrantClientCredentials), tokenAPIValues)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"basic client_credentials ", "body client_credentials "}, p.forms)
+		hist, _ := json.Marshal(res.Attempts)
+		for _, s := range []string{tokenAPISecret, "at-SECRET", "rt-ROTATED", "Y3NlY3JldC1YWVo", "grant_type"} {
+			assert.NotContains(t, string(hist), s)
+		}
+		tokens := 0
+		for _, a := range res.Attempts {
+			if a.Auth == RecordToken {
+				tokens++
+				assert.NotContains(t, a.Request.Body, "client")
+				if a.Response != nil {
+					assert.NotContains(t, a.Response.Body, "Bearer")
+				}
+			}
+		}
+		assert.Equal(t, 2, tokens)
+	})
+	for _, status := range []int{500, 503} {
+		t.Run(fmt.Sprintf("no body form after a %d", status), func(t *testing.T) {
+			p := newTokenAPI(t)
+			p.basicReply = status
+			res, err := testClient(t).Execute(context.Background(), p.node(GrantClientCredentials), tokenAPIValues)
+			require.Error(t, err)
+			assert.Equal(t, KindAuth, res.Failure.Kind)
+			assert.Equal(t, []string{"basic client_credentials "}, p.forms)
+		})
+	}
+	t.Run("no body form after a timeout", func(t *testing.T) {
+		srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-time.After(2 * time.Second):
+			case <-r.Context().Done():
+			}
+		})
+		node := &NodeConfig{URL: srv.URL + "/api", Timeout: Duration(200 * time.Millisecond),
+			Auth: &Auth{Type: AuthOAuth2, OAuth2: &OAuth2{Grant: GrantClientCredentials, TokenURL: srv.URL + "/token", ClientID: "c", ClientSecret: "s"}}}
+		res, err := testClient(t).Execute(context.Background(), node, nil)
+		require.Error(t, err)
+		assert.Equal(t, 1, srv.count())
+		assert.Contains(t, []FailureKind{KindAuth, KindTimeout}, res.Failure.Kind)
+	})
+}
+
+// TestOAuth2StoredToken: a stored token with 10 s or less left, or
+// expired, is not sent (a new one is fetched); one with 15 s left is sent
+// as it is; a refresh token from the store wins over the node's, and the
+// rotated one is saved.
+func TestOAuth2StoredToken(t *testing.T) {
+	for name, tc := range map[string]struct {
+		left  time.Duration
+		fetch int64
+	}{"5 s left": {5 * time.Second, 1}, "expired": {-time.Second, 1}, "15 s left": {15 * time.Second, 0}} {
+		t.Run(name, func(t *testing.T) {
+			p := newTokenAPI(t)
+			p.current = "stored-SECRET"
+			c := testClient(t)
+			c.Tokens = &fixedStore{tok: &Token{AccessToken: "stored-SECRET", TokenType: "Bearer", Expiry: time.Now().Add(tc.left)}}
+			_, err := c.Execute(context.Background(), p.node(GrantClientCredentials), tokenAPIValues)
+			require.NoError(t, err)
+			assert.Equal(t, tc.fetch, p.tokenReqs.Load())
+			if tc.fetch > 0 {
+				assert.NotContains(t, p.apiSaw, "Bearer stored-SECRET")
+			}
+		})
+	}
+	t.Run("refresh token from the store wins", func(t *testing.T) {
+		p := newTokenAPI(t)
+		store := &fixedStore{tok: &Token{RefreshToken: "rt-STORE"}}
+		c := testClient(t)
+		c.Tokens = store
+		_, err := c.Execute(context.Background(), p.node(GrantRefreshToken), tokenAPIValues)
+		require.NoError(t, err)
+		require.NotEmpty(t, p.forms)
+		assert.True(t, strings.HasSuffix(p.forms[0], " rt-STORE"), p.forms[0])
+		require.NotEmpty(t, store.saved)
+		assert.Equal(t, "rt-ROTATED", store.saved[len(store.saved)-1].RefreshToken)
+	})
+}
+
+// TestOAuth2RefusalKinds: the token endpoint's refusal is kind auth, the
+// API's is kind status; a token URL the guard refuses is kind blocked and
+// the token endpoint there sees nothing.
+func TestOAuth2RefusalKinds(t *testing.T) {
+	p := newTokenAPI(t)
+	c := testClient(t)
+	res, err := c.Execute(context.Background(), p.node(GrantClientCredentials), Values{"cs": "wrong"})
+	require.Error(t, err)
+	assert.Equal(t, KindAuth, res.Failure.Kind)
+	res, err = c.Execute(context.Background(), &NodeConfig{URL: p.URL + "/api", Auth: &Auth{Type: AuthBearer, Token: "nope"}}, nil)
+	require.Error(t, err)
+	assert.Equal(t, KindStatus, res.Failure.Kind)
+
+	internal := newRecorderOn(t, "127.0.0.2", nil)
+	node := p.node(GrantClientCredentials)
+	node.Auth.OAuth2.TokenURL = internal.URL + "/token"
+	guarded := guardedClient(t)
+	res, err = guarded.Execute(context.Background(), node, tokenAPIValues)
+	require.Error(t, err)
+	assert.Equal(t, KindBlocked, res.Failure.Kind)
+	assert.Zero(t, internal.count())
+}
+
+// TestOAuth2TokenEndpointErrorStatuses: a 400 invalid_client is kind auth
+// with the endpoint's error and description, and is not retried; a 503 on
+// every try follows the node's retry policy and ends kind auth; neither
+// error holds the client secret.
+func TestOAuth2TokenEndpointErrorStatuses(t *testing.T) {
+	for _, tc := range []struct {
+		status  int
+		body    string
+		reqs    int
+		message []string
+	}{
+		{400, `{"error":"invalid_client","error_description":"unknown client c"}`, 1, []string{"invalid_client", "unknown client c"}},
+		{503, `{}`, 3, nil},
+	} {
+		srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(tc.status)
+			io.WriteString(w, tc.body)
+		})
+		node := &NodeConfig{URL: srv.URL + "/api",
+			Retry: &RetryPolicy{MaxAttempts: 3, InitialInterval: Duration(time.Millisecond), MaxInterval: Duration(time.Millisecond)},
+			Auth: &Auth{Type: AuthOAuth2, OAuth2: &OAuth2{Grant: GrantClientCredentials, TokenURL: srv.URL + "/token",
+				ClientID: "c", ClientSecret: "s3cretCS", CredentialsIn: "header"}}}
+		res, err := testClient(t).Execute(context.Background(), node, nil)
+		require.Error(t, err)
+		assert.Equal(t, KindAuth, res.Failure.Kind)
+		assert.Equal(t, tc.reqs, srv.count(), "status %d", tc.status)
+		for _, m := range tc.message {
+			assert.Contains(t, res.Failure.Message, m)
+		}
+		assert.NotContains(t, err.Error(), "s3cretCS")
+	}
+}
+
+// TestOAuth2EachSharesOneToken: 100 rows of Each at concurrency 16 fetch
+// one token.
+func TestOAuth2EachSharesOneToken(t *testing.T) {
+	p := newTokenAPI(t)
+	step := mustCompile(t, p.node(GrantClientCredentials))
+	same := func(yield func(Params) bool) {
+		for range 100 {
+			if !yield(tokenAPIValues) {
+				return
+			}
+		}
+	}
+	n := 0
+	err := testClient(t).Each(context.Background(), step, same, 16, func(i int, res *Result, err error) bool {
+		require.NoError(t, err)
+		n++
+		return true
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 100, n)
+	assert.Equal(t, int64(1), p.tokenReqs.Load())
 }

@@ -41,7 +41,7 @@ func TestValidateAuth(t *testing.T) {
 		{"unknown type", "https://api.test/x", Auth{Type: "kerberos"}, "auth.type", []string{"auth", "kerberos"}},
 		{"bearer", "https://api.test/x", Auth{Type: AuthBearer, Token: "{{t}}"}, "", nil},
 		{"bearer empty", "https://api.test/x", Auth{Type: AuthBearer}, "auth.token", []string{"auth", "token"}},
-		{"bearer line break", "https://api.test/x", Auth{Type: AuthBearer, Token: "a\nb"}, "auth.token", []string{"auth", "line breaks"}},
+		{"bearer line break", "https://api.test/x", Auth{Type: AuthBearer, Token: "a\nb"}, "auth.token", []string{"auth", "line break"}},
 		{"apiKey header", "https://api.test/x", Auth{Type: AuthAPIKey, Name: "X-Api-Key", Value: "{{k}}"}, "", nil},
 		{"apiKey query", "https://api.test/x", Auth{Type: AuthAPIKey, Name: "api key", In: InQuery, Value: "k"}, "", nil},
 		{"apiKey cookie", "https://api.test/x", Auth{Type: AuthAPIKey, Name: "k", In: "cookie", Value: "k"}, "auth.in", []string{"auth", "header or query"}},

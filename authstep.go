@@ -2,12 +2,12 @@ package httpstep
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/httpstep/httpstep/internal/oauth"
-	"golang.org/x/net/http/httpguts"
 )
 
 // authStep is a node's auth block compiled: every template parsed once.
@@ -18,6 +18,7 @@ type authStep struct {
 	token *template
 	value *template
 	oauth *oauthStep
+	sig   *sigStep
 }
 
 // oauthStep is the oauth2 block compiled.
@@ -48,6 +49,18 @@ func compileAuth(a *Auth) (*authStep, error) {
 		s.oauth, err = compileOAuth(o)
 	}
 	return s, err
+}
+
+// compileSigning compiles the per-request signature of a node whose raw
+// body is compiled already.
+func (s *Step) compileSigning() error {
+	a := s.auth
+	if a == nil || a.auth.Type != AuthSignature || a.auth.Signature == nil {
+		return nil
+	}
+	var err error
+	a.sig, err = compileSignature(a.auth.Signature, s.raw)
+	return err
 }
 
 func compileOAuth(o *OAuth2) (*oauthStep, error) {
@@ -81,6 +94,11 @@ func (a *Auth) clone() *Auth {
 		o.RefreshOn = slices.Clone(o.RefreshOn)
 		o.ExpiredCodes = slices.Clone(o.ExpiredCodes)
 		c.OAuth2 = &o
+	}
+	if a.Signature != nil {
+		sg := *a.Signature
+		sg.Headers, sg.Query = slices.Clone(sg.Headers), slices.Clone(sg.Query)
+		c.Signature = &sg
 	}
 	return &c
 }
@@ -118,10 +136,9 @@ func (o *outgoing) applyAuth(r *renderer) error {
 	if err := o.checkCleartext(o.url, "the API"); err != nil {
 		return err
 	}
-	render := func(t *template) (string, error) { return r.render(t) }
 	switch a.auth.Type {
 	case AuthBasic:
-		user, pass, err := render2(render, a.user, a.pass)
+		user, pass, err := renderUserPass(r, a)
 		if err != nil {
 			return err
 		}
@@ -132,7 +149,7 @@ func (o *outgoing) applyAuth(r *renderer) error {
 		r.secrets.add(pass, basic)
 		return o.setHeader("Authorization", "Basic "+basic)
 	case AuthBearer:
-		tok, err := render(a.token)
+		tok, err := renderCredential(r, a.token, "auth.token")
 		if err != nil {
 			return err
 		}
@@ -141,40 +158,106 @@ func (o *outgoing) applyAuth(r *renderer) error {
 	case AuthAPIKey:
 		return o.applyAPIKey(r, a)
 	case AuthDigest:
-		user, pass, err := render2(render, a.user, a.pass)
+		user, pass, err := renderUserPass(r, a)
 		r.secrets.add(pass)
 		o.cred = &credential{kind: AuthDigest, user: user, pass: pass, origin: o.url}
 		return err
 	case AuthOAuth2:
 		return o.applyOAuth(r, a)
+	case AuthSignature:
+		return o.applySignature(r, a)
 	}
 	return nil
 }
 
-func render2(render func(*template) (string, error), a, b *template) (string, string, error) {
-	x, err := render(a)
+// applySignature readies the per-request signature: every ref its
+// templates use is looked up now (a missing one is named in the history),
+// and whatever the key's refs render to is a credential. A ref of the key
+// without a value fails the run, as for the other credentials.
+func (o *outgoing) applySignature(r *renderer, a *authStep) error {
+	st := a.sig
+	for _, t := range append([]*template{st.key, st.message}, placeValues(st.places)...) {
+		for _, seg := range t.segs {
+			if seg.ref == "" || isSigVar(seg.ref) {
+				continue
+			}
+			v, ok := r.value(seg.ref)
+			if t != st.key {
+				continue
+			}
+			if !ok {
+				return errorf("auth.signature.key: {{%s}} has no value, so the request would be signed with an empty key; "+
+					"give that parameter a value (nothing was sent)", seg.ref)
+			}
+			text, _ := textOf(v)
+			r.secrets.add(keyForms(text)...)
+		}
+	}
+	if st.key.static() {
+		r.secrets.add(keyForms(st.key.segs[0].lit)...)
+	}
+	for _, seg := range st.key.segs {
+		if lit := strings.TrimSpace(seg.lit); len(lit) >= minSecretLen {
+			r.secrets.add(lit)
+		}
+	}
+	o.signer = &signatureSigner{sig: a.auth.Signature, step: st, params: r.params}
+	o.signOrigin = o.url
+	for _, p := range st.places {
+		if p.signed && !p.query {
+			r.secrets.addHeaderName(p.key)
+		}
+	}
+	return nil
+}
+
+func placeValues(ps []sigSpot) []*template {
+	out := make([]*template, len(ps))
+	for i, p := range ps {
+		out[i] = p.value
+	}
+	return out
+}
+
+func renderUserPass(r *renderer, a *authStep) (string, string, error) {
+	user, err := renderCredential(r, a.user, "auth.username")
 	if err != nil {
 		return "", "", err
 	}
-	y, err := render(b)
-	return x, y, err
+	pass, err := renderCredential(r, a.pass, "auth.password")
+	return user, pass, err
+}
+
+// renderCredential renders t, a template of the auth block at field. A ref
+// in it that has no value fails the run with kind param, naming the ref:
+// the credential would go out empty ("Authorization: Bearer "), which
+// nothing useful can come of. A value that is present but empty goes out.
+func renderCredential(r *renderer, t *template, field string) (string, error) {
+	v, err := r.render(t)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range t.segs {
+		if _, ok := r.value(s.ref); s.ref != "" && !ok {
+			return "", errorf("%s: {{%s}} has no value, so the credential would be sent empty; "+
+				"give that parameter a value (nothing was sent)", field, s.ref)
+		}
+	}
+	return v, nil
 }
 
 // setHeader sets a credential header, refusing line breaks as any header
 // value does.
 func (o *outgoing) setHeader(name, value string) error {
-	if strings.ContainsAny(value, "\r\n\x00") {
-		return errorf("the %s credential contains a line break or NUL, which could change the request: check the parameters it uses", o.step.auth.auth.Type)
-	}
-	if !httpguts.ValidHeaderFieldValue(value) {
-		return errorf("the %s credential contains a control character, which HTTP does not allow in a header: check the parameters it uses", o.step.auth.auth.Type)
+	if err := checkHeaderValue("the "+o.step.auth.auth.Type+" credential", value); err != nil {
+		return err
 	}
 	o.header.Set(name, value)
 	return nil
 }
 
 func (o *outgoing) applyAPIKey(r *renderer, a *authStep) error {
-	v, err := r.render(a.value)
+	v, err := renderCredential(r, a.value, "auth.value")
 	if err != nil {
 		return err
 	}
@@ -193,7 +276,7 @@ func (o *outgoing) applyAPIKey(r *renderer, a *authStep) error {
 // applyOAuth renders the token request's settings.
 func (o *outgoing) applyOAuth(r *renderer, a *authStep) error {
 	s, n := a.oauth, a.auth.OAuth2
-	raw, err := r.render(s.tokenURL)
+	raw, err := renderCredential(r, s.tokenURL, "auth.oauth2.tokenUrl")
 	if err != nil {
 		return err
 	}
@@ -206,15 +289,24 @@ func (o *outgoing) applyOAuth(r *renderer, a *authStep) error {
 	}
 	cfg := &oauth.Config{Grant: n.Grant, TokenURL: u.String(), Scopes: n.Scopes, Style: credentialsStyle(n.CredentialsIn)}
 	for _, t := range []struct {
-		dst *string
-		src *template
-	}{{&cfg.ClientID, s.clientID}, {&cfg.ClientSecret, s.secret}, {&cfg.RefreshToken, s.refresh}, {&cfg.Username, a.user}, {&cfg.Password, a.pass}} {
-		if *t.dst, err = r.render(t.src); err != nil {
+		dst   *string
+		src   *template
+		field string // where a missing ref fails the run; "" for a field this grant does not send
+	}{{&cfg.ClientID, s.clientID, "auth.oauth2.clientId"}, {&cfg.ClientSecret, s.secret, "auth.oauth2.clientSecret"},
+		{&cfg.RefreshToken, s.refresh, grantField(n.Grant, GrantRefreshToken, "auth.oauth2.refreshToken")},
+		{&cfg.Username, a.user, grantField(n.Grant, GrantPassword, "auth.username")},
+		{&cfg.Password, a.pass, grantField(n.Grant, GrantPassword, "auth.password")}} {
+		if t.field == "" {
+			*t.dst, err = r.render(t.src)
+		} else {
+			*t.dst, err = renderCredential(r, t.src, t.field)
+		}
+		if err != nil {
 			return err
 		}
 	}
-	for _, p := range s.params {
-		v, err := r.render(p.value)
+	for i, p := range s.params {
+		v, err := renderCredential(r, p.value, fmt.Sprintf("auth.oauth2.params[%d].value", i))
 		if err != nil {
 			return err
 		}
@@ -233,6 +325,14 @@ func (o *outgoing) applyOAuth(r *renderer, a *authStep) error {
 	o.cred = &credential{kind: AuthOAuth2, oauth: cfg, tokenURL: u, refresh: refresh, expired: n.ExpiredCodes,
 		codePath: o.step.node.Success.ErrorCodePath, origin: o.url}
 	return nil
+}
+
+// grantField is field when grant is the one that sends it, else "".
+func grantField(grant, sends, field string) string {
+	if grant != sends {
+		return ""
+	}
+	return field
 }
 
 func credentialsStyle(in string) oauth.Style {

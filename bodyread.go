@@ -26,21 +26,19 @@ const (
 
 // readPath returns the value at a gjson path of v. A path that applies a
 // modifier finds nothing in a value nested deeper than maxModifierNesting;
-// any other path walks v once.
+// any other path walks v once. pathGet is its form for a whole body.
 func readPath(v gjson.Result, path string) gjson.Result {
-	if usesModifier(path) && jsoncheck.Check([]byte(v.Raw), maxModifierNesting) == jsoncheck.TooDeep {
+	if tooDeepForPath([]byte(v.Raw), path) {
 		return gjson.Result{}
 	}
 	return v.Get(path)
 }
 
-// bodyPath is readPath over a whole body, read lazily as gjson.GetBytes
-// does: a path that applies no modifier reads only as far as its value.
-func bodyPath(body []byte, path string) gjson.Result {
-	if usesModifier(path) && jsoncheck.Check(body, maxModifierNesting) == jsoncheck.TooDeep {
-		return gjson.Result{}
-	}
-	return gjson.GetBytes(body, path)
+// tooDeepForPath reports whether path applies a modifier and body nests
+// deeper than maxModifierNesting, which costs one pass over body; other
+// paths cost nothing here.
+func tooDeepForPath(body []byte, path string) bool {
+	return usesModifier(path) && jsoncheck.Check(body, maxModifierNesting) == jsoncheck.TooDeep
 }
 
 // usesModifier reports whether a gjson path may apply a modifier: it holds

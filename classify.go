@@ -1,6 +1,7 @@
 package httpstep
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -56,30 +57,36 @@ func classify(ctx context.Context, err error, timeout time.Duration) *Failure {
 
 // evaluate applies the success rule to a response: the status must be in
 // Codes (default any 2xx); then, where ErrorCodePath is set, the value there
-// must be one of SuccessValues. A body without that value (an HTML
-// maintenance page, say) fails with kind error_code and an empty Code.
+// must be one of SuccessValues (with none listed, any value fails). A JSON
+// body without a value there (absent or null) fails unless MissingCode is
+// "success"; a body that is not JSON (an HTML maintenance page, say) fails
+// with kind error_code and an empty Code, as does an empty one unless
+// MissingCode is "success". Every failure carries the answer's code for
+// retry.stopOnCodes, a failing status's too.
 func evaluate(rule *SuccessRule, status int, body []byte) *Failure {
+	code, has := rule.answer(body)
 	if !rule.statusOK(status) {
-		return &Failure{Kind: KindStatus, StatusCode: status, Message: rule.message(status, body, "", 0)}
+		return &Failure{Kind: KindStatus, StatusCode: status, Message: rule.message(status, body, "", 0), answered: code}
 	}
 	if rule.ErrorCodePath == "" {
 		return nil
 	}
-	switch jsoncheck.Check(body, maxNesting) {
-	case jsoncheck.Invalid:
-		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", notJSON)}
-	case jsoncheck.TooDeep:
+	missingOK := rule.MissingCode == MissingCodeSuccess
+	switch {
+	case has && len(rule.SuccessValues) > 0 && slices.Contains(rule.SuccessValues, code.value):
+		return nil
+	case has:
+		return &Failure{Kind: KindErrorCode, StatusCode: status, Code: code.value, Message: rule.message(status, body, code.value, badCode), answered: code}
+	case missingOK && len(bytes.TrimSpace(body)) == 0:
+		return nil
+	case jsoncheck.Check(body, maxNesting) == jsoncheck.TooDeep:
 		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", tooDeep)}
-	}
-	v := bodyPath(body, rule.ErrorCodePath)
-	if !v.Exists() {
-		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", noCode)}
-	}
-	code := v.String()
-	if slices.Contains(rule.SuccessValues, code) {
+	case jsoncheck.Check(body, maxNesting) != jsoncheck.Valid:
+		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", notJSON)}
+	case missingOK:
 		return nil
 	}
-	return &Failure{Kind: KindErrorCode, StatusCode: status, Code: code, Message: rule.message(status, body, code, badCode)}
+	return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", noCode)}
 }
 
 // sendFailure classifies an error of sending the request: an attachment
@@ -253,7 +260,7 @@ func stoppedPolling(ctx context.Context, last string, err error, timeout time.Du
 func jobFailed(node *NodeConfig, status int, body []byte, value string) *Failure {
 	msg := fmt.Sprintf("the job ended with status %q (%s is one of async.failedValues)", value, node.Async.StatusPath)
 	if p := node.Success.ErrorMessagePath; p != "" {
-		if v := bodyPath(body, p); v.Exists() && v.String() != "" {
+		if v := pathGet(body, p); v.Exists() && v.String() != "" {
 			msg = v.String()
 		}
 	}

@@ -41,7 +41,11 @@ type Client struct {
 	// this machine cannot bind is an error naming it, never a fallback.
 	SourceAddrs []netip.Addr
 	// AllowPrivate lifts the SSRF guard: loopback, private, link-local and
-	// other internal destinations are let through.
+	// other internal destinations are let through. The cloud platform
+	// endpoints that hand out credentials (169.254.169.254, fd00:ec2::254,
+	// fd20:ce::254, 100.100.100.200, 192.0.0.192, 168.63.129.16, the ECS
+	// and EKS credential addresses, the metadata host names) stay refused
+	// unless AllowNetworks holds them.
 	AllowPrivate bool
 	// AllowNetworks are destinations let through the guard even though they
 	// are internal or cloud platform endpoints (an IPv4 prefix also lets
@@ -111,6 +115,12 @@ type Client struct {
 	// time on the real clock whatever it says. It is called from many
 	// goroutines at once.
 	Now func() time.Time
+	// History says how much of each attempt the execution history keeps:
+	// HistoryFull (the default) records every attempt whole;
+	// HistorySummary keeps failed attempts whole and successful ones as a
+	// summary, for bulk work such as Each over many rows. See
+	// [HistoryMode].
+	History HistoryMode
 
 	mu         sync.Mutex
 	transports map[transportKey]pooled

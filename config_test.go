@@ -109,11 +109,11 @@ func TestValidateReportsEverything(t *testing.T) {
 		Query:     []KeyValue{{"", "x"}},
 		Headers:   []KeyValue{{"Bad Header", "v"}, {"X-Ok", "{{}}"}},
 		Body:      &Body{Kind: "yaml"},
-		Success:   SuccessRule{Codes: []int{99, 600}, ErrorMessages: map[string]string{"boom": "x"}, ErrorCodePath: "errcode"},
+		Success:   SuccessRule{Codes: []int{99, 600}, ErrorMessages: map[string]string{"boom": "x"}, ErrorCodePath: "errcode", MissingCode: "maybe"},
 		OnFailure: "retry",
 		Timeout:   Duration(-time.Second),
-		Retry:     &RetryPolicy{MaxAttempts: -1, Multiplier: 0.5},
-		Paginate:  &Pagination{Mode: "scroll"},
+		Retry:     &RetryPolicy{MaxAttempts: -1, Multiplier: 0.5, Jitter: "half"},
+		Paginate:  &Pagination{Mode: "scroll", In: "cookie"},
 	}
 	err := node.Validate()
 	var ce *ConfigError
@@ -123,8 +123,8 @@ func TestValidateReportsEverything(t *testing.T) {
 		fields[p.Field] = true
 	}
 	for _, f := range []string{"method", "url", "query[0].key", "headers[0].key", "headers[1].value", "body.kind",
-		"success.codes", "success.errorMessages", "success.successValues", "onFailure", "timeout", "retry.maxAttempts",
-		"retry.multiplier", "paginate.mode"} {
+		"success.codes", "success.errorMessages", "success.missingCode", "onFailure", "timeout", "retry.maxAttempts",
+		"retry.multiplier", "retry.jitter", "paginate.mode", "paginate.in"} {
 		assert.True(t, fields[f], "missing problem for %s in\n%v", f, err)
 	}
 	assert.True(t, strings.HasPrefix(err.Error(), "httpstep: invalid node configuration\n"))

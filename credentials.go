@@ -112,7 +112,7 @@ func (cr *credential) expiredToken(out *outcome) bool {
 	if len(cr.expired) == 0 || cr.codePath == "" {
 		return false
 	}
-	v := bodyPath(out.body, cr.codePath)
+	v := pathGet(out.body, cr.codePath)
 	return v.Exists() && slices.Contains(cr.expired, v.String())
 }
 

@@ -1,8 +1,8 @@
 package httpstep
 
 import (
+	"encoding/base64"
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -40,42 +40,42 @@ func (req *curlRequest) templateAuth(a *Auth) {
 	}
 }
 
-// renderedAuth writes the node's rendered credentials into req, every
-// secret as [REDACTED]: the password and the token here, an API key (added
-// to u's query or to req's header and h) through the run's secrets, which
-// it joins.
-func (req *curlRequest) renderedAuth(s *Step, r *renderer, u *url.URL, h http.Header) error {
-	a := s.auth
-	if a == nil {
-		return nil
+// renderedAuth writes the credentials the run rendered into o as curl
+// options, every secret as [REDACTED]: basic as -u with the user sent,
+// digest as --digest -u, bearer as --oauth2-bearer. It returns the header
+// the auth block set on o (canonical), which the export writes as the
+// credential it is rather than as a node header, or "" for none (an API
+// key in the query is in o's URL already; oauth2 has no curl option).
+func (req *curlRequest) renderedAuth(s *Step, o *outgoing) string {
+	if s.auth == nil {
+		return ""
 	}
-	switch a.auth.Type {
-	case AuthBasic, AuthDigest:
-		user, err := r.render(a.user)
-		cred := user + ":" + redacted
-		req.auth = curlAuth{user: &cred, digest: a.auth.Type == AuthDigest}
-		return err
+	switch a := s.auth.auth; a.Type {
+	case AuthBasic:
+		cred := userOfBasic(o.header.Get("Authorization")) + ":" + redacted
+		req.auth = curlAuth{user: &cred}
+		return "Authorization"
+	case AuthDigest:
+		cred := o.cred.user + ":" + redacted
+		req.auth = curlAuth{user: &cred, digest: true}
 	case AuthBearer:
 		tok := redacted
 		req.auth.bearer = &tok
+		return "Authorization"
 	case AuthAPIKey:
-		v, err := r.render(a.value)
-		if err != nil {
-			return err
+		if a.In != InQuery {
+			return http.CanonicalHeaderKey(a.Name)
 		}
-		r.secrets.add(v)
-		if a.auth.In == InQuery {
-			q := curlEscape(strings.TrimSpace(a.auth.Name)) + "=" + curlEscape(v)
-			if u.RawQuery != "" {
-				q = u.RawQuery + "&" + q
-			}
-			u.RawQuery = q
-			return nil
-		}
-		req.headers = append(req.headers, KeyValue{Key: a.auth.Name, Value: strings.TrimSpace(v)})
-		h.Add(a.auth.Name, strings.TrimSpace(v))
 	}
-	return nil
+	return ""
+}
+
+// userOfBasic is the user of a Basic Authorization header value.
+func userOfBasic(v string) string {
+	b64, _ := strings.CutPrefix(v, "Basic ")
+	pair, _ := base64.StdEncoding.DecodeString(b64)
+	user, _, _ := strings.Cut(string(pair), ":")
+	return user
 }
 
 // options writes the auth options.

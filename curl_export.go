@@ -2,9 +2,9 @@ package httpstep
 
 import (
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -63,16 +63,10 @@ type curlRequest struct {
 	headers []KeyValue
 	data    *string     // raw, rendered x-www-form-urlencoded or object body
 	fields  []FormField // x-www-form-urlencoded body as typed
-	form    []curlPart  // form-data body
+	form    []formPart  // form-data body
 	binary  string      // binary body: the file's name or ref
 	dataCT  string      // the Content-Type a raw or object body needs
 	auth    curlAuth    // -u, --digest, --oauth2-bearer
-}
-
-// curlPart is one -F of a form-data body.
-type curlPart struct {
-	field FormField
-	file  string // the file's name or ref; "" for a text part
 }
 
 // ---- the node as typed ----
@@ -106,7 +100,7 @@ func templateRequest(s *Step) *curlRequest {
 	case b.Kind == BodyFormData:
 		for _, f := range b.Fields {
 			f.Value = literalSecret(f.Key, f.Value)
-			req.form = append(req.form, curlPart{field: f, file: strings.TrimSpace(f.File)})
+			req.form = append(req.form, formPart{field: f, file: strings.TrimSpace(f.File)})
 		}
 	case b.Kind == BodyBinary:
 		req.binary = strings.TrimSpace(b.File)
@@ -114,20 +108,21 @@ func templateRequest(s *Step) *curlRequest {
 	return req
 }
 
-// templateRef matches a {{ref}} of a template.
-var templateRef = regexp.MustCompile(`\{\{.*?\}\}`)
-
 // queryText query-escapes the text of a template but not its {{refs}},
-// which Execute escapes when it renders them.
+// which Execute escapes when it renders them. The refs are found by the
+// template parser, as the run finds them, and written as {{ref}}.
 func queryText(t string) string {
-	var b strings.Builder
-	last := 0
-	for _, m := range templateRef.FindAllStringIndex(t, -1) {
-		b.WriteString(curlEscape(t[last:m[0]]))
-		b.WriteString(t[m[0]:m[1]])
-		last = m[1]
+	segs, err := parseTemplate(t)
+	if err != nil {
+		return curlEscape(t)
 	}
-	b.WriteString(curlEscape(t[last:]))
+	var b strings.Builder
+	for _, seg := range segs {
+		b.WriteString(curlEscape(seg.lit))
+		if seg.ref != "" {
+			b.WriteString("{{" + seg.ref + "}}")
+		}
+	}
 	return b.String()
 }
 
@@ -175,8 +170,18 @@ func literalSecret(key, v string) string {
 }
 
 // hasLiteral reports whether t has text besides its {{refs}} and blanks.
+// Text that is not a template is all literal.
 func hasLiteral(t string) bool {
-	return strings.TrimSpace(templateRef.ReplaceAllString(t, "")) != ""
+	segs, err := parseTemplate(t)
+	if err != nil {
+		return true
+	}
+	for _, seg := range segs {
+		if strings.TrimSpace(seg.lit) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // redactURLText redacts a literal password and literal token-like query
@@ -207,86 +212,64 @@ func redactURLText(raw string) string {
 
 // ---- the node rendered ----
 
-// renderedRequest renders the node with params as Execute would and
-// redacts every secret.
+// renderedRequest is the request Execute would send for s with params,
+// rendered by the run's own render (the same checks, so a value the run
+// refuses fails the export with the same kind param *Failure), written for
+// curl with every secret redacted. The headers Execute adds by itself are
+// left out: only the node's own and its credentials are written.
 func renderedRequest(s *Step, params Params) (*curlRequest, error) {
-	n := &s.node
-	r := newRenderer(params)
-	u, err := r.buildURL(s)
-	if err != nil {
-		return nil, err
+	o, f := (&Client{}).render(s, params)
+	if f != nil {
+		return nil, f
 	}
-	req := &curlRequest{node: n, method: s.method}
-	h := http.Header{}
-	for _, p := range s.headers {
-		v, err := r.render(p.value)
-		if err != nil {
-			return nil, err
-		}
-		req.headers = append(req.headers, KeyValue{Key: p.key, Value: strings.TrimSpace(v)})
-		h.Add(p.key, strings.TrimSpace(v))
+	req := &curlRequest{node: &s.node, method: o.method}
+	authKey := req.renderedAuth(s, o)
+	req.headers = nodeHeaders(s, o.header, authKey)
+	if authKey != "" && authKey != "Authorization" {
+		req.headers = append(req.headers, KeyValue{Key: s.auth.auth.Name, Value: o.header.Get(authKey)})
 	}
-	if err := req.renderedAuth(s, r, u, h); err != nil {
-		return nil, err
-	}
-	if err := req.renderBody(s, r, h.Get("Content-Type")); err != nil {
-		return nil, err
-	}
-	r.secrets.seal(u, h, s.forms)
-	req.redact(r.secrets, u)
+	req.renderedBody(s, o.body)
+	req.redact(o.secrets, o.url)
 	return req, nil
 }
 
-// renderBody renders the body into req.
-func (req *curlRequest) renderBody(s *Step, r *renderer, headerType string) error {
-	b := s.node.Body
-	if s.node.Object == "" && b != nil && b.Kind == BodyFormData {
-		return req.renderForm(r, b)
-	}
-	if s.node.Object == "" && b != nil && b.Kind == BodyBinary {
-		files, err := r.files("body.file", b.File)
-		if err == nil {
-			req.binary, req.dataCT = files[0].Name, fileType(files[0])
-		}
-		return err
-	}
-	p, err := r.buildPayload(s, "", headerType)
-	if err != nil || p == nil {
-		return err
-	}
-	data := string(p.data)
-	req.data, req.dataCT = &data, p.contentType
-	return nil
-}
-
-// renderForm renders the fields of a form-data body, one part per file.
-func (req *curlRequest) renderForm(r *renderer, b *Body) error {
-	for i, f := range b.Fields {
-		if f.File == "" {
-			v, err := r.renderText(f.Value)
-			if err != nil {
-				return err
-			}
-			r.secrets.addField(f.Key, v)
-			if v != "" || !b.OmitEmpty {
-				f.Value = v
-				req.form = append(req.form, curlPart{field: f})
-			}
+// nodeHeaders returns the values the node's own headers were rendered to in
+// h, in the node's order, but the credential header skip that its auth
+// block sets. A multipart Content-Type loses the boundary the run's encoder
+// chose: curl's -F sets its own.
+func nodeHeaders(s *Step, h http.Header, skip string) []KeyValue {
+	next := map[string]int{}
+	var out []KeyValue
+	for _, p := range s.headers {
+		key := http.CanonicalHeaderKey(p.key)
+		vals := h.Values(key)
+		if key == skip || next[key] >= len(vals) {
 			continue
 		}
-		files, err := r.files(indexed("body.fields", i), f.File)
-		if err != nil {
-			return err
+		v := vals[next[key]]
+		next[key]++
+		if mt, params, err := mime.ParseMediaType(v); key == "Content-Type" && err == nil && params["boundary"] != "" {
+			delete(params, "boundary")
+			v = mime.FormatMediaType(mt, params)
 		}
-		for _, file := range files {
-			part := f
-			if part.ContentType == "" {
-				part.ContentType = file.ContentType
-			}
-			req.form = append(req.form, curlPart{field: part, file: file.Name})
-		}
+		out = append(out, KeyValue{Key: p.key, Value: v})
 	}
-	return nil
+	return out
+}
+
+// renderedBody writes the rendered body: data as sent, the file of a binary
+// body, the parts of a form-data body.
+func (req *curlRequest) renderedBody(s *Step, p *payload) {
+	switch b := s.node.Body; {
+	case p == nil:
+	case s.node.Object == "" && b != nil && b.Kind == BodyFormData:
+		req.form = p.form
+	case s.node.Object == "" && b != nil && b.Kind == BodyBinary:
+		req.binary, req.dataCT = p.files[0].Name, p.contentType
+	default:
+		data := string(p.data)
+		req.data, req.dataCT = &data, p.contentType
+	}
 }
 
 // redact hides every secret of the rendered request.
@@ -379,7 +362,7 @@ func (req *curlRequest) bodyOptions(w *curlWriter) {
 
 // word is the -F value: name=value, "quoted" when curl would read it
 // otherwise, or name=@file, then ;type= and ;filename=.
-func (p curlPart) word() string {
+func (p formPart) word() string {
 	f := p.field
 	v := f.Value
 	if p.file != "" {

@@ -162,3 +162,27 @@ func TestCurlExportSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestCurlExportRendersAsRun: with params the export renders through the
+// run's own render, so it refuses what the run refuses (a control
+// character in a header, which the run never sends) with the run's kind
+// param failure, and writes the node's headers in the node's order without
+// the ones Execute adds by itself.
+func TestCurlExportRendersAsRun(t *testing.T) {
+	node := &NodeConfig{URL: "https://api.example.com/x", Headers: []KeyValue{{Key: "X-B", Value: "{{v}}"}, {Key: "X-A", Value: "1"}}}
+	_, err := node.Curl(Values{"v": "a\x01b"})
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindParam, f.Kind)
+	_, runErr := testClient(t).Execute(context.Background(), node, Values{"v": "a\x01b"})
+	require.ErrorAs(t, runErr, &f)
+	assert.Equal(t, f.Message, err.(*Failure).Message, "the same words as the run")
+
+	got, err := node.Curl(Values{"v": "b"})
+	require.NoError(t, err)
+	assert.Equal(t, "curl https://api.example.com/x \\\n  -H 'X-B: b' \\\n  -H 'X-A: 1'", got)
+	node.Headers = append(node.Headers, KeyValue{Key: "Idempotency-Key", Value: "k-1"})
+	got, err = node.Curl(Values{"v": "b"})
+	require.NoError(t, err)
+	assert.Contains(t, got, "-H 'Idempotency-Key: k-1'", "a node's own key is written")
+}

@@ -21,7 +21,7 @@ import (
 )
 
 // errTooLarge is matched by errors.Is for every *tooLargeError.
-var errTooLarge = errors.New("httpstep: the response is larger than the limit")
+var errTooLarge = errorf("the response is larger than the limit")
 
 // tooLargeError says a response body, after decompression and charset
 // conversion, is larger than Limit bytes. errors.Is(err, errTooLarge) is true.
@@ -268,9 +268,9 @@ func grow(buf []byte, hint, limit int64) []byte {
 // keeps io.ErrUnexpectedEOF in its chain, so it is classified network.
 func readError(err error, n int) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("httpstep: the response body was cut short after %d bytes; the server or the network closed the connection early: %w", n, err)
+		return errorf("the response body was cut short after %d bytes; the server or the network closed the connection early: %w", n, err)
 	}
-	return fmt.Errorf("httpstep: reading the response body failed after %d bytes: %w", n, err)
+	return errorf("reading the response body failed after %d bytes: %w", n, err)
 }
 
 // utf8Check is what becomes of a body read as UTF-8 that is not valid UTF-8.

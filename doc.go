@@ -70,9 +70,12 @@
 //
 // [Client.AllowNetworks] lets chosen networks through (an IPv4 prefix also
 // covers its mapped and NAT64 forms; holding 169.254.169.254 also lets the
-// metadata names through). [Client.AllowPrivate] turns the guard off: a host
-// that sets it must keep the workflow authors and upstream values it runs
-// from reaching internal services some other way, for example by running
+// metadata names through). [Client.AllowPrivate] turns the guard off but for
+// the cloud platform endpoints, which stay refused unless AllowNetworks
+// holds them: a host that lifts the guard for its own network has not asked
+// for its cloud credentials to be reachable. A host that sets it must keep
+// the workflow authors and upstream values it runs from reaching internal
+// services some other way, for example by running
 // the engine in a network namespace or behind an egress firewall that only
 // allows the internet, and by never giving the process cloud credentials
 // that a metadata endpoint would hand out.

@@ -107,6 +107,7 @@ func TestDownloadHostileNames(t *testing.T) {
 		{`attachment; filename*=UTF-8''%2e%2e%2f`, "file.bin"},
 		{`attachment; filename*=UTF-8''%2e%2e%2f%2e%2e%2fdownloads2%2fx`, "x"},
 		{`attachment; filename="/tmp/abs"`, "abs"},
+		{`attachment; filename="plain.txt"; filename*=UTF-8''%E2%82%AC%20rates.txt`, "€ rates.txt"},
 	}
 	for _, tt := range tests {
 		srv := fileServer(t, 5, tt.disposition, "text/plain", false)
@@ -133,6 +134,7 @@ func TestDownloadTooLarge(t *testing.T) {
 			require.ErrorAs(t, err, &f)
 			assert.Equal(t, KindTooLarge, f.Kind)
 			assert.Contains(t, f.Message, "MaxDownloadBytes")
+			assert.NotContains(t, err.Error(), string(pattern['A':'Z'+1]), "no file content in the error")
 			assert.Nil(t, res.File)
 			assert.Empty(t, dirNames(t, dir), "nothing left on disk")
 		})
@@ -409,4 +411,64 @@ func TestDownloadJudgedJSONNotInHistory(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "file-content", "content in the history")
 	assert.NotEmpty(t, res.Attempts[len(res.Attempts)-1].Response.File.SHA256)
+}
+
+// TestDownloadRetriedStatusLeavesOneFile: attempts that fail with a status
+// leave no file; only the final one's file remains; when all fail, nothing
+// is on disk.
+func TestDownloadRetriedStatusLeavesOneFile(t *testing.T) {
+	var n atomic.Int64
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) < 3 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "busy body")
+			return
+		}
+		io.WriteString(w, "final")
+	})
+	retry := func(n int) *RetryPolicy {
+		return &RetryPolicy{MaxAttempts: n, InitialInterval: Duration(time.Millisecond), MaxInterval: Duration(time.Millisecond)}
+	}
+	c, dir := downloadClient(t)
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/f", Download: true, Retry: retry(3)}, nil)
+	require.NoError(t, err)
+	require.Len(t, dirNames(t, dir), 1)
+	assert.Equal(t, "final", string(readAll(t, res.File)))
+
+	n.Store(-100)
+	c2, dir2 := downloadClient(t)
+	res, err = c2.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/f", Download: true, Retry: retry(2)}, nil)
+	require.Error(t, err)
+	assert.Empty(t, dirNames(t, dir2))
+	assert.Nil(t, res.File)
+}
+
+// TestDownloadAsyncStatusAnswersFile: an async export whose status URL
+// answers, after a 202 poll, with the file itself is downloaded; the 202s
+// and their bodies leave no file behind.
+func TestDownloadAsyncStatusAnswersFile(t *testing.T) {
+	var polls atomic.Int64
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/export":
+			w.Header().Set("Location", "/status")
+			w.WriteHeader(http.StatusAccepted)
+			io.WriteString(w, `{"state":"queued"}`)
+		case "/status":
+			if polls.Add(1) < 2 {
+				w.WriteHeader(http.StatusAccepted)
+				io.WriteString(w, `{"state":"running"}`)
+				return
+			}
+			w.Header().Set("Content-Disposition", `attachment; filename="export.csv"`)
+			io.WriteString(w, "a,b\n1,2\n")
+		}
+	})
+	c, dir := downloadClient(t)
+	res, err := c.Execute(context.Background(), &NodeConfig{Method: "POST", URL: srv.URL + "/export", Download: true, Async: fastPoll()}, nil)
+	require.NoError(t, err)
+	require.NotNil(t, res.File)
+	assert.Equal(t, "export.csv", res.File.Name)
+	assert.Equal(t, "a,b\n1,2\n", string(readAll(t, res.File)))
+	assert.Len(t, dirNames(t, dir), 1)
 }

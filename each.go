@@ -64,7 +64,7 @@ type EachError struct {
 }
 
 // Error says what to pass.
-func (e *EachError) Error() string { return "httpstep: Each needs " + e.Missing + ", not nil" }
+func (e *EachError) Error() string { return errorPrefix + "Each needs " + e.Missing + ", not nil" }
 
 // row is one finished run of Each.
 type row struct {

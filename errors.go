@@ -32,6 +32,11 @@ func (e *stepError) Unwrap() error { return e.err }
 
 func (e *stepError) message() string { return e.msg }
 
+// Message returns the message without the prefix, for a program that puts
+// the error into a sentence of its own, as the command-line tool does: it
+// reaches it through errors.As with an interface{ Message() string }.
+func (e *stepError) Message() string { return e.msg }
+
 // messenger is implemented by every error type of the package: message is
 // the error's text for a person, without the httpstep: prefix.
 type messenger interface{ message() string }

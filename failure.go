@@ -28,8 +28,12 @@ type Failure struct {
 	Message    string
 	Err        error
 
-	transient bool // kind auth: the token endpoint may answer next time (5xx, 429, timeout, network)
+	transient bool       // kind auth: the token endpoint may answer next time (5xx, 429, timeout, network)
+	answered  answerCode // the value at success.errorCodePath in the answer, failing status or not, for retry.stopOnCodes
 }
+
+// answerCode is the business code an answer carried at a path.
+type answerCode struct{ path, value string }
 
 // Error returns "httpstep: <kind>: <message>".
 func (f *Failure) Error() string {

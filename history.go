@@ -106,7 +106,11 @@ func headerNotes(side string, h http.Header) []string {
 // record is the history record of the request as sent (req), or as rendered
 // when it was not sent (req nil).
 func (o *outgoing) record(req *http.Request) RequestRecord {
-	rec := RequestRecord{Method: o.method, URL: o.secrets.url(o.url)}
+	u := o.url
+	if req != nil {
+		u = req.URL // with what this request's signature added
+	}
+	rec := RequestRecord{Method: o.method, URL: o.secrets.url(u)}
 	if o.url == nil {
 		rec.URL = o.secrets.text(redactRawURL(o.step.node.URL)) // the URL as typed, its credentials hidden
 	}
@@ -134,4 +138,62 @@ func (s *secrets) response(resp *http.Response, body []byte) *ResponseRecord {
 	rec := &ResponseRecord{Status: resp.StatusCode, Proto: resp.Proto, Header: s.header(resp.Header), Bytes: int64(len(body))}
 	rec.Body, rec.Truncated = s.preview(body)
 	return rec
+}
+
+// HistoryMode says how much of each attempt the execution history keeps
+// ([Client.History]).
+type HistoryMode int
+
+// The history modes.
+const (
+	// HistoryFull records every attempt whole: the request as sent (method,
+	// URL, header, body preview), the response head and body preview,
+	// timing, redirects, notes. The default.
+	HistoryFull HistoryMode = iota
+	// HistorySummary records a failed attempt whole, as HistoryFull does,
+	// and a successful one as a summary: method, URL (redacted as ever),
+	// attachments, status, protocol, body size, timing, redirects and
+	// notes, without headers or body previews. Steps that poll a job
+	// (Async) keep every attempt whole, since their verdict comes later.
+	// For hosts that run many rows through Each and read the history of
+	// the failures.
+	HistorySummary
+)
+
+// summarizes reports whether the Client keeps a successful attempt of o
+// as a summary.
+func (c *Client) summarizes(o *outgoing) bool {
+	return c.History == HistorySummary && o.step.node.Async == nil
+}
+
+// requestRecord is the record of the request as sent, or its summary when
+// the Client keeps summaries; completeRecord makes a failed attempt's
+// summary whole.
+func (c *Client) requestRecord(o *outgoing, req *http.Request) RequestRecord {
+	if !c.summarizes(o) {
+		return o.record(req)
+	}
+	rec := RequestRecord{Method: o.method, URL: o.secrets.url(o.url)}
+	if o.body != nil {
+		rec.Files = o.body.files
+	}
+	return rec
+}
+
+// completeRecord records the request of a failed attempt whole, when
+// requestRecord kept only its summary.
+func (c *Client) completeRecord(o *outgoing, req *http.Request, out *outcome) {
+	if out.failure != nil && c.summarizes(o) {
+		out.record.Request = o.record(req)
+	}
+}
+
+// responseRecord is the record of a response with its failure (nil for
+// success): whole, or a summary for a success when the Client keeps
+// summaries.
+func (c *Client) responseRecord(o *outgoing, resp *http.Response, body []byte, f *Failure) *ResponseRecord {
+	if f == nil && c.summarizes(o) {
+		return &ResponseRecord{Status: resp.StatusCode, Proto: resp.Proto, Bytes: int64(len(body))}
+	}
+	return o.secrets.response(resp, body)
 }

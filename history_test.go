@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -211,4 +213,51 @@ func TestShortSecrets(t *testing.T) {
 	assert.True(t, strings.HasSuffix(rec.URL, "/pin/[REDACTED]/x?pin=[REDACTED]&page=[REDACTED]"), rec.URL)
 	assert.Equal(t, []string{"[REDACTED]"}, rec.Header["X-Pin"])
 	assert.Equal(t, "/pin/42/x?pin=42&page=42", srv.last(t).RequestURI, "the API gets the real value")
+}
+
+// TestHistorySummary: under HistorySummary a failed attempt is recorded
+// whole and the successful retry after it as a summary, its URL redacted
+// as ever; the same run under the default keeps both whole.
+func TestHistorySummary(t *testing.T) {
+	var calls atomic.Int32
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Reply", "r")
+		if calls.Add(1)%2 == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		fmt.Fprintf(w, `{"echo":%q}`, r.Header.Get("Authorization"))
+	})
+	node := &NodeConfig{URL: srv.URL + "/x?api_key={{k}}", Headers: []KeyValue{{"Authorization", "Bearer {{k}}"}},
+		Retry: &RetryPolicy{MaxAttempts: 2, InitialInterval: Duration(time.Millisecond)}}
+	params := Values{"k": Secret("s3cret-token")}
+	for _, mode := range []HistoryMode{HistoryFull, HistorySummary} {
+		c := testClient(t)
+		c.History = mode
+		res, err := c.Execute(context.Background(), node, params)
+		require.NoError(t, err)
+		require.Len(t, res.Attempts, 2)
+		failed, ok := res.Attempts[0], res.Attempts[1]
+		assert.Equal(t, KindStatus, failed.Kind)
+		assert.NotEmpty(t, failed.Request.Header, "a failed attempt's request header")
+		require.NotNil(t, failed.Response)
+		assert.NotEmpty(t, failed.Response.Header)
+		assert.Contains(t, failed.Response.Body, "[REDACTED]")
+		assert.Equal(t, "GET", ok.Request.Method)
+		assert.Contains(t, ok.Request.URL, "/x?api_key=")
+		assert.NotNil(t, ok.Timing)
+		require.NotNil(t, ok.Response)
+		assert.Equal(t, 200, ok.Response.Status)
+		assert.Equal(t, int64(len(res.Body)), ok.Response.Bytes)
+		if mode == HistoryFull {
+			assert.NotEmpty(t, ok.Request.Header)
+			assert.NotEmpty(t, ok.Response.Body)
+		} else {
+			assert.Empty(t, ok.Request.Header, "a summary has no request header")
+			assert.Empty(t, ok.Response.Header, "a summary has no response header")
+			assert.Empty(t, ok.Response.Body, "a summary has no body preview")
+		}
+		b, err := json.Marshal(res.Attempts)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), "s3cret-token")
+	}
 }

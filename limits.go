@@ -55,7 +55,7 @@ const (
 // throttleConfig is the engine configuration of c's Limits and Breaker,
 // on the clock of env. A test's env skips the pause as it skips back-offs.
 func (c *Client) throttleConfig(env retryEnv) throttle.Config {
-	cfg := throttle.Config{Now: env.now, Sleep: sleepCtx}
+	cfg := throttle.Config{Now: env.now, Sleep: throttle.Sleep}
 	if c.retryEnv != nil {
 		cfg.Sleep = func(ctx context.Context, _ time.Duration) error { return context.Cause(ctx) }
 	}
@@ -92,7 +92,15 @@ func (c *Client) retryAfterOnClock(v string, _ time.Time) (time.Duration, bool) 
 
 // throttled wraps rt so every request it sends passes the engine.
 func (c *Client) throttled(rt http.RoundTripper) http.RoundTripper {
-	return &throttle.Transport{Engine: c.engineLocked(), Next: rt, RetryAfter: c.retryAfterOnClock, Neutral: healthNeutral}
+	return &throttle.Transport{Engine: c.engineLocked(), Next: rt, RetryAfter: c.retryAfterOnClock,
+		RateLimit: c.rateLimitOnClock, Neutral: healthNeutral}
+}
+
+// rateLimitOnClock reads a rate-limit reset on the Client's clock, as
+// retryAfterOnClock reads a Retry-After date.
+func (c *Client) rateLimitOnClock(status int, h http.Header, _ time.Time) (time.Duration, bool) {
+	d, _, ok := rateLimitWait(status, h, c.now())
+	return d, ok
 }
 
 // healthNeutral reports transport errors that say nothing about a host's

@@ -108,7 +108,7 @@ func redirectingStatus(t testing.TB, target string) *recorder {
 }
 
 // patternSum is the SHA-256 of the first n bytes of patternReader's
-// output (body_mem_test.go).
+// output (body_test.go).
 func patternSum(t testing.TB, n int64) string {
 	h := sha256.New()
 	if _, err := io.Copy(h, &patternReader{left: n}); err != nil {

@@ -70,6 +70,8 @@ type formLayout struct {
 func (l *formLayout) text(f FormField, value string) {
 	pw, _ := l.w.CreatePart(l.partHeader(f, nil)) // writes to a bytes.Buffer: cannot fail
 	io.WriteString(pw, value)
+	f.Value = value
+	l.p.form = append(l.p.form, formPart{field: f})
 }
 
 // attach adds one part per file, each streamed at send time.
@@ -82,7 +84,20 @@ func (l *formLayout) attach(f FormField, field string, files []*File) {
 		rec.Name, rec.ContentType = partName(f, file), h.Get("Content-Type")
 		l.p.parts = append(l.p.parts, chunk{file: file, field: field})
 		l.p.files = append(l.p.files, rec)
+		part := f
+		if part.ContentType == "" {
+			part.ContentType = file.ContentType
+		}
+		l.p.form = append(l.p.form, formPart{field: part, file: file.Name})
 	}
+}
+
+// formPart is one part of a form-data body as rendered: a text field with
+// its value, or an attachment, file naming it (the File's Name, or its ref
+// while the node is only typed). The cURL export writes each as one -F.
+type formPart struct {
+	field FormField
+	file  string
 }
 
 // flush turns the rendered bytes into a chunk.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpstep/httpstep/internal/throttle"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -32,7 +33,7 @@ func TestCanceledBeforeRetry(t *testing.T) {
 	c := testClient(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	c.retryEnv = &retryEnv{rand: func() float64 { cancel(); return 0.5 }, now: time.Now, sleep: sleepCtx}
+	c.retryEnv = &retryEnv{rand: func() float64 { cancel(); return 0.5 }, now: time.Now, sleep: throttle.Sleep}
 	node := &NodeConfig{URL: srv.URL, Retry: &RetryPolicy{MaxAttempts: 3}}
 	res, err := c.Execute(ctx, node, nil)
 	require.Error(t, err)

@@ -31,12 +31,19 @@ type outgoing struct {
 	maxBytes int64            // the Client's MaxResponseBytes
 	wrapped  bool             // the Client's WrapTransport may write to a request's header
 	cred     *credential      // digest and oauth2: what each attempt authenticates with
+	// signer signs each request to signOrigin (auth types signature and
+	// awsSigV4).
+	signer     attemptSigner
+	signOrigin *url.URL
 }
 
 // render renders step s with params. A value that cannot be placed fails with
 // kind param and nothing is sent; the outgoing is still fit for a record.
 // Either way the run's secrets are complete and sealed when it returns.
 func (c *Client) render(s *Step, params Params) (*outgoing, *Failure) {
+	if s.auth != nil && s.auth.sig != nil && s.auth.sig.bodyVars {
+		params = &sigVars{base: params, pending: true} // the body is rendered again for each request
+	}
 	r := newRenderer(params)
 	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows, now: c.now,
 		maxBytes: c.maxResponseBytes(), wrapped: c.WrapTransport != nil}
@@ -108,11 +115,8 @@ func (r *renderer) buildHeader(s *Step) (http.Header, error) {
 		if err != nil {
 			return h, err
 		}
-		if strings.ContainsAny(v, "\r\n\x00") {
-			return h, errorf("the value of header %s contains a line break or NUL, which could change the request: check the parameters it uses", p.key)
-		}
-		if !httpguts.ValidHeaderFieldValue(v) {
-			return h, errorf("the value of header %s contains a control character, which HTTP does not allow in a header: check the parameters it uses", p.key)
+		if err := checkHeaderValue("the value of header "+p.key, v); err != nil {
+			return h, err
 		}
 		if strings.EqualFold(p.key, "Host") && !validHost(strings.TrimSpace(v)) { // net/http would send an empty Host instead
 			return h, errorf("the value of the Host header is not a host name with an optional port: check the parameters it uses")
@@ -126,6 +130,31 @@ func (r *renderer) buildHeader(s *Step) (http.Header, error) {
 		h.Set("Accept-Encoding", "gzip")
 	}
 	return h, nil
+}
+
+// headerBreaks are what no header value may hold, the one rule of every
+// header, part header and credential: CR and LF end the header line, so a
+// value holding them could add a header or split the request, and NUL ends
+// it for some servers.
+const headerBreaks = "\r\n\x00"
+
+// breakProblem is the one wording of the headerBreaks rule, for what holds
+// one; the caller adds what to do.
+func breakProblem(what string) string {
+	return what + " contains a line break or NUL, which could change the request"
+}
+
+// checkHeaderValue applies the headerBreaks rule to a rendered header
+// value, and refuses another control character, which net/http would
+// refuse only at send time. what names the value in the error.
+func checkHeaderValue(what, v string) error {
+	if strings.ContainsAny(v, headerBreaks) {
+		return errorf("%s: check the parameters it uses", breakProblem(what))
+	}
+	if !httpguts.ValidHeaderFieldValue(v) {
+		return errorf("%s contains a control character, which HTTP does not allow in a header: check the parameters it uses", what)
+	}
+	return nil
 }
 
 // validHost reports whether net/http sends v as the Host header as it is.
@@ -164,7 +193,7 @@ func (o *outgoing) newRequest(ctx context.Context) (*http.Request, error) {
 	// so attempts share the rendered one, unless signing adds this
 	// attempt's headers or a wrapping round tripper might write to it.
 	req.Header = o.header
-	if o.sign != "" || o.wrapped {
+	if o.sign != "" || o.wrapped || o.signer != nil {
 		req.Header = o.header.Clone()
 	}
 	if host := req.Header.Get("Host"); host != "" {

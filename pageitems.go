@@ -17,10 +17,7 @@ type pageItems struct {
 // how many there were. A page whose items are missing or not an array
 // counts as empty: the pull ends there.
 func (p *pageItems) add(body []byte, path string) (int, error) {
-	arr := gjson.ParseBytes(body)
-	if path != "" {
-		arr = arr.Get(path)
-	}
+	arr := pathGet(body, path)
 	if !arr.IsArray() {
 		return 0, nil
 	}

@@ -6,39 +6,70 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/tidwall/gjson"
+	"golang.org/x/net/http/httpguts"
 )
 
 // Pagination pulls every page of a list. A paginated Execute returns a Result
 // whose Body is one JSON array of every page's items, in order (so Rows("")
-// is the whole pull); it stops at an empty page, an empty cursor or next URL,
-// a Link header without rel="next", or MaxPages.
+// is the whole pull).
+//
+// The pull ends after a page without items, a page whose HasMorePath value
+// is false, null, 0, "" or absent, once TotalPath's count of items has
+// arrived, at an empty cursor or next URL, at a Link header without
+// rel="next", at a page that would repeat an earlier request, or after
+// MaxPages pages; the last page's attempt record says which. A page with
+// fewer items than Size is not the end: servers cap pages below what was
+// asked (Jira does), so offset mode moves by the items each page held.
+//
+// Param goes where In says: the query (default), a request header, or, with
+// "body", a dotted path set in the raw JSON body ("start_cursor",
+// "variables.cursor"). Page and offset modes set it on every page; cursor
+// mode sends the first page as the node renders it and sets the cursor
+// from the second page on. Every path (ItemsPath, NextPath, HasMorePath,
+// TotalPath) is a gjson path, except that a path naming a key the body has
+// literally ("@odata.nextLink") reads that key.
 type Pagination struct {
-	Mode      string `json:"mode"`               // "page" | "offset" | "cursor" | "next_url" | "link_header"
-	Param     string `json:"param,omitempty"`    // query parameter carrying the page number, offset or cursor
-	Start     int    `json:"start,omitempty"`    // first page number (default 1) or offset (default 0)
-	Size      int    `json:"size,omitempty"`     // offset mode: how far one page moves
-	ItemsPath string `json:"itemsPath"`          // gjson path of the items array in each page
-	NextPath  string `json:"nextPath,omitempty"` // cursor: path of the next cursor; next_url: path of the next URL
-	MaxPages  int    `json:"maxPages,omitempty"` // default 100
+	Mode        string `json:"mode"`                  // "page" | "offset" | "cursor" | "next_url" | "link_header"
+	Param       string `json:"param,omitempty"`       // the parameter carrying the page number, offset or cursor
+	In          string `json:"in,omitempty"`          // where Param goes: "query" (default) | "header" | "body"
+	Start       int    `json:"start,omitempty"`       // first page number (default 1) or offset (default 0)
+	Size        int    `json:"size,omitempty"`        // offset mode: the page size asked for; the offset moves by the items a page held
+	ItemsPath   string `json:"itemsPath"`             // gjson path of the items array in each page
+	NextPath    string `json:"nextPath,omitempty"`    // cursor: path of the next cursor; next_url: path of the next URL
+	HasMorePath string `json:"hasMorePath,omitempty"` // a value in each page; false, null, 0, "" or absent ends the pull after that page
+	TotalPath   string `json:"totalPath,omitempty"`   // the total item count; the pull ends once that many items arrived
+	MaxPages    int    `json:"maxPages,omitempty"`    // default 100
 }
 
 // The pagination modes, the values of Pagination.Mode.
 const (
 	PaginatePage       = "page"        // a page number in Param, from Start (default 1)
-	PaginateOffset     = "offset"      // an offset in Param, from Start, moving by Size
+	PaginateOffset     = "offset"      // an offset in Param, from Start, moving by the items each page held
 	PaginateCursor     = "cursor"      // the cursor at NextPath of each page, in Param
 	PaginateNextURL    = "next_url"    // the URL at NextPath of each page
 	PaginateLinkHeader = "link_header" // the rel="next" URL of the Link header
 )
 
-// validate records the pagination's problems.
-func (p *Pagination) validate(e *ConfigError) {
+// The places of Pagination.Param, the values of Pagination.In.
+const (
+	PageInQuery  = "query"  // a query parameter (the default)
+	PageInHeader = "header" // a request header
+	PageInBody   = "body"   // a dotted path in the raw JSON body
+)
+
+// validate records the pagination's problems; body is the node's body.
+func (p *Pagination) validate(e *ConfigError, body *Body) {
 	switch p.Mode {
 	case PaginatePage, PaginateOffset, PaginateCursor:
 		if p.Param == "" {
-			e.add("paginate.param", "name the query parameter that carries the "+p.Mode)
+			e.add("paginate.param", "name the "+p.place()+" that carries the "+p.Mode)
 		}
 	case PaginateNextURL, PaginateLinkHeader:
+		if p.In != "" && p.In != PageInQuery {
+			e.add("paginate.in", "only page, offset and cursor modes place a parameter; "+p.Mode+" follows the URL it is given")
+		}
 	default:
 		e.add("paginate.mode", fmt.Sprintf("%q is not a pagination mode: use page, offset, cursor, next_url or link_header", p.Mode))
 	}
@@ -54,10 +85,66 @@ func (p *Pagination) validate(e *ConfigError) {
 	if p.MaxPages < 0 || p.Start < 0 {
 		e.add("paginate", "start and maxPages cannot be negative")
 	}
+	p.validateIn(e, body)
+}
+
+// validateIn checks where Param goes.
+func (p *Pagination) validateIn(e *ConfigError, body *Body) {
+	switch p.In {
+	case "", PageInQuery:
+	case PageInHeader:
+		if p.Param != "" && !httpguts.ValidHeaderFieldName(p.Param) {
+			e.add("paginate.param", fmt.Sprintf("%q is not a header name", p.Param))
+		}
+	case PageInBody:
+		if body == nil || body.Kind != BodyRaw || !isJSONType(body.contentType()) {
+			e.add("paginate.in", "\"body\" sets the parameter in a raw JSON body: give the node one")
+		}
+		if p.Param != "" && !validBodyPath(p.Param) {
+			e.add("paginate.param", fmt.Sprintf("%q is not a dotted path of object keys, such as \"start_cursor\" or \"variables.cursor\"", p.Param))
+		}
+	default:
+		e.add("paginate.in", fmt.Sprintf("%q is not a place for the parameter: use query, header or body", p.In))
+	}
+}
+
+// place names where Param goes, for messages.
+func (p *Pagination) place() string {
+	switch p.In {
+	case PageInHeader:
+		return "header"
+	case PageInBody:
+		return "body path"
+	}
+	return "query parameter"
+}
+
+// validBodyPath reports whether path is keys joined by dots, with none of
+// gjson's or sjson's special characters, so setting it cannot land
+// anywhere but where it reads.
+func validBodyPath(path string) bool {
+	for _, k := range strings.Split(path, ".") {
+		if k == "" || strings.ContainsAny(k, "*?|#@!\\=<>%{}[]()\"' ") {
+			return false
+		}
+		if _, err := strconv.Atoi(k); err == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // DefaultMaxPages bounds a paginated pull whose node sets no MaxPages.
 const DefaultMaxPages = 100
+
+// pull is the state of a paginated pull between pages.
+type pull struct {
+	pg     *Pagination
+	first  *outgoing // the first page's request, as rendered
+	offset int       // offset mode: the offset of the page being asked for
+	got    int       // items so far
+	seen   map[string]bool
+}
 
 // paginate pulls page after page, starting with request first. Each page
 // is one request with its own retries and identity; the Result's Body is one
@@ -69,13 +156,12 @@ func (c *Client) paginate(ctx context.Context, first *outgoing) *Result {
 	pg := first.step.node.Paginate
 	out := first.newResult()
 	items := pageItems{limit: first.maxBytes}
-	page := first.withURL(pg.pageURL(first.url, nil, "", 0))
-	seen := map[string]bool{}
-	for i := 0; ; i++ {
-		if key := page.url.String(); seen[key] {
+	p := &pull{pg: pg, first: first, offset: pg.Start, seen: map[string]bool{}}
+	page, f := p.request(first, 0, nil, "")
+	for i := 0; f == nil; i++ {
+		if p.repeats(page) {
+			out.note("the pull ended: the next page would repeat an earlier request (same URL, parameter and body)")
 			break
-		} else {
-			seen[key] = true
 		}
 		res := c.send(ctx, page)
 		out.absorb(res, 0)
@@ -87,33 +173,134 @@ func (c *Client) paginate(ctx context.Context, first *outgoing) *Result {
 			out.Failure = tooLargeFailure(err, res.StatusCode)
 			break
 		}
-		next, more := pg.next(res, n, page.url)
-		if !more {
-			out.note(pg.stopReason(res, n, i))
+		p.got += n
+		next, why := p.next(res, n, i, page.url)
+		if why != "" {
+			out.note(why)
 			break
 		}
-		if i == pg.maxPages()-1 {
-			out.note(fmt.Sprintf("stopped after %d pages (paginate.maxPages); more pages may exist", pg.maxPages()))
-			break
-		}
-		cursor := pg.cursorOf(res)
-		page = page.forPage(first, pg.pageURL(first.url, next, cursor, i+1), cursor)
+		page, f = p.request(page, i+1, next, pg.cursorOf(res))
+	}
+	if f != nil && len(out.Attempts) == 0 {
+		return page.failedResult(f)
+	}
+	if f != nil {
+		out.Failure = f
+		out.note(f.Message)
 	}
 	out.Body = items.bytes()
 	return out
 }
 
-// stopReason explains, for the history, a pull that ended on page i
-// (0-based) with n items: only a first page without items is worth a note,
-// since it usually means itemsPath is wrong.
-func (p *Pagination) stopReason(res *Result, n, i int) string {
-	if n > 0 || i > 0 {
-		return ""
+// repeats reports whether page asks for what an earlier page asked for.
+func (p *pull) repeats(page *outgoing) bool {
+	key := page.url.String()
+	if p.pg.In == PageInHeader {
+		key += "\x00" + page.header.Get(p.pg.Param)
 	}
-	if p.ItemsPath != "" && !res.Get(p.ItemsPath).Exists() {
+	if p.pg.In == PageInBody && page.body != nil {
+		key += "\x00" + string(page.body.data)
+	}
+	if p.seen[key] {
+		return true
+	}
+	p.seen[key] = true
+	return false
+}
+
+// next decides, after page i (0-based) with n items, whether another page
+// follows: it returns the next URL for the next_url and link_header modes,
+// or why the pull ends here.
+func (p *pull) next(res *Result, n, i int, cur *url.URL) (*url.URL, string) {
+	pg := p.pg
+	if n == 0 {
+		return nil, pg.emptyReason(res, i)
+	}
+	if why := p.stopRule(res); why != "" {
+		return nil, why
+	}
+	next, more := pg.following(res, cur)
+	if !more {
+		return nil, pg.noNextReason(res, i)
+	}
+	if i == pg.maxPages()-1 {
+		return nil, fmt.Sprintf("stopped after %d pages (paginate.maxPages); more pages may exist", pg.maxPages())
+	}
+	if pg.Mode == PaginateOffset {
+		p.offset += n
+	}
+	return next, ""
+}
+
+// stopRule applies HasMorePath and TotalPath to a page: why the pull ends
+// there, or "".
+func (p *pull) stopRule(res *Result) string {
+	pg := p.pg
+	if pg.HasMorePath != "" {
+		if v := pathGet(res.Body, pg.HasMorePath); !truthy(v) {
+			return fmt.Sprintf("the pull ended: hasMorePath %q is %s", pg.HasMorePath, falsyText(v))
+		}
+	}
+	if pg.TotalPath != "" {
+		if v := pathGet(res.Body, pg.TotalPath); v.Type == gjson.Number && p.got >= int(v.Int()) {
+			return fmt.Sprintf("the pull ended: all %d items arrived (totalPath %q)", v.Int(), pg.TotalPath)
+		}
+	}
+	return ""
+}
+
+// truthy reports whether a HasMorePath value says more pages follow: not
+// false, null, 0, "" or absent ("false" and "0" as strings count as false).
+func truthy(v gjson.Result) bool {
+	switch v.Type {
+	case gjson.True, gjson.JSON:
+		return true
+	case gjson.Number:
+		return v.Float() != 0
+	case gjson.String:
+		s := strings.TrimSpace(v.Str)
+		return s != "" && s != "0" && !strings.EqualFold(s, "false")
+	}
+	return false
+}
+
+// falsyText describes a HasMorePath value that ended the pull.
+func falsyText(v gjson.Result) string {
+	switch {
+	case !v.Exists():
+		return "absent"
+	case v.Type == gjson.False:
+		return "false"
+	}
+	return clip(v.Raw, 40)
+}
+
+// emptyReason explains a pull that ended at page i (0-based) without items;
+// on the first page, it points at itemsPath, which is usually wrong.
+func (p *Pagination) emptyReason(res *Result, i int) string {
+	switch {
+	case i > 0:
+		return fmt.Sprintf("the pull ended: page %d has no items", i+1)
+	case p.ItemsPath != "" && !pathGet(res.Body, p.ItemsPath).Exists():
 		return fmt.Sprintf("the first page has nothing at itemsPath %q, so the pull is empty; check the path", p.ItemsPath)
 	}
 	return "the first page has no items"
+}
+
+// noNextReason explains a pull that ended because page i names no next
+// page. On the first page a path that matches nothing is pointed at.
+func (p *Pagination) noNextReason(res *Result, i int) string {
+	what := "next cursor"
+	switch p.Mode {
+	case PaginateLinkHeader:
+		return `the pull ended: the page's Link header has no rel="next"`
+	case PaginateNextURL:
+		what = "next URL"
+	}
+	if i == 0 && !pathGet(res.Body, p.NextPath).Exists() {
+		return fmt.Sprintf("the first page has nothing at nextPath %q, so no other page was asked for; if the list has more pages, check the path", p.NextPath)
+	}
+	return fmt.Sprintf("the pull ended: the page has no %s at nextPath %q", what, p.NextPath)
 }
 
 func (p *Pagination) maxPages() int {
@@ -123,54 +310,12 @@ func (p *Pagination) maxPages() int {
 	return DefaultMaxPages
 }
 
-// pageURL is the URL of page i: page and offset modes set their parameter
-// on the first page's URL; cursor mode sets the cursor from the page before;
-// next_url and link_header follow the next URL they were given.
-func (p *Pagination) pageURL(first, next *url.URL, cursor string, i int) *url.URL {
-	switch p.Mode {
-	case PaginatePage:
-		start := p.Start
-		if start == 0 {
-			start = 1
-		}
-		return withParam(first, p.Param, strconv.Itoa(start+i))
-	case PaginateOffset:
-		return withParam(first, p.Param, strconv.Itoa(p.Start+i*p.Size))
-	case PaginateCursor:
-		if i == 0 {
-			return first
-		}
-		return withParam(first, p.Param, cursor)
-	}
-	if i == 0 {
-		return first
-	}
-	return next
-}
-
-// next reports whether there is a page after res, and its URL for the
-// next_url and link_header modes.
-func (p *Pagination) next(res *Result, items int, cur *url.URL) (*url.URL, bool) {
-	if items == 0 {
-		return nil, false
-	}
-	switch p.Mode {
-	case PaginateCursor:
-		return cur, p.cursorOf(res) != ""
-	case PaginateNextURL:
-		return resolveNext(cur, res.Get(p.NextPath).String())
-	case PaginateLinkHeader:
-		return resolveNext(cur, nextLink(res.Header.Values("Link")))
-	}
-	return cur, true
-}
-
 // cursorOf is the next cursor in a cursor-mode page.
 func (p *Pagination) cursorOf(res *Result) string {
 	if p.Mode != PaginateCursor {
 		return ""
 	}
-	return res.Get(p.NextPath).String()
+	return pathGet(res.Body, p.NextPath).String()
 }
 
 // resolveNext resolves a next URL against the current one; empty means the

@@ -2,9 +2,11 @@ package httpstep
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -146,6 +148,9 @@ func TestPaginateNextHostGuarded(t *testing.T) {
 	res, err = testClient(t).Execute(context.Background(), node, nil)
 	require.NoError(t, err)
 	assert.JSONEq(t, `[1,9]`, string(res.Body))
+	rows, err := res.Rows("")
+	require.NoError(t, err)
+	assert.Len(t, rows, 2, "one array of every page's items")
 	got := other.last(t)
 	assert.Empty(t, got.Header.Get("Authorization"), "credentials stay with the first host")
 	assert.Equal(t, "a", got.Header.Get("X-Tenant"))
@@ -224,4 +229,239 @@ func TestPaginateIdempotencyKeys(t *testing.T) {
 	for _, r := range srv.reqs[before:] {
 		assert.Equal(t, "pull-9", r.Header.Get("Idempotency-Key"))
 	}
+}
+
+// pullAll runs node with a test client and returns its Result, which must
+// have succeeded, and how many requests srv received for it.
+func pullAll(t *testing.T, srv *recorder, node *NodeConfig) (*Result, int) {
+	t.Helper()
+	before := srv.count()
+	res, err := testClient(t).Execute(context.Background(), node, nil)
+	require.NoError(t, err)
+	return res, srv.count() - before
+}
+
+// ids are the "id" members of a pull's rows.
+func ids(t *testing.T, res *Result) []string {
+	t.Helper()
+	rows, err := res.Rows("")
+	require.NoError(t, err)
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.Get("id").String()
+	}
+	return out
+}
+
+// lastNotes are the notes of a pull's last attempt.
+func lastNotes(res *Result) []string { return res.Attempts[len(res.Attempts)-1].Notes }
+
+// TestPaginateOffsetServerCap (finding 1): Jira caps maxResults at 50 and
+// says so in its answer; asked for 100 a page, offset mode moved by 100
+// and 70 of 120 issues came back, with no failure. Offset mode now moves
+// by the items each page held, and totalPath stops at the total.
+func TestPaginateOffsetServerCap(t *testing.T) {
+	srv := jiraSearch(t, 120)
+	node := nodeJSON(t, `{"url": %q, "query": [{"key": "jql", "value": "project = PROJ"}, {"key": "maxResults", "value": "100"}],
+		"paginate": {"mode": "offset", "param": "startAt", "size": 100, "itemsPath": "issues"}}`, srv.URL+"/rest/api/2/search")
+	res, n := pullAll(t, srv, node)
+	got := ids(t, res)
+	require.Len(t, got, 120, "every issue arrives")
+	assert.Equal(t, "PROJ-51", got[50])
+	assert.Equal(t, 4, n, "0, 50, 100, then the empty page at 120")
+
+	node = nodeJSON(t, `{"url": %q, "query": [{"key": "maxResults", "value": "100"}],
+		"paginate": {"mode": "offset", "param": "startAt", "size": 100, "totalPath": "total", "itemsPath": "issues"}}`, srv.URL+"/rest/api/2/search")
+	res, n = pullAll(t, srv, node)
+	assert.Len(t, ids(t, res), 120)
+	assert.Equal(t, 3, n, "total says when the list ends: no request past it")
+	assert.Contains(t, lastNotes(res), `the pull ended: all 120 items arrived (totalPath "total")`)
+}
+
+// TestPaginateCursorInBody (finding 2): Notion, HubSpot and GraphQL APIs
+// take the cursor in the POST body; re-sending the same body returned
+// page 1 again and again. paginate.in "body" sets it at a dotted path,
+// absent on the first page.
+func TestPaginateCursorInBody(t *testing.T) {
+	t.Run("notion", func(t *testing.T) {
+		srv := notionQuery(t, 7)
+		node := nodeJSON(t, `{"method": "POST", "url": %q, "headers": [{"key": "Notion-Version", "value": "2022-06-28"}],
+			"body": {"kind": "raw", "raw": "{\"page_size\": 3, \"filter\": {\"property\": \"Done\", \"checkbox\": {\"equals\": true}}}"},
+			"paginate": {"mode": "cursor", "in": "body", "param": "start_cursor", "nextPath": "next_cursor", "hasMorePath": "has_more", "itemsPath": "results"}}`,
+			srv.URL+"/v1/databases/d9824bdc/query")
+		res, n := pullAll(t, srv, node)
+		assert.Equal(t, []string{"page-1", "page-2", "page-3", "page-4", "page-5", "page-6", "page-7"}, ids(t, res))
+		assert.Equal(t, 3, n)
+		assert.NotContains(t, string(srv.reqs[len(srv.reqs)-3].Body), "start_cursor", "the first page sends the body as the node has it")
+		assert.JSONEq(t, `{"page_size": 3, "filter": {"property": "Done", "checkbox": {"equals": true}}, "start_cursor": "cur-6"}`, string(srv.last(t).Body))
+	})
+	t.Run("hubspot", func(t *testing.T) {
+		srv := hubspotSearch(t, 5)
+		node := nodeJSON(t, `{"method": "POST", "url": %q, "body": {"kind": "raw", "raw": "{\"limit\": 2, \"sorts\": [\"createdate\"]}"},
+			"paginate": {"mode": "cursor", "in": "body", "param": "after", "nextPath": "paging.next.after", "itemsPath": "results"}}`,
+			srv.URL+"/crm/v3/objects/contacts/search")
+		res, n := pullAll(t, srv, node)
+		assert.Equal(t, []string{"1", "2", "3", "4", "5"}, ids(t, res))
+		assert.Equal(t, 3, n, "the last page has no paging.next: no request past it")
+	})
+	t.Run("graphql", func(t *testing.T) {
+		srv := shopifyGraphQL(t, 5, 2)
+		node := nodeJSON(t, `{"method": "POST", "url": %q,
+			"body": {"kind": "raw", "raw": "{\"query\": \"query($cursor: String) { orders(first: 2, after: $cursor) { nodes { id } pageInfo { hasNextPage endCursor } } }\", \"variables\": {}}"},
+			"paginate": {"mode": "cursor", "in": "body", "param": "variables.cursor", "nextPath": "data.orders.pageInfo.endCursor",
+				"hasMorePath": "data.orders.pageInfo.hasNextPage", "itemsPath": "data.orders.nodes"}}`, srv.URL+"/admin/api/2024-01/graphql.json")
+		res, n := pullAll(t, srv, node)
+		assert.Len(t, ids(t, res), 5)
+		assert.Equal(t, 3, n)
+		assert.Contains(t, lastNotes(res), `the pull ended: hasMorePath "data.orders.pageInfo.hasNextPage" is false`)
+	})
+	t.Run("header", func(t *testing.T) {
+		srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+			from, _ := strconv.Atoi(r.Header.Get("X-Page-Token"))
+			next := ""
+			if from < 4 {
+				next = strconv.Itoa(from + 2)
+			}
+			fmt.Fprintf(w, `{"items":[%d,%d],"next":%q}`, from, from+1, next)
+		})
+		node := nodeJSON(t, `{"url": %q, "paginate": {"mode": "cursor", "in": "header", "param": "X-Page-Token", "nextPath": "next", "itemsPath": "items"}}`, srv.URL)
+		res, n := pullAll(t, srv, node)
+		assert.JSONEq(t, `[0,1,2,3,4,5]`, string(res.Body))
+		assert.Equal(t, 3, n)
+	})
+}
+
+// TestPaginateStopRules (finding 3): Stripe (has_more), Zendesk
+// (meta.has_more), Jira (total) and Mailchimp (total_items) each made one
+// request past the end. hasMorePath and totalPath end the pull on the
+// last page.
+func TestPaginateStopRules(t *testing.T) {
+	t.Run("stripe", func(t *testing.T) {
+		srv := stripeList(t, 7)
+		node := nodeJSON(t, `{"url": %q, "query": [{"key": "limit", "value": "3"}],
+			"paginate": {"mode": "cursor", "param": "starting_after", "nextPath": "data.@reverse.0.id", "hasMorePath": "has_more", "itemsPath": "data"}}`,
+			srv.URL+"/v1/customers")
+		res, n := pullAll(t, srv, node)
+		assert.Len(t, ids(t, res), 7)
+		assert.Equal(t, 3, n, "has_more false on the third page")
+		assert.Contains(t, lastNotes(res), `the pull ended: hasMorePath "has_more" is false`)
+	})
+	t.Run("zendesk", func(t *testing.T) {
+		srv := zendeskTickets(t, 5)
+		node := nodeJSON(t, `{"url": %q, "query": [{"key": "page[size]", "value": "2"}],
+			"paginate": {"mode": "cursor", "param": "page[after]", "nextPath": "meta.after_cursor", "hasMorePath": "meta.has_more", "itemsPath": "tickets"}}`,
+			srv.URL+"/api/v2/tickets.json")
+		res, n := pullAll(t, srv, node)
+		assert.Len(t, ids(t, res), 5)
+		assert.Equal(t, 3, n)
+	})
+	t.Run("mailchimp", func(t *testing.T) {
+		srv := mailchimpMembers(t, 25)
+		node := nodeJSON(t, `{"url": %q, "query": [{"key": "count", "value": "10"}],
+			"paginate": {"mode": "offset", "param": "offset", "size": 10, "totalPath": "total_items", "itemsPath": "members"}}`,
+			srv.URL+"/3.0/lists/4ca5becb8d/members")
+		res, n := pullAll(t, srv, node)
+		assert.Len(t, ids(t, res), 25)
+		assert.Equal(t, 3, n)
+	})
+	t.Run("jira page mode", func(t *testing.T) {
+		srv := jiraSearch(t, 100)
+		node := nodeJSON(t, `{"url": %q, "paginate": {"mode": "offset", "param": "startAt", "size": 50, "totalPath": "total", "itemsPath": "issues"}}`, srv.URL)
+		res, n := pullAll(t, srv, node)
+		assert.Len(t, ids(t, res), 100)
+		assert.Equal(t, 2, n, "exactly the total: no empty page asked for")
+	})
+}
+
+// TestPaginateLiteralKey (finding 4): Microsoft Graph's next link is the
+// key "@odata.nextLink", which gjson reads as a modifier: the pull stopped
+// after page 1 with no note. A key the body has literally wins.
+func TestPaginateLiteralKey(t *testing.T) {
+	srv := graphUsers(t, 12)
+	node := nodeJSON(t, `{"url": %q, "paginate": {"mode": "next_url", "nextPath": "@odata.nextLink", "itemsPath": "value"}}`, srv.URL+"/v1.0/users?$top=5")
+	res, n := pullAll(t, srv, node)
+	assert.Len(t, ids(t, res), 12)
+	assert.Equal(t, 3, n)
+	assert.Contains(t, lastNotes(res), `the pull ended: the page has no next URL at nextPath "@odata.nextLink"`)
+
+	node.Paginate.NextPath = "odata.nextLink"
+	res, n = pullAll(t, srv, node)
+	assert.Equal(t, 1, n)
+	assert.Contains(t, lastNotes(res), `the first page has nothing at nextPath "odata.nextLink", so no other page was asked for; if the list has more pages, check the path`)
+}
+
+// TestPaginateStopReasons: the history says, on the last page's attempt,
+// why the pull ended.
+func TestPaginateStopReasons(t *testing.T) {
+	srv := orders(t)
+	tests := []struct {
+		path string
+		pg   string
+		note string
+	}{
+		{"/page", `{"mode": "page", "param": "page", "itemsPath": "data.items"}`, "the pull ended: page 4 has no items"},
+		{"/cursor", `{"mode": "cursor", "param": "after", "nextPath": "next", "itemsPath": "data.items"}`, `the pull ended: the page has no next cursor at nextPath "next"`},
+		{"/link", `{"mode": "link_header", "itemsPath": "data.items"}`, `the pull ended: the page's Link header has no rel="next"`},
+		{"/page", `{"mode": "page", "param": "page", "itemsPath": "data.items", "maxPages": 2}`, "stopped after 2 pages (paginate.maxPages); more pages may exist"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pg, func(t *testing.T) {
+			res, _ := pullAll(t, srv, nodeJSON(t, `{"url": %q, "paginate": %s}`, srv.URL+tt.path, tt.pg))
+			assert.Contains(t, lastNotes(res), tt.note)
+			for _, a := range res.Attempts[:len(res.Attempts)-1] {
+				assert.Empty(t, a.Notes, "only the last page says why the pull ended")
+			}
+		})
+	}
+}
+
+// TestPaginateValidateIn: where the page parameter goes is checked before
+// anything is sent.
+func TestPaginateValidateIn(t *testing.T) {
+	raw := &Body{Kind: BodyRaw, Raw: `{"page_size": 100}`}
+	bad := []struct {
+		name  string
+		node  NodeConfig
+		field string
+	}{
+		{"unknown place", NodeConfig{URL: "https://x.test", Paginate: &Pagination{Mode: "page", Param: "p", In: "cookie"}}, "paginate.in"},
+		{"body without body", NodeConfig{Method: "POST", URL: "https://x.test", Paginate: &Pagination{Mode: "cursor", Param: "c", NextPath: "n", In: "body"}}, "paginate.in"},
+		{"body not JSON", NodeConfig{Method: "POST", URL: "https://x.test", Body: &Body{Kind: BodyRaw, ContentType: "text/plain"}, Paginate: &Pagination{Mode: "cursor", Param: "c", NextPath: "n", In: "body"}}, "paginate.in"},
+		{"body path with modifier", NodeConfig{Method: "POST", URL: "https://x.test", Body: raw, Paginate: &Pagination{Mode: "cursor", Param: "a.#.b", NextPath: "n", In: "body"}}, "paginate.param"},
+		{"body path with index", NodeConfig{Method: "POST", URL: "https://x.test", Body: raw, Paginate: &Pagination{Mode: "cursor", Param: "a.0", NextPath: "n", In: "body"}}, "paginate.param"},
+		{"header name", NodeConfig{URL: "https://x.test", Paginate: &Pagination{Mode: "cursor", Param: "bad header", NextPath: "n", In: "header"}}, "paginate.param"},
+		{"in on next_url", NodeConfig{URL: "https://x.test", Paginate: &Pagination{Mode: "next_url", NextPath: "n", In: "header"}}, "paginate.in"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			var ce *ConfigError
+			require.ErrorAs(t, tt.node.Validate(), &ce)
+			assert.True(t, slices.ContainsFunc(ce.Problems, func(p Problem) bool { return p.Field == tt.field }), "%v", ce.Problems)
+		})
+	}
+	ok := []NodeConfig{
+		{Method: "POST", URL: "https://x.test", Body: raw, Paginate: &Pagination{Mode: "cursor", Param: "variables.cursor", NextPath: "n", In: "body"}},
+		{Method: "POST", URL: "https://x.test", Body: raw, Paginate: &Pagination{Mode: "offset", Param: "startAt", Size: 50, In: "body", TotalPath: "total"}},
+		{URL: "https://x.test", Paginate: &Pagination{Mode: "page", Param: "X-Page", In: "header", HasMorePath: "has_more"}},
+	}
+	for _, n := range ok {
+		assert.NoError(t, n.Validate())
+	}
+}
+
+// TestPaginateOffsetInBody: Jira's POST search takes startAt in the body;
+// offset mode sets it on every page, moving by the items each page held.
+func TestPaginateOffsetInBody(t *testing.T) {
+	issues := keys("PROJ-", 60)
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		var in struct{ StartAt, MaxResults int }
+		json.NewDecoder(r.Body).Decode(&in)
+		writeJSON(w, 200, map[string]any{"startAt": in.StartAt, "maxResults": 25, "total": 60, "issues": slab(issues, in.StartAt, min(in.MaxResults, 25))})
+	})
+	node := nodeJSON(t, `{"method": "POST", "url": %q, "body": {"kind": "raw", "raw": "{\"jql\": \"project = PROJ\", \"maxResults\": 100}"},
+		"paginate": {"mode": "offset", "in": "body", "param": "startAt", "size": 100, "totalPath": "total", "itemsPath": "issues"}}`, srv.URL+"/rest/api/2/search")
+	res, n := pullAll(t, srv, node)
+	assert.Len(t, ids(t, res), 60)
+	assert.Equal(t, 3, n)
+	assert.JSONEq(t, `{"jql": "project = PROJ", "maxResults": 100, "startAt": 50}`, string(srv.last(t).Body))
 }

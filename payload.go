@@ -11,6 +11,7 @@ type payload struct {
 	data        []byte  // a body rendered in memory (raw, urlencoded, object)
 	parts       []chunk // a streamed body (form-data, binary)
 	files       []FileRecord
+	form        []formPart // form-data: the parts in order, for the cURL export
 	maxUpload   int64
 }
 

@@ -61,7 +61,7 @@ func (r *Result) Get(path string) gjson.Result {
 	if isRootPath(path) {
 		return gjson.ParseBytes(r.Body)
 	}
-	return bodyPath(r.Body, path)
+	return pathGet(r.Body, path)
 }
 
 // Lookup returns the value at a gjson path and whether it is there. It

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/httpstep/httpstep/internal/nodespec"
@@ -17,10 +18,12 @@ const (
 )
 
 // RetryPolicy retries failed attempts with exponential back-off and full
-// jitter. A node without one makes exactly one attempt.
+// jitter (or equal, or none: see Jitter). A node without one makes exactly
+// one attempt.
 //
-// The wait before retry n (n = 0 after the first attempt) is a random
-// duration in [0, min(MaxInterval, InitialInterval * Multiplier^n)). A
+// The wait before retry n (n = 0 after the first attempt) is, with d =
+// min(MaxInterval, InitialInterval * Multiplier^n), a random duration in
+// [0, d) (full jitter), in [d/2, d) (equal) or d itself (none). A
 // Retry-After header on a retryable status lengthens the wait to at least
 // what it asks, but never beyond MaxInterval. See [RetryPolicy.Next] for what
 // is retried.
@@ -33,7 +36,23 @@ type RetryPolicy struct {
 	// (SuccessRule.ErrorCodePath) is not a success value. Off by default:
 	// such an answer usually means the request itself is wrong.
 	RetryOnErrorCode bool `json:"retryOnErrorCode,omitempty"`
+	// Jitter spreads each back-off d: "full" (the default) waits a random
+	// time in [0, d), "equal" in [d/2, d), "none" exactly d (an API with a
+	// documented fixed lockout, such as Airtable's 30 s after a 429).
+	Jitter string `json:"jitter,omitempty"`
+	// StopOnCodes are values at Success.ErrorCodePath that end the retries
+	// at once, read from any answer, a failing status's body too: OpenAI's
+	// 429 "insufficient_quota" cannot get better, its "rate_limit_exceeded"
+	// can.
+	StopOnCodes []string `json:"stopOnCodes,omitempty"`
 }
+
+// The values of RetryPolicy.Jitter.
+const (
+	JitterFull  = "full"  // a wait in [0, d): the default
+	JitterEqual = "equal" // a wait in [d/2, d)
+	JitterNone  = "none"  // exactly d
+)
 
 // attempts returns how many attempts the policy allows in all: at least one.
 func (p *RetryPolicy) attempts() int {
@@ -69,17 +88,28 @@ func (p *RetryPolicy) ceiling(n int) time.Duration {
 	return time.Duration(f)
 }
 
-// backoff returns the full-jitter wait before retry n: r * ceiling(n), where
-// r is the random source's value, clamped into [0, 1).
+// backoff returns the wait before retry n: ceiling(n) spread by the
+// policy's jitter with r, the random source's value, clamped into [0, 1].
 func (p *RetryPolicy) backoff(n int, r float64) time.Duration {
-	if !(r > 0) { // also NaN
-		return 0
-	}
 	c := p.ceiling(n)
-	if r >= 1 {
+	switch p.Jitter {
+	case JitterNone:
 		return c
+	case JitterEqual:
+		return c/2 + scaled(c-c/2, r)
 	}
-	return time.Duration(r * float64(c))
+	return scaled(c, r)
+}
+
+// scaled is r * d, r clamped into [0, 1] (NaN as 0).
+func scaled(d time.Duration, r float64) time.Duration {
+	switch {
+	case !(r > 0):
+		return 0
+	case r >= 1:
+		return d
+	}
+	return time.Duration(r * float64(d))
 }
 
 // maxRetryAttempts bounds RetryPolicy.MaxAttempts, so a typo cannot retry
@@ -105,6 +135,14 @@ func (p *RetryPolicy) check(e *ConfigError) {
 	if m != 0 && (m < 1 || math.IsNaN(m) || math.IsInf(m, 0)) {
 		e.add("retry.multiplier", "must be a number of at least 1 (1 keeps the wait constant); leave it empty for 2")
 	}
+	switch p.Jitter {
+	case "", JitterFull, JitterEqual, JitterNone:
+	default:
+		e.add("retry.jitter", fmt.Sprintf("%q is not a jitter: use full, equal or none", p.Jitter))
+	}
+	if slices.Contains(p.StopOnCodes, "") {
+		e.add("retry.stopOnCodes", "an empty code matches nothing: remove it")
+	}
 	if p.InitialInterval > 0 && p.initial() > p.maxInterval() {
 		e.add("retry.initialInterval", fmt.Sprintf("%v is longer than maxInterval %v; shorten it or raise maxInterval", p.initial(), p.maxInterval()))
 	}
@@ -126,11 +164,14 @@ var transientStatus = map[int]bool{408: true, 425: true, 429: true, 500: true, 5
 //     success codes is retried because the node asked for retries, so a push
 //     answered 201 is tried again);
 //   - kind error_code is retried only with RetryOnErrorCode;
+//   - an answer whose code at Success.ErrorCodePath is one of StopOnCodes is
+//     never retried, whatever its status;
 //   - blocked, tls, param, too_large and canceled are never retried;
 //   - nothing is retried once attempt reaches MaxAttempts, nor by a nil policy.
 //
-// The wait is the full-jitter back-off, raised to a Retry-After header of the
-// response (seconds or HTTP date) and capped at MaxInterval. The random
+// The wait is the back-off (full jitter unless Jitter says otherwise),
+// raised to a Retry-After header of the response (seconds, decimal seconds
+// or an HTTP date) and capped at MaxInterval. The random
 // source is math/rand/v2; nothing sleeps.
 func (p *RetryPolicy) Next(attempt int, res *Result) (wait time.Duration, retry bool) {
 	r := p.decide(defaultRetryEnv, attempt, res)
@@ -142,6 +183,9 @@ func (p *RetryPolicy) Next(attempt int, res *Result) (wait time.Duration, retry 
 func (p *RetryPolicy) decide(env retryEnv, attempt int, res *Result) RetryRecord {
 	if res == nil || res.Failure == nil {
 		return RetryRecord{Reason: "succeeded"}
+	}
+	if stop, ok := p.stopCode(res.Failure); ok {
+		return RetryRecord{Reason: stop}
 	}
 	why, ok := p.retryable(res.Failure)
 	if !ok {
@@ -156,6 +200,15 @@ func (p *RetryPolicy) decide(env retryEnv, attempt int, res *Result) RetryRecord
 	}
 	wait, note := p.retryAfter(res, env.dateNow(), p.backoff(n-1, env.rand()))
 	return RetryRecord{Retry: true, Reason: why + note, Wait: Duration(wait)}
+}
+
+// stopCode reports whether f's answer carried one of StopOnCodes, and says
+// so for the history.
+func (p *RetryPolicy) stopCode(f *Failure) (string, bool) {
+	if p == nil || f.answered.value == "" || !slices.Contains(p.StopOnCodes, f.answered.value) {
+		return "", false
+	}
+	return fmt.Sprintf("%s is %q, one of retry.stopOnCodes: not retried", f.answered.path, f.answered.value), true
 }
 
 // retryable says whether a failure of f's kind may be retried, and why.
@@ -195,9 +248,12 @@ func statusRetryable(code int) (string, bool) {
 // capped at MaxInterval, and returns a note for the history. Other kinds and
 // an absent header leave wait as it is.
 func (p *RetryPolicy) retryAfter(res *Result, now time.Time, wait time.Duration) (time.Duration, string) {
-	v := res.Header.Get("Retry-After")
-	if res.Failure.Kind != KindStatus || v == "" {
+	if res.Failure.Kind != KindStatus {
 		return wait, ""
+	}
+	v := res.Header.Get("Retry-After")
+	if v == "" {
+		return p.rateLimitReset(res, now, wait)
 	}
 	ra, ok := ParseRetryAfter(v, now)
 	if !ok {
@@ -207,6 +263,20 @@ func (p *RetryPolicy) retryAfter(res *Result, now time.Time, wait time.Duration)
 		return maxI, fmt.Sprintf("; Retry-After %v capped to %v", ra, maxI)
 	}
 	return max(wait, ra), fmt.Sprintf("; Retry-After %v honoured", ra)
+}
+
+// rateLimitReset raises wait, for a 429 or 403 whose rate-limit fields say
+// no requests remain, to the reset they give, capped at MaxInterval.
+func (p *RetryPolicy) rateLimitReset(res *Result, now time.Time, wait time.Duration) (time.Duration, string) {
+	d, field, ok := rateLimitWait(res.StatusCode, res.Header, now)
+	if !ok {
+		return wait, ""
+	}
+	note := "; " + rateLimitNote(field, d)
+	if maxI := p.maxInterval(); d > maxI {
+		return maxI, fmt.Sprintf("%s, capped to %v", note, maxI)
+	}
+	return max(wait, d), note + ": honoured"
 }
 
 // plan is decide for Execute: it also gives up when ctx has ended or its

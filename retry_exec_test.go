@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpstep/httpstep/internal/throttle"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -378,7 +379,7 @@ func TestCanceledDuringBackoff(t *testing.T) {
 	opt := goleak.IgnoreCurrent()
 	srv := scripted(t, status(503))
 	c := &Client{AllowPrivate: true}
-	c.retryEnv = &retryEnv{rand: func() float64 { return 1 }, now: time.Now, sleep: sleepCtx}
+	c.retryEnv = &retryEnv{rand: func() float64 { return 1 }, now: time.Now, sleep: throttle.Sleep}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	time.AfterFunc(200*time.Millisecond, cancel)
@@ -455,4 +456,81 @@ func TestLastAttemptDecides(t *testing.T) {
 	assert.Nil(t, res.Header)
 	assert.Nil(t, res.Body)
 	assert.GreaterOrEqual(t, srv.count(), 2)
+}
+
+// TestStopOnCodes (finding 6): OpenAI answers 429 both when the rate limit
+// was hit (rate_limit_exceeded: retrying helps) and when the quota is spent
+// (insufficient_quota: it cannot). Retried like any 429, the spent quota
+// cost five attempts and minutes of back-off; retry.stopOnCodes, read at
+// success.errorCodePath in the failing answer's body, ends the retries at
+// once.
+func TestStopOnCodes(t *testing.T) {
+	node := `{"method": "POST", "url": %q, "body": {"kind": "raw", "raw": "{\"model\": \"gpt-4o\"}"},
+		"success": {"errorCodePath": "error.code", "missingCode": "success", "errorMessagePath": "error.message"},
+		"retry": {"maxAttempts": 5, "stopOnCodes": ["insufficient_quota"]}}`
+	t.Run("quota spent", func(t *testing.T) {
+		srv := openaiChat(t, "insufficient_quota", 10)
+		c := testClient(t)
+		waits := stubEnv(c, 0, nil)
+		res, err := c.Execute(context.Background(), nodeJSON(t, node, srv.URL+"/v1/chat/completions"), nil)
+		var f *Failure
+		require.ErrorAs(t, err, &f)
+		assert.Equal(t, 1, srv.count(), "not retried")
+		assert.Empty(t, waits.all())
+		assert.Equal(t, KindStatus, f.Kind)
+		assert.Equal(t, 429, f.StatusCode)
+		assert.Contains(t, f.Message, "You exceeded your current quota")
+		assert.Contains(t, res.Attempts[0].Retry.Reason, `error.code is "insufficient_quota", one of retry.stopOnCodes`)
+	})
+	t.Run("rate limited", func(t *testing.T) {
+		srv := openaiChat(t, "rate_limit_exceeded", 1)
+		c := testClient(t)
+		stubEnv(c, 0, nil)
+		res, err := c.Execute(context.Background(), nodeJSON(t, node, srv.URL+"/v1/chat/completions"), nil)
+		require.NoError(t, err)
+		assert.Equal(t, 2, srv.count(), "a rate limit is still retried")
+		assert.Equal(t, "Hi", res.Get("choices.0.message.content").String())
+	})
+}
+
+// TestJitter (finding 9): Airtable locks a base out for 30 s after a 429
+// without Retry-After. Full jitter draws every wait from [0, d), so even
+// initialInterval = maxInterval = 30s retried inside the lockout;
+// retry.jitter "none" waits d, "equal" [d/2, d).
+func TestJitter(t *testing.T) {
+	for _, tt := range []struct {
+		jitter string
+		want   time.Duration
+	}{
+		{"", 15 * time.Second},
+		{"full", 15 * time.Second},
+		{"equal", 22500 * time.Millisecond},
+		{"none", 30 * time.Second},
+	} {
+		t.Run(tt.jitter, func(t *testing.T) {
+			srv := scripted(t, status(429), status(200))
+			c := testClient(t)
+			waits := stubEnv(c, 0.5, nil)
+			node := nodeJSON(t, `{"url": %q, "retry": {"maxAttempts": 3, "initialInterval": "30s", "maxInterval": "30s", "jitter": %q}}`,
+				srv.URL+"/v0/appXXX/Table", tt.jitter)
+			_, err := c.Execute(context.Background(), node, nil)
+			require.NoError(t, err)
+			assert.Equal(t, []time.Duration{tt.want}, waits.all())
+		})
+	}
+	var ce *ConfigError
+	require.ErrorAs(t, (&NodeConfig{URL: "https://x.test", Retry: &RetryPolicy{MaxAttempts: 2, Jitter: "half"}}).Validate(), &ce)
+	assert.Equal(t, "retry.jitter", ce.Problems[0].Field)
+}
+
+// TestRetryAfterDecimal (finding 7): Shopify sends Retry-After: 2.0; read
+// as unparseable, it was ignored and the retries landed inside the window.
+func TestRetryAfterDecimal(t *testing.T) {
+	srv := scripted(t, status(429, "Retry-After", "2.0"), status(200))
+	c := testClient(t)
+	waits := stubEnv(c, 0, nil)
+	res, err := c.Execute(context.Background(), nodeJSON(t, `{"url": %q, "retry": {"maxAttempts": 2}}`, srv.URL+"/admin/api/2024-01/orders.json"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []time.Duration{2 * time.Second}, waits.all())
+	assert.Contains(t, res.Attempts[0].Retry.Reason, "Retry-After 2s honoured")
 }

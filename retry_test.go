@@ -3,9 +3,9 @@ package httpstep
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"math"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +54,10 @@ func TestBackoff(t *testing.T) {
 		{"multiplier 1 stays flat", flat, 40, 0.5, 500 * time.Millisecond},
 		{"largest durations do not wrap", huge, 50, 0.5, time.Duration(0.5 * float64(math.MaxInt64))},
 		{"1e300^2 overflows float, capped", steep, 2, 0.5, 150 * time.Second},
+		{"equal jitter, r=0: half", &RetryPolicy{MaxAttempts: 5, Jitter: JitterEqual}, 1, 0, time.Second},
+		{"equal jitter, r=0.5", &RetryPolicy{MaxAttempts: 5, Jitter: JitterEqual}, 1, 0.5, 1500 * time.Millisecond},
+		{"no jitter: the ceiling", &RetryPolicy{MaxAttempts: 5, Jitter: JitterNone}, 1, 0, 2 * time.Second},
+		{"no jitter, capped", &RetryPolicy{MaxAttempts: 5, Jitter: JitterNone, MaxInterval: Duration(30 * time.Second)}, 9, 0.1, 30 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -265,30 +269,6 @@ func TestClampToDeadline(t *testing.T) {
 	}
 }
 
-func TestSleepCtx(t *testing.T) {
-	if err := sleepCtx(context.Background(), time.Millisecond); err != nil {
-		t.Errorf("short sleep: %v", err)
-	}
-	if err := sleepCtx(context.Background(), -time.Second); err != nil {
-		t.Errorf("negative sleep: %v", err)
-	}
-	cause := errors.New("run stopped")
-	ctx, cancel := context.WithCancelCause(context.Background())
-	cancel(cause)
-	start := time.Now()
-	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, cause) {
-		t.Errorf("canceled sleep = %v, want %v", err, cause)
-	}
-	ctx2, cancel2 := context.WithCancel(context.Background())
-	time.AfterFunc(20*time.Millisecond, cancel2)
-	if err := sleepCtx(ctx2, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Errorf("sleep canceled midway = %v", err)
-	}
-	if el := time.Since(start); el > 5*time.Second {
-		t.Errorf("canceled sleeps took %v", el)
-	}
-}
-
 func TestCheck(t *testing.T) {
 	tests := []struct {
 		p    *RetryPolicy
@@ -319,13 +299,14 @@ func TestCheck(t *testing.T) {
 }
 
 func TestRetryPolicyJSON(t *testing.T) {
-	in := `{"maxAttempts":4,"initialInterval":"250ms","maxInterval":"30s","multiplier":1.5,"retryOnErrorCode":true}`
+	in := `{"maxAttempts":4,"initialInterval":"250ms","maxInterval":"30s","multiplier":1.5,"retryOnErrorCode":true,"jitter":"none","stopOnCodes":["insufficient_quota"]}`
 	var p RetryPolicy
 	if err := json.Unmarshal([]byte(in), &p); err != nil {
 		t.Fatal(err)
 	}
-	want := RetryPolicy{MaxAttempts: 4, InitialInterval: Duration(250 * time.Millisecond), MaxInterval: Duration(30 * time.Second), Multiplier: 1.5, RetryOnErrorCode: true}
-	if p != want {
+	want := RetryPolicy{MaxAttempts: 4, InitialInterval: Duration(250 * time.Millisecond), MaxInterval: Duration(30 * time.Second), Multiplier: 1.5, RetryOnErrorCode: true,
+		Jitter: JitterNone, StopOnCodes: []string{"insufficient_quota"}}
+	if !reflect.DeepEqual(p, want) {
 		t.Fatalf("decoded %+v, want %+v", p, want)
 	}
 	out, err := json.Marshal(p)

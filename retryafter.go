@@ -11,10 +11,12 @@ import (
 // as a wait from now. The value is either delta-seconds, a non-negative
 // decimal integer, or an HTTP date in any of the three forms http.ParseTime
 // accepts (IMF-fixdate, RFC 850, ANSI C asctime). Surrounding spaces are
-// ignored.
+// ignored. Decimal seconds ("2.0", "1.5"), which some APIs send (Shopify),
+// are read too: to the nanosecond, a finer fraction rounded up, so the wait
+// is never shorter than asked.
 //
 // A number too large for a time.Duration saturates at the largest one; a date
-// in the past gives 0. An empty value, a sign, a fraction or anything else
+// in the past gives 0. An empty value, a sign, a bare "." and anything else
 // gives false. The result is never negative; callers cap it themselves
 // ([RetryPolicy] caps it at MaxInterval).
 func ParseRetryAfter(value string, now time.Time) (time.Duration, bool) {
@@ -32,22 +34,52 @@ func ParseRetryAfter(value string, now time.Time) (time.Duration, bool) {
 	return max(t.Sub(now), 0), true
 }
 
-// parseDeltaSeconds reads a string of ASCII digits as seconds, saturating at
-// the largest time.Duration instead of overflowing.
+// parseDeltaSeconds reads ASCII digits, optionally with a fraction after
+// one ".", as seconds, saturating at the largest time.Duration instead of
+// overflowing. Fraction digits past the ninth round the result up by one
+// nanosecond when any of them is not 0.
 func parseDeltaSeconds(v string) (time.Duration, bool) {
+	whole, frac, dotted := strings.Cut(v, ".")
+	if !digits(whole) || (dotted && !digits(frac)) {
+		return 0, false
+	}
 	const limit = math.MaxInt64 / int64(time.Second)
 	var secs int64
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if secs <= limit {
-			secs = secs*10 + int64(c-'0')
-		}
+	for i := 0; i < len(whole) && secs <= limit; i++ {
+		secs = secs*10 + int64(whole[i]-'0')
 	}
 	if secs > limit {
 		return math.MaxInt64, true
 	}
-	return time.Duration(secs) * time.Second, true
+	ns := fractionNanos(frac)
+	if secs == limit && ns > math.MaxInt64%int64(time.Second) {
+		return math.MaxInt64, true
+	}
+	return time.Duration(secs)*time.Second + time.Duration(ns), true
+}
+
+// digits reports whether s is one or more ASCII digits.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// fractionNanos reads the digits after a decimal point as nanoseconds,
+// rounding up past the ninth digit.
+func fractionNanos(frac string) int64 {
+	var ns int64
+	for i := range 9 {
+		ns *= 10
+		if i < len(frac) {
+			ns += int64(frac[i] - '0')
+		}
+	}
+	if len(frac) > 9 && strings.Trim(frac[9:], "0") != "" {
+		ns++
+	}
+	return ns
 }

@@ -34,7 +34,15 @@ func TestParseRetryAfter(t *testing.T) {
 		{"   ", 0, false},
 		{"-5", 0, false},
 		{"+5", 0, false},
-		{"1.5", 0, false},
+		{"1.5", 1500 * time.Millisecond, true}, // decimal seconds, as Shopify sends them
+		{"2.0", 2 * time.Second, true},
+		{"0.25", 250 * time.Millisecond, true},
+		{"1.0000000001", time.Second + 1, true}, // finer than a nanosecond rounds up
+		{"1.", 0, false},
+		{".5", 0, false},
+		{"1.5.2", 0, false},
+		{"-1.5", 0, false},
+		{"1,5", 0, false},
 		{"5s", 0, false},
 		{"0x10", 0, false},
 		{"soon", 0, false},

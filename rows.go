@@ -29,8 +29,10 @@ type TooManyRowsError struct {
 }
 
 // Error says how many rows came back, what the cap is and what to do.
-func (e *TooManyRowsError) Error() string {
-	return fmt.Sprintf("httpstep: rows: %s has %d rows, more than the %d this host allows at once; "+
+func (e *TooManyRowsError) Error() string { return errorPrefix + e.message() }
+
+func (e *TooManyRowsError) message() string {
+	return fmt.Sprintf("rows: %s has %d rows, more than the %d this host allows at once; "+
 		"narrow the request with query parameters (a filter or a smaller page size) or turn on pagination",
 		rowsSubject(e.Path), e.Count, e.Max)
 }
@@ -113,7 +115,7 @@ func arrayAt(body []byte, path string) (gjson.Result, int, error) {
 	if isRootPath(path) {
 		v = gjson.ParseBytes(body) // also right when gjson.DisableModifiers is set
 	} else {
-		v, n = bodyPath(body, path), -1
+		v, n = pathGet(body, path), -1
 	}
 	switch {
 	case v.IsArray():
@@ -178,11 +180,10 @@ func notAnArray(path string, v gjson.Result, rootArray bool) error {
 		}
 		return errorf("rows: %s is missing from the response body; %s", subject, fix)
 	}
-	msg := fmt.Sprintf("httpstep: rows: %s is %s, not an array", subject, describeValue(v))
 	if arrays := arrayMembers(path, v, 3); len(arrays) > 0 {
-		msg += "; point the rows path at one of its arrays: " + strings.Join(arrays, ", ")
+		return errorf("rows: %s is %s, not an array; point the rows path at one of its arrays: %s", subject, describeValue(v), strings.Join(arrays, ", "))
 	}
-	return errors.New(msg)
+	return errorf("rows: %s is %s, not an array", subject, describeValue(v))
 }
 
 // rootIsArray reports whether a valid JSON body is an array.

@@ -164,3 +164,23 @@ func cpuTime() (d time.Duration, ok bool) {
 	}
 	return time.Duration(user+sys) * (time.Second / 100), true
 }
+
+// BenchmarkRowsScalars: Rows("") on an array of zeros, the element count
+// doubled twice. Linear growth shows as about twice the time and the bytes
+// per step; B/op over the body's size is what Rows costs per element.
+func BenchmarkRowsScalars(b *testing.B) {
+	for _, n := range growthSizes(250_000) {
+		b.Run(fmt.Sprintf("elements=%d", n), func(b *testing.B) {
+			body := []byte("[" + strings.Repeat("0,", n-1) + "0]")
+			res := answered(b, body, nil)
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				rows, err := res.Rows("")
+				if err != nil || len(rows) != n {
+					b.Fatal(len(rows), err)
+				}
+			}
+		})
+	}
+}

@@ -30,6 +30,7 @@ import (
 type secrets struct {
 	values  []string  // raw secret values
 	headers []string  // canonical names of headers holding a secret, whatever their names
+	named   []string  // canonical names of headers set per request with a credential (a signature)
 	red     *redactor // built by seal
 	sealed  struct {  // what seal was given, for addSealed
 		u     *url.URL
@@ -70,6 +71,12 @@ func (s *secrets) addIn(v any) {
 	s.values = w.out
 }
 
+// addHeaderName marks header name as a credential header: one set on
+// each request with a value not known when the request is rendered.
+func (s *secrets) addHeaderName(name string) {
+	s.named = append(s.named, http.CanonicalHeaderKey(strings.TrimSpace(name)))
+}
+
 // addField treats the value of a password- or token-like form field as a
 // secret, so neither the preview nor an API's echo of it shows it.
 func (s *secrets) addField(key, value string) {
@@ -94,6 +101,11 @@ func (s *secrets) addUser(u *url.Userinfo) {
 func (s *secrets) seal(u *url.URL, h http.Header, cache *formCache) {
 	s.sealed.u, s.sealed.h, s.sealed.cache = u, h, cache
 	s.headers = secretHeaders(s.firstHeaders[:0], h, s.values)
+	for _, n := range s.named {
+		if !slices.Contains(s.headers, n) {
+			s.headers = append(s.headers, n)
+		}
+	}
 	s.red = newRedactor(s.values, u, h, cache)
 }
 

@@ -73,6 +73,9 @@ func (n *NodeConfig) compile() (*Step, error) {
 			return nil, err
 		}
 	}
+	if err = s.compileSigning(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -155,6 +158,9 @@ func (n *NodeConfig) clone() *NodeConfig {
 	c.Success.ErrorMessages = maps.Clone(n.Success.ErrorMessages)
 	c.Success.SuccessValues = slices.Clone(n.Success.SuccessValues)
 	c.Retry = clonePtr(n.Retry)
+	if c.Retry != nil {
+		c.Retry.StopOnCodes = slices.Clone(n.Retry.StopOnCodes)
+	}
 	c.Paginate = clonePtr(n.Paginate)
 	if n.Async != nil {
 		a := *n.Async

@@ -7,21 +7,25 @@ import (
 
 // parseTargetURL parses a rendered URL and checks that it can be requested:
 // absolute, http or https, with a host.
-func parseTargetURL(raw string) (*url.URL, error) {
+func parseTargetURL(raw string) (*url.URL, error) { return parseNamedURL(raw, "URL") }
+
+// parseNamedURL is parseTargetURL for a URL its errors call name ("token
+// URL").
+func parseNamedURL(raw, name string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	shown := func() string { return redactRawURL(raw) } // only on error: it allocates
 	if err != nil {
-		return nil, errorf("the URL %q does not parse: %v", shown(), urlProblem(err))
+		return nil, errorf("the %s %q does not parse: %v", name, shown(), urlProblem(err))
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
 	case "":
-		return nil, errorf("the URL %q has no scheme: start it with https://", shown())
+		return nil, errorf("the %s %q has no scheme: start it with https://", name, shown())
 	default:
-		return nil, errorf("the URL scheme %q is not supported: only http and https URLs can be requested", u.Scheme)
+		return nil, errorf("the %s scheme %q is not supported: only http and https URLs can be requested", name, u.Scheme)
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, errorf("the URL %q has no host", shown())
+		return nil, errorf("the %s %q has no host", name, shown())
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	normalizeHost(u)

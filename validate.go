@@ -3,6 +3,7 @@ package httpstep
 import (
 	"fmt"
 	"mime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,7 +26,7 @@ type Problem struct {
 // Error returns every problem, one per line after the first.
 func (e *ConfigError) Error() string {
 	var b strings.Builder
-	b.WriteString("httpstep: invalid node configuration")
+	b.WriteString(errorPrefix + "invalid node configuration")
 	for _, p := range e.Problems {
 		b.WriteString("\n  ")
 		b.WriteString(p.Field)
@@ -79,13 +80,8 @@ func (n *NodeConfig) validateRequest(e *ConfigError) {
 		if !httpguts.ValidHeaderFieldName(h.Key) {
 			e.add(f+".key", fmt.Sprintf("%q is not a valid header name: use letters, digits and - only", h.Key))
 		}
-		if t := checkTemplate(e, f+".value", h.Value, modeText); t != nil {
-			for _, s := range t.segs {
-				if strings.ContainsAny(s.lit, "\r\n\x00") {
-					e.add(f+".value", "a header value cannot contain line breaks")
-					break
-				}
-			}
+		if t := checkTemplate(e, f+".value", h.Value, modeText); t != nil && t.hasLiteral(headerBreaks) {
+			e.add(f+".value", breakProblem("the value")+": remove it")
 		}
 	}
 }
@@ -183,7 +179,7 @@ func validatePart(e *ConfigError, name string, kind BodyKind, f FormField) {
 	if kind != BodyFormData {
 		e.add(name, "contentType and filename are part settings of form-data: remove them, or use form-data")
 	}
-	if _, _, err := mime.ParseMediaType(f.ContentType); f.ContentType != "" && (err != nil || strings.ContainsAny(f.ContentType, "\r\n")) {
+	if _, _, err := mime.ParseMediaType(f.ContentType); f.ContentType != "" && (err != nil || strings.ContainsAny(f.ContentType, headerBreaks)) {
 		e.add(name+".contentType", fmt.Sprintf("%q is not a media type: write one such as application/json or text/plain; charset=utf-8", f.ContentType))
 	}
 	if f.Filename != "" && f.File == "" {
@@ -203,8 +199,13 @@ func (n *NodeConfig) validateSuccess(e *ConfigError) {
 			e.add("success.errorMessages", fmt.Sprintf("%q is not an HTTP status: key each message by a status such as \"500\"", k))
 		}
 	}
-	if s.ErrorCodePath != "" && len(s.SuccessValues) == 0 {
-		e.add("success.successValues", "list the values of "+s.ErrorCodePath+" that mean success, e.g. [\"0\"]")
+	switch s.MissingCode {
+	case "", MissingCodeFailure, MissingCodeSuccess:
+	default:
+		e.add("success.missingCode", fmt.Sprintf("%q is not a choice: use failure or success", s.MissingCode))
+	}
+	if s.ErrorCodePath == "" && s.MissingCode != "" {
+		e.add("success.errorCodePath", "missingCode decides an answer without a code: say where the code is, e.g. \"errcode\"")
 	}
 	if s.ErrorCodePath == "" && len(s.SuccessValues) > 0 {
 		e.add("success.errorCodePath", "say where the business code is in the response, e.g. \"errcode\"")
@@ -220,7 +221,7 @@ func (n *NodeConfig) validateRun(e *ConfigError) {
 	}
 	n.Retry.check(e)
 	if p := n.Paginate; p != nil {
-		p.validate(e)
+		p.validate(e, n.Body)
 	}
 }
 
@@ -256,6 +257,9 @@ func (n *NodeConfig) Refs() []string {
 		refs = appendRef(refs, b.File)
 	}
 	refs = appendRef(refs, n.Object)
+	if a := n.Auth; a != nil && a.Type == AuthSignature {
+		refs = slices.DeleteFunc(refs, isSigVar) // the signature's own variables
+	}
 	return dedupe(refs)
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"time"
+
+	"github.com/httpstep/httpstep/internal/throttle"
 )
 
 // retryEnv holds what a retry decision and wait depend on besides the policy
@@ -15,8 +17,9 @@ type retryEnv struct {
 	sleep func(ctx context.Context, d time.Duration) error // waits d or until ctx ends
 }
 
-// defaultRetryEnv uses math/rand/v2, the wall clock and a real timer.
-var defaultRetryEnv = retryEnv{rand: rand.Float64, now: time.Now, sleep: sleepCtx}
+// defaultRetryEnv uses math/rand/v2, the wall clock and a real timer
+// (throttle.Sleep, the one wait of the package).
+var defaultRetryEnv = retryEnv{rand: rand.Float64, now: time.Now, sleep: throttle.Sleep}
 
 // dateNow is the moment a Retry-After date is read against.
 func (env retryEnv) dateNow() time.Time {
@@ -24,22 +27,6 @@ func (env retryEnv) dateNow() time.Time {
 		return env.date()
 	}
 	return env.now()
-}
-
-// sleepCtx waits d, ending at once with the context's cause when ctx ends
-// first. It leaves no timer or goroutine behind.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil || d <= 0 {
-		return context.Cause(ctx)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-t.C:
-		return nil
-	}
 }
 
 // clampToDeadline returns wait, or the time left before ctx's deadline when

@@ -22,6 +22,7 @@ var GetJSON = []Contender[Order]{
 	{"httpstep", func(s *Server) (Op[Order], func()) { return httpstepGet(compiled, s.URL+"/orders", nil) }},
 	{"httpstep-execute", func(s *Server) (Op[Order], func()) { return httpstepGet(executed, s.URL+"/orders", nil) }},
 	{"httpstep-json", func(s *Server) (Op[Order], func()) { return httpstepGet(decoded, s.URL+"/orders", nil) }},
+	{"httpstep-summary", func(s *Server) (Op[Order], func()) { return httpstepGet(summarized, s.URL+"/orders", nil) }},
 	{"resty", func(s *Server) (Op[Order], func()) { return restyGet(newResty(), s.URL+"/orders") }},
 	{"retryablehttp", func(s *Server) (Op[Order], func()) {
 		return retryableGet(newRetryable(), s.URL+"/orders")
@@ -135,6 +136,14 @@ func decoded(c *httpstep.Client, node *httpstep.NodeConfig) runner {
 		}
 		return c.Execute(ctx, &n, params)
 	}
+}
+
+// summarized is compiled on a Client that keeps successful attempts as
+// summaries in the history (Client.History = HistorySummary), as a host
+// that runs many rows may choose.
+func summarized(c *httpstep.Client, node *httpstep.NodeConfig) runner {
+	c.History = httpstep.HistorySummary
+	return compiled(c, node)
 }
 
 // httpstepGet runs a stored node: the query values and the header are

@@ -35,6 +35,7 @@ var PostJSON = []Contender[Order]{
 	{"httpstep", func(s *Server) (Op[Order], func()) { return httpstepPost(compiled, s.URL+"/orders") }},
 	{"httpstep-execute", func(s *Server) (Op[Order], func()) { return httpstepPost(executed, s.URL+"/orders") }},
 	{"httpstep-json", func(s *Server) (Op[Order], func()) { return httpstepPost(decoded, s.URL+"/orders") }},
+	{"httpstep-summary", func(s *Server) (Op[Order], func()) { return httpstepPost(summarized, s.URL+"/orders") }},
 	{"resty", func(s *Server) (Op[Order], func()) {
 		c := newResty()
 		u := s.URL + "/orders"

@@ -45,7 +45,7 @@ echo "== Raw results: $out"
 echo
 echo "== Requests: ratio to net/http"
 "$tmp/benchstat" -filter '-.name:Rows' -row .name \
-  -col '/peer@(nethttp httpstep httpstep-execute httpstep-json resty retryablehttp)' "$tmp/named.txt"
+  -col '/peer@(nethttp httpstep httpstep-execute httpstep-json httpstep-summary resty retryablehttp)' "$tmp/named.txt"
 echo
 echo "== Rows: ratio to encoding/json"
 "$tmp/benchstat" -filter '.name:Rows' -row .name \

@@ -110,7 +110,7 @@ func (c *cli) inferSchema(res *httpstep.Result) *httpstep.Schema {
 	}
 	schema, err := httpstep.InferSchema(res.Body)
 	if err != nil {
-		fmt.Fprintf(c.stderr, "httpstep: note: no schema: %s\n", strings.TrimPrefix(err.Error(), "httpstep: "))
+		fmt.Fprintf(c.stderr, "httpstep: note: no schema: %s\n", ownWords(err))
 		return nil
 	}
 	return schema
@@ -124,24 +124,16 @@ func (c *cli) noteMissing(res *httpstep.Result) {
 	}
 }
 
-// loadNode reads, decodes and validates a node file ("-" for stdin).
+// loadNode reads a node file ("-" for stdin) with httpstep.ParseNode: an
+// unknown key, a key in the wrong case or a value of the wrong type is a
+// problem, listed with every other one, never dropped in silence.
 func (c *cli) loadNode(path string) (*httpstep.NodeConfig, error) {
 	data, name, err := c.readInput(path)
 	if err != nil {
 		return nil, err
 	}
-	node := &httpstep.NodeConfig{}
-	err = decodeOne(data, node, true)
-	if err != nil && strings.HasPrefix(err.Error(), "json: unknown field ") {
-		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
-		fmt.Fprintf(c.stderr, "httpstep: note: %s: %s is not a node setting: ignored\n", name, field)
-		node = &httpstep.NodeConfig{}
-		err = decodeOne(data, node, false)
-	}
+	node, err := httpstep.ParseNode(data)
 	if err != nil {
-		return nil, jsonError(name, data, err)
-	}
-	if err := node.Validate(); err != nil {
 		return nil, invalidNode(name, err)
 	}
 	return node, nil

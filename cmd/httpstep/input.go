@@ -33,7 +33,7 @@ func (c *cli) readInput(path string) (data []byte, name string, err error) {
 // jsonError says where in data a JSON decoding error is, as name:line:col,
 // so the person fixing the file can find the spot.
 func jsonError(name string, data []byte, err error) error {
-	msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "json: "), "httpstep: ")
+	msg := ownWords(err)
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	off := int64(-1)
@@ -52,6 +52,18 @@ func jsonError(name string, data []byte, err error) error {
 	}
 	line, col := position(data, off)
 	return fmt.Errorf("httpstep: %s:%d:%d: %s", name, line, col, msg)
+}
+
+// ownWords is err's text for a sentence of the tool's own, which says
+// "httpstep: " itself: the library's message when err is one of its errors
+// (they give it, without their prefix, through Message), else the text of
+// encoding/json's error without its "json: ".
+func ownWords(err error) string {
+	var m interface{ Message() string }
+	if errors.As(err, &m) {
+		return m.Message()
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // position converts a byte offset to a 1-based line and column.

@@ -230,6 +230,27 @@ func mustCompact(t *testing.T, s, key string) []byte {
 	return b.Bytes()
 }
 
+// TestRunUnknownKeys: a node file that misspells settings ("header" for
+// "headers", "Timeout" for "timeout", a nested "success.code") is refused
+// with every key named and a suggestion, and nothing is sent: dropping the
+// headers in silence sends a request nobody asked for.
+func TestRunUnknownKeys(t *testing.T) {
+	srv, hits := apiServer(t)
+	node := writeFile(t, "typo.json", `{"url": "`+srv.URL+`/ok", "retries": 3, "header": [{"key": "X-A", "value": "1"}],
+	 "Timeout": "5s", "success": {"code": [200]}}`)
+	got := runCLI(t, "", "run", "-allow-private", node)
+	require.Equal(t, 2, got.code, got.stderr)
+	assert.Empty(t, got.stdout)
+	assert.Zero(t, hits.Load(), "nothing was sent")
+	assert.Equal(t, []string{
+		`httpstep: ` + node + ` is not a valid node; fix these settings:`,
+		`  retries: "retries" is not a setting here, so it would be ignored: did you mean "retry"?`,
+		`  header: "header" is not a setting here, so it would be ignored: did you mean "headers"?`,
+		`  Timeout: keys are case-sensitive: write "timeout", not "Timeout"`,
+		`  success.code: "code" is not a setting here, so it would be ignored: did you mean "codes"?`,
+	}, strings.Split(strings.TrimSpace(got.stderr), "\n"))
+}
+
 func TestRunInvalidNode(t *testing.T) {
 	node := writeFile(t, "bad.json", `{"method": "GET ALL", "url": "ftp://example.com/x", "onFailure": "maybe", "colour": "red"}`)
 	got := runCLI(t, "", "run", node)
@@ -237,8 +258,8 @@ func TestRunInvalidNode(t *testing.T) {
 	assert.Empty(t, got.stdout)
 	lines := strings.Split(strings.TrimSpace(got.stderr), "\n")
 	assert.Equal(t, []string{
-		`httpstep: note: ` + node + `: "colour" is not a node setting: ignored`,
 		`httpstep: ` + node + ` is not a valid node; fix these settings:`,
+		`  colour: "colour" is not a setting here, so it would be ignored`,
 		`  method: "GET ALL" is not a method: use GET, POST, PUT, DELETE, HEAD, PATCH or another token of letters, digits and !#$%&'*+-.^_` + "`" + `|~`,
 		`  url: the API URL must start with http:// or https://`,
 		`  onFailure: "maybe" is not a policy: use terminate or continue`,
@@ -284,10 +305,10 @@ func TestUsage(t *testing.T) {
 		{"bad proxy", []string{"run", "-proxy", "ftp://proxy", good}, "", 2, "", "socks5://"},
 		{"negative timeout", []string{"run", "-timeout", "-1s", good}, "", 2, "", "cannot be negative"},
 		{"missing node file", []string{"run", filepath.Join(dir, "missing.json")}, "", 2, "", "missing.json"},
-		{"broken node file", []string{"run", broken}, "", 2, "", broken + ":2:21: invalid character ','"},
-		{"empty node from stdin", []string{"run", "-"}, " \n", 2, "", "standard input: it is empty"},
-		{"truncated node", []string{"run", "-"}, `{"url": "http://x"`, 2, "", "standard input:1:19: the JSON ends too early"},
-		{"trailing text", []string{"run", "-"}, `{"url": "http://x"} {}`, 2, "", "more after the first JSON value"},
+		{"broken node file", []string{"run", broken}, "", 2, "", broken + " is not a valid node; fix these settings:\n  node: not valid JSON at line 2, column 21: invalid character ','"},
+		{"empty node from stdin", []string{"run", "-"}, " \n", 2, "", "standard input is not a valid node; fix these settings:\n  node: the node is empty"},
+		{"truncated node", []string{"run", "-"}, `{"url": "http://x"`, 2, "", "node: the JSON ends too early at line 1, column 19"},
+		{"trailing text", []string{"run", "-"}, `{"url": "http://x"} {}`, 2, "", "node: there is more after the node's JSON object at line 1, column 21"},
 		{"node and params both stdin", []string{"run", "-params", "-", "-"}, "", 2, "", "cannot both come from standard input"},
 		{"params not an object", []string{"run", "-params", list, good}, "", 2, "", "must be a JSON object"},
 		{"params broken", []string{"run", "-params", broken, good}, "", 2, "", broken + ":2:"},

@@ -119,6 +119,12 @@ func TestJSONErrorPosition(t *testing.T) {
 	err = jsonError("n.json", data, decodeOne(data, &n, true))
 	assert.ErrorContains(t, err, "httpstep: n.json:1:")
 	assert.ErrorContains(t, err, "cannot unmarshal number")
+
+	data = []byte(`{"url": "http://x", "success": {"codes": "abc"}}`)
+	err = jsonError("n.json", data, decodeOne(data, &n, true))
+	require.Error(t, err)
+	assert.Regexp(t, `^httpstep: n\.json: [^:]`, err.Error(), "the library's own message, once prefixed")
+	assert.NotContains(t, err.Error()[len("httpstep:"):], "httpstep:")
 }
 
 // FuzzParseParam: no argument panics the parser, and a plain ref=text

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/httpstep/httpstep"
@@ -204,9 +204,12 @@ func queryPairs(node *httpstep.NodeConfig) []httpstep.KeyValue {
 	return pairs
 }
 
-// usesRef reports whether template text has {{ref}} (blanks allowed).
+// usesRef reports whether template text has {{ref}} (blanks allowed), as
+// the library's template parser reads it: NodeConfig.Refs of a node that
+// holds only text, so the CLI finds refs the one way the run does.
 func usesRef(text, ref string) bool {
-	return regexp.MustCompile(`\{\{\s*` + regexp.QuoteMeta(ref) + `\s*\}\}`).MatchString(text)
+	probe := httpstep.NodeConfig{Query: []httpstep.KeyValue{{Value: text}}}
+	return slices.Contains(probe.Refs(), ref)
 }
 
 // saveSchema writes schema into the node file's "response", keeping the

@@ -18,7 +18,10 @@ import (
 // (64:ff9b::a.b.c.d) address is judged by the IPv4 address it stands for.
 // A Guard is a value; it is safe for concurrent use.
 type Guard struct {
-	Off   bool           // lift the guard entirely: nothing is checked
+	// Off lifts the guard for every destination but the cloud platform
+	// endpoints that hand out credentials (169.254.169.254, fd00:ec2::254,
+	// the metadata names, ...): those stay refused unless Allow holds them.
+	Off   bool
 	Allow []netip.Prefix // let these through; IPv4 prefixes also match mapped and NAT64 forms
 }
 
@@ -33,18 +36,18 @@ var nat64 = netip.MustParsePrefix("64:ff9b::/96")
 // Check returns a *Blocked when ip is a destination the guard refuses, nil
 // when it may be dialled. An IPv6 zone is ignored; an invalid ip is refused.
 func (g Guard) Check(ip netip.Addr) error {
-	if g.Off {
-		return nil
-	}
 	ip = ip.WithZone("")
 	judged, form := embeddedIPv4(ip)
 	if g.allows(ip) || g.allows(judged) {
 		return nil
 	}
-	if !ip.IsValid() {
+	switch {
+	case isEndpoint(judged):
+	case g.Off:
+		return nil
+	case !ip.IsValid():
 		return &Blocked{Reason: "not a valid IP address"}
-	}
-	if !isPlatform(judged) && denyList.SafeAddr(judged) == nil {
+	case !isPlatform(judged) && denyList.SafeAddr(judged) == nil:
 		return nil
 	}
 	reason := describe(judged)
@@ -83,10 +86,15 @@ func (g Guard) allows(ip netip.Addr) bool {
 
 // Control is a net.Dialer Control function: it refuses to connect a socket
 // to an address the guard denies, on any port, with a *Blocked. Only tcp4
-// and tcp6 sockets are made; any other network is refused too.
+// and tcp6 sockets are made; any other network is refused too. With g.Off
+// only the cloud platform endpoints are refused.
 func (g Guard) Control(network, address string, _ syscall.RawConn) error {
 	if g.Off {
-		return nil
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil {
+			return nil
+		}
+		return g.Check(ap.Addr())
 	}
 	if network != "tcp4" && network != "tcp6" {
 		return &Blocked{Host: address, Reason: "on network " + network + "; only TCP is allowed"}

@@ -145,7 +145,9 @@ func TestGuardCheck(t *testing.T) {
 			require.ErrorAs(t, err, &blocked)
 			assert.Equal(t, tc.reason, blocked.Reason)
 			assert.Equal(t, ip.WithZone(""), blocked.Addr)
-			assert.NoError(t, Guard{Off: true}.Check(ip), "allowPrivate lifts the guard")
+			if judged, _ := embeddedIPv4(ip.WithZone("")); !isEndpoint(judged) {
+				assert.NoError(t, Guard{Off: true}.Check(ip), "allowPrivate lifts the guard")
+			}
 		})
 	}
 }
@@ -229,7 +231,9 @@ func TestGuardControl(t *testing.T) {
 		if err != nil {
 			assert.True(t, strings.HasPrefix(err.Error(), "blocked: "), err.Error())
 		}
-		assert.NoError(t, Guard{Off: true}.Control(tc.network, tc.address, nil))
+		if platform := strings.HasPrefix(tc.address, "169.254.169.254") || strings.HasPrefix(tc.address, "168.63"); !platform {
+			assert.NoError(t, Guard{Off: true}.Control(tc.network, tc.address, nil))
+		}
 	}
 }
 
@@ -461,4 +465,37 @@ func public(ip netip.Addr) bool {
 		}
 	}
 	return true
+}
+
+// platformCases are the cloud platform endpoints that hand out an instance's
+// identity and credentials, in plain and embedded forms: lifting the guard
+// (AllowPrivate) does not open them; only an Allow prefix that holds them does.
+var platformCases = []string{
+	"169.254.169.254", "::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe", // most clouds' metadata
+	"fd00:ec2::254", "fd20:ce::254", "100.100.100.200", "192.0.0.192", "168.63.129.16",
+	"169.254.170.2", "169.254.170.23", "fd00:ec2::23", "169.254.0.23", // ECS and EKS credentials, Tencent metadata
+}
+
+func TestGuardOffKeepsPlatformEndpoints(t *testing.T) {
+	for _, s := range platformCases {
+		ip := netip.MustParseAddr(s)
+		var blocked *Blocked
+		require.ErrorAs(t, Guard{Off: true}.Check(ip), &blocked, s)
+		assert.Contains(t, blocked.Reason, "cloud", s)
+		assert.ErrorAs(t, Guard{Off: true}.Control("tcp6", netip.AddrPortFrom(ip, 80).String(), nil), &blocked, s)
+		assert.ErrorAs(t, Guard{}.Check(ip), &blocked, s)
+		judged, _ := embeddedIPv4(ip)
+		for _, allow := range []netip.Prefix{netip.PrefixFrom(judged, judged.BitLen()), netip.PrefixFrom(ip, ip.BitLen())} {
+			assert.NoError(t, Guard{Off: true, Allow: []netip.Prefix{allow}}.Check(ip), "%s allowed by %s", s, allow)
+			assert.NoError(t, Guard{Allow: []netip.Prefix{allow}}.Check(ip), "%s allowed by %s", s, allow)
+		}
+	}
+	for _, s := range []string{"169.254.169.253", "169.254.1.1", "10.0.0.1", "fd00:ec2::1", "127.0.0.1", "100.100.100.201"} {
+		assert.NoError(t, Guard{Off: true}.Check(netip.MustParseAddr(s)), "%s: AllowPrivate lifts the rest", s)
+	}
+	for _, name := range []string{"metadata.google.internal", "metadata", "instance-data"} {
+		_, _, err := Guard{Off: true}.CheckName(name)
+		var blocked *Blocked
+		assert.ErrorAs(t, err, &blocked, name)
+	}
 }

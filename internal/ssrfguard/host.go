@@ -98,7 +98,8 @@ var metadataAddr = netip.MustParseAddr("169.254.169.254")
 // number (WHATWG URL rules) but which is not a standard IP literal, such as
 // 0x7f.1, 2130706433 or 0177.0.0.1, since resolvers and proxies read such
 // spellings differently (the C library takes 0x7f.1 for 127.0.0.1); and the
-// cloud metadata names. With g.Off nothing is refused.
+// cloud metadata names. With g.Off only the platform endpoints (by address
+// or by metadata name) are refused.
 func (g Guard) CheckName(host string) (string, netip.Addr, error) {
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	name, err := Normalize(host)
@@ -111,15 +112,12 @@ func (g Guard) CheckName(host string) (string, netip.Addr, error) {
 	if ip, err := netip.ParseAddr(name); err == nil {
 		return name, ip, withHost(g.Check(ip), host)
 	}
-	if g.Off {
-		return name, netip.Addr{}, nil
-	}
-	if endsInNumber(name) {
-		return "", netip.Addr{}, &Blocked{Host: host, Reason: "a non-standard spelling of an IP " +
-			"address; write an IPv4 address as four decimal numbers, such as 192.0.2.1"}
-	}
 	if m, ok := metadataNames[name]; ok && !g.allows(m.addr) {
 		return "", netip.Addr{}, &Blocked{Host: host, Reason: m.words}
+	}
+	if !g.Off && endsInNumber(name) {
+		return "", netip.Addr{}, &Blocked{Host: host, Reason: "a non-standard spelling of an IP " +
+			"address; write an IPv4 address as four decimal numbers, such as 192.0.2.1"}
 	}
 	return name, netip.Addr{}, nil
 }

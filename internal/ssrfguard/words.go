@@ -8,15 +8,34 @@ import (
 // platform holds the cloud platform endpoints that are public addresses, so
 // that the IANA-based deny-list lets them through: each is reachable from
 // every VM of its cloud and is not meant for tenants' outbound HTTP. The
-// others (AWS fd00:ec2::254, GCP fd20:ce::254, Alibaba 100.100.100.200,
-// Oracle 192.0.0.192, the 169.254.169.254 of most clouds) lie in
-// special-purpose ranges and are denied with them.
+// others lie in special-purpose ranges and are denied with them.
 var platform = []netip.Prefix{
 	netip.MustParsePrefix("168.63.129.16/32"), // Azure WireServer (also DNS and health probes)
 }
 
-func isPlatform(ip netip.Addr) bool {
-	for _, p := range platform {
+func isPlatform(ip netip.Addr) bool { return contains(platform, ip) }
+
+// endpoints are the cloud platform endpoints that hand out an instance's
+// identity and credentials. They stay refused when the guard is Off (a host
+// that lifts the guard for its own network has not asked for its cloud
+// credentials to be reachable); only an Allow prefix opens them.
+var endpoints = []netip.Prefix{
+	netip.MustParsePrefix("169.254.169.254/32"), // AWS, GCP, Azure, Oracle, DigitalOcean, ... instance metadata
+	netip.MustParsePrefix("fd00:ec2::254/128"),  // AWS instance metadata over IPv6
+	netip.MustParsePrefix("fd20:ce::254/128"),   // GCP metadata over IPv6
+	netip.MustParsePrefix("100.100.100.200/32"), // Alibaba Cloud metadata
+	netip.MustParsePrefix("192.0.0.192/32"),     // Oracle Cloud metadata (v1)
+	netip.MustParsePrefix("168.63.129.16/32"),   // Azure WireServer
+	netip.MustParsePrefix("169.254.170.2/32"),   // AWS ECS task metadata and credentials
+	netip.MustParsePrefix("169.254.170.23/32"),  // AWS EKS Pod Identity credentials
+	netip.MustParsePrefix("fd00:ec2::23/128"),   // AWS EKS Pod Identity credentials over IPv6
+	netip.MustParsePrefix("169.254.0.23/32"),    // Tencent Cloud metadata
+}
+
+func isEndpoint(ip netip.Addr) bool { return contains(endpoints, ip) }
+
+func contains(list []netip.Prefix, ip netip.Addr) bool {
+	for _, p := range list {
 		if p.Contains(ip) {
 			return true
 		}
@@ -33,6 +52,10 @@ var rangeWords = mustRanges([]struct{ cidr, words string }{
 	{"fd20:ce::254/128", "a private network address (cloud metadata)"},
 	{"100.100.100.200/32", "shared CGNAT space (cloud metadata)"},
 	{"192.0.0.192/32", "an IETF protocol address (cloud metadata)"},
+	{"169.254.170.2/32", "a link-local address (cloud container credentials)"},
+	{"169.254.170.23/32", "a link-local address (cloud container credentials)"},
+	{"fd00:ec2::23/128", "a private network address (cloud container credentials)"},
+	{"169.254.0.23/32", "a link-local address (cloud metadata)"},
 	{"255.255.255.255/32", "the broadcast address"},
 	{"0.0.0.0/8", `an unspecified ("this network") address`},
 	{"10.0.0.0/8", "a private network address"},

@@ -43,7 +43,7 @@ func New(cfg Config) *Engine {
 		cfg.Now = time.Now
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = Sleep
 	}
 	return &Engine{cfg: cfg, gates: map[string]*gate{}, origins: map[string]*origin{}}
 }
@@ -230,8 +230,15 @@ func (e *Engine) gate(host string) *gate {
 	return g
 }
 
-// sleep waits d or until ctx ends, leaving no timer behind.
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, ending at once with the context's cause when ctx ends
+// first (or has ended: then it does not wait at all, whatever d). A d of
+// zero or less returns at once. It leaves no timer or goroutine behind. It
+// is the default Config.Sleep, and the wait of every retry and poll of the
+// httpstep package.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil || d <= 0 {
+		return context.Cause(ctx)
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -121,6 +121,10 @@ type Transport struct {
 	Next   http.RoundTripper
 	// RetryAfter reads a Retry-After value as a wait from now.
 	RetryAfter func(value string, now time.Time) (time.Duration, bool)
+	// RateLimit reads, for a 429 or 403 without Retry-After, rate-limit
+	// header fields that say no requests remain, as a wait from now; nil
+	// reads none.
+	RateLimit func(status int, h http.Header, now time.Time) (time.Duration, bool)
 	// Neutral reports transport errors that say nothing about the host's
 	// health (a destination refused locally, say); nil: none. A request
 	// the caller canceled is always neutral.
@@ -179,16 +183,10 @@ func (t *Transport) outcome(ctx context.Context, resp *http.Response, err error)
 	return Success
 }
 
-// pause sets the host's pause from a 429 or 503 with Retry-After.
+// pause sets the host's pause from a 429 or 503 with Retry-After, or a 429
+// or 403 whose rate-limit fields say no requests remain until a reset.
 func (t *Transport) pause(resp *http.Response, addr string, tk *Ticket) {
-	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable {
-		return
-	}
-	v := resp.Header.Get("Retry-After")
-	if v == "" || t.RetryAfter == nil {
-		return
-	}
-	d, ok := t.RetryAfter(v, t.Engine.cfg.Now())
+	d, ok := t.asked(resp)
 	if !ok {
 		return
 	}
@@ -197,6 +195,22 @@ func (t *Transport) pause(resp *http.Response, addr string, tk *Ticket) {
 		maxPause = tk.maxPause
 	}
 	t.Engine.Pause(addr, d, maxPause)
+}
+
+// asked is how long resp asks its host to be left alone, if it asks.
+func (t *Transport) asked(resp *http.Response) (time.Duration, bool) {
+	now := t.Engine.cfg.Now()
+	status := resp.StatusCode
+	if v := resp.Header.Get("Retry-After"); v != "" && t.RetryAfter != nil &&
+		(status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) {
+		if d, ok := t.RetryAfter(v, now); ok {
+			return d, true
+		}
+	}
+	if t.RateLimit != nil && (status == http.StatusTooManyRequests || status == http.StatusForbidden) {
+		return t.RateLimit(status, resp.Header, now)
+	}
+	return 0, false
 }
 
 // closeBody closes a request body that will not be sent, as a RoundTripper
