@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -310,4 +311,63 @@ func githubLimited(t testing.TB, limited int, reset time.Time) *recorder {
 		io.WriteString(w, `[{"number":1347,"title":"Found a bug","state":"open"}]`)
 	})
 	return srv
+}
+
+// googleOperation emulates a Google long-running operation: POST
+// /v1/projects/p/locations/l/instances answers 200 with an Operation
+// {"name": "projects/p/locations/l/operations/operation-1", "done": false};
+// GET /v1/{name} answers it again, done false for running polls, then done
+// true with the response.
+func googleOperation(t testing.TB, running int) *recorder {
+	const name = "projects/p/locations/us-central1/operations/operation-1"
+	var polls int
+	var mu sync.Mutex
+	return newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		meta := map[string]any{"@type": "type.googleapis.com/google.cloud.common.OperationMetadata", "target": "projects/p/locations/us-central1/instances/i1", "verb": "create"}
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/v1/projects/p/locations/us-central1/instances":
+			writeJSON(w, 200, map[string]any{"name": name, "metadata": meta, "done": false})
+		case r.Method == http.MethodGet && r.URL.EscapedPath() == "/v1/"+name:
+			mu.Lock()
+			polls++
+			n := polls
+			mu.Unlock()
+			if n <= running {
+				writeJSON(w, 200, map[string]any{"name": name, "metadata": meta, "done": false})
+				return
+			}
+			writeJSON(w, 200, map[string]any{"name": name, "metadata": meta, "done": true,
+				"response": map[string]any{"@type": "type.googleapis.com/google.cloud.Instance", "name": "projects/p/locations/us-central1/instances/i1", "state": "READY"}})
+		default:
+			writeJSON(w, 404, map[string]any{"error": map[string]any{"code": 404, "message": "not found: " + r.URL.EscapedPath(), "status": "NOT_FOUND"}})
+		}
+	})
+}
+
+// openaiBatches emulates OpenAI's batches: POST /v1/batches answers 200
+// with the batch, status "validating"; GET /v1/batches/{id} walks it
+// through the statuses given, the last repeated.
+func openaiBatches(t testing.TB, statuses ...string) *recorder {
+	var polls int
+	var mu sync.Mutex
+	return newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		batch := map[string]any{"id": "batch_abc123", "object": "batch", "endpoint": "/v1/chat/completions", "input_file_id": "file-abc123",
+			"completion_window": "24h", "status": "validating", "request_counts": map[string]any{"total": 100, "completed": 0, "failed": 0}}
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/v1/batches":
+			writeJSON(w, 200, batch)
+		case r.Method == http.MethodGet && r.URL.Path == "/v1/batches/batch_abc123":
+			mu.Lock()
+			batch["status"] = statuses[min(polls, len(statuses)-1)]
+			polls++
+			mu.Unlock()
+			if batch["status"] == "completed" {
+				batch["output_file_id"] = "file-cvaTdG"
+				batch["request_counts"] = map[string]any{"total": 100, "completed": 95, "failed": 5}
+			}
+			writeJSON(w, 200, batch)
+		default:
+			writeJSON(w, 404, map[string]any{"error": map[string]any{"message": "No batch found", "type": "invalid_request_error"}})
+		}
+	})
 }

@@ -46,6 +46,7 @@ type Async struct {
 	StatusPath   string   `json:"statusPath,omitempty"`   // gjson path of a status in each poll's body
 	DoneValues   []string `json:"doneValues,omitempty"`   // values at StatusPath that end the polling
 	FailedValues []string `json:"failedValues,omitempty"` // values at StatusPath that end the polling with a failure
+	PollURL      string   `json:"pollUrl,omitempty"`      // template of the status URL when neither Location nor URLPath gives one; {{$response.PATH}} reads the first answer
 
 	holdJSON bool // the node checks a business code: read JSON answers into memory, even when downloading
 }
@@ -86,6 +87,11 @@ func (a *Async) check(e *ConfigError) {
 	}
 	if a.StatusPath != "" && len(a.DoneValues) == 0 && len(a.FailedValues) == 0 {
 		e.add("async.doneValues", "list the values of "+a.StatusPath+" that mean the job is done, e.g. [\"succeeded\"]")
+	}
+	if a.PollURL != "" {
+		if _, err := parseTemplate(a.PollURL); err != nil {
+			e.add("async.pollUrl", messageOf(err))
+		}
 	}
 	if a.StatusPath == "" && (len(a.DoneValues) > 0 || len(a.FailedValues) > 0) {
 		e.add("async.statusPath", "say where the job's status is in each poll's answer, e.g. \"status\"")
@@ -128,17 +134,24 @@ func (a *Async) judge(status int, body []byte) (pollState, string) {
 
 // statusURL is where to poll next: the response's Location, else the URL at
 // URLPath in its body, resolved against base (the URL that answered); prev
-// when the response names neither. Only absolute http and https URLs are
-// polled.
-func (a *Async) statusURL(base *url.URL, h http.Header, body []byte, prev *url.URL) (*url.URL, error) {
+// when the response names neither; for the first answer, PollURL completed
+// with its body (parts, rendered with the request). Only absolute http and
+// https URLs are polled.
+func (a *Async) statusURL(base *url.URL, h http.Header, body []byte, prev *url.URL, parts []pollPart) (*url.URL, error) {
 	ref := strings.TrimSpace(h.Get("Location"))
 	if ref == "" && a.URLPath != "" {
 		ref = strings.TrimSpace(pathGet(body, a.URLPath).String())
 	}
-	if ref == "" {
-		if prev != nil {
-			return prev, nil
+	switch {
+	case ref != "":
+	case prev != nil:
+		return prev, nil
+	case parts != nil:
+		var err error
+		if ref, err = pollTarget(parts, body); err != nil {
+			return nil, err
 		}
+	default:
 		return nil, noStatusURL(a.URLPath)
 	}
 	u, err := base.Parse(ref)
@@ -153,9 +166,9 @@ func (a *Async) statusURL(base *url.URL, h http.Header, body []byte, prev *url.U
 // noStatusURL is the error of a 202 that says nowhere where to poll.
 func noStatusURL(path string) error {
 	if path == "" {
-		return errorf("the API answered 202 Accepted without a Location header, so there is nothing to poll; set async.urlPath to where its answer gives the status URL")
+		return errorf("the API's answer has no Location header, so there is nothing to poll; set async.urlPath to where its answer gives the status URL, or async.pollUrl to build it")
 	}
-	return errorf("the API answered 202 Accepted without a Location header and without a URL at %s; check async.urlPath against the API's answer", path)
+	return errorf("the API's answer has no Location header and no URL at %s; check async.urlPath against the API's answer, or set async.pollUrl to build it", path)
 }
 
 // pollWait is how long to wait before the next poll: the server's
@@ -176,13 +189,42 @@ func (c *Client) follow(ctx context.Context, o *outgoing) *Result {
 	loose := o.accepting()
 	res := c.send(ctx, loose)
 	judge := res.Failure == nil || res.Failure.Kind == KindStatus
-	if res.Failure == nil && res.StatusCode == http.StatusAccepted {
-		judge = c.poll(ctx, o, loose, res)
+	if res.Failure != nil {
+		return o.settleFinal(res, judge)
 	}
+	a := o.step.node.Async
+	switch state, v := a.first(res.StatusCode, res.Body); state {
+	case pollAgain:
+		judge = c.poll(ctx, o, loose, res)
+	case pollFailed:
+		res.settle(jobFailed(&o.step.node, res.StatusCode, res.Body, v), o.secrets)
+		return res
+	}
+	return o.settleFinal(res, judge)
+}
+
+// settleFinal judges the final answer by the node's own success rule, unless
+// polling settled it already.
+func (o *outgoing) settleFinal(res *Result, judge bool) *Result {
 	if judge {
 		res.settle(evaluate(o.step.node.fileRule(res.File != nil), res.StatusCode, res.Body), o.secrets)
 	}
 	return res
+}
+
+// first decides what the first answer means: a 202 starts the polling;
+// with StatusPath set, so does a 2xx whose status is in neither DoneValues
+// nor FailedValues (long-running operations answering 200 {"done":
+// false}), and a failed value ends the job at once. Anything else is the
+// final answer.
+func (a *Async) first(status int, body []byte) (pollState, string) {
+	if status == http.StatusAccepted {
+		return pollAgain, ""
+	}
+	if a.StatusPath == "" || status < 200 || status > 299 {
+		return pollDone, ""
+	}
+	return a.judge(status, body)
 }
 
 // accepting returns o under a step whose success rule accepts 202 and
@@ -223,7 +265,7 @@ func (n *NodeConfig) fileRule(file bool) *SuccessRule {
 func (c *Client) poll(ctx context.Context, first, loose *outgoing, res *Result) bool {
 	a := first.step.node.Async
 	deadline := time.Now().Add(a.maxWait())
-	u, err := a.statusURL(first.url, res.Header, res.Body, nil)
+	u, err := a.statusURL(first.url, res.Header, res.Body, nil, first.pollParts)
 	last := statusSeen(res.StatusCode, "")
 	for n := 1; ; n++ {
 		if err != nil {
@@ -252,7 +294,7 @@ func (c *Client) poll(ctx context.Context, first, loose *outgoing, res *Result) 
 			res.settle(jobFailed(&first.step.node, res.StatusCode, res.Body, v), first.secrets)
 			return false
 		}
-		u, err = a.statusURL(u, res.Header, res.Body, u)
+		u, err = a.statusURL(u, res.Header, res.Body, u, nil)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
@@ -132,7 +133,7 @@ func TestAsyncStatusURL(t *testing.T) {
 			if tt.location != "" {
 				h.Set("Location", tt.location)
 			}
-			u, err := a.statusURL(base, h, []byte(tt.body), tt.prev)
+			u, err := a.statusURL(base, h, []byte(tt.body), tt.prev, nil)
 			if tt.err != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.err)
@@ -142,7 +143,7 @@ func TestAsyncStatusURL(t *testing.T) {
 			assert.Equal(t, tt.want, u.String())
 		})
 	}
-	_, err := (&Async{}).statusURL(base, http.Header{}, nil, nil)
+	_, err := (&Async{}).statusURL(base, http.Header{}, nil, nil, nil)
 	assert.ErrorContains(t, err, "set async.urlPath")
 }
 
@@ -183,7 +184,7 @@ func FuzzAsyncStatusURL(f *testing.F) {
 		h := http.Header{}
 		h.Set("Location", location)
 		for _, hh := range []http.Header{h, {}} {
-			u, err := a.statusURL(base, hh, []byte(body), nil)
+			u, err := a.statusURL(base, hh, []byte(body), nil, nil)
 			if err != nil {
 				continue
 			}
@@ -567,4 +568,109 @@ func TestAsyncRetryAfterCappedByMaxWait(t *testing.T) {
 	assert.Equal(t, KindTimeout, res.Failure.Kind)
 	assert.Less(t, time.Since(start), 3*time.Second)
 	assert.Contains(t, res.Failure.Message, "202")
+}
+
+// TestAsyncLongRunning200 (finding 10): Google's long-running operations
+// answer 200 {"done": false} and OpenAI's batches 200 {"status":
+// "validating"}, the status URL built from the answer; polling started
+// only after a 202, so the node succeeded at once with an unfinished job.
+// With statusPath set, a first 2xx whose status is not final starts the
+// polling, and async.pollUrl builds the URL from {{$response.PATH}}.
+func TestAsyncLongRunning200(t *testing.T) {
+	t.Run("google operation", func(t *testing.T) {
+		srv := googleOperation(t, 2)
+		c := testClient(t)
+		stubEnv(c, 0, nil)
+		node := nodeJSON(t, `{"method": "POST", "url": %q, "body": {"kind": "raw", "raw": "{\"labels\": {}}"},
+			"success": {"errorCodePath": "error.code", "missingCode": "success", "errorMessagePath": "error.message"},
+			"async": {"statusPath": "done", "doneValues": ["true"], "pollUrl": %q}}`,
+			srv.URL+"/v1/projects/p/locations/us-central1/instances", srv.URL+"/v1/{{$response.name}}")
+		res, err := c.Execute(context.Background(), node, nil)
+		require.NoError(t, err)
+		assert.Equal(t, "READY", res.Get("response.state").String(), "the node ends with the finished operation")
+		assert.Equal(t, 4, srv.count(), "the request and three polls")
+		assert.Equal(t, "/v1/projects/p/locations/us-central1/operations/operation-1", srv.last(t).RequestURI, "the name keeps its slashes")
+		assert.Equal(t, "GET", srv.last(t).Method)
+	})
+	t.Run("openai batch", func(t *testing.T) {
+		srv := openaiBatches(t, "in_progress", "finalizing", "completed")
+		c := testClient(t)
+		stubEnv(c, 0, nil)
+		node := nodeJSON(t, `{"method": "POST", "url": %q, "headers": [{"key": "Authorization", "value": "Bearer sk-test"}],
+			"body": {"kind": "raw", "raw": "{\"input_file_id\": \"file-abc123\", \"endpoint\": \"/v1/chat/completions\", \"completion_window\": \"24h\"}"},
+			"async": {"statusPath": "status", "doneValues": ["completed"], "failedValues": ["failed", "expired", "cancelled"], "pollUrl": %q}}`,
+			srv.URL+"/v1/batches", srv.URL+"/v1/batches/{{$response.id}}")
+		res, err := c.Execute(context.Background(), node, nil)
+		require.NoError(t, err)
+		assert.Equal(t, "file-cvaTdG", res.Get("output_file_id").String())
+		assert.Equal(t, 4, srv.count())
+		assert.Equal(t, "Bearer sk-test", srv.last(t).Header.Get("Authorization"), "polls on the same origin carry the credentials")
+	})
+	t.Run("failed batch", func(t *testing.T) {
+		srv := openaiBatches(t, "failed")
+		c := testClient(t)
+		stubEnv(c, 0, nil)
+		node := nodeJSON(t, `{"method": "POST", "url": %q, "body": {"kind": "raw", "raw": "{}"},
+			"async": {"statusPath": "status", "doneValues": ["completed"], "failedValues": ["failed"], "pollUrl": %q}}`,
+			srv.URL+"/v1/batches", srv.URL+"/v1/batches/{{$response.id}}")
+		_, err := c.Execute(context.Background(), node, nil)
+		var f *Failure
+		require.ErrorAs(t, err, &f)
+		assert.Equal(t, KindErrorCode, f.Kind)
+		assert.Equal(t, "failed", f.Code)
+	})
+}
+
+// TestPollURLValues: a $response value keeps its slashes in the path, each
+// segment escaped; "." and ".." are refused; in the query it is
+// query-escaped; an answer without the value fails with a clear message.
+func TestPollURLValues(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			fmt.Fprint(w, r.URL.Query().Get("answer"))
+			return
+		}
+		fmt.Fprint(w, `{"state":"done"}`)
+	})
+	tests := []struct {
+		answer string
+		target string
+		err    string
+	}{
+		{`{"state":"run","name":"operations/a b?c"}`, "/v1/operations/a%20b%3Fc?x=operations%2Fa+b%3Fc", ""},
+		{`{"state":"run","name":"operations/../admin"}`, "", `"." and ".." are not allowed`},
+		{`{"state":"run"}`, "", "the first answer has no name for async.pollUrl"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.answer, func(t *testing.T) {
+			c := testClient(t)
+			stubEnv(c, 0, nil)
+			node := nodeJSON(t, `{"method": "POST", "url": %q, "query": [{"key": "answer", "value": %q}],
+				"async": {"statusPath": "state", "doneValues": ["done"], "pollUrl": %q}}`,
+				srv.URL, tt.answer, srv.URL+"/v1/{{$response.name}}?x={{ $response.name }}")
+			res, err := c.Execute(context.Background(), node, nil)
+			if tt.err != "" {
+				var f *Failure
+				require.ErrorAs(t, err, &f)
+				assert.Contains(t, f.Message, tt.err)
+				assert.Len(t, res.Attempts, 1, "nothing is polled")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.target, srv.last(t).RequestURI)
+		})
+	}
+}
+
+// TestPollURLRefsAndValidate: Refs lists pollUrl's own refs (not the
+// $response values), and Validate reads its template.
+func TestPollURLRefsAndValidate(t *testing.T) {
+	node := &NodeConfig{URL: "https://x.test/batches", Async: &Async{StatusPath: "status", DoneValues: []string{"completed"},
+		PollURL: "{{base}}/v1/batches/{{$response.id}}?tenant={{tenant}}"}}
+	assert.Equal(t, []string{"base", "tenant"}, node.Refs())
+	require.NoError(t, node.Validate())
+	node.Async.PollURL = "https://x.test/{{$response.id"
+	var ce *ConfigError
+	require.ErrorAs(t, node.Validate(), &ce)
+	assert.Equal(t, "async.pollUrl", ce.Problems[0].Field)
 }

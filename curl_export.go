@@ -24,7 +24,8 @@ import (
 // around it (as curl's -F ;type= does), a retry policy keeps only its number of
 // attempts, an apiKey auth becomes its header or query parameter, and what
 // curl has no option for (success rule, failure policy, response schema,
-// pagination, signing, oauth2 auth) is left out. Basic auth is written as
+// pagination, async polling, signing, oauth2 auth; a retry policy's jitter
+// and stopOnCodes) is left out. Basic auth is written as
 // -u user:password, digest adds --digest, bearer is --oauth2-bearer. A
 // literal credential typed into the node (an Authorization or Cookie
 // header, a token-like query parameter or form field, a URL password, an

@@ -16,21 +16,22 @@ import (
 // request's identity. It is not changed once rendered; the next page of a
 // pull is an outgoing of its own (see forPage).
 type outgoing struct {
-	step     *Step
-	method   string
-	url      *url.URL // nil when the URL could not be rendered
-	header   http.Header
-	body     *payload
-	secrets  *secrets
-	id       identity
-	sign     Secret           // Standard Webhooks secret, when the node signs
-	now      func() time.Time // the Client's clock, for signature timestamps
-	missing  []string         // refs that had no value
-	cursor   string           // cursor pagination: the cursor this page asks for
-	maxRows  int              // the Client's MaxRows, for the Result
-	maxBytes int64            // the Client's MaxResponseBytes
-	wrapped  bool             // the Client's WrapTransport may write to a request's header
-	cred     *credential      // digest and oauth2: what each attempt authenticates with
+	step      *Step
+	method    string
+	url       *url.URL // nil when the URL could not be rendered
+	header    http.Header
+	body      *payload
+	secrets   *secrets
+	id        identity
+	sign      Secret           // Standard Webhooks secret, when the node signs
+	now       func() time.Time // the Client's clock, for signature timestamps
+	missing   []string         // refs that had no value
+	cursor    string           // cursor pagination: the cursor this page asks for
+	pollParts []pollPart       // async.pollUrl with the node's refs rendered, nil without one
+	maxRows   int              // the Client's MaxRows, for the Result
+	maxBytes  int64            // the Client's MaxResponseBytes
+	wrapped   bool             // the Client's WrapTransport may write to a request's header
+	cred      *credential      // digest and oauth2: what each attempt authenticates with
 	// signer signs each request to signOrigin (auth types signature and
 	// awsSigV4).
 	signer     attemptSigner
@@ -94,6 +95,11 @@ func (o *outgoing) build(c *Client, r *renderer) error {
 	}
 	if o.body, err = r.buildPayload(o.step, c.boundary, o.header.Get("Content-Type")); err != nil {
 		return err
+	}
+	if t := o.step.pollURL; t != nil {
+		if o.pollParts, err = r.renderPollURL(t); err != nil {
+			return err
+		}
 	}
 	if o.body != nil {
 		o.body.maxUpload = c.MaxUploadBytes

@@ -29,6 +29,7 @@ type Step struct {
 	ctHeader bool       // the node sets its own Content-Type header
 	forms    *formCache // the redaction forms of the secrets its runs met; copies share it
 	auth     *authStep  // the node's credentials, nil when it has none
+	pollURL  *template  // async.pollUrl, nil when the node has none
 }
 
 // pair is a compiled query entry or header: its key and value template.
@@ -66,6 +67,11 @@ func (n *NodeConfig) compile() (*Step, error) {
 	s.ctHeader = slices.ContainsFunc(n.Headers, func(kv KeyValue) bool { return strings.EqualFold(kv.Key, "Content-Type") })
 	if s.auth, err = compileAuth(n.Auth); err != nil {
 		return nil, err
+	}
+	if a := n.Async; a != nil && a.PollURL != "" {
+		if s.pollURL, err = compile(a.PollURL, modeURL); err != nil {
+			return nil, err
+		}
 	}
 	if b := n.Body; b != nil && b.Kind == BodyRaw {
 		s.rawType = b.contentType()

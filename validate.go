@@ -257,6 +257,9 @@ func (n *NodeConfig) Refs() []string {
 		refs = appendRef(refs, b.File)
 	}
 	refs = appendRef(refs, n.Object)
+	if a := n.Async; a != nil {
+		refs = pollURLRefs(a.PollURL, refs)
+	}
 	if a := n.Auth; a != nil && a.Type == AuthSignature {
 		refs = slices.DeleteFunc(refs, isSigVar) // the signature's own variables
 	}
