@@ -437,7 +437,7 @@ func TestAttachmentStreamErrors(t *testing.T) {
 		want []string
 	}{
 		{"unknown size over the limit", fc.file("big.bin", "", mib+"x", -1), &Body{Kind: BodyBinary, File: "f"},
-			errUploadTooLarge, []string{"body.file", `"big.bin"`, "1048576 bytes"}},
+			errUploadTooLarge, []string{"body.file", `"big.bin"`, "the limit of 1 MiB "}},
 		{"unknown size over the limit, form-data", fc.file("big.bin", "", mib+mib, -1), &Body{Kind: BodyFormData, Fields: []FormField{{Key: "a", File: "f"}}},
 			errUploadTooLarge, []string{"body.fields[0]", `"big.bin"`}},
 		{"longer than its Size", fc.file("long.bin", "", "12345", 4), &Body{Kind: BodyBinary, File: "f"},

@@ -8,6 +8,7 @@ import (
 	"compress/zlib"
 	"errors"
 	"fmt"
+	"github.com/httpstep/httpstep/internal/bytesize"
 	"io"
 	"mime"
 	"net/http"
@@ -30,7 +31,7 @@ type tooLargeError struct{ Limit int64 }
 func (e *tooLargeError) Error() string { return errorPrefix + e.message() }
 
 func (e *tooLargeError) message() string {
-	return fmt.Sprintf("the response is larger than the limit of %d bytes; ask the API for less data (a filter, a smaller page) or ask an administrator to raise the limit (Client.MaxResponseBytes)", e.Limit)
+	return fmt.Sprintf("the response is larger than the limit of %s; ask the API for less data (a filter, a smaller page) or ask an administrator to raise the limit (Client.MaxResponseBytes)", bytesize.Format(e.Limit))
 }
 
 // Is reports whether target is errTooLarge.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/httpstep/httpstep/internal/bytesize"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -220,7 +221,7 @@ func TestReadBodyLimit(t *testing.T) {
 			var tl *tooLargeError
 			require.ErrorAs(t, got.err, &tl)
 			assert.Equal(t, tt.limit, tl.Limit)
-			assert.Contains(t, got.err.Error(), fmt.Sprintf("limit of %d bytes; ask the API for less data", tt.limit))
+			assert.Contains(t, got.err.Error(), "limit of "+bytesize.Format(tt.limit)+"; ask the API for less data")
 			assert.Len(t, got.body, int(tt.limit), "the part read is kept for a preview")
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/httpstep/httpstep/internal/bytesize"
 	"hash/crc32"
 	"io"
 	"net/http"
@@ -171,7 +172,7 @@ func TestDownloadCapped(t *testing.T) {
 			var f *Failure
 			require.ErrorAs(t, err, &f)
 			assert.Equal(t, KindTooLarge, f.Kind)
-			assert.Contains(t, f.Message, strconv.FormatInt(c.maxDownloadBytes(), 10))
+			assert.Contains(t, f.Message, bytesize.Format(c.maxDownloadBytes()))
 			assert.Nil(t, res.File)
 			assert.Equal(t, []string{"keep.txt"}, dirNames(t, dir))
 		})

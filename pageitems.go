@@ -2,6 +2,7 @@ package httpstep
 
 import (
 	"bytes"
+	"github.com/httpstep/httpstep/internal/bytesize"
 
 	"github.com/tidwall/gjson"
 )
@@ -25,7 +26,7 @@ func (p *pageItems) add(body []byte, path string) (int, error) {
 	var err error
 	arr.ForEach(func(_, item gjson.Result) bool {
 		if int64(p.buf.Len()+len(item.Raw)+2) > p.limit {
-			err = errorf("the pages together are larger than the limit of %d bytes; raise Client.MaxResponseBytes, lower paginate.maxPages or filter the list", p.limit)
+			err = errorf("the pages together are larger than the limit of %s; raise Client.MaxResponseBytes, lower paginate.maxPages or filter the list", bytesize.Format(p.limit))
 			return false
 		}
 		if p.buf.Len() == 0 {

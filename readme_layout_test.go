@@ -52,3 +52,33 @@ func TestReadmeLayout(t *testing.T) {
 // audiencePackages are the packages beside the root for secondary
 // audiences, whose files the layout names one by one.
 var audiencePackages = []string{"curl"}
+
+// TestReadmeCommandFiles: every file a README command line names
+// (a word ending in .json or .jsonl in a line that runs cmd/httpstep, in a
+// code block or an inline span) exists, so a new user can paste it.
+func TestReadmeCommandFiles(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	var lines []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "go run ./cmd/httpstep") || strings.HasPrefix(line, "httpstep ") {
+			lines = append(lines, line)
+		}
+		for i, span := range strings.Split(line, "`") {
+			if i%2 == 1 && strings.HasPrefix(span, "httpstep ") {
+				lines = append(lines, span)
+			}
+		}
+	}
+	require.NotEmpty(t, lines)
+	for _, line := range lines {
+		for _, word := range strings.Fields(line) {
+			stem, _, _ := strings.Cut(word, ".")
+			placeholder := strings.ToUpper(stem) == stem // NODE.json, ROWS.jsonl
+			if !placeholder && (strings.HasSuffix(word, ".json") || strings.HasSuffix(word, ".jsonl")) {
+				_, err := os.Stat(word)
+				assert.NoError(t, err, "README's command %q names %s", line, word)
+			}
+		}
+	}
+}

@@ -76,6 +76,7 @@ func TestResponseLimits(t *testing.T) {
 	var f *Failure
 	require.ErrorAs(t, err, &f)
 	assert.Equal(t, KindTooLarge, f.Kind)
+	assert.Contains(t, f.Message, "the limit of 1 KiB;", "a size a person reads")
 
 	_, err = c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/headers"}, nil)
 	require.ErrorAs(t, err, &f)
@@ -105,4 +106,6 @@ func TestMaxResponseCountsDecodedBytes(t *testing.T) {
 	res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
 	require.Error(t, err)
 	assert.Equal(t, KindTooLarge, res.Failure.Kind)
+	assert.Contains(t, res.Failure.Message, "the limit of 64 KiB;")
+	assert.NotContains(t, res.Failure.Message, "65536")
 }

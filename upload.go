@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/httpstep/httpstep/internal/bytesize"
 	"io"
 )
 
@@ -46,7 +47,7 @@ func (p *payload) openFile(c chunk) (io.ReadCloser, error) {
 	f := c.file
 	if p.maxUpload > 0 && f.Size > p.maxUpload {
 		return nil, &attachmentError{field: c.field, name: f.Name, kind: errUploadTooLarge,
-			problem: fmt.Sprintf("is %d bytes, more than the limit of %d bytes (Client.MaxUploadBytes): send a smaller file or ask an administrator to raise the limit", f.Size, p.maxUpload)}
+			problem: fmt.Sprintf("is %s, more than the limit of %s (Client.MaxUploadBytes): send a smaller file or ask an administrator to raise the limit", bytesize.Format(f.Size), bytesize.Format(p.maxUpload))}
 	}
 	rc, err := f.Open()
 	if err != nil {
@@ -147,7 +148,7 @@ func (f *fileReader) fail() error {
 	switch {
 	case !f.exact:
 		e.kind = errUploadTooLarge
-		e.problem = fmt.Sprintf("is larger than the limit of %d bytes (Client.MaxUploadBytes): send a smaller file or ask an administrator to raise the limit", f.limit)
+		e.problem = fmt.Sprintf("is larger than the limit of %s (Client.MaxUploadBytes): send a smaller file or ask an administrator to raise the limit", bytesize.Format(f.limit))
 	case f.n > f.limit:
 		e.problem = fmt.Sprintf("has more than the %d bytes its File.Size declares: correct the size, or set it to -1 (or 0) when unknown", f.limit)
 	default:

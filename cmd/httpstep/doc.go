@@ -31,10 +31,16 @@
 //	  -params FILE.json  a JSON object of parameters; a ref a.b.c walks nested objects;
 //	                     -p and -s override it
 //	  -allow-private     let the node reach loopback and private addresses
-//	                     (blocked by default, failure kind "blocked")
+//	                     (blocked by default, failure kind "blocked"); cloud platform
+//	                     endpoints such as 169.254.169.254 stay blocked
+//	  -allow-network N   let the node reach network N (10.0.0.0/8, or one address such
+//	                     as 169.254.169.254), even a cloud platform endpoint; repeat for more
 //	  -proxy URL         the organisation's proxy (http, https, socks5, socks5h),
 //	                     used only by nodes with "useProxy": true
 //	  -timeout D         per-attempt timeout overriding the node's, e.g. 500ms or 30s
+//	  -max-response N    the largest response body to read, e.g. 64MiB (default 32 MiB;
+//	                     past it, failure kind "too_large"); a failed result prints at
+//	                     most 64 KiB of its body
 //	  -o PATH            save the body to PATH, as a node with "download": true does
 //	                     (a directory keeps the file's name); without -o a download
 //	                     node's file stays in the temporary directory

@@ -63,7 +63,8 @@ func (c *cli) runEach(ctx context.Context, node *httpstep.NodeConfig, params htt
 		return writeErr == nil
 	})
 	if len(missing) > 0 {
-		fmt.Fprintf(c.stderr, "httpstep: note: no value for %s in some rows, sent empty\n", strings.Join(missing, ", "))
+		fmt.Fprintf(c.stderr, "httpstep: note: no value for %s in some rows, sent empty: set them in the rows, or %s\n",
+			strings.Join(missing, ", "), howToGive(node, missing))
 	}
 	switch {
 	case writeErr != nil:
@@ -87,7 +88,11 @@ func (c *cli) loadRows(path string) ([]httpstep.Values, error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		v, err := decodeParams(fmt.Sprintf("%s:%d", name, n+1), line)
+		j, err := decodeJSONValue(line)
+		if err != nil {
+			return nil, jsonLineError(name, n+1, line, err)
+		}
+		v, err := paramsObject(fmt.Sprintf("%s:%d", name, n+1), j)
 		if err != nil {
 			return nil, err
 		}

@@ -97,7 +97,7 @@ func TestRunEachUsage(t *testing.T) {
 		stderr string
 	}{
 		{"not an object", []string{"run", "-each", bad, node}, "bad.jsonl:3: the parameters must be a JSON object"},
-		{"broken line", []string{"run", "-each", broken, node}, "broken.jsonl:2:1:6: invalid character ','"},
+		{"broken line", []string{"run", "-each", broken, node}, "broken.jsonl:2:6: invalid character ','"},
 		{"no rows", []string{"run", "-each", empty, node}, "has no rows"},
 		{"-c without -each", []string{"run", "-c", "4", node}, "-c needs -each"},
 		{"-c zero", []string{"run", "-each", bad, "-c", "0", node}, "-c must be at least 1"},

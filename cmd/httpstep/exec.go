@@ -70,9 +70,11 @@ func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig
 	if errors.As(err, &cfg) || res == nil {
 		return c.fail(exitUsage, invalidNode("the node", err))
 	}
-	c.noteMissing(res)
+	c.noteMissing(node, res)
+	adviseBlocked(res.Failure, o)
 	s := scrubber{res}
 	out := newOutput(res, s)
+	c.noteCut(res)
 	file, ferr := downloadFile(res, o)
 	if ferr != nil {
 		return c.fail(exitFailed, ferr)
@@ -99,7 +101,7 @@ func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig
 
 // client is the Client the flags describe.
 func (o *execOptions) client() *httpstep.Client {
-	return &httpstep.Client{AllowPrivate: o.allowPrivate, Proxy: o.proxy}
+	return &httpstep.Client{AllowPrivate: o.allowPrivate, AllowNetworks: o.allowNets, Proxy: o.proxy, MaxResponseBytes: o.maxResponse}
 }
 
 // inferSchema infers the output fields of a successful JSON response, or
@@ -117,11 +119,33 @@ func (c *cli) inferSchema(res *httpstep.Result) *httpstep.Schema {
 }
 
 // noteMissing names on stderr the refs that had no value and were sent
-// empty, which is what "Test API" does but rarely what the user meant.
-func (c *cli) noteMissing(res *httpstep.Result) {
-	if missing := addMissing(nil, res); len(missing) > 0 {
-		fmt.Fprintf(c.stderr, "httpstep: note: no value for %s, sent empty: give values with -p ref=value\n", strings.Join(missing, ", "))
+// empty, which is what "Test API" does but rarely what the user meant, and
+// says how to give them: -s for a ref that is a secret, -p for the others.
+func (c *cli) noteMissing(node *httpstep.NodeConfig, res *httpstep.Result) {
+	missing := addMissing(nil, res)
+	if len(missing) == 0 {
+		return
 	}
+	fmt.Fprintf(c.stderr, "httpstep: note: no value for %s, sent empty: %s\n", strings.Join(missing, ", "), howToGive(node, missing))
+}
+
+// howToGive says which flag gives each of refs a value.
+func howToGive(node *httpstep.NodeConfig, refs []string) string {
+	var secrets []string
+	for _, ref := range refs {
+		if refKindOf(node, ref) == refSecret {
+			secrets = append(secrets, ref)
+		}
+	}
+	switch {
+	case len(secrets) == 0:
+		return "give values with -p ref=value"
+	case len(secrets) == len(refs):
+		return "give secrets with -s ref=value"
+	case len(secrets) == 1:
+		return "give values with -p ref=value, and the secret " + secrets[0] + " with -s ref=value"
+	}
+	return "give values with -p ref=value, and the secrets " + strings.Join(secrets, ", ") + " with -s ref=value"
 }
 
 // loadNode reads a node file ("-" for stdin) with httpstep.ParseNode: an

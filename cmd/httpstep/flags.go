@@ -4,9 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/httpstep/httpstep/internal/bytesize"
 )
 
 // execOptions are the flags of run and test.
@@ -14,6 +17,8 @@ type execOptions struct {
 	params       []param // -p and -s, in command-line order
 	paramsFile   string
 	allowPrivate bool
+	allowNets    []netip.Prefix // -allow-network, repeatable
+	maxResponse  int64          // -max-response; 0 = the library's default
 	proxy        *url.URL
 	timeout      time.Duration
 	refs         bool        // test only
@@ -33,7 +38,12 @@ func newExecFlags(cmd string) (*flag.FlagSet, *execOptions) {
 	fs.Var(paramFlag{&o.params, true}, "s", "a secret parameter: ref=value or ref=@PATH")
 	fs.StringVar(&o.paramsFile, "params", "", "a JSON object of parameters")
 	fs.BoolVar(&o.allowPrivate, "allow-private", false, "let the node reach loopback and private addresses")
+	fs.Func("allow-network", "let the node reach this network (CIDR or address); repeatable", o.addNetwork)
 	fs.Func("proxy", "the organisation's proxy URL", o.setProxy)
+	fs.Func("max-response", "the largest response body to read, e.g. 64MiB", func(s string) (err error) {
+		o.maxResponse, err = bytesize.Parse(s)
+		return err
+	})
 	fs.DurationVar(&o.timeout, "timeout", 0, "per-attempt timeout overriding the node's")
 	addDownloadFlags(fs, o)
 	if cmd == "test" {
@@ -45,6 +55,21 @@ func newExecFlags(cmd string) (*flag.FlagSet, *execOptions) {
 		o.each.define(fs)
 	}
 	return fs, o
+}
+
+// addNetwork adds an -allow-network prefix; a bare address is a prefix of
+// its own length (10.1.2.3 is 10.1.2.3/32).
+func (o *execOptions) addNetwork(s string) error {
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		a, aerr := netip.ParseAddr(s)
+		if aerr != nil {
+			return fmt.Errorf("%q: write a network such as 10.0.0.0/8 or an address such as 10.1.2.3", s)
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
+	}
+	o.allowNets = append(o.allowNets, p.Masked())
+	return nil
 }
 
 // setProxy checks and sets the -proxy URL.

@@ -33,25 +33,42 @@ func (c *cli) readInput(path string) (data []byte, name string, err error) {
 // jsonError says where in data a JSON decoding error is, as name:line:col,
 // so the person fixing the file can find the spot.
 func jsonError(name string, data []byte, err error) error {
-	msg := ownWords(err)
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	off := int64(-1)
-	switch {
-	case errors.As(err, &syn):
-		off = syn.Offset - 1 // the offending byte
-	case len(bytes.TrimSpace(data)) == 0:
-		msg = "it is empty, but must hold JSON"
-	case errors.As(err, &typ):
-		off = typ.Offset
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		off, msg = int64(len(data)), "the JSON ends too early: check for a missing } or ]"
-	}
+	off, msg := jsonFault(data, err)
 	if off < 0 {
 		return fmt.Errorf("httpstep: %s: %s", name, msg)
 	}
 	line, col := position(data, off)
 	return fmt.Errorf("httpstep: %s:%d:%d: %s", name, line, col, msg)
+}
+
+// jsonLineError is jsonError for data that is line number line of the file
+// name (a JSON Lines row): one position, name:line:col.
+func jsonLineError(name string, line int, data []byte, err error) error {
+	off, msg := jsonFault(data, err)
+	if off < 0 {
+		return fmt.Errorf("httpstep: %s:%d: %s", name, line, msg)
+	}
+	_, col := position(data, off)
+	return fmt.Errorf("httpstep: %s:%d:%d: %s", name, line, col, msg)
+}
+
+// jsonFault is the byte offset in data a JSON decoding error points at (-1
+// when none) and the error in words.
+func jsonFault(data []byte, err error) (int64, string) {
+	msg := ownWords(err)
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return syn.Offset - 1, msg // the offending byte
+	case len(bytes.TrimSpace(data)) == 0:
+		return -1, "it is empty, but must hold JSON"
+	case errors.As(err, &typ):
+		return typ.Offset, msg
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return int64(len(data)), "the JSON ends too early: check for a missing } or ]"
+	}
+	return -1, msg
 }
 
 // ownWords is err's text for a sentence of the tool's own, which says

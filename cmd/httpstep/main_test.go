@@ -214,11 +214,64 @@ func TestSSRFGuard(t *testing.T) {
 	assert.Equal(t, 0, out.Status)
 	assert.Equal(t, "{}", string(mustCompact(t, got.stdout, "headers")))
 	assert.Zero(t, hits.Load(), "nothing reached the server")
+	want := "127.0.0.1 is a loopback address; requests to internal networks are blocked: " +
+		"run with -allow-private (or -allow-network 127.0.0.1/32) if the request is meant to reach it"
+	assert.Equal(t, want, out.Failure.Message, "the CLI's fix, not an administrator's")
+	assert.Equal(t, "httpstep: blocked: "+want+"\n", got.stderr)
 
 	got = runCLI(t, "", "run", node, "-allow-private")
 	require.Equal(t, 0, got.code, got.stderr)
 	assert.True(t, decodeOutput(t, got.stdout).OK)
 	assert.EqualValues(t, 1, hits.Load())
+
+	got = runCLI(t, "", "run", node, "-allow-network", "127.0.0.0/8")
+	require.Equal(t, 0, got.code, got.stderr)
+	assert.EqualValues(t, 2, hits.Load())
+
+	meta := writeFile(t, "meta.json", `{"url": "http://169.254.169.254/latest/meta-data/"}`)
+	got = runCLI(t, "", "run", meta, "-allow-private")
+	require.Equal(t, 1, got.code, got.stderr)
+	assert.Equal(t, "169.254.169.254 is a link-local address (cloud metadata); a cloud platform endpoint stays blocked "+
+		"under -allow-private: run with -allow-network 169.254.169.254/32 if the request is meant to reach it",
+		decodeOutput(t, got.stdout).Failure.Message)
+}
+
+// TestLargeBodies: -max-response raises or lowers the response limit, the
+// limit reads in MiB, and a failed result prints at most 64 KiB of its
+// body, with a note saying how much there was.
+func TestLargeBodies(t *testing.T) {
+	big := strings.Repeat("0123456789abcdef", 3<<16) // 3 MiB
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/fail" {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+		io.WriteString(w, big)
+	}))
+	t.Cleanup(srv.Close)
+	ok := nodeFile(t, `{"url": "%s/ok"}`, srv.URL)
+	got := runCLI(t, "", "run", "-allow-private", "-max-response", "1MiB", ok)
+	require.Equal(t, 1, got.code, got.stderr)
+	out := decodeOutput(t, got.stdout)
+	assert.Equal(t, httpstep.KindTooLarge, out.Failure.Kind)
+	assert.Contains(t, out.Failure.Message, "the limit of 1 MiB;")
+	assert.Less(t, len(got.stdout), 80<<10, "the body printed is capped")
+	assert.Contains(t, got.stderr, "httpstep: note: the body is 1 MiB or more; printed its first 64 KiB\n")
+
+	got = runCLI(t, "", "run", "-allow-private", "-max-response", "4MiB", ok)
+	require.Equal(t, 0, got.code, got.stderr)
+	assert.Equal(t, len(big)+len(`""`), len(mustCompact(t, got.stdout, "body")), "a success prints its body whole")
+
+	fail := nodeFile(t, `{"url": "%s/fail", "onFailure": "continue"}`, srv.URL)
+	got = runCLI(t, "", "run", "-allow-private", "-max-response", "4MiB", fail)
+	require.Equal(t, 0, got.code, got.stderr)
+	var body string
+	require.NoError(t, json.Unmarshal(decodeOutput(t, got.stdout).Body, &body))
+	assert.Equal(t, big[:64<<10], body)
+	assert.Equal(t, "httpstep: note: the body is 3 MiB; printed its first 64 KiB\n", got.stderr)
+
+	got = runCLI(t, "", "run", "-max-response", "lots", ok)
+	assert.Equal(t, 2, got.code)
+	assert.Contains(t, got.stderr, `"lots" is not a size`)
 }
 
 // mustCompact returns the compacted value of key in the JSON object s.
@@ -383,6 +436,23 @@ func TestMissingRefs(t *testing.T) {
 	require.Equal(t, 0, got.code, got.stderr)
 	assert.Equal(t, "httpstep: note: no value for absent, sent empty: give values with -p ref=value\n", got.stderr)
 	assert.Equal(t, []string{"absent"}, decodeOutput(t, got.stdout).Attempts[0].Missing)
+}
+
+// TestMissingSecretRefs: a ref that is a secret (by its name, or by the
+// credential it fills) is suggested with -s, which keeps it out of the
+// history and of the remembered test values, not -p.
+func TestMissingSecretRefs(t *testing.T) {
+	srv, _ := apiServer(t)
+	for _, tc := range []struct{ node, want string }{
+		{`{"url": "%[1]s/ok", "headers": [{"key": "Authorization", "value": "Bearer {{org.bearer}}"}]}`,
+			"httpstep: note: no value for org.bearer, sent empty: give secrets with -s ref=value\n"},
+		{`{"url": "%[1]s/ok", "query": [{"key": "q", "value": "{{absent}}"}, {"key": "k", "value": "{{org.apiKey}}"}]}`,
+			"httpstep: note: no value for absent, org.apiKey, sent empty: give values with -p ref=value, and the secret org.apiKey with -s ref=value\n"},
+	} {
+		got := runCLI(t, "", "run", "-allow-private", nodeFile(t, tc.node, srv.URL))
+		require.Equal(t, 0, got.code, got.stderr)
+		assert.Equal(t, tc.want, got.stderr)
+	}
 }
 
 // TestUpload: -p f=@PATH attaches a local file to form-data and binary

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/internal/bytesize"
+	"github.com/httpstep/httpstep/internal/textcut"
 )
 
 // output is what run prints, keys in this order.
@@ -39,7 +41,7 @@ func newOutput(res *httpstep.Result, s scrubber) output {
 		OK:       res.OK(),
 		Status:   res.StatusCode,
 		Headers:  map[string][]string{},
-		Body:     s.body(res.Body),
+		Body:     s.body(res.Body, !res.OK()),
 		Attempts: res.Attempts,
 	}
 	for k, vs := range res.Header {
@@ -54,6 +56,22 @@ func newOutput(res *httpstep.Result, s scrubber) output {
 		out.Attempts = []httpstep.Attempt{}
 	}
 	return out
+}
+
+// maxFailedBody is how much of a failed result's body is printed: enough to
+// read the API's error, never the megabytes of a too_large answer.
+const maxFailedBody = 64 << 10
+
+// noteCut says on stderr when a failed result's body was cut.
+func (c *cli) noteCut(res *httpstep.Result) {
+	if res.OK() || len(res.Body) <= maxFailedBody {
+		return
+	}
+	size := bytesize.Format(int64(len(res.Body)))
+	if res.Failure.Kind == httpstep.KindTooLarge {
+		size += " or more"
+	}
+	fmt.Fprintf(c.stderr, "httpstep: note: the body is %s; printed its first %s\n", size, bytesize.Format(maxFailedBody))
 }
 
 // printJSON writes v to stdout indented by two spaces, with & < > as they
@@ -77,9 +95,14 @@ type scrubber struct {
 func (s scrubber) text(t string) string { return s.res.Redact(t) }
 
 // body returns the scrubbed body as a JSON value when it is JSON, else as a
-// string ("" when empty).
-func (s scrubber) body(b []byte) any {
+// string ("" when empty). A failed result's body is cut to maxFailedBody
+// (on a rune boundary, after scrubbing, so no secret is cut in half).
+func (s scrubber) body(b []byte, failed bool) any {
 	t := s.text(string(b))
+	if failed && len(t) > maxFailedBody {
+		cut, _ := textcut.Prefix([]byte(t), maxFailedBody)
+		return cut
+	}
 	if strings.TrimSpace(t) != "" && json.Valid([]byte(t)) {
 		return json.RawMessage(t)
 	}

@@ -127,6 +127,12 @@ func decodeParams(name string, data []byte) (httpstep.Values, error) {
 	if err != nil {
 		return nil, jsonError(name, data, err)
 	}
+	return paramsObject(name, v)
+}
+
+// paramsObject is v as parameters, or an error naming where (name) it is
+// not a JSON object.
+func paramsObject(name string, v any) (httpstep.Values, error) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("httpstep: %s: the parameters must be a JSON object such as {\"user\": {\"id\": 7}}", name)

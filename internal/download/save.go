@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/httpstep/httpstep/internal/bytesize"
 	"hash"
 	"io"
 	"os"
@@ -34,7 +35,7 @@ func (e *TooLargeError) Error() string { return errorPrefix + e.Message() }
 
 // Message is Error without the "httpstep: " prefix, for a failure message.
 func (e *TooLargeError) Message() string {
-	return fmt.Sprintf("the download is larger than the limit of %d bytes; ask the API for a smaller file or ask an administrator to raise the limit (Client.MaxDownloadBytes)", e.Limit)
+	return fmt.Sprintf("the download is larger than the limit of %s; ask the API for a smaller file or ask an administrator to raise the limit (Client.MaxDownloadBytes)", bytesize.Format(e.Limit))
 }
 
 // errorPrefix starts the text of every error, as in the httpstep package.
