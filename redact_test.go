@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -54,11 +53,10 @@ func TestFormCache(t *testing.T) {
 // TestStepRedactsFromTheCache: the second run of a Step, whose secret forms
 // come from the cache, redacts the echoed credential as the first did.
 func TestStepRedactsFromTheCache(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"echo":%q,"query":%q}`, r.Header.Get("Authorization"), r.URL.RawQuery)
-	}))
-	defer srv.Close()
+	})
 	step, err := (&NodeConfig{
 		URL:     srv.URL + "/x",
 		Query:   []KeyValue{{"q", "{{token}}"}},
