@@ -371,3 +371,44 @@ func openaiBatches(t testing.TB, statuses ...string) *recorder {
 		}
 	})
 }
+
+// githubIssues emulates GitHub's GET /repos/{owner}/{repo}/issues with
+// per_page and page, a Link header with rel="next" (and "last") while
+// pages remain, and the rate-limit headers; the first request meets the
+// primary limit (403, x-ratelimit-remaining 0, a reset a second away).
+func githubIssues(t testing.TB, total int) *recorder {
+	issues := make([]map[string]any, total)
+	for i := range issues {
+		issues[i] = map[string]any{"id": fmt.Sprint(1000 + i), "number": i + 1, "state": "open"}
+	}
+	var srv *recorder
+	srv = newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("x-ratelimit-limit", "5000")
+		h.Set("x-ratelimit-reset", strconv.FormatInt(time.Now().Add(time.Second).Unix(), 10))
+		if srv.count() == 1 {
+			h.Set("x-ratelimit-remaining", "0")
+			writeJSON(w, 403, map[string]any{"message": "API rate limit exceeded for user ID 1.", "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"})
+			return
+		}
+		if r.Header.Get("Authorization") != "Bearer ghp_test" {
+			writeJSON(w, 401, map[string]any{"message": "Bad credentials"})
+			return
+		}
+		h.Set("x-ratelimit-remaining", "4999")
+		q := r.URL.Query()
+		per, _ := strconv.Atoi(q.Get("per_page"))
+		per = min(max(per, 1), 100)
+		page, _ := strconv.Atoi(q.Get("page"))
+		page = max(page, 1)
+		last := (total + per - 1) / per
+		if page < last {
+			link := func(p int) string {
+				return fmt.Sprintf("<%s%s?state=open&per_page=%d&page=%d>", srv.URL, r.URL.Path, per, p)
+			}
+			h.Set("Link", link(page+1)+`; rel="next", `+link(last)+`; rel="last"`)
+		}
+		writeJSON(w, 200, slab(issues, (page-1)*per, per))
+	})
+	return srv
+}

@@ -224,7 +224,7 @@ func checkTokenURL(e *ConfigError, raw string) {
 // not known until the node runs: credentials would cross the network in
 // clear.
 func checkCleartext(e *ConfigError, field, raw string) {
-	t, err := compile(raw, modeURL)
+	t, err := e.parsed.parse(raw, modeURL)
 	if err != nil || t.segs[0].place == placeURLWhole {
 		return // a whole-URL placeholder is checked when the node runs
 	}

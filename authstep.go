@@ -31,7 +31,7 @@ type oauthStep struct {
 }
 
 // compileAuth compiles a (valid) auth block; nil gives nil.
-func compileAuth(a *Auth) (*authStep, error) {
+func compileAuth(a *Auth, ts templates) (*authStep, error) {
 	if a == nil {
 		return nil, nil
 	}
@@ -41,43 +41,43 @@ func compileAuth(a *Auth) (*authStep, error) {
 		dst **template
 		src string
 	}{{&s.user, a.Username}, {&s.pass, a.Password}, {&s.token, a.Token}, {&s.value, a.Value}} {
-		if *t.dst, err = compile(t.src, modeText); err != nil {
+		if *t.dst, err = ts.parse(t.src, modeText); err != nil {
 			return nil, err
 		}
 	}
 	if o := a.OAuth2; o != nil && a.Type == AuthOAuth2 {
-		s.oauth, err = compileOAuth(o)
+		s.oauth, err = compileOAuth(o, ts)
 	}
 	return s, err
 }
 
 // compileSigning compiles the per-request signature of a node whose raw
 // body is compiled already.
-func (s *Step) compileSigning() error {
+func (s *Step) compileSigning(ts templates) error {
 	a := s.auth
 	if a == nil || a.auth.Type != AuthSignature || a.auth.Signature == nil {
 		return nil
 	}
 	var err error
-	a.sig, err = compileSignature(a.auth.Signature, s.raw)
+	a.sig, err = compileSignature(a.auth.Signature, s.raw, ts)
 	return err
 }
 
-func compileOAuth(o *OAuth2) (*oauthStep, error) {
+func compileOAuth(o *OAuth2, ts templates) (*oauthStep, error) {
 	s := &oauthStep{}
 	var err error
-	if s.tokenURL, err = compile(o.TokenURL, modeURL); err != nil {
+	if s.tokenURL, err = ts.parse(o.TokenURL, modeURL); err != nil {
 		return nil, err
 	}
 	for _, t := range []struct {
 		dst **template
 		src string
 	}{{&s.clientID, o.ClientID}, {&s.secret, o.ClientSecret}, {&s.refresh, o.RefreshToken}} {
-		if *t.dst, err = compile(t.src, modeText); err != nil {
+		if *t.dst, err = ts.parse(t.src, modeText); err != nil {
 			return nil, err
 		}
 	}
-	s.params, err = compilePairs(o.Params)
+	s.params, err = compilePairs(o.Params, ts)
 	return s, err
 }
 

@@ -703,7 +703,7 @@ func TestSecretSearchBounded(t *testing.T) {
 // stepOf compiles node without validating it, for tests of one part of it.
 func stepOf(t testing.TB, node *NodeConfig) *Step {
 	t.Helper()
-	s, err := node.compile()
+	s, err := node.compile(nil)
 	require.NoError(t, err)
 	return s
 }

@@ -17,7 +17,7 @@ import (
 // the node (headerType) keeps its subtype and parameters, as curl does:
 // multipart/related is sent as such, its parts "attachment" rather than
 // "form-data".
-func (r *renderer) multipartPayload(b *Body, boundary, headerType string) (*payload, error) {
+func (r *renderer) multipartPayload(b *Body, values []*template, boundary, headerType string) (*payload, error) {
 	l := &formLayout{p: &payload{}, disposition: "form-data"}
 	l.w = multipart.NewWriter(&l.buf)
 	if boundary != "" {
@@ -43,7 +43,7 @@ func (r *renderer) multipartPayload(b *Body, boundary, headerType string) (*payl
 			l.attach(f, field, files)
 			continue
 		}
-		v, err := r.renderText(f.Value)
+		v, err := r.render(values[i])
 		if err != nil {
 			return nil, err
 		}

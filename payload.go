@@ -40,9 +40,9 @@ func (r *renderer) buildPayload(s *Step, boundary, headerType string) (*payload,
 	case BodyRaw:
 		return r.rawPayload(s, headerType)
 	case BodyURLEncoded:
-		return r.urlencodedPayload(b)
+		return r.urlencodedPayload(b, s.fields)
 	case BodyFormData:
-		return r.multipartPayload(b, boundary, headerType)
+		return r.multipartPayload(b, s.fields, boundary, headerType)
 	case BodyBinary:
 		return r.binaryPayload(b)
 	}
@@ -83,10 +83,10 @@ func (r *renderer) rawPayload(s *Step, headerType string) (*payload, error) {
 	return &payload{contentType: ct, data: []byte(text)}, nil
 }
 
-func (r *renderer) urlencodedPayload(b *Body) (*payload, error) {
+func (r *renderer) urlencodedPayload(b *Body, values []*template) (*payload, error) {
 	var buf strings.Builder
-	for _, f := range b.Fields {
-		v, err := r.renderText(f.Value)
+	for i, f := range b.Fields {
+		v, err := r.render(values[i])
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,8 @@
 package httpstep
 
 import (
+	"context"
+	"encoding/json"
 	"os"
 	"reflect"
 	"regexp"
@@ -87,4 +89,62 @@ func TestReadmeReference(t *testing.T) {
 		delete(documented, k.path)
 	}
 	assert.Empty(t, documented, "README.md documents keys that NodeConfig does not have")
+}
+
+// readmeRecipes are the README's recipes by their headings: the API
+// emulation each runs against, its parameters, and what the pull must
+// bring back.
+var readmeRecipes = map[string]struct {
+	server   func(testing.TB) *recorder
+	params   Values
+	items    int
+	requests int
+}{
+	"A GitHub issue pull": {func(t testing.TB) *recorder { return githubIssues(t, 250) }, Values{"github_token": Secret("ghp_test")}, 250, 4},
+	"A Stripe list":       {func(t testing.TB) *recorder { return stripeList(t, 250) }, Values{"stripe_key": Secret("sk_test")}, 250, 3},
+	"A Notion query":      {func(t testing.TB) *recorder { return notionQuery(t, 250) }, Values{"database_id": "d9824bdc", "notion_token": Secret("secret_x")}, 250, 3},
+	"A Graph list":        {func(t testing.TB) *recorder { return graphUsers(t, 250) }, Values{"graph_token": Secret("eyJ0")}, 250, 3},
+	"A WeChat call":       {func(t testing.TB) *recorder { return wechatFollowers(t, 250, 100) }, Values{"access_token": Secret("ACCESS_TOKEN")}, 250, 3},
+	"A GraphQL query":     {func(t testing.TB) *recorder { return shopifyGraphQL(t, 250, 100) }, Values{"shop": "demo", "shopify_token": Secret("shpat_x")}, 250, 3},
+}
+
+// TestReadmeRecipes runs every recipe of the README, as written, against
+// its API's loopback emulation (the URL's scheme and host swapped for the
+// emulation's): every item arrives in as many requests as the API needs,
+// and a recipe without a run here fails.
+func TestReadmeRecipes(t *testing.T) {
+	data, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(data), "\n## Recipes\n")
+	require.True(t, ok, "README.md has no Recipes section")
+	section, _, _ = strings.Cut(section, "\n## ")
+	recipes := strings.Split(section, "\n### ")[1:]
+	require.Len(t, recipes, len(readmeRecipes), "each recipe has a run in readmeRecipes, and each run a recipe")
+	for _, recipe := range recipes {
+		title, body, _ := strings.Cut(recipe, "\n")
+		run, ok := readmeRecipes[title]
+		require.True(t, ok, "recipe %q has no run in readmeRecipes", title)
+		_, block, _ := strings.Cut(body, "```json\n")
+		block, _, _ = strings.Cut(block, "```")
+		t.Run(title, func(t *testing.T) {
+			var node NodeConfig
+			dec := json.NewDecoder(strings.NewReader(block))
+			dec.DisallowUnknownFields()
+			require.NoError(t, dec.Decode(&node))
+			srv := run.server(t)
+			scheme, rest, _ := strings.Cut(node.URL, "://")
+			require.Equal(t, "https", scheme)
+			_, path, _ := strings.Cut(rest, "/")
+			node.URL = srv.URL + "/" + path
+			c := testClient(t)
+			stubEnv(c, 0, nil)
+			res, err := c.Execute(context.Background(), &node, run.params)
+			require.NoError(t, err)
+			rows, err := res.Rows("")
+			require.NoError(t, err)
+			assert.Len(t, rows, run.items)
+			assert.Equal(t, run.requests, srv.count())
+			assert.NotEmpty(t, lastNotes(res), "the last page says why the pull ended")
+		})
+	}
 }

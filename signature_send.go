@@ -37,17 +37,17 @@ type sigSpot struct {
 	signed bool // its value uses {{$signature}}: set after signing
 }
 
-func compileSignature(s *Signature, raw *template) (*sigStep, error) {
+func compileSignature(s *Signature, raw *template, ts templates) (*sigStep, error) {
 	st := &sigStep{}
 	var err error
-	if st.key, err = compile(s.Key, modeText); err != nil {
+	if st.key, err = ts.parse(s.Key, modeText); err != nil {
 		return nil, err
 	}
-	if st.message, err = compile(s.Message, modeText); err != nil {
+	if st.message, err = ts.parse(s.Message, modeText); err != nil {
 		return nil, err
 	}
 	for i, kvs := range [][]KeyValue{s.Headers, s.Query} {
-		ps, err := compilePairs(kvs)
+		ps, err := compilePairs(kvs, ts)
 		if err != nil {
 			return nil, err
 		}

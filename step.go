@@ -24,12 +24,13 @@ type Step struct {
 	base     *url.URL // the URL, parsed, when it has no placeholder
 	query    []pair
 	headers  []pair
-	raw      *template  // the raw body, compiled for rawType
-	rawType  string     // the content type raw was compiled for
-	ctHeader bool       // the node sets its own Content-Type header
-	forms    *formCache // the redaction forms of the secrets its runs met; copies share it
-	auth     *authStep  // the node's credentials, nil when it has none
-	pollURL  *template  // async.pollUrl, nil when the node has none
+	raw      *template   // the raw body, compiled for rawType
+	fields   []*template // the values of the body's form fields, by index
+	rawType  string      // the content type raw was compiled for
+	ctHeader bool        // the node sets its own Content-Type header
+	forms    *formCache  // the redaction forms of the secrets its runs met; copies share it
+	auth     *authStep   // the node's credentials, nil when it has none
+	pollURL  *template   // async.pollUrl, nil when the node has none
 }
 
 // pair is a compiled query entry or header: its key and value template.
@@ -42,53 +43,60 @@ type pair struct {
 // gives a *ConfigError listing every problem, as [NodeConfig.Validate] does.
 // The Step holds a deep copy of the node.
 func (n *NodeConfig) Compile() (*Step, error) {
-	if err := n.Validate(); err != nil {
+	ts, err := n.check()
+	if err != nil {
 		return nil, err
 	}
-	return n.clone().compile()
+	return n.clone().compile(ts)
 }
 
-// compile compiles a valid node without copying it.
-func (n *NodeConfig) compile() (*Step, error) {
+// compile compiles a valid node without copying it, taking the templates
+// its check parsed from ts.
+func (n *NodeConfig) compile(ts templates) (*Step, error) {
 	s := &Step{node: *n, method: n.method(), timeout: n.timeout(), policy: n.policy(), forms: &formCache{}}
 	var err error
-	if s.url, err = compile(n.URL, modeURL); err != nil {
+	if s.url, err = ts.parse(n.URL, modeURL); err != nil {
 		return nil, err
 	}
 	if s.url.static() {
 		s.base, _ = parseTargetURL(s.url.segs[0].lit) // nil when it does not parse: Run says why
 	}
-	if s.query, err = compilePairs(n.Query); err != nil {
+	if s.query, err = compilePairs(n.Query, ts); err != nil {
 		return nil, err
 	}
-	if s.headers, err = compilePairs(n.Headers); err != nil {
+	if s.headers, err = compilePairs(n.Headers, ts); err != nil {
 		return nil, err
 	}
 	s.ctHeader = slices.ContainsFunc(n.Headers, func(kv KeyValue) bool { return strings.EqualFold(kv.Key, "Content-Type") })
-	if s.auth, err = compileAuth(n.Auth); err != nil {
+	if s.auth, err = compileAuth(n.Auth, ts); err != nil {
 		return nil, err
 	}
 	if a := n.Async; a != nil && a.PollURL != "" {
-		if s.pollURL, err = compile(a.PollURL, modeURL); err != nil {
+		if s.pollURL, err = ts.parse(a.PollURL, modeURL); err != nil {
 			return nil, err
 		}
 	}
 	if b := n.Body; b != nil && b.Kind == BodyRaw {
 		s.rawType = b.contentType()
-		if s.raw, err = compile(b.Raw, rawMode(s.rawType)); err != nil {
+		if s.raw, err = ts.parse(b.Raw, rawMode(s.rawType)); err != nil {
 			return nil, err
 		}
 	}
-	if err = s.compileSigning(); err != nil {
+	if b := n.Body; b != nil {
+		if s.fields, err = compileFields(b.Fields, ts); err != nil {
+			return nil, err
+		}
+	}
+	if err = s.compileSigning(ts); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func compilePairs(kvs []KeyValue) ([]pair, error) {
+func compilePairs(kvs []KeyValue, ts templates) ([]pair, error) {
 	out := make([]pair, len(kvs))
 	for i, kv := range kvs {
-		t, err := compile(kv.Value, modeText)
+		t, err := ts.parse(kv.Value, modeText)
 		if err != nil {
 			return nil, err
 		}
@@ -97,13 +105,29 @@ func compilePairs(kvs []KeyValue) ([]pair, error) {
 	return out, nil
 }
 
+// compileFields compiles the values of a body's form fields, in order.
+func compileFields(fs []FormField, ts templates) ([]*template, error) {
+	out := make([]*template, len(fs))
+	for i, f := range fs {
+		t, err := ts.parse(f.Value, modeText)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = t
+	}
+	return out, nil
+}
+
 // rawTemplate returns the raw body compiled for content type ct: the one
-// compiled in advance when ct is the body's own type.
+// compiled in advance when ct is the body's own type or escapes the same
+// way, else one parsed now (a templated Content-Type header of another
+// kind).
 func (s *Step) rawTemplate(ct string) (*template, error) {
-	if ct == s.rawType {
+	m := rawMode(ct)
+	if ct == s.rawType || m == rawMode(s.rawType) {
 		return s.raw, nil
 	}
-	return compile(s.node.Body.Raw, rawMode(ct))
+	return compile(s.node.Body.Raw, m)
 }
 
 // wantsKey reports whether requests of the step carry an Idempotency-Key

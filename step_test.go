@@ -232,3 +232,23 @@ func TestNilStepRefs(t *testing.T) {
 	var s *Step
 	assert.NotPanics(t, func() { assert.Empty(t, s.Refs()) })
 }
+
+// TestCompileTakesCheckedTemplates: compile takes the templates the node's
+// check parsed rather than parsing them again, and parses what the check
+// did not.
+func TestCompileTakesCheckedTemplates(t *testing.T) {
+	node := &NodeConfig{Method: "POST", URL: "https://api.test/{{id}}", Headers: []KeyValue{{Key: "X-A", Value: "{{a}}"}},
+		Body: &Body{Kind: BodyURLEncoded, Fields: []FormField{{Key: "f", Value: "{{f}}"}}}}
+	ts, err := node.check()
+	require.NoError(t, err)
+	s, err := node.compile(ts)
+	require.NoError(t, err)
+	assert.Same(t, ts[templateKey{node.URL, modeURL}], s.url)
+	assert.Same(t, ts[templateKey{"{{a}}", modeText}], s.headers[0].value)
+	assert.Same(t, ts[templateKey{"{{f}}", modeText}], s.fields[0])
+
+	fresh, err := node.compile(nil)
+	require.NoError(t, err)
+	assert.NotSame(t, s.url, fresh.url, "without a check's templates compile parses afresh: no cache shares them")
+	assert.Equal(t, s.url, fresh.url)
+}

@@ -70,10 +70,11 @@ func (sc *stepCache) compile(n *NodeConfig) (*Step, error) {
 
 // compileFresh validates and compiles n without caching or copying it.
 func compileFresh(n *NodeConfig) (*Step, error) {
-	if err := n.Validate(); err != nil {
+	ts, err := n.check()
+	if err != nil {
 		return nil, err
 	}
-	return n.compile()
+	return n.compile(ts)
 }
 
 // store keeps s under key, forgetting another Step when the cache is full.

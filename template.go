@@ -1,11 +1,8 @@
 package httpstep
 
-import (
-	"strings"
-	"sync"
-)
+import "strings"
 
-// A template is text with {{ref}} placeholders, parsed once and cached. Each
+// A template is text with {{ref}} placeholders, parsed once per Step. Each
 // placeholder knows the place it lands in (URL path, query, JSON string, ...),
 // decided from the literal text before it, so rendering escapes each value for
 // its place and no value can change the shape of the request.
@@ -48,42 +45,41 @@ const (
 	modeForm // a raw application/x-www-form-urlencoded body: values query-escaped
 )
 
-// templateCacheMax bounds the template cache; when full it starts afresh.
-const templateCacheMax = 4096
-
-var templateCache struct {
-	sync.Mutex
-	m map[templateKey]*template
-}
-
 type templateKey struct {
 	src  string
 	mode mode
 }
 
-// compile returns the parsed template for src used as m, from the cache when
-// it is there.
+// compile parses src as a template used as m.
 func compile(src string, m mode) (*template, error) {
-	k := templateKey{src, m}
-	templateCache.Lock()
-	t, ok := templateCache.m[k]
-	templateCache.Unlock()
-	if ok {
-		return t, nil
-	}
 	segs, err := parseTemplate(src)
 	if err != nil {
 		return nil, err
 	}
-	t = &template{segs: segs, size: sizeHint(segs)}
+	t := &template{segs: segs, size: sizeHint(segs)}
 	t.assignPlaces(m)
-	templateCache.Lock()
-	if templateCache.m == nil || len(templateCache.m) >= templateCacheMax {
-		templateCache.m = make(map[templateKey]*template)
-	}
-	templateCache.m[k] = t
-	templateCache.Unlock()
 	return t, nil
+}
+
+// templates are the templates a node's check parsed, by source and mode:
+// [NodeConfig.Validate] parses every template to check it, and hands what
+// it parsed to compile, which so parses each only once. A nil templates
+// parses every time. Templates are not changed once parsed, so a Step may
+// share them.
+type templates map[templateKey]*template
+
+// parse returns the template for src used as m: the one parsed before, or
+// a new one, kept when ts is not nil.
+func (ts templates) parse(src string, m mode) (*template, error) {
+	k := templateKey{src, m}
+	if t, ok := ts[k]; ok {
+		return t, nil
+	}
+	t, err := compile(src, m)
+	if err == nil && ts != nil {
+		ts[k] = t
+	}
+	return t, err
 }
 
 // parseTemplate splits src into segments. Whitespace inside the braces is

@@ -66,17 +66,6 @@ func TestTextOf(t *testing.T) {
 	assert.Error(t, err)
 }
 
-// TestTemplateCacheBounded: the cache never grows past its bound.
-func TestTemplateCacheBounded(t *testing.T) {
-	for i := 0; i < templateCacheMax+10; i++ {
-		_, err := compile(strings.Repeat("x", i%50)+"{{a}}"+string(rune('a'+i%26))+strings.Repeat("y", i), modeText)
-		require.NoError(t, err)
-	}
-	templateCache.Lock()
-	defer templateCache.Unlock()
-	assert.LessOrEqual(t, len(templateCache.m), templateCacheMax)
-}
-
 // FuzzTemplate: parsing and rendering never panic, and a value is never
 // expanded again: "{{" inside a value stays text.
 func FuzzTemplate(f *testing.F) {

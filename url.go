@@ -89,15 +89,6 @@ func (r *renderer) baseURL(s *Step) (*url.URL, error) {
 	return parseTargetURL(raw)
 }
 
-// renderText renders src as plain text.
-func (r *renderer) renderText(src string) (string, error) {
-	t, err := compile(src, modeText)
-	if err != nil {
-		return "", err
-	}
-	return r.render(t)
-}
-
 // writeQueryEscaped writes url.QueryEscape(s) to b without the string
 // QueryEscape allocates: letters, digits and -_.~ as they are, the space as
 // +, every other byte as %XX.

@@ -14,6 +14,8 @@ import (
 // before anything is sent, whatever the node's failure policy.
 type ConfigError struct {
 	Problems []Problem
+
+	parsed templates // what the checks parsed, handed to compile; nil on an error returned
 }
 
 // Problem is one configuration problem: the field (a JSON path such as
@@ -43,10 +45,17 @@ func (e *ConfigError) add(field, msg string) {
 // Validate reports every problem of the node at once as a *ConfigError, or
 // nil. Execute calls it first, so an invalid node never sends anything.
 func (n *NodeConfig) Validate() error {
-	e := &ConfigError{}
+	_, err := n.check()
+	return err
+}
+
+// check is Validate, also returning the templates it parsed, so that
+// compile does not parse them again.
+func (n *NodeConfig) check() (templates, error) {
+	e := &ConfigError{parsed: templates{}}
 	if n == nil {
 		e.add("node", "no node configuration was given")
-		return e
+		return nil, e
 	}
 	n.validateRequest(e)
 	n.validateBody(e)
@@ -54,10 +63,11 @@ func (n *NodeConfig) Validate() error {
 	n.validateRun(e)
 	n.validateAuth(e)
 	n.validateLongRunning(e)
-	if len(e.Problems) > 0 {
-		return e
+	parsed := e.parsed
+	if e.parsed = nil; len(e.Problems) > 0 {
+		return nil, e
 	}
-	return nil
+	return parsed, nil
 }
 
 func (n *NodeConfig) validateRequest(e *ConfigError) {
@@ -114,7 +124,7 @@ func validateURL(e *ConfigError, raw string) {
 
 // checkTemplate parses src and records a problem when it does not parse.
 func checkTemplate(e *ConfigError, field, src string, m mode) *template {
-	t, err := compile(src, m)
+	t, err := e.parsed.parse(src, m)
 	if err != nil {
 		e.add(field, messageOf(err))
 		return nil
