@@ -144,6 +144,15 @@ func (c *Client) now() time.Time {
 	return time.Now()
 }
 
+// clock is the Client's clock as a function value: Now, or time.Now. (The
+// method value c.now would be a closure allocated per request.)
+func (c *Client) clock() func() time.Time {
+	if c.Now != nil {
+		return c.Now
+	}
+	return time.Now
+}
+
 func (c *Client) maxResponseBytes() int64 {
 	if c.MaxResponseBytes > 0 {
 		return c.MaxResponseBytes

@@ -46,7 +46,7 @@ func (c *Client) render(s *Step, params Params) (*outgoing, *Failure) {
 		params = &sigVars{base: params, pending: true} // the body is rendered again for each request
 	}
 	r := newRenderer(params)
-	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows, now: c.now,
+	o := &outgoing{step: s, method: s.method, secrets: r.secrets, maxRows: c.MaxRows, now: c.clock(),
 		maxBytes: c.maxResponseBytes(), wrapped: c.WrapTransport != nil}
 	err := o.build(c, r)
 	if err == nil {

@@ -335,22 +335,35 @@ func appendHeaderSecrets(dst []string, k, v string) []string {
 
 // urlSecrets are the credentials in u: the user info password (and its Basic
 // form) and the values of token-like query parameters.
+// It allocates nothing for a URL that has none.
 func urlSecrets(u *url.URL) []string {
 	if u == nil {
 		return nil
 	}
-	var s secrets
-	s.addUser(u.User)
+	var out []string
+	if pw, ok := u.User.Password(); ok {
+		out = appendSecrets(out, pw, base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)))
+	}
 	for part := range strings.SplitSeq(u.RawQuery, "&") {
 		k, v, _ := strings.Cut(part, "=")
 		if name, err := url.QueryUnescape(k); err == nil && sensitiveParam(name) {
 			if val, err := url.QueryUnescape(v); err == nil {
-				s.add(val)
+				out = appendSecrets(out, val)
 			}
-			s.add(v)
+			out = appendSecrets(out, v)
 		}
 	}
-	return s.values
+	return out
+}
+
+// appendSecrets appends the values that are not empty to out.
+func appendSecrets(out []string, values ...string) []string {
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 var secretType = reflect.TypeFor[Secret]()

@@ -1,12 +1,14 @@
 package httpstep
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestSensitiveHeader: header names are judged case-insensitively, as
@@ -52,4 +54,19 @@ func TestSecretsFirstArrays(t *testing.T) {
 	for _, v := range s.values {
 		assert.NotContains(t, got, v)
 	}
+}
+
+// TestURLSecrets: a URL's password (and its Basic form) and token-like
+// query values, raw and unescaped, are its secrets; a URL with none costs
+// no allocation, since every request's redactor asks.
+func TestURLSecrets(t *testing.T) {
+	u, err := url.Parse("https://ann:pw%21x@api.example.com/v1?status=paid&access_token=a%2Bb&page=2")
+	require.NoError(t, err)
+	basic := base64.StdEncoding.EncodeToString([]byte("ann:pw!x"))
+	assert.Equal(t, []string{"pw!x", basic, "a+b", "a%2Bb"}, urlSecrets(u))
+	plain, err := url.Parse("https://api.example.com/orders?status=paid+%26+shipped&since=2026-11-01")
+	require.NoError(t, err)
+	assert.Empty(t, urlSecrets(plain))
+	assert.Zero(t, testing.AllocsPerRun(100, func() { urlSecrets(plain) }))
+	assert.Empty(t, urlSecrets(nil))
 }

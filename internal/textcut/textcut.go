@@ -12,8 +12,11 @@ const Ellipsis = "..."
 
 // Clip returns s cut to at most limit bytes by [Prefix] (so always valid
 // UTF-8), followed by Ellipsis when something was cut, for quoting a value
-// in an error.
+// in an error. Text within the limit comes back as it is.
 func Clip(s string, limit int) string {
+	if len(s) <= limit && utf8.ValidString(s) {
+		return s // as it is, without a copy
+	}
 	cut, truncated := Prefix([]byte(s), limit)
 	if truncated {
 		return cut + Ellipsis

@@ -96,3 +96,15 @@ func ExampleClip() {
 	fmt.Printf("%q\n", textcut.Clip("Retry-After: tomorrow morning, probably", 20))
 	// Output: "Retry-After: tomorro..."
 }
+
+// TestClipKeepsShortText: text within the limit comes back as it is,
+// without a copy (the history clips every header value of every attempt).
+func TestClipKeepsShortText(t *testing.T) {
+	s := strings.Repeat("é", 10)
+	if n := testing.AllocsPerRun(100, func() { _ = textcut.Clip(s, 64) }); n != 0 {
+		t.Errorf("Clip of text within the limit allocated %v times, want 0", n)
+	}
+	if got := textcut.Clip(s, 64); got != s {
+		t.Errorf("Clip = %q, want %q", got, s)
+	}
+}
