@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/httpstep/httpstep/webhook"
 )
 
 // Async makes a node follow "202 Accepted" to the final answer: report
@@ -55,7 +57,9 @@ type Async struct {
 const (
 	DefaultPollInterval = 5 * time.Second  // Async.Interval when unset
 	DefaultMaxWait      = 10 * time.Minute // Async.MaxWait when unset
-	MinPollInterval     = 100 * time.Millisecond
+	// minPollInterval is the shortest Async.Interval Validate accepts; its
+	// message states the bound, which is all a node editor needs of it.
+	minPollInterval = 100 * time.Millisecond
 	// minRetryAfter is the shortest wait a server's Retry-After may ask for,
 	// so "Retry-After: 0" cannot make the node poll in a tight loop.
 	minRetryAfter = time.Second
@@ -76,8 +80,8 @@ func (n *NodeConfig) validateLongRunning(e *ConfigError) {
 }
 
 func (a *Async) check(e *ConfigError) {
-	if a.Interval < 0 || (a.Interval > 0 && time.Duration(a.Interval) < MinPollInterval) {
-		e.add("async.interval", fmt.Sprintf("must be at least %v; leave it empty for %v", MinPollInterval, DefaultPollInterval))
+	if a.Interval < 0 || (a.Interval > 0 && time.Duration(a.Interval) < minPollInterval) {
+		e.add("async.interval", fmt.Sprintf("must be at least %v; leave it empty for %v", minPollInterval, DefaultPollInterval))
 	}
 	if a.MaxWait < 0 {
 		e.add("async.maxWait", fmt.Sprintf("must not be negative; leave it empty for %v", DefaultMaxWait))
@@ -176,7 +180,7 @@ func noStatusURL(path string) error {
 // deadline.
 func (a *Async) pollWait(h http.Header, now, deadline time.Time) time.Duration {
 	wait := a.interval()
-	if d, ok := ParseRetryAfter(h.Get("Retry-After"), now); ok {
+	if d, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
 		wait = max(d, minRetryAfter)
 	}
 	return max(min(wait, deadline.Sub(now)), 0)
@@ -300,7 +304,7 @@ func (c *Client) poll(ctx context.Context, first, loose *outgoing, res *Result) 
 
 // pollDrops are the request headers a poll leaves out: it is a GET without
 // body, signature or Idempotency-Key.
-var pollDrops = []string{"Content-Type", "Content-Length", idempotencyHeader, WebhookIDHeader, "Webhook-Timestamp", "Webhook-Signature"}
+var pollDrops = []string{"Content-Type", "Content-Length", idempotencyHeader, webhook.IDHeader, "Webhook-Timestamp", "Webhook-Signature"}
 
 // forPoll returns the poll of status URL u: a GET with first's headers,
 // less those in pollDrops, and without credentials (through first's

@@ -38,7 +38,9 @@ func parseCodes(raw json.RawMessage) ([]int, error) {
 // ParseCodes parses the product's success-code text: codes separated by
 // commas (English or full-width) or spaces, "2xx"-style classes and
 // "200-204" ranges, each code once in order of first mention. The empty
-// string gives nil (any 2xx).
+// string gives nil (any 2xx). SuccessRule's JSON reads the same text; a
+// node editor calls ParseCodes to check a code box as the user types and to
+// store the codes as numbers. Its error says what is wrong with the text.
 func ParseCodes(text string) ([]int, error) {
 	codes, err := parseCodeList(text)
 	return dedupeCodes(codes), err

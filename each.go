@@ -20,15 +20,17 @@ import (
 // err, and Each goes on. When ctx ends, Each stops sending and returns the
 // context's error promptly, without calling fn for the rows in flight.
 // Whenever Each stops early, the rows still in flight are canceled and
-// their results dropped; no goroutine outlives the call.
+// their results dropped; no goroutine outlives the call. A nil s, params or
+// fn is an error that names the missing argument, returned before anything
+// is sent.
 func (c *Client) Each(ctx context.Context, s *Step, params iter.Seq[Params], concurrency int, fn func(i int, res *Result, err error) bool) error {
 	switch {
 	case s == nil:
-		return &EachError{Missing: "a compiled Step (NodeConfig.Compile)"}
+		return &eachError{Missing: "a compiled Step (NodeConfig.Compile)"}
 	case params == nil:
-		return &EachError{Missing: "a sequence of parameters"}
+		return &eachError{Missing: "a sequence of parameters"}
 	case fn == nil:
-		return &EachError{Missing: "a function to receive the results"}
+		return &eachError{Missing: "a function to receive the results"}
 	}
 	if c == nil {
 		c = DefaultClient
@@ -58,13 +60,15 @@ func (c *Client) Each(ctx context.Context, s *Step, params iter.Seq[Params], con
 	return nil
 }
 
-// EachError is an Each call that cannot start because an argument is nil.
-type EachError struct {
+// eachError is an Each call that cannot start because an argument is nil:
+// a mistake in the host's code, which it fixes rather than handles, so the
+// type is not exported.
+type eachError struct {
 	Missing string // what the call lacks
 }
 
 // Error says what to pass.
-func (e *EachError) Error() string { return errorPrefix + "Each needs " + e.Missing + ", not nil" }
+func (e *eachError) Error() string { return errorPrefix + "Each needs " + e.Missing + ", not nil" }
 
 // row is one finished run of Each.
 type row struct {

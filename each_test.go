@@ -214,7 +214,7 @@ func TestEachDefaultsAndLimits(t *testing.T) {
 func TestEachNilArguments(t *testing.T) {
 	s := mustCompile(t, &NodeConfig{URL: "http://127.0.0.1:1"})
 	fn := func(int, *Result, error) bool { return true }
-	var ee *EachError
+	var ee *eachError
 	assert.ErrorAs(t, DefaultClient.Each(t.Context(), nil, rows(1, nil), 1, fn), &ee)
 	assert.ErrorAs(t, DefaultClient.Each(t.Context(), s, nil, 1, fn), &ee)
 	assert.ErrorAs(t, DefaultClient.Each(t.Context(), s, rows(1, nil), 1, nil), &ee)

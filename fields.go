@@ -8,11 +8,13 @@ import (
 )
 
 // HeaderPathPrefix marks a Field whose value comes from a response header
-// rather than the body: Path "header:X-Request-Id".
+// rather than the body: Path "header:X-Request-Id". InferSchema reads only
+// bodies, so a host's node editor that offers a header as an output field
+// writes its Path with this prefix.
 const HeaderPathPrefix = "header:"
 
 // Fields returns the node's declared output fields (NodeConfig.Response) by
-// name, each converted to its declared type as Field describes. Fields that
+// name, the values a host hands to the nodes downstream, each converted to its declared type as Field describes. Fields that
 // are missing or cannot convert are left out. It returns nil when the node
 // failed or declares no fields. Its cost is one pass over the body per
 // field, however deeply the body nests.

@@ -4,6 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"time"
+
+	"github.com/httpstep/httpstep/webhook"
 )
 
 // identity is what lets a server recognise one request across its
@@ -35,7 +38,7 @@ func newIdentity(s *Step, h http.Header, signed bool) identity {
 	if !signed {
 		return id
 	}
-	if m := h.Get(WebhookIDHeader); m != "" {
+	if m := h.Get(webhook.IDHeader); m != "" {
 		id.msgID, id.ownID = m, true
 	} else {
 		id.msgID = newWebhookID()
@@ -106,4 +109,10 @@ func newUUID() string {
 	out[23] = '-'
 	hex.Encode(out[24:], b[10:])
 	return string(out[:])
+}
+
+// signHeaders sets the three Standard Webhooks headers on h for one attempt:
+// the run's id, ts as this attempt's timestamp, and the signature of body.
+func signHeaders(h http.Header, secret Secret, id string, ts time.Time, body []byte) error {
+	return webhook.SetHeaders(h, string(secret), id, ts, body)
 }

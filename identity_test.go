@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/httpstep/httpstep/webhook"
 )
 
 // The draft's form: an sf-string holding a version 4, variant 10 UUID.
@@ -58,14 +60,14 @@ func TestSignHeadersAcrossAttempts(t *testing.T) {
 		if err := signHeaders(h, secret, id, ts, body); err != nil {
 			t.Fatal(err)
 		}
-		if h.Get(WebhookIDHeader) != id {
-			t.Errorf("attempt %d: id %q, want %q", i+1, h.Get(WebhookIDHeader), id)
+		if h.Get(webhook.IDHeader) != id {
+			t.Errorf("attempt %d: id %q, want %q", i+1, h.Get(webhook.IDHeader), id)
 		}
-		if err := Verify(secret, h, body, 0, ts.Add(time.Second)); err != nil {
+		if err := verifyAt(secret, h, body, ts.Add(time.Second)); err != nil {
 			t.Errorf("attempt %d: %v", i+1, err)
 		}
-		if prev != nil && (prev.Get(WebhookTimestampHeader) == h.Get(WebhookTimestampHeader) ||
-			prev.Get(WebhookSignatureHeader) == h.Get(WebhookSignatureHeader)) {
+		if prev != nil && (prev.Get(webhook.TimestampHeader) == h.Get(webhook.TimestampHeader) ||
+			prev.Get(webhook.SignatureHeader) == h.Get(webhook.SignatureHeader)) {
 			t.Errorf("attempt %d reused the previous timestamp or signature", i+1)
 		}
 		prev = h
@@ -102,9 +104,9 @@ func TestSignedPagesOwnIdentity(t *testing.T) {
 	assert.JSONEq(t, `[1,2,3]`, string(res.Body))
 	ids, keys := map[string]bool{}, map[string]bool{}
 	for _, r := range srv.reqs {
-		ids[r.Header.Get(WebhookIDHeader)] = true
+		ids[r.Header.Get(webhook.IDHeader)] = true
 		keys[r.Header.Get(idempotencyHeader)] = true
-		require.NoError(t, Verify(c.SigningSecret, r.Header, r.Body, 0, time.Now()))
+		require.NoError(t, verifyAt(c.SigningSecret, r.Header, r.Body, time.Now()))
 	}
 	assert.Len(t, ids, 4, "one webhook-id per page")
 	assert.Len(t, keys, 4, "one Idempotency-Key per page")
@@ -124,7 +126,7 @@ func TestOwnIdentityKept(t *testing.T) {
 	require.Equal(t, 3, srv.count())
 	for _, r := range srv.reqs {
 		assert.Equal(t, []string{"delivery-42"}, r.Header.Values(idempotencyHeader), "the node's key, once")
-		assert.Equal(t, []string{"msg_42"}, r.Header.Values(WebhookIDHeader), "the node's webhook-id, once")
-		assert.NoError(t, Verify(c.SigningSecret, r.Header, r.Body, 0, time.Now()))
+		assert.Equal(t, []string{"msg_42"}, r.Header.Values(webhook.IDHeader), "the node's webhook-id, once")
+		assert.NoError(t, verifyAt(c.SigningSecret, r.Header, r.Body, time.Now()))
 	}
 }

@@ -87,7 +87,7 @@ func (c *Client) engine() *throttle.Engine {
 // retryAfterOnClock reads a Retry-After value against the Client's clock
 // (Now): an HTTP date is a moment of that clock, the engine's own is not.
 func (c *Client) retryAfterOnClock(v string, _ time.Time) (time.Duration, bool) {
-	return ParseRetryAfter(v, c.now())
+	return parseRetryAfter(v, c.now())
 }
 
 // throttled wraps rt so every request it sends passes the engine.

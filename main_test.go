@@ -18,6 +18,8 @@ import (
 
 	"github.com/mccutchen/go-httpbin/v2/httpbin"
 	"go.uber.org/goleak"
+
+	"github.com/httpstep/httpstep/webhook"
 )
 
 // TestMain fails the run when a test leaves a goroutine behind.
@@ -32,6 +34,11 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
+}
+
+// verifyAt checks a signed push as a receiver whose clock says now does.
+func verifyAt(secret Secret, h http.Header, body []byte, now time.Time) error {
+	return webhook.Verifier{Now: func() time.Time { return now }}.Verify(string(secret), h, body)
 }
 
 // quietLog keeps test servers' expected handshake errors off stderr.

@@ -169,7 +169,9 @@ func validHost(v string) bool {
 	return err == nil && httpguts.ValidHostHeader(h)
 }
 
-// UserAgent is sent by nodes that set no User-Agent header.
+// UserAgent is sent by nodes that set no User-Agent header. A host needs it
+// where an API provider or a firewall admits clients by their User-Agent;
+// a node's own User-Agent header replaces it.
 const UserAgent = "httpstep/1"
 
 // forPage returns the request for the next page of a pull: URL u, the

@@ -7,13 +7,18 @@ import (
 
 // Params gives the values of upstream nodes to a node's templates. Lookup
 // receives the ref exactly as written between the braces, whitespace trimmed,
-// and reports whether it exists. A missing ref renders empty.
+// and reports whether it exists. A missing ref renders empty. A host
+// implements Params over its own store of node outputs, so nothing is copied
+// into a map per run; [Values] is the ready-made one for values a host
+// already holds as a map.
 type Params interface {
 	Lookup(ref string) (any, bool)
 }
 
-// Values is a Params backed by a map. A ref "a.b.c" walks nested maps
-// (map[string]any or Values); a literal key "a.b.c" wins over the walk.
+// Values is a Params backed by a map, for tests, the command line and hosts
+// whose upstream values are a map already (over its own store a host
+// implements Params). A ref "a.b.c" walks nested maps (map[string]any or
+// Values); a literal key "a.b.c" wins over the walk.
 type Values map[string]any
 
 // Lookup implements Params.

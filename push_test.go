@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/httpstep/httpstep/webhook"
 )
 
 // pushRecord is the record the push tests send.
@@ -37,7 +39,7 @@ func TestPushNeeds200(t *testing.T) {
 	assert.Equal(t, "/hook", got.RequestURI)
 	assert.Equal(t, "application/json", got.Header.Get("Content-Type"))
 	assert.JSONEq(t, `{"id":"po-7","amount":120.5,"approved":true}`, string(got.Body))
-	assert.Empty(t, got.Header.Get(WebhookIDHeader), "no SigningSecret, no signature")
+	assert.Empty(t, got.Header.Get(webhook.IDHeader), "no SigningSecret, no signature")
 }
 
 // TestPushDelivered: a 200 within the timeout is the receipt: one attempt.
@@ -95,10 +97,10 @@ func TestPushSigned(t *testing.T) {
 	ids := map[string]int{}
 	keys := map[string]int{}
 	for _, s := range srv.reqs {
-		verified = append(verified, Verify(secret, s.Header, s.Body, 0, time.Now()))
-		ids[s.Header.Get(WebhookIDHeader)]++
+		verified = append(verified, verifyAt(secret, s.Header, s.Body, time.Now()))
+		ids[s.Header.Get(webhook.IDHeader)]++
 		keys[s.Header.Get(idempotencyHeader)]++
-		assert.Error(t, Verify("whsec_AAAA", s.Header, s.Body, 0, time.Now()), "another secret does not verify")
+		assert.Error(t, verifyAt("whsec_AAAA", s.Header, s.Body, time.Now()), "another secret does not verify")
 	}
 	assert.Equal(t, []error{nil, nil, nil, nil}, verified)
 	assert.ElementsMatch(t, []int{3, 1}, values(ids), "one webhook-id per push")
@@ -128,6 +130,6 @@ func TestPushHistoryJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &back))
 	assert.Equal(t, &RetryRecord{Retry: true, Reason: "status 503 is retryable; Retry-After 3s honoured", Wait: Duration(3 * time.Second)}, back.Retry)
 	assert.Equal(t, KindStatus, back.Kind)
-	assert.Regexp(t, `^msg_[A-Z2-7]{26}$`, http.Header(back.Request.Header).Get(WebhookIDHeader))
+	assert.Regexp(t, `^msg_[A-Z2-7]{26}$`, http.Header(back.Request.Header).Get(webhook.IDHeader))
 	assert.NotContains(t, string(b), "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "the signing secret never appears")
 }

@@ -91,7 +91,7 @@ func parseReset(v string, now time.Time) (time.Duration, bool) {
 	case n > 1e9:
 		return max(time.Unix(int64(n), 0).Sub(now), 0), true
 	}
-	return ParseRetryAfter(v, now)
+	return parseRetryAfter(v, now)
 }
 
 // ietfRateLimit reads the IETF RateLimit field: list items such as

@@ -49,11 +49,13 @@ func (r *Result) Redact(s string) string {
 func (r *Result) OK() bool { return r != nil && r.Failure == nil }
 
 // Get returns the value at a gjson path of the body ("" is the whole body),
-// whether or not the node succeeded. A non-JSON body gives an empty result.
+// whether or not the node succeeded: for reading a failed answer's body (its
+// error message, say). A non-JSON body gives an empty result. Downstream
+// field operations use Lookup, which respects the failure policy, or
+// [Result.Field] for the node's declared output fields.
 // A path reads the body once, up to its value; a path that applies a gjson
-// modifier ("@reverse", "@pretty", ...) reads it whole and finds nothing in
-// a body nested deeper than 100 levels, since modifiers go over a value
-// once per level it nests.
+// modifier ("@reverse", "@pretty", ...) finds nothing in a body nested
+// deeper than 100 levels, since modifiers go over a value once per level.
 func (r *Result) Get(path string) gjson.Result {
 	if r == nil {
 		return gjson.Result{}
@@ -64,10 +66,10 @@ func (r *Result) Get(path string) gjson.Result {
 	return pathGet(r.Body, path)
 }
 
-// Lookup returns the value at a gjson path and whether it is there. It
-// answers false when the node failed, so under the "continue" policy the host
-// skips exactly the field operations that depend on this node. An empty
-// string or a null is present.
+// Lookup returns the value at a gjson path and whether it is there: for a
+// path the user picked in the body. It answers false when the node failed,
+// so under the "continue" policy the host skips exactly the field operations
+// that depend on this node. An empty string or a null is present.
 func (r *Result) Lookup(path string) (gjson.Result, bool) {
 	if !r.OK() {
 		return gjson.Result{}, false

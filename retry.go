@@ -255,7 +255,7 @@ func (p *RetryPolicy) retryAfter(res *Result, now time.Time, wait time.Duration)
 	if v == "" {
 		return p.rateLimitReset(res, now, wait)
 	}
-	ra, ok := ParseRetryAfter(v, now)
+	ra, ok := parseRetryAfter(v, now)
 	if !ok {
 		return wait, fmt.Sprintf("; Retry-After %q ignored: neither seconds nor an HTTP date", clip(v, 64))
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// ParseRetryAfter reads a Retry-After header value (RFC 9110, section 10.2.3)
+// parseRetryAfter reads a Retry-After header value (RFC 9110, section 10.2.3)
 // as a wait from now. The value is either delta-seconds, a non-negative
 // decimal integer, or an HTTP date in any of the three forms http.ParseTime
 // accepts (IMF-fixdate, RFC 850, ANSI C asctime). Surrounding spaces are
@@ -19,7 +19,7 @@ import (
 // in the past gives 0. An empty value, a sign, a bare "." and anything else
 // gives false. The result is never negative; callers cap it themselves
 // ([RetryPolicy] caps it at MaxInterval).
-func ParseRetryAfter(value string, now time.Time) (time.Duration, bool) {
+func parseRetryAfter(value string, now time.Time) (time.Duration, bool) {
 	v := strings.TrimSpace(value)
 	if v == "" {
 		return 0, false

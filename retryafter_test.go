@@ -1,4 +1,4 @@
-package httpstep_test
+package httpstep
 
 import (
 	"encoding/json"
@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/httpstep/httpstep"
 )
 
 func TestParseRetryAfter(t *testing.T) {
@@ -51,9 +49,9 @@ func TestParseRetryAfter(t *testing.T) {
 		{"2025-03-01T12:00:00Z", 0, false},
 	}
 	for _, tt := range tests {
-		got, ok := httpstep.ParseRetryAfter(tt.in, now)
+		got, ok := parseRetryAfter(tt.in, now)
 		if got != tt.want || ok != tt.ok {
-			t.Errorf("ParseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
 }
@@ -65,32 +63,36 @@ func FuzzParseRetryAfter(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, ok := httpstep.ParseRetryAfter(s, now)
+		d, ok := parseRetryAfter(s, now)
 		if d < 0 {
-			t.Fatalf("ParseRetryAfter(%q) = %v, negative", s, d)
+			t.Fatalf("parseRetryAfter(%q) = %v, negative", s, d)
 		}
 		if !ok && d != 0 {
-			t.Fatalf("ParseRetryAfter(%q) = %v, false; want 0 when false", s, d)
+			t.Fatalf("parseRetryAfter(%q) = %v, false; want 0 when false", s, d)
 		}
 	})
 }
 
-func ExampleParseRetryAfter() {
+// TestParseRetryAfterForms: the three forms a server writes, from a fixed
+// now (this was the example of the exported ParseRetryAfter, which hosts
+// never needed: RetryPolicy.Next reads the header for them).
+func TestParseRetryAfterForms(t *testing.T) {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	for _, v := range []string{"120", "Sat, 01 Mar 2025 12:00:30 GMT", "-5"} {
-		d, ok := httpstep.ParseRetryAfter(v, now)
-		fmt.Println(d, ok)
+	for v, want := range map[string]time.Duration{"120": 2 * time.Minute, "Sat, 01 Mar 2025 12:00:30 GMT": 30 * time.Second} {
+		d, ok := parseRetryAfter(v, now)
+		if !ok || d != want {
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, true", v, d, ok, want)
+		}
 	}
-	// Output:
-	// 2m0s true
-	// 30s true
-	// 0s false
+	if d, ok := parseRetryAfter("-5", now); ok || d != 0 {
+		t.Errorf("parseRetryAfter(-5) = %v, %v; want 0, false", d, ok)
+	}
 }
 
 func ExamplePushPolicy() {
-	p, _ := json.Marshal(httpstep.PushPolicy())
+	p, _ := json.Marshal(PushPolicy())
 	fmt.Println(string(p))
-	node, _ := json.Marshal(httpstep.PushNode("https://hooks.invalid/purchases", "record"))
+	node, _ := json.Marshal(PushNode("https://hooks.invalid/purchases", "record"))
 	fmt.Println(string(node))
 	// Output:
 	// {"maxAttempts":10}
@@ -100,17 +102,17 @@ func ExamplePushPolicy() {
 // A host with a persistent queue asks Next after each attempt instead of
 // sleeping, and schedules the next one itself.
 func ExampleRetryPolicy_Next() {
-	p := httpstep.PushPolicy()
-	res := &httpstep.Result{
+	p := PushPolicy()
+	res := &Result{
 		StatusCode: 503,
 		Header:     http.Header{"Retry-After": {"7"}},
-		Failure:    &httpstep.Failure{Kind: httpstep.KindStatus, StatusCode: 503},
+		Failure:    &Failure{Kind: KindStatus, StatusCode: 503},
 	}
 	for _, attempt := range []int{1, 2, 3, 10} {
 		wait, retry := p.Next(attempt, res)
 		fmt.Printf("after attempt %d: retry %v, wait %v\n", attempt, retry, wait)
 	}
-	blocked := &httpstep.Result{Failure: &httpstep.Failure{Kind: httpstep.KindBlocked}}
+	blocked := &Result{Failure: &Failure{Kind: KindBlocked}}
 	_, retry := p.Next(1, blocked)
 	fmt.Println("blocked: retry", retry)
 	// Output:

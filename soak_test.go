@@ -22,6 +22,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/httpstep/httpstep/webhook"
 )
 
 // soakFaults are what the receiver does to one request, with weights.
@@ -90,7 +92,7 @@ func (r *soakReceiver) store(req *http.Request) (string, bool) {
 		return "", false
 	}
 	id := rec.ID
-	key, wid := req.Header.Get("Idempotency-Key"), req.Header.Get(WebhookIDHeader)
+	key, wid := req.Header.Get("Idempotency-Key"), req.Header.Get(webhook.IDHeader)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.keys[id] == nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/webhook"
 )
 
 // loopback is a Client that may reach the test receivers on loopback.
@@ -120,7 +121,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	i := min(len(r.keys), len(r.statuses)-1)
 	r.keys = append(r.keys, req.Header.Get("Idempotency-Key"))
-	r.ids = append(r.ids, req.Header.Get(httpstep.WebhookIDHeader))
+	r.ids = append(r.ids, req.Header.Get(webhook.IDHeader))
 	r.bodies = append(r.bodies, string(body[:n]))
 	status := r.statuses[i]
 	r.mu.Unlock()

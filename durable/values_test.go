@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/webhook"
 )
 
 const token = "tok-9f8e7d6c5b4a"
@@ -199,8 +200,8 @@ func TestNodeOwnIdentityKept(t *testing.T) {
 			body, _ := io.ReadAll(r.Body)
 			mu.Lock()
 			defer mu.Unlock()
-			verified = append(verified, httpstep.Verify(secret, r.Header, body, 0, time.Now()))
-			ids = append(ids, r.Header.Get(httpstep.WebhookIDHeader))
+			verified = append(verified, webhook.Verify(string(secret), r.Header, body))
+			ids = append(ids, r.Header.Get(webhook.IDHeader))
 			keys = append(keys, r.Header.Get("Idempotency-Key"))
 			if n++; n < 3 {
 				w.WriteHeader(500)

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/webhook"
 )
 
 // worker makes one HTTP attempt per River job attempt and keeps the
@@ -112,8 +113,8 @@ func sendNode(a *deliveryArgs) *httpstep.NodeConfig {
 	if h.Get("Idempotency-Key") == "" {
 		n.Headers = append(n.Headers, httpstep.KeyValue{Key: "Idempotency-Key", Value: a.IdempotencyKey})
 	}
-	if h.Get(httpstep.WebhookIDHeader) == "" {
-		n.Headers = append(n.Headers, httpstep.KeyValue{Key: httpstep.WebhookIDHeader, Value: a.WebhookID})
+	if h.Get(webhook.IDHeader) == "" {
+		n.Headers = append(n.Headers, httpstep.KeyValue{Key: webhook.IDHeader, Value: a.WebhookID})
 	}
 	return &n
 }

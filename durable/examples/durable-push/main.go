@@ -34,6 +34,7 @@ import (
 
 	"github.com/httpstep/httpstep"
 	"github.com/httpstep/httpstep/durable"
+	"github.com/httpstep/httpstep/webhook"
 )
 
 // secret is shared by the sender and the receiver. It is the sample secret
@@ -194,7 +195,7 @@ func printHistory(w io.Writer, attempts []httpstep.Attempt) {
 			decision = a.Retry.Reason
 		}
 		h := http.Header(a.Request.Header)
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\n", a.N, status, h.Get("Idempotency-Key"), h.Get(httpstep.WebhookIDHeader), decision)
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\n", a.N, status, h.Get("Idempotency-Key"), h.Get(webhook.IDHeader), decision)
 	}
 	tw.Flush()
 }

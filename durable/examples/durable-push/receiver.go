@@ -1,14 +1,13 @@
 package main
 
 import (
-	"io"
-	"time"
-
 	"fmt"
-	"github.com/httpstep/httpstep"
+	"io"
 	"net"
 	"net/http"
 	"sync"
+
+	"github.com/httpstep/httpstep/webhook"
 )
 
 // receiver refuses the first deliveries with 503, then processes each
@@ -29,7 +28,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	key := req.Header.Get("Idempotency-Key")
 	body, err := io.ReadAll(req.Body)
 	if err == nil {
-		err = httpstep.Verify(secret, req.Header, body, 0, time.Now())
+		err = webhook.Verify(string(secret), req.Header, body)
 	}
 	switch {
 	case err != nil:
