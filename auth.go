@@ -26,6 +26,8 @@ type Auth struct {
 	In       string  `json:"in,omitempty"`       // apiKey: "header" (default) | "query"
 	Value    string  `json:"value,omitempty"`    // apiKey: template
 	OAuth2   *OAuth2 `json:"oauth2,omitempty"`   // oauth2: how to get tokens
+	// AWS is the AWS Signature Version 4 of type "awsSigV4".
+	AWS *AWSAuth `json:"aws,omitempty"`
 	// Signature is the request signature of type "signature".
 	Signature *Signature `json:"signature,omitempty"`
 	// AllowCleartext lets credentials go over plain http to a host that is
@@ -105,8 +107,10 @@ func (n *NodeConfig) validateAuth(e *ConfigError) {
 		a.checkOAuth2(e, &n.Success)
 	case AuthSignature:
 		n.checkSignature(e)
+	case AuthAWSSigV4:
+		a.checkAWS(e)
 	default:
-		e.add("auth.type", fmt.Sprintf("%q is not an auth type: use basic, bearer, apiKey, digest, oauth2 or signature", a.Type))
+		e.add("auth.type", fmt.Sprintf("%q is not an auth type: use basic, bearer, apiKey, digest, oauth2, awsSigV4 or signature", a.Type))
 		return
 	}
 	if a.Type != AuthDigest && !a.AllowCleartext {
@@ -282,6 +286,9 @@ func (a *Auth) templates() []string {
 		for _, p := range o.Params {
 			out = append(out, p.Value)
 		}
+	}
+	if w := a.AWS; w != nil {
+		out = append(out, w.AccessKeyID, w.SecretAccessKey, w.SessionToken)
 	}
 	if sg := a.Signature; sg != nil {
 		out = append(out, sg.Key, sg.Message)

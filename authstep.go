@@ -19,6 +19,7 @@ type authStep struct {
 	value *template
 	oauth *oauthStep
 	sig   *sigStep
+	aws   *awsStep
 }
 
 // oauthStep is the oauth2 block compiled.
@@ -47,6 +48,9 @@ func compileAuth(a *Auth, ts templates) (*authStep, error) {
 	}
 	if o := a.OAuth2; o != nil && a.Type == AuthOAuth2 {
 		s.oauth, err = compileOAuth(o, ts)
+	}
+	if w := a.AWS; w != nil && a.Type == AuthAWSSigV4 && err == nil {
+		s.aws, err = compileAWS(w)
 	}
 	return s, err
 }
@@ -95,6 +99,7 @@ func (a *Auth) clone() *Auth {
 		o.ExpiredCodes = slices.Clone(o.ExpiredCodes)
 		c.OAuth2 = &o
 	}
+	c.AWS = clonePtr(a.AWS)
 	if a.Signature != nil {
 		sg := *a.Signature
 		sg.Headers, sg.Query = slices.Clone(sg.Headers), slices.Clone(sg.Query)
@@ -166,6 +171,8 @@ func (o *outgoing) applyAuth(r *renderer) error {
 		return o.applyOAuth(r, a)
 	case AuthSignature:
 		return o.applySignature(r, a)
+	case AuthAWSSigV4:
+		return o.applyAWS(r, a)
 	}
 	return nil
 }

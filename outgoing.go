@@ -192,7 +192,11 @@ func (o *outgoing) forPage(first *outgoing, u *url.URL, cursor string) *outgoing
 // afresh. The request's context carries the run's secrets for the redirect
 // policy.
 func (o *outgoing) newRequest(ctx context.Context) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(withSecrets(ctx, o.secrets), o.method, "", nil)
+	ctx = withSecrets(ctx, o.secrets)
+	if o.signer != nil {
+		ctx = context.WithValue(ctx, signerKey{}, o) // for its redirect hops
+	}
+	req, err := http.NewRequestWithContext(ctx, o.method, "", nil)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 		if !sameOrigin(via[0].URL, req.URL) {
 			secretsOf(req.Context()).strip(req.Header)
 		}
+		err = signHop(req)
 	}
 	rec := RedirectRecord{Method: req.Method, URL: secretsOf(req.Context()).url(req.URL), Followed: err == nil}
 	if req.Response != nil {

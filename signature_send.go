@@ -17,6 +17,29 @@ type attemptSigner interface {
 	signAttempt(req *http.Request, o *outgoing) (body []byte, err error)
 }
 
+// hopSigner is an attemptSigner that signs redirect hops to the origin
+// afresh (awsSigV4: the signature covers the path and query).
+type hopSigner interface {
+	signHop(req *http.Request, now time.Time) error
+}
+
+// signerKey carries, in a request's context, the outgoing whose signer
+// signs its redirect hops.
+type signerKey struct{}
+
+// signHop signs a redirect hop when the request's outgoing signs hops and
+// the hop goes to the node's origin.
+func signHop(req *http.Request) error {
+	o, _ := req.Context().Value(signerKey{}).(*outgoing)
+	if o == nil || !o.signs(req.URL) {
+		return nil
+	}
+	if h, ok := o.signer.(hopSigner); ok {
+		return h.signHop(req, o.now())
+	}
+	return nil
+}
+
 // signs reports whether a request to u gets o's per-request signature:
 // only on the origin of the node's own URL.
 func (o *outgoing) signs(u *url.URL) bool {
