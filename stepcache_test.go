@@ -290,15 +290,21 @@ func TestExecuteCompilesOnce(t *testing.T) {
 	}
 }
 
-// BenchmarkStepCacheHit is what Execute adds to Run for a node seen
-// before: the node's key and the lookup.
-func BenchmarkStepCacheHit(b *testing.B) {
-	var sc stepCache
-	node := &NodeConfig{
+// benchNode is the node of bench/'s GetJSON: templated query values and
+// a templated Authorization header.
+func benchNode() *NodeConfig {
+	return &NodeConfig{
 		URL:     "http://127.0.0.1/orders",
 		Query:   []KeyValue{{"status", "{{status}}"}, {"since", "{{since}}"}},
 		Headers: []KeyValue{{"Authorization", "Bearer {{token}}"}},
 	}
+}
+
+// BenchmarkStepCacheHit is what Execute adds to Run for a node seen
+// before: the node's key and the lookup.
+func BenchmarkStepCacheHit(b *testing.B) {
+	var sc stepCache
+	node := benchNode()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := sc.compile(node); err != nil {
@@ -310,11 +316,7 @@ func BenchmarkStepCacheHit(b *testing.B) {
 // BenchmarkStepCompile is what a miss costs: Validate, a deep copy and
 // compile of the same node.
 func BenchmarkStepCompile(b *testing.B) {
-	node := &NodeConfig{
-		URL:     "http://127.0.0.1/orders",
-		Query:   []KeyValue{{"status", "{{status}}"}, {"since", "{{since}}"}},
-		Headers: []KeyValue{{"Authorization", "Bearer {{token}}"}},
-	}
+	node := benchNode()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := compileFresh(copyNode(node)); err != nil {
@@ -322,7 +324,6 @@ func BenchmarkStepCompile(b *testing.B) {
 		}
 	}
 }
-
 // TestStepCacheConcurrent: goroutines compiling the same and different
 // contents at once each get the Step of their own content (run with
 // -race).
