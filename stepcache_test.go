@@ -324,6 +324,7 @@ func BenchmarkStepCompile(b *testing.B) {
 		}
 	}
 }
+
 // TestStepCacheConcurrent: goroutines compiling the same and different
 // contents at once each get the Step of their own content (run with
 // -race).
