@@ -12,6 +12,8 @@ import (
 
 	"github.com/httpstep/httpstep/internal/shellwords"
 	"github.com/httpstep/httpstep/internal/textcut"
+
+	"github.com/httpstep/httpstep/internal/nodespec"
 )
 
 // Parse turns a pasted cURL command into a node: the product's "paste a
@@ -326,28 +328,9 @@ func (c *curlCmd) fullURL(u string) string {
 		pieces = append(pieces[:len(pieces):len(pieces)], c.data.String())
 	}
 	for _, q := range pieces {
-		u = appendQuery(u, q)
+		u = nodespec.AppendQuery(u, q)
 	}
 	return u
-}
-
-// appendQuery adds q to the query of u, before any #fragment.
-func appendQuery(u, q string) string {
-	if q == "" {
-		return u
-	}
-	base, frag, hasFrag := strings.Cut(u, "#")
-	switch {
-	case !strings.Contains(base, "?"):
-		base += "?"
-	case !strings.HasSuffix(base, "?") && !strings.HasSuffix(base, "&"):
-		base += "&"
-	}
-	base += q
-	if hasFrag {
-		base += "#" + frag
-	}
-	return base
 }
 
 func (c *curlCmd) methodFor(hasBody bool) string {
