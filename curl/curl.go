@@ -3,17 +3,16 @@ package curl
 import (
 	"errors"
 	"fmt"
-	"github.com/httpstep/httpstep"
 	"mime"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/internal/nodespec"
 	"github.com/httpstep/httpstep/internal/shellwords"
 	"github.com/httpstep/httpstep/internal/textcut"
-
-	"github.com/httpstep/httpstep/internal/nodespec"
 )
 
 // Parse turns a pasted cURL command into a node: the product's "paste a
