@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/httpstep/httpstep/internal/jsoncheck"
-	"github.com/tidwall/gjson"
 )
 
 // How deeply a body may nest for each way of reading it. A single answer
@@ -23,16 +22,6 @@ const (
 	// gjson modifier ("@reverse", "@pretty", ...).
 	maxModifierNesting = 100
 )
-
-// readPath returns the value at a gjson path of v. A path that applies a
-// modifier finds nothing in a value nested deeper than maxModifierNesting;
-// any other path walks v once. pathGet is its form for a whole body.
-func readPath(v gjson.Result, path string) gjson.Result {
-	if tooDeepForPath([]byte(v.Raw), path) {
-		return gjson.Result{}
-	}
-	return v.Get(path)
-}
 
 // tooDeepForPath reports whether path applies a modifier and body nests
 // deeper than maxModifierNesting, which costs one pass over body; other

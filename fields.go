@@ -69,7 +69,7 @@ func (r *Result) convertField(root gjson.Result, f Field) (any, bool) {
 		}
 		return convert(gjson.Result{Type: gjson.String, Str: vals[0], Raw: strconv.Quote(vals[0])}, f.Type)
 	}
-	v := readPath(root, f.Path)
+	v := resultGet(root, f.Path)
 	if !v.Exists() {
 		return nil, false
 	}
