@@ -150,7 +150,7 @@ var curlCases = []struct {
     "email": "ada@example.com"
 }'`,
 		want: httpstep.NodeConfig{Method: "POST", URL: "https://api.example.com/v1/users",
-			Headers: hdrs("Authorization", "Bearer eyJhbGciOi.abc.def"),
+			Auth: &httpstep.Auth{Type: httpstep.AuthBearer, Token: "eyJhbGciOi.abc.def"},
 			Body:    rawBody("application/json", "{\n    \"name\": \"Ada\",\n    \"email\": \"ada@example.com\"\n}")},
 	},
 	{
@@ -229,7 +229,8 @@ var curlCases = []struct {
   -H "Authorization: Bearer $TOKEN" \
   "https://api.example.com/repos/OWNER/REPO/issues"`,
 		want: httpstep.NodeConfig{Method: "GET", URL: "https://api.example.com/repos/OWNER/REPO/issues",
-			Headers: hdrs("Accept", "application/vnd.example+json", "Authorization", "Bearer $TOKEN")},
+			Headers: hdrs("Accept", "application/vnd.example+json"),
+			Auth:    &httpstep.Auth{Type: httpstep.AuthBearer, Token: "$TOKEN"}},
 	},
 	{
 		name: "docs json option",
@@ -495,12 +496,10 @@ func ExampleParse() {
 	// {
 	//   "method": "POST",
 	//   "url": "https://api.example.com/v1/orders?source=web",
-	//   "headers": [
-	//     {
-	//       "key": "Authorization",
-	//       "value": "Bearer {{token}}"
-	//     }
-	//   ],
+	//   "auth": {
+	//     "type": "bearer",
+	//     "token": "{{token}}"
+	//   },
 	//   "body": {
 	//     "kind": "raw",
 	//     "contentType": "application/json",
