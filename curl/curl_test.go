@@ -151,7 +151,7 @@ var curlCases = []struct {
 }'`,
 		want: httpstep.NodeConfig{Method: "POST", URL: "https://api.example.com/v1/users",
 			Auth: &httpstep.Auth{Type: httpstep.AuthBearer, Token: "eyJhbGciOi.abc.def"},
-			Body:    rawBody("application/json", "{\n    \"name\": \"Ada\",\n    \"email\": \"ada@example.com\"\n}")},
+			Body: rawBody("application/json", "{\n    \"name\": \"Ada\",\n    \"email\": \"ada@example.com\"\n}")},
 	},
 	{
 		name: "postman urlencoded",
