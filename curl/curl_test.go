@@ -631,3 +631,25 @@ func TestExportReadsBack(t *testing.T) {
 		})
 	}
 }
+
+// corpusEntry is one command of curlCases as testdata/corpus.json holds it.
+type corpusEntry struct {
+	Name string `json:"name"`
+	Cmd  string `json:"cmd"`
+}
+
+// TestCorpusFile keeps testdata/corpus.json equal to the commands of
+// curlCases: the root package's round-trip test (TestCurlRoundTrip) reads
+// them there, as it cannot import this package's tests. -update rewrites it.
+func TestCorpusFile(t *testing.T) {
+	entries := make([]corpusEntry, 0, len(curlCases))
+	for _, tc := range curlCases {
+		entries = append(entries, corpusEntry{Name: tc.name, Cmd: tc.cmd})
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	require.NoError(t, enc.Encode(entries))
+	golden.Check(t, filepath.Join("testdata", "corpus.json"), buf.Bytes())
+}
