@@ -880,7 +880,6 @@ func TestCanceledBeforeRetry(t *testing.T) {
 	assert.False(t, res.Attempts[0].Retry.Retry)
 }
 
-
 // TestStopOnCodesNeedPath: stopOnCodes are read at success.errorCodePath,
 // so a node without one is told so before anything is sent.
 func TestStopOnCodesNeedPath(t *testing.T) {
