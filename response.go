@@ -85,7 +85,11 @@ func (r *Result) Lookup(path string) (gjson.Result, bool) {
 // Rows returns the array at a gjson path ("" = the body itself) as rows, for
 // the "Get Multiple Data" node. Elements are not copied. An error says what
 // was found instead of an array, or that there are more rows than
-// Client.MaxRows (*TooManyRowsError). Like Lookup, Rows refuses a failed
+// Client.MaxRows (*TooManyRowsError). Each row costs 80 bytes (a
+// gjson.Result) beyond the body it points into; an array whose rows would
+// take more than 8 times the body and more than 16 MiB (millions of small
+// numbers, say) is refused with an error that points to EachRow, which
+// holds one row at a time. Like Lookup, Rows refuses a failed
 // node: its error wraps the *Failure, so a "continue" workflow skips the
 // rows; Body still holds what came back (under pagination, the pages read
 // before the failure).
