@@ -13,7 +13,7 @@ import (
 
 // maxRowsNesting is how deeply arrays and objects may nest in a body read
 // for rows, the same limit encoding/json applies.
-const maxRowsNesting = 10000
+const maxRowsNesting = maxNesting
 
 // quoteBytes is how much of a string or number an error quotes.
 const quoteBytes = 20
@@ -115,7 +115,7 @@ func arrayAt(body []byte, path string) (gjson.Result, int, error) {
 	if isRootPath(path) {
 		v = gjson.ParseBytes(body) // also right when gjson.DisableModifiers is set
 	} else {
-		v, n = gjson.GetBytes(body, path), -1
+		v, n = pathGet(body, path), -1
 	}
 	switch {
 	case v.IsArray():
