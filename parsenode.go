@@ -369,7 +369,11 @@ func structFields(t reflect.Type) map[string]reflect.StructField {
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" || f.Anonymous && f.Type.Kind() == reflect.Struct && name == "" {
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if name == "-" || f.Anonymous && ft.Kind() == reflect.Struct && name == "" {
 			continue
 		}
 		if name == "" {
