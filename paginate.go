@@ -43,7 +43,8 @@ type Pagination struct {
 	MaxPages    int    `json:"maxPages,omitempty"`    // default 100
 }
 
-// The pagination modes, the values of Pagination.Mode.
+// The pagination modes, the values of Pagination.Mode (untyped, as the field
+// is a plain string in the node's contract).
 const (
 	PaginatePage       = "page"        // a page number in Param, from Start (default 1)
 	PaginateOffset     = "offset"      // an offset in Param, from Start, moving by the items each page held
@@ -52,7 +53,8 @@ const (
 	PaginateLinkHeader = "link_header" // the rel="next" URL of the Link header
 )
 
-// The places of Pagination.Param, the values of Pagination.In.
+// The places of Pagination.Param, the values of Pagination.In (untyped, as
+// the field is a plain string).
 const (
 	PageInQuery  = "query"  // a query parameter (the default)
 	PageInHeader = "header" // a request header
