@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/curl"
 )
 
 // The README's Go snippets, compiled (not run: they name hosts that tests
@@ -67,4 +68,17 @@ func readmeEach(ctx context.Context, node *httpstep.NodeConfig, rows iter.Seq[ht
 	return err
 }
 
-var _ = []any{readmeInGo, readmePush, readmeDownload, readmeEach}
+var _ = []any{readmeInGo, readmePush, readmeDownload, readmeEach, readmeCurl}
+
+func readmeCurl(pasted string, show func(string)) error {
+	node, notes, err := curl.Import(pasted)
+	if err != nil {
+		return err
+	}
+	for _, note := range notes {
+		show(note)
+	}
+	cmd, err := node.Curl(nil)
+	_ = cmd
+	return err
+}

@@ -14,11 +14,9 @@ const MaxAttempts = 100
 // token (PURGE, MKCOL, purge) as typed, spaces trimmed. It returns "" for "".
 func Method(m string) string {
 	m = strings.TrimSpace(m)
-	if up := strings.ToUpper(m); standard[up] {
+	switch up := strings.ToUpper(m); up { // a switch, not a map: nothing to build at start-up
+	case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH":
 		return up
 	}
 	return m
 }
-
-var standard = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true,
-	"CONNECT": true, "OPTIONS": true, "TRACE": true, "PATCH": true}
