@@ -17,3 +17,15 @@ func pathGet(body []byte, path string) gjson.Result {
 	}
 	return gjson.GetBytes(body, path)
 }
+
+// literalPath is path as gjson must be given it to read what pathGet
+// reads: escaped when it names a key the body has literally.
+func literalPath(body []byte, path string) string {
+	if path == "" {
+		return path
+	}
+	if esc := gjson.Escape(path); esc != path && gjson.GetBytes(body, esc).Exists() {
+		return esc
+	}
+	return path
+}

@@ -46,7 +46,10 @@ func (r *Result) OK() bool { return r != nil && r.Failure == nil }
 
 // Get returns the value at a gjson path of the body ("" is the whole body),
 // whether or not the node succeeded: for reading a failed answer's body (its
-// error message, say). A non-JSON body gives an empty result. Downstream
+// error message, say). A path naming a key the body has literally
+// ("@odata.nextLink") reads that key; an XML body is read through its JSON
+// tree (see the README's "XML answers"). Any other non-JSON body gives an
+// empty result. Downstream
 // field operations use Lookup, which respects the failure policy, or
 // [Result.Field] for the node's declared output fields.
 func (r *Result) Get(path string) gjson.Result {
@@ -56,7 +59,7 @@ func (r *Result) Get(path string) gjson.Result {
 	if isRootPath(path) {
 		return gjson.ParseBytes(r.doc())
 	}
-	return gjson.GetBytes(r.doc(), path)
+	return pathGet(r.doc(), path)
 }
 
 // Lookup returns the value at a gjson path and whether it is there: for a
