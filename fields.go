@@ -65,7 +65,7 @@ func (r *Result) convertField(root gjson.Result, f Field) (any, bool) {
 		}
 		return convert(gjson.Result{Type: gjson.String, Str: vals[0], Raw: strconv.Quote(vals[0])}, f.Type)
 	}
-	v := root.Get(f.Path)
+	v := resultGet(root, f.Path)
 	if !v.Exists() {
 		return nil, false
 	}

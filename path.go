@@ -29,3 +29,13 @@ func literalPath(body []byte, path string) string {
 	}
 	return path
 }
+
+// resultGet is pathGet within a value already parsed.
+func resultGet(v gjson.Result, path string) gjson.Result {
+	if esc := gjson.Escape(path); esc != path {
+		if lit := v.Get(esc); lit.Exists() {
+			return lit
+		}
+	}
+	return v.Get(path)
+}

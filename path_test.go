@@ -45,3 +45,15 @@ func TestResultLiteralKeys(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, rows, 2)
 }
+
+// TestFieldLiteralKey: a declared output field whose path is a literal key
+// reads it.
+func TestFieldLiteralKey(t *testing.T) {
+	srv := graphUsers(t, 3)
+	node := nodeJSON(t, `{"url": %q, "response": {"fields": [{"name": "next", "path": "@odata.nextLink", "type": "string"}]}}`, srv.URL+"/v1.0/users?$top=2")
+	res, err := testClient(t).Execute(context.Background(), node, nil)
+	require.NoError(t, err)
+	v, ok := res.Field("next")
+	require.True(t, ok)
+	assert.Contains(t, v, "$skiptoken=")
+}

@@ -2,8 +2,9 @@ package curl
 
 import (
 	"errors"
-	"github.com/httpstep/httpstep"
 	"strings"
+
+	"github.com/httpstep/httpstep"
 )
 
 // The auth block in a cURL command: basic is -u user:password, digest adds

@@ -4,17 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/httpstep/httpstep"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/httpstep/httpstep/internal/golden"
-	"github.com/httpstep/httpstep/internal/nodespec"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/internal/golden"
+	"github.com/httpstep/httpstep/internal/nodespec"
 )
 
 // hdrs builds a header list from "Key", "value" pairs.
