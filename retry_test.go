@@ -879,3 +879,12 @@ func TestCanceledBeforeRetry(t *testing.T) {
 	assert.Equal(t, 1, srv.count())
 	assert.False(t, res.Attempts[0].Retry.Retry)
 }
+
+// TestStopOnCodesNeedPath: stopOnCodes are read at success.errorCodePath,
+// so a node without one is told so before anything is sent.
+func TestStopOnCodesNeedPath(t *testing.T) {
+	var ce *ConfigError
+	require.ErrorAs(t, (&NodeConfig{URL: "https://x.test", Retry: &RetryPolicy{MaxAttempts: 3, StopOnCodes: []string{"insufficient_quota"}}}).Validate(), &ce)
+	assert.Equal(t, "retry.stopOnCodes", ce.Problems[0].Field)
+	assert.Contains(t, ce.Problems[0].Message, "success.errorCodePath")
+}

@@ -98,6 +98,10 @@ func (c *Client) newTransport(key transportKey) (*http.Transport, http.RoundTrip
 		TLSHandshakeTimeout:    tlsHandshakeTimeout,
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: maxHeaderBytes,
+		// readBody undoes every listed content coding itself: the
+		// transport's own gzip reads only the first Content-Encoding line
+		// and drops the others. buildHeader asks for gzip instead.
+		DisableCompression: true,
 	}
 	if !key.proxy {
 		return t, t, nil

@@ -215,6 +215,12 @@ func (c *curlCmd) build() (*httpstep.NodeConfig, error) {
 	}
 	n.Headers = headers
 	n.Auth = c.creds.node(c.headers)
+	if n.Auth == nil {
+		if n.Auth, n.Headers = headerAuth(headers); n.Auth != nil {
+			c.notes = append(c.notes, "the Authorization header is imported as auth "+n.Auth.Type+
+				", so its credential is treated as one: redacted in the history, and never sent to another host")
+		}
+	}
 	if note := cleartextNote(&n); note != "" {
 		c.notes = append(c.notes, note)
 	}
