@@ -20,3 +20,25 @@ func Method(m string) string {
 	}
 	return m
 }
+
+// AppendQuery adds the query piece q ("name=value", encoded) to the URL
+// text u as typed, before any #fragment, with the "?" or "&" it needs. An
+// empty q leaves u as it is. The cURL import and export both write a node's
+// URL this way.
+func AppendQuery(u, q string) string {
+	if q == "" {
+		return u
+	}
+	base, frag, hasFrag := strings.Cut(u, "#")
+	switch {
+	case !strings.Contains(base, "?"):
+		base += "?"
+	case !strings.HasSuffix(base, "?") && !strings.HasSuffix(base, "&"):
+		base += "&"
+	}
+	base += q
+	if hasFrag {
+		base += "#" + frag
+	}
+	return base
+}

@@ -64,8 +64,9 @@ func storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // enterShared takes host's shared slot and rate for a request to addr,
 // waiting out the fleet's pause of addr; a failure of the store is
-// errDegraded (the caller falls back to the local gate).
-func (e *Engine) enterShared(ctx context.Context, host, addr string, p *Permit) error {
+// errDegraded (the caller falls back to the local gate). Pauses are
+// waited for until limit at the latest; then the request goes.
+func (e *Engine) enterShared(ctx context.Context, host, addr string, limit time.Time, p *Permit) error {
 	l, _ := e.limit(host)
 	if l.MaxConcurrent > 0 {
 		id, err := e.sharedSlot(ctx, host, l.MaxConcurrent)
@@ -84,7 +85,11 @@ func (e *Engine) enterShared(ctx context.Context, host, addr string, p *Permit) 
 			return err
 		}
 		if st.Paused > 0 {
-			if err := e.cfg.Sleep(ctx, st.Paused); err != nil {
+			left := limit.Sub(e.cfg.Now())
+			if left <= 0 {
+				return nil
+			}
+			if err := e.cfg.Sleep(ctx, min(st.Paused, left)); err != nil {
 				return err
 			}
 			continue
@@ -97,7 +102,7 @@ func (e *Engine) enterShared(ctx context.Context, host, addr string, p *Permit) 
 		}
 		// A pause set while this request waited for the rate holds it back
 		// too; after the pause it takes from the bucket again.
-		if st, err = e.sharedAdmit(ctx, host, addr, 0, 0); err != nil || st.Paused <= 0 {
+		if st, err = e.sharedAdmit(ctx, host, addr, 0, 0); err != nil || st.Paused <= 0 || !e.cfg.Now().Before(limit) {
 			return err
 		}
 	}
