@@ -197,11 +197,11 @@ func (c *Client) follow(ctx context.Context, o *outgoing) *Result {
 		return o.settleFinal(res, judge)
 	}
 	a := o.step.node.Async
-	switch state, v := a.first(res.StatusCode, res.Body); state {
+	switch state, v := a.first(res.StatusCode, res.doc()); state {
 	case pollAgain:
 		judge = c.poll(ctx, o, loose, res)
 	case pollFailed:
-		res.settle(jobFailed(&o.step.node, res.StatusCode, res.Body, v), o.secrets)
+		res.settle(jobFailed(&o.step.node, res.StatusCode, res.doc(), v), o.secrets)
 		return res
 	}
 	return o.settleFinal(res, judge)
@@ -211,7 +211,7 @@ func (c *Client) follow(ctx context.Context, o *outgoing) *Result {
 // polling settled it already.
 func (o *outgoing) settleFinal(res *Result, judge bool) *Result {
 	if judge {
-		res.settle(evaluate(o.step.node.fileRule(res.File != nil), res.StatusCode, res.Body), o.secrets)
+		res.settle(evaluate(o.step.node.fileRule(res.File != nil), res.StatusCode, res.doc()), o.secrets)
 	}
 	return res
 }
@@ -269,7 +269,7 @@ func (n *NodeConfig) fileRule(file bool) *SuccessRule {
 func (c *Client) poll(ctx context.Context, first, loose *outgoing, res *Result) bool {
 	a := first.step.node.Async
 	deadline := time.Now().Add(a.maxWait())
-	u, err := a.statusURL(first.url, res.Header, res.Body, nil, first.pollParts)
+	u, err := a.statusURL(first.url, res.Header, res.doc(), nil, first.pollParts)
 	last := statusSeen(res.StatusCode, "")
 	for n := 1; ; n++ {
 		if err != nil {
@@ -289,16 +289,16 @@ func (c *Client) poll(ctx context.Context, first, loose *outgoing, res *Result) 
 		if res.Failure != nil {
 			return res.Failure.Kind == KindStatus
 		}
-		state, v := a.judge(res.StatusCode, res.Body)
+		state, v := a.judge(res.StatusCode, res.doc())
 		last = statusSeen(res.StatusCode, v)
 		switch state {
 		case pollDone:
 			return true
 		case pollFailed:
-			res.settle(jobFailed(&first.step.node, res.StatusCode, res.Body, v), first.secrets)
+			res.settle(jobFailed(&first.step.node, res.StatusCode, res.doc(), v), first.secrets)
 			return false
 		}
-		u, err = a.statusURL(u, res.Header, res.Body, u, nil)
+		u, err = a.statusURL(u, res.Header, res.doc(), u, nil)
 	}
 }
 

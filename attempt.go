@@ -13,7 +13,8 @@ type outcome struct {
 	status  int
 	header  http.Header
 	body    []byte
-	file    *File // a download's saved body
+	tree    []byte // an XML body's JSON tree, which paths read; nil otherwise
+	file    *File  // a download's saved body
 	failure *Failure
 	record  Attempt
 	before  []Attempt // earlier exchanges of the attempt: token requests, a refused request before its resend
@@ -134,7 +135,8 @@ func (c *Client) read(ctx context.Context, o *outgoing, resp *http.Response, out
 	if err != nil {
 		out.failure = bodyFailure(ctx, err, o.step.timeout, resp.StatusCode)
 	} else {
-		out.failure = evaluate(&o.step.node.Success, resp.StatusCode, body)
+		out.readXML(resp.Header.Get("Content-Type"), o.maxBytes)
+		out.failure = evaluate(&o.step.node.Success, resp.StatusCode, out.doc())
 	}
 	out.record.Response = c.responseRecord(o, resp, body, out.failure)
 }

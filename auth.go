@@ -53,7 +53,8 @@ type OAuth2 struct {
 	ExpiredCodes  []string   `json:"expiredCodes,omitempty"`  // values at success.errorCodePath meaning "token expired", e.g. ["40001"]
 }
 
-// The auth types.
+// The auth types, the values of Auth.Type (untyped: Auth.Type is a plain
+// string in the node's contract).
 const (
 	AuthBasic  = "basic"
 	AuthBearer = "bearer"
@@ -64,20 +65,23 @@ const (
 	AuthSignature = "signature"
 )
 
-// Where an API key goes (Auth.In).
+// Where an API key goes, the values of Auth.In (untyped, as Auth.In is a
+// plain string).
 const (
 	InHeader = "header" // the default
 	InQuery  = "query"
 )
 
-// The OAuth2 grants.
+// The OAuth2 grants, the values of OAuth2.Grant (untyped, as the field is a
+// plain string).
 const (
 	GrantClientCredentials = "client_credentials"
 	GrantRefreshToken      = "refresh_token"
 	GrantPassword          = "password"
 )
 
-// Where the client credentials go in a token request (OAuth2.CredentialsIn).
+// Where the client credentials go in a token request, the values of
+// OAuth2.CredentialsIn (untyped, as the field is a plain string).
 const (
 	CredentialsInHeader = "header" // HTTP Basic
 	CredentialsInBody   = "body"   // client_id and client_secret form fields

@@ -17,7 +17,9 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// What a history record was for the node's credentials (Attempt.Auth).
+// What a history record was for the node's credentials, the values of
+// Attempt.Auth (untyped, as the field is a plain string in the history's
+// JSON).
 const (
 	RecordToken     = "token"     // a request to the OAuth2 token endpoint
 	RecordChallenge = "challenge" // a request that drew a Digest challenge, answered by the next record

@@ -1,19 +1,55 @@
 // Package httpstep runs the "Send API Request" step of a no-code workflow
-// engine.
+// engine: a stored node configuration and the values of upstream nodes go
+// in; one HTTP exchange (or a paginated pull, a retried push, a polled job)
+// happens; parsed data or a failure a person can read comes out.
 //
-// A workflow engine stores a node's configuration as JSON ([NodeConfig]):
-// method, URL with dynamic parameters, query entries, headers, body, success
-// rule, failure policy, retries, pagination. When a run reaches the node the
-// engine calls [Execute] (or [Client.Execute]) with that configuration and the
-// values of upstream nodes ([Params]); it gets back a [Result] with the parsed
-// response (single data through [Result.Get] and [Result.Lookup], array data
-// through [Result.Rows]) or a classified [Failure] that a person reading the
-// execution history can understand.
+// # Running a node
 //
-// A host that runs one node many times compiles it once with
-// [NodeConfig.Compile] and sends it with [Client.Run]; [Client.Each] runs one
-// compiled [Step] over many rows with bounded concurrency, within the
-// Client's per-host [Limit]s and [Breaker].
+// A workflow engine stores a node as JSON ([NodeConfig]: method, URL with
+// {{ref}} parameters, query, headers, body, auth, success rule, failure
+// policy, retries, pagination). When a run reaches the node it calls
+// [Execute] with the values of upstream nodes ([Params], or a map as
+// [Values]):
+//
+//	res, err := httpstep.Execute(ctx, node, httpstep.Values{"order": order})
+//
+// Execute uses [DefaultClient]. A [Client] holds the organisation's
+// settings (proxy, egress addresses, the SSRF guard, certificates, size
+// caps, per-host [Limit] rules and a circuit [Breaker], the token store); its
+// zero value is usable and it is safe for concurrent use: [Client.Execute]
+// is the same call on it. A host that runs one node many times compiles it
+// once with [NodeConfig.Compile] into a [Step] and sends it with
+// [Client.Run]; [Client.Each] runs one Step over many rows, with bounded
+// concurrency, results in input order.
+//
+// # Results and failures
+//
+// A [Result] holds the status, headers and body (single data through
+// [Result.Lookup], array data through [Result.Rows], the node's declared
+// output fields through [Result.Field]) and the execution history
+// ([Result.Attempts], secrets redacted). An invalid node is a
+// [*ConfigError] listing every problem, before anything is sent. A failed
+// node has [Result.Failure] set; under the "terminate" policy the same
+// [*Failure] is Execute's error, under "continue" the error is nil and
+// Lookup answers false. Failure.Kind says what went wrong, for the person
+// reading the history: [KindTimeout], [KindNetwork], [KindTLS],
+// [KindBlocked] (the SSRF guard refused the destination), [KindStatus] (not
+// a success status), [KindErrorCode] (a business error code in a 2xx body),
+// [KindTooLarge], [KindParam] (a value could not be placed; nothing was
+// sent), [KindCanceled], [KindUnavailable] (the host's circuit is open),
+// [KindAuth] (the token endpoint refused) and [KindStorage] (a download
+// could not be written).
+//
+// The enumerations of the node's string fields (the [AuthBasic] auth types,
+// the [GrantClientCredentials] grants, [InHeader] and [InQuery], the
+// [CredentialsInHeader] places, the [PaginatePage] modes and the
+// [PageInQuery] places, the [JitterFull] jitters, the [MissingCodeFailure]
+// answers, the [SignHMACSHA256] algorithms and [EncodingHex] encodings, the
+// [TypeString] field types, the [RecordToken] records) are untyped string
+// constants, where [BodyKind], [Policy] and [FailureKind] are types of their
+// own: those fields are plain strings in the fixed contract, and a named
+// type would break the host code that assigns them from a string variable.
+// Compare and assign with the constants rather than with literals.
 //
 // Values from upstream nodes are untrusted. They are escaped for the place
 // they land in (URL path segment, query, header, JSON string or bare value,
@@ -21,6 +57,11 @@
 // ([Secret]) never reach [Result.Attempts] or error text, and the SSRF guard
 // keeps user-typed URLs away from internal networks unless the [Client] allows
 // them.
+//
+// Beside this package: [github.com/httpstep/httpstep/curl] imports a pasted
+// cURL command into a NodeConfig (the way back is [NodeConfig.Curl]), and
+// [github.com/httpstep/httpstep/webhook] verifies signed pushes for their
+// receivers.
 //
 // # The SSRF guard's threat model
 //

@@ -355,3 +355,17 @@ func TestFailureMessagesReadable(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(err.Error(), "httpstep:"), err.Error())
 	assert.NotContains(t, f.Message, "dial tcp")
 }
+
+// TestTruncatedJSONNoBusinessCode: a body cut short cannot confirm a
+// business code, even when the code it still holds reads as success.
+func TestTruncatedJSONNoBusinessCode(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"code":0,"msg":"accepted","id":`)
+	})
+	node := &NodeConfig{URL: srv.URL, Success: SuccessRule{ErrorCodePath: "code", SuccessValues: []string{"0"}}}
+	res, err := testClient(t).Execute(context.Background(), node, nil)
+	require.Error(t, err)
+	assert.Equal(t, KindErrorCode, res.Failure.Kind)
+	assert.Contains(t, res.Failure.Message, "not complete JSON")
+}

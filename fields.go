@@ -21,7 +21,7 @@ func (r *Result) Fields() map[string]any {
 	if !r.OK() || r.schema == nil {
 		return nil
 	}
-	root := gjson.ParseBytes(r.Body)
+	root := gjson.ParseBytes(r.doc())
 	return r.convertFields(root, r.schema.Fields)
 }
 
@@ -38,7 +38,7 @@ func (r *Result) Field(name string) (any, bool) {
 	}
 	for _, f := range r.schema.Fields {
 		if f.Name == name {
-			return r.convertField(gjson.ParseBytes(r.Body), f)
+			return r.convertField(gjson.ParseBytes(r.doc()), f)
 		}
 	}
 	return nil, false

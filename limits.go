@@ -46,10 +46,11 @@ type Breaker struct {
 	Cooldown Duration `json:"cooldown,omitempty"` // open time before one probe request is let through; default 30s
 }
 
-// The Breaker defaults.
+// The Breaker defaults: what a Breaker's zero fields mean (the throttle
+// engine applies the same ones; TestBreakerDefaultsAgree holds them equal).
 const (
-	DefaultBreakerFailures = throttle.DefaultFailures
-	DefaultBreakerCooldown = throttle.DefaultCooldown
+	DefaultBreakerFailures = 5
+	DefaultBreakerCooldown = 30 * time.Second
 )
 
 // throttleConfig is the engine configuration of c's Limits and Breaker,

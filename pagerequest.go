@@ -119,7 +119,7 @@ func (p *Pagination) following(res *Result, cur *url.URL) (*url.URL, bool) {
 	case PaginateCursor:
 		return cur, p.cursorOf(res) != ""
 	case PaginateNextURL:
-		return resolveNext(cur, pathGet(res.Body, p.NextPath).String())
+		return resolveNext(cur, pathGet(res.doc(), p.NextPath).String())
 	case PaginateLinkHeader:
 		return resolveNext(cur, nextLink(res.Header.Values("Link")))
 	}

@@ -43,7 +43,8 @@ type Pagination struct {
 	MaxPages    int    `json:"maxPages,omitempty"`    // default 100
 }
 
-// The pagination modes, the values of Pagination.Mode.
+// The pagination modes, the values of Pagination.Mode (untyped, as the field
+// is a plain string in the node's contract).
 const (
 	PaginatePage       = "page"        // a page number in Param, from Start (default 1)
 	PaginateOffset     = "offset"      // an offset in Param, from Start, moving by the items each page held
@@ -52,7 +53,8 @@ const (
 	PaginateLinkHeader = "link_header" // the rel="next" URL of the Link header
 )
 
-// The places of Pagination.Param, the values of Pagination.In.
+// The places of Pagination.Param, the values of Pagination.In (untyped, as
+// the field is a plain string).
 const (
 	PageInQuery  = "query"  // a query parameter (the default)
 	PageInHeader = "header" // a request header
@@ -168,7 +170,7 @@ func (c *Client) paginate(ctx context.Context, first *outgoing) *Result {
 		if res.Failure != nil {
 			break
 		}
-		n, err := items.add(res.Body, pg.ItemsPath)
+		n, err := items.add(res.list(pg.ItemsPath))
 		if err != nil {
 			out.Failure = tooLargeFailure(err, res.StatusCode)
 			break
@@ -188,7 +190,7 @@ func (c *Client) paginate(ctx context.Context, first *outgoing) *Result {
 		out.Failure = f
 		out.note(f.Message)
 	}
-	out.Body = items.bytes()
+	out.Body, out.tree = items.bytes(), nil
 	return out
 }
 
@@ -237,16 +239,29 @@ func (p *pull) next(res *Result, n, i int, cur *url.URL) (*url.URL, string) {
 func (p *pull) stopRule(res *Result) string {
 	pg := p.pg
 	if pg.HasMorePath != "" {
-		if v := pathGet(res.Body, pg.HasMorePath); !truthy(v) {
+		if v := pathGet(res.doc(), pg.HasMorePath); !truthy(v) {
 			return fmt.Sprintf("the pull ended: hasMorePath %q is %s", pg.HasMorePath, falsyText(v))
 		}
 	}
 	if pg.TotalPath != "" {
-		if v := pathGet(res.Body, pg.TotalPath); v.Type == gjson.Number && p.got >= int(v.Int()) {
-			return fmt.Sprintf("the pull ended: all %d items arrived (totalPath %q)", v.Int(), pg.TotalPath)
+		if n, ok := count(pathGet(res.doc(), pg.TotalPath)); ok && p.got >= n {
+			return fmt.Sprintf("the pull ended: all %d items arrived (totalPath %q)", n, pg.TotalPath)
 		}
 	}
 	return ""
+}
+
+// count reads a TotalPath value: a number, or a string of digits (XML
+// answers and some JSON APIs give counts as text).
+func count(v gjson.Result) (int, bool) {
+	switch v.Type {
+	case gjson.Number:
+		return int(v.Int()), true
+	case gjson.String:
+		n, err := strconv.Atoi(strings.TrimSpace(v.Str))
+		return n, err == nil
+	}
+	return 0, false
 }
 
 // truthy reports whether a HasMorePath value says more pages follow: not
@@ -281,7 +296,7 @@ func (p *Pagination) emptyReason(res *Result, i int) string {
 	switch {
 	case i > 0:
 		return fmt.Sprintf("the pull ended: page %d has no items", i+1)
-	case p.ItemsPath != "" && !pathGet(res.Body, p.ItemsPath).Exists():
+	case p.ItemsPath != "" && !pathGet(res.doc(), p.ItemsPath).Exists():
 		return fmt.Sprintf("the first page has nothing at itemsPath %q, so the pull is empty; check the path", p.ItemsPath)
 	}
 	return "the first page has no items"
@@ -297,7 +312,7 @@ func (p *Pagination) noNextReason(res *Result, i int) string {
 	case PaginateNextURL:
 		what = "next URL"
 	}
-	if i == 0 && !pathGet(res.Body, p.NextPath).Exists() {
+	if i == 0 && !pathGet(res.doc(), p.NextPath).Exists() {
 		return fmt.Sprintf("the first page has nothing at nextPath %q, so no other page was asked for; if the list has more pages, check the path", p.NextPath)
 	}
 	return fmt.Sprintf("the pull ended: the page has no %s at nextPath %q", what, p.NextPath)
@@ -315,7 +330,7 @@ func (p *Pagination) cursorOf(res *Result) string {
 	if p.Mode != PaginateCursor {
 		return ""
 	}
-	return pathGet(res.Body, p.NextPath).String()
+	return pathGet(res.doc(), p.NextPath).String()
 }
 
 // resolveNext resolves a next URL against the current one; empty means the

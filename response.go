@@ -27,6 +27,7 @@ type Result struct {
 	schema  *Schema  // the node's declared output fields
 	secrets *secrets // the secrets of this run
 	source  *url.URL // the URL of the last request, for a download's label
+	tree    []byte   // an XML Body's JSON tree, which every path reads; nil for JSON
 }
 
 // Redact replaces every secret of the run in s (Secret values, credential
@@ -53,9 +54,9 @@ func (r *Result) Get(path string) gjson.Result {
 		return gjson.Result{}
 	}
 	if isRootPath(path) {
-		return gjson.ParseBytes(r.Body)
+		return gjson.ParseBytes(r.doc())
 	}
-	return gjson.GetBytes(r.Body, path)
+	return gjson.GetBytes(r.doc(), path)
 }
 
 // Lookup returns the value at a gjson path and whether it is there: for a
@@ -81,7 +82,8 @@ func (r *Result) Rows(path string) ([]gjson.Result, error) {
 	if err := r.rowsReady(); err != nil {
 		return nil, err
 	}
-	return rowsAt(r.Body, path, r.maxRows)
+	body, path := r.list(path)
+	return rowsAt(body, path, r.maxRows)
 }
 
 // rowsReady reports why rows cannot be read: no result, or a failed node.
@@ -106,7 +108,8 @@ func (r *Result) EachRow(path string, fn func(i int, row gjson.Result) bool) err
 	if err := r.rowsReady(); err != nil {
 		return err
 	}
-	return eachRow(r.Body, path, r.maxRows, fn)
+	body, path := r.list(path)
+	return eachRow(body, path, r.maxRows, fn)
 }
 
 // thisPath is the gjson path of the value itself (the @this modifier).

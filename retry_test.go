@@ -862,3 +862,20 @@ func TestRetryAfterDecimal(t *testing.T) {
 	assert.Equal(t, []time.Duration{2 * time.Second}, waits.all())
 	assert.Contains(t, res.Attempts[0].Retry.Reason, "Retry-After 2s honoured")
 }
+
+// TestCanceledBeforeRetry: a cancellation that lands after an answer was
+// read but before the retry decision is kind canceled, keeping the status.
+func TestCanceledBeforeRetry(t *testing.T) {
+	srv := scripted(t, status(503))
+	c := testClient(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.retryEnv = &retryEnv{rand: func() float64 { cancel(); return 0.5 }, now: time.Now, sleep: throttle.Sleep}
+	node := &NodeConfig{URL: srv.URL, Retry: &RetryPolicy{MaxAttempts: 3}}
+	res, err := c.Execute(ctx, node, nil)
+	require.Error(t, err)
+	assert.Equal(t, KindCanceled, res.Failure.Kind)
+	assert.Equal(t, 503, res.Failure.StatusCode)
+	assert.Equal(t, 1, srv.count())
+	assert.False(t, res.Attempts[0].Retry.Retry)
+}

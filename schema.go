@@ -91,8 +91,14 @@ const elementPath = thisPath
 // so is invalid JSON (trailing text included, and nesting deeper than 10,000
 // levels): the error wraps the *json.SyntaxError and gives its Offset (the
 // bytes read up to and including the bad one) and the line and column.
+//
+// An example that starts with "<" is XML: it is read through the mapping
+// XML answers are read through (see isXMLType's file, xml.go: the root
+// element as the one member, attributes as "-name", text beside them as
+// "_", repeated elements as arrays), so its fields are strings, objects
+// and arrays, and their paths read XML answers of that shape.
 func InferSchema(example []byte) (*Schema, error) {
-	doc, err := checkExample(example)
+	doc, err := exampleDoc(example)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +106,20 @@ func InferSchema(example []byte) (*Schema, error) {
 	root := new(shape)
 	w.observe(root, gjson.ParseBytes(doc), 0)
 	return &Schema{Fields: root.rootFields()}, nil
+}
+
+// exampleDoc is the JSON an example is read as: the example itself, or the
+// tree of an XML example (one starting with "<"), mapped as XML answers
+// are, so the fields it infers read the answers the example stands for.
+func exampleDoc(example []byte) ([]byte, error) {
+	if t := bytes.TrimSpace(bytes.TrimPrefix(example, []byte(utf8BOM))); len(t) > 0 && t[0] == '<' {
+		tree, err := xmlTree(t, false, 0)
+		if err != nil {
+			return nil, errorf("schema: %s", messageOf(err))
+		}
+		return tree, nil
+	}
+	return checkExample(example)
 }
 
 // checkExample returns the example without its byte order mark, or an error

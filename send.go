@@ -90,6 +90,7 @@ func (o *outgoing) failedResult(f *Failure) *Result {
 // attempt survives), its failure and its record.
 func (r *Result) fold(out outcome) {
 	r.StatusCode, r.Header, r.Body, r.File, r.Failure = out.status, out.header, out.body, out.file, out.failure
+	r.tree = out.tree
 	r.Attempts = append(append(r.Attempts, out.before...), out.record)
 }
 
@@ -99,6 +100,7 @@ func (r *Result) fold(out outcome) {
 // replaces the body with its items once it ends.
 func (r *Result) absorb(next *Result, poll int) {
 	r.StatusCode, r.Header, r.Body, r.File, r.Failure = next.StatusCode, next.Header, next.Body, next.File, next.Failure
+	r.tree = next.tree
 	r.source = next.source
 	base := len(r.Attempts)
 	for _, a := range next.Attempts {
@@ -130,7 +132,7 @@ func (r *Result) settle(f *Failure, s *secrets) {
 // in place of its Body, and records it in the last attempt, where the
 // history holds the file's SHA-256, never its content.
 func (r *Result) keep(f *File, s *secrets) {
-	r.File, r.Body = f, nil
+	r.File, r.Body, r.tree = f, nil, nil
 	if rec := r.lastAttempt().Response; rec != nil {
 		rec.File = f.record(s)
 		rec.Body, rec.Truncated = "", false
