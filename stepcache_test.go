@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 )
 
@@ -321,5 +322,33 @@ func BenchmarkStepCompile(b *testing.B) {
 		if _, err := compileFresh(copyNode(node)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestStepCacheConcurrent: goroutines compiling the same and different
+// contents at once each get the Step of their own content (run with
+// -race).
+func TestStepCacheConcurrent(t *testing.T) {
+	var sc stepCache
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				u := fmt.Sprintf("http://127.0.0.1/%d", (g+i)%4)
+				s, err := sc.compile(&NodeConfig{URL: u})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if s.node.URL != u {
+					t.Errorf("%s got the step of %s", u, s.node.URL)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(sc.m) != 4 {
+		t.Errorf("four contents left %d steps", len(sc.m))
 	}
 }
