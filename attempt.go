@@ -96,10 +96,7 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 		o = o.withBody(signedBody) // the history shows the body this request carries
 	}
 	out.record.Request = c.requestRecord(o, req)
-	defer c.completeRecord(o, req, &out)
-	if req != nil {
-		out.note(headerNotes("request", req.Header)...)
-	}
+	defer c.completeRecord(o, req, &out) // with the header notes, when the record is whole
 	if err != nil {
 		if req != nil && req.Body != nil {
 			req.Body.Close()
@@ -131,14 +128,16 @@ func (c *Client) read(ctx context.Context, o *outgoing, resp *http.Response, out
 	for _, n := range notes {
 		out.note(o.secrets.text(n))
 	}
-	out.note(headerNotes("response", resp.Header)...)
+	if !c.summarizes(o) {
+		out.note(headerNotes("response", resp.Header)...)
+	}
 	if err != nil {
 		out.failure = bodyFailure(ctx, err, o.step.timeout, resp.StatusCode)
 	} else {
 		out.readXML(resp.Header.Get("Content-Type"), o.maxBytes)
 		out.failure = evaluate(&o.step.node.Success, resp.StatusCode, out.doc())
 	}
-	out.record.Response = c.responseRecord(o, resp, body, out.failure)
+	c.recordResponse(o, resp, body, out)
 }
 
 // refusedRedirect records the head of a redirect that was not followed

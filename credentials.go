@@ -14,7 +14,6 @@ import (
 
 	"github.com/httpstep/httpstep/internal/digest"
 	"github.com/httpstep/httpstep/internal/throttle"
-	"github.com/tidwall/gjson"
 )
 
 // What a history record was for the node's credentials, the values of
@@ -122,7 +121,7 @@ func (cr *credential) expiredToken(out *outcome) bool {
 	if len(cr.expired) == 0 || cr.codePath == "" {
 		return false
 	}
-	v := gjson.GetBytes(out.body, cr.codePath)
+	v := pathGet(out.body, cr.codePath)
 	return v.Exists() && slices.Contains(cr.expired, v.String())
 }
 

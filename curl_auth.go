@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+
+	"github.com/httpstep/httpstep/internal/nodespec"
 )
 
 // The auth block in a cURL command: basic is -u user:password, digest adds
@@ -33,7 +35,7 @@ func (req *curlRequest) templateAuth(a *Auth) {
 	case AuthAPIKey:
 		v := literalSecretText(a.Value)
 		if a.In == InQuery {
-			req.url = appendQuery(req.url, queryText(strings.TrimSpace(a.Name))+"="+queryText(v))
+			req.url = nodespec.AppendQuery(req.url, queryText(strings.TrimSpace(a.Name))+"="+queryText(v))
 			return
 		}
 		req.headers = append(req.headers, KeyValue{Key: a.Name, Value: v})

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/httpstep/httpstep/internal/nodespec"
 )
 
 // Curl returns the node as one runnable cURL command for a POSIX shell,
@@ -78,7 +80,7 @@ func templateRequest(s *Step) *curlRequest {
 	n := &s.node
 	req := &curlRequest{node: n, method: s.method, url: redactURLText(n.URL)}
 	for _, q := range n.Query {
-		req.url = appendQuery(req.url, queryText(q.Key)+"="+queryText(literalSecret(q.Key, q.Value)))
+		req.url = nodespec.AppendQuery(req.url, queryText(q.Key)+"="+queryText(literalSecret(q.Key, q.Value)))
 	}
 	for _, h := range n.Headers {
 		req.headers = append(req.headers, KeyValue{Key: h.Key, Value: literalCredential(h.Key, h.Value)})
@@ -490,22 +492,3 @@ const errorQuoteRunes = 60
 
 // curlEscape query-escapes s as the export writes query pieces.
 func curlEscape(s string) string { return url.QueryEscape(s) }
-
-// appendQuery adds q to the query of u, before any #fragment.
-func appendQuery(u, q string) string {
-	if q == "" {
-		return u
-	}
-	base, frag, hasFrag := strings.Cut(u, "#")
-	switch {
-	case !strings.Contains(base, "?"):
-		base += "?"
-	case !strings.HasSuffix(base, "?") && !strings.HasSuffix(base, "&"):
-		base += "&"
-	}
-	base += q
-	if hasFrag {
-		base += "#" + frag
-	}
-	return base
-}

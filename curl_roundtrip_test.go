@@ -1,6 +1,7 @@
 package httpstep_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,17 +19,26 @@ import (
 // documents (NormalForCurl). These tests sit in package httpstep_test
 // because package curl imports this one.
 
-// TestCurlRoundTrip: curl.Parse reads an exported node back, for the
-// commands of the import's golden corpus.
+// TestCurlRoundTrip: curl.Parse reads an exported node back, for every
+// command of the import's corpus: the cases of package curl's TestParse
+// (curl/testdata/corpus.json, which its TestCorpusFile keeps in step) and
+// its golden commands (curl/testdata/*.txt).
 func TestCurlRoundTrip(t *testing.T) {
-	cmds, err := filepath.Glob(filepath.Join("curl", "testdata", "*.txt"))
+	data, err := os.ReadFile(filepath.Join("curl", "testdata", "corpus.json"))
 	require.NoError(t, err)
-	require.NotEmpty(t, cmds)
-	for _, name := range cmds {
-		t.Run(filepath.Base(name), func(t *testing.T) {
-			text, err := os.ReadFile(name)
-			require.NoError(t, err)
-			node, err := curl.Parse(string(text))
+	var cmds []struct{ Name, Cmd string }
+	require.NoError(t, json.Unmarshal(data, &cmds))
+	files, err := filepath.Glob(filepath.Join("curl", "testdata", "*.txt"))
+	require.NoError(t, err)
+	for _, name := range files {
+		text, err := os.ReadFile(name)
+		require.NoError(t, err)
+		cmds = append(cmds, struct{ Name, Cmd string }{filepath.Base(name), string(text)})
+	}
+	require.Greater(t, len(cmds), 40)
+	for _, tc := range cmds {
+		t.Run(tc.Name, func(t *testing.T) {
+			node, err := curl.Parse(tc.Cmd)
 			require.NoError(t, err)
 			if node.Validate() != nil {
 				t.Skip("the import is not a valid node")

@@ -98,7 +98,11 @@
 //     plain http goes in absolute form naming the address (a proxy that
 //     follows RFC 9112 then sends the address as the Host header), https
 //     through CONNECT to the address with the name as TLS server name and
-//     Host header, socks5 and socks5h with the address. The one setting that
+//     Host header, socks5 and socks5h with the address; a tunnel or SOCKS
+//     connection that the proxy cannot open to one checked address (502,
+//     503, 504, or a SOCKS failure) is asked for the next, as a direct dial
+//     tries each (a plain http request goes to the first only: the proxy's
+//     502 cannot be told from the origin's). The one setting that
 //     weakens this is [Client.ProxyResolvesNames]: the proxy then gets the
 //     name and the guard cannot protect destinations behind the proxy.
 //   - Per redirect hop: each hop is normalised and checked as above when it

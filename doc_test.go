@@ -2,10 +2,10 @@ package httpstep
 
 import (
 	"go/ast"
+	"go/build"
 	"go/doc"
 	"go/parser"
 	"go/token"
-	"os"
 	"strings"
 	"testing"
 )
@@ -16,12 +16,20 @@ import (
 // only the first kind of a constant group, so the doc text must carry
 // them).
 func TestPackageDocLeads(t *testing.T) {
-	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, ".", func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, parser.ParseComments)
+	bp, err := build.ImportDir(".", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := doc.NewFromFiles(fset, files(pkgs["httpstep"]), "github.com/httpstep/httpstep")
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, name := range bp.GoFiles {
+		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	p, err := doc.NewFromFiles(fset, files, "github.com/httpstep/httpstep")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,12 +56,4 @@ func TestPackageDocLeads(t *testing.T) {
 			t.Errorf("the first screen of the package doc does not name %s", w)
 		}
 	}
-}
-
-func files(p *ast.Package) []*ast.File {
-	var out []*ast.File
-	for _, f := range p.Files {
-		out = append(out, f)
-	}
-	return out
 }

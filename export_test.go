@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/httpstep/httpstep/internal/nodespec"
 )
 
 // The cURL export's normalisations, opened to the round-trip tests of
@@ -84,7 +86,7 @@ func authForCurl(a *Auth, c *NodeConfig) *Auth {
 		return &Auth{Type: AuthBearer, Token: literalSecretText(a.Token)}
 	case AuthAPIKey:
 		if a.In == InQuery {
-			c.URL = appendQuery(c.URL, queryText(strings.TrimSpace(a.Name))+"="+queryText(literalSecretText(a.Value)))
+			c.URL = nodespec.AppendQuery(c.URL, queryText(strings.TrimSpace(a.Name))+"="+queryText(literalSecretText(a.Value)))
 		} else {
 			c.Headers = append(c.Headers, KeyValue{Key: a.Name, Value: literalSecretText(a.Value)})
 		}

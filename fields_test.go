@@ -72,3 +72,20 @@ func TestFieldsFromInferSchema(t *testing.T) {
 		"tags":  []any{"x"},
 	}, res.Fields())
 }
+
+// TestFieldsOfRootArray: a schema inferred from a root array marks it as
+// one, so Fields reads every element; the elements' relative paths once
+// resolved against the root array and gave nothing.
+func TestFieldsOfRootArray(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `[{"id":"7","tags":["a"]},{"id":8,"tags":[]}]`)
+	})
+	schema, err := InferSchema([]byte(`[{"id":1,"tags":["x"]}]`))
+	require.NoError(t, err)
+	res, err := testClient(t).Execute(context.Background(), &NodeConfig{URL: srv.URL, Response: schema}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"items": []any{
+		map[string]any{"id": int64(7), "tags": []any{"a"}},
+		map[string]any{"id": int64(8), "tags": []any{}},
+	}}, res.Fields())
+}

@@ -103,17 +103,23 @@ func headerNotes(side string, h http.Header) []string {
 	return notes
 }
 
+// recordURL is the URL of the request as sent (req), with what its
+// signature added, or as rendered when it was not sent (req nil), its
+// secrets redacted; the URL as typed when it did not render.
+func (o *outgoing) recordURL(req *http.Request) string {
+	switch {
+	case o.url == nil:
+		return o.secrets.text(redactRawURL(o.step.node.URL)) // its credentials hidden
+	case req != nil:
+		return o.secrets.url(req.URL)
+	}
+	return o.secrets.url(o.url)
+}
+
 // record is the history record of the request as sent (req), or as rendered
 // when it was not sent (req nil).
 func (o *outgoing) record(req *http.Request) RequestRecord {
-	u := o.url
-	if req != nil {
-		u = req.URL // with what this request's signature added
-	}
-	rec := RequestRecord{Method: o.method, URL: o.secrets.url(u)}
-	if o.url == nil {
-		rec.URL = o.secrets.text(redactRawURL(o.step.node.URL)) // the URL as typed, its credentials hidden
-	}
+	rec := RequestRecord{Method: o.method, URL: o.recordURL(req)}
 	if req != nil {
 		rec.Header = o.secrets.header(req.Header)
 	} else {
@@ -173,27 +179,39 @@ func (c *Client) requestRecord(o *outgoing, req *http.Request) RequestRecord {
 	if !c.summarizes(o) {
 		return o.record(req)
 	}
-	rec := RequestRecord{Method: o.method, URL: o.secrets.url(o.url)}
+	rec := RequestRecord{Method: o.method, URL: o.recordURL(req)}
 	if o.body != nil {
 		rec.Files = o.body.files
 	}
 	return rec
 }
 
-// completeRecord records the request of a failed attempt whole, when
-// requestRecord kept only its summary.
+// completeRecord adds the notes on the request's header to a whole
+// record, after making a failed attempt's summary whole.
 func (c *Client) completeRecord(o *outgoing, req *http.Request, out *outcome) {
-	if out.failure != nil && c.summarizes(o) {
+	if c.summarizes(o) {
+		if out.failure == nil {
+			return // a summary keeps no header, so no note on one
+		}
 		out.record.Request = o.record(req)
+	}
+	if req != nil {
+		out.note(headerNotes("request", req.Header)...)
 	}
 }
 
-// responseRecord is the record of a response with its failure (nil for
-// success): whole, or a summary for a success when the Client keeps
-// summaries.
-func (c *Client) responseRecord(o *outgoing, resp *http.Response, body []byte, f *Failure) *ResponseRecord {
-	if f == nil && c.summarizes(o) {
-		return &ResponseRecord{Status: resp.StatusCode, Proto: resp.Proto, Bytes: int64(len(body))}
+// recordResponse records the response in out, whose verdict is made: whole,
+// or as a summary for a success when the Client keeps summaries (read adds
+// the header notes of a whole record before the verdict, except then).
+func (c *Client) recordResponse(o *outgoing, resp *http.Response, body []byte, out *outcome) {
+	if !c.summarizes(o) {
+		out.record.Response = o.secrets.response(resp, body)
+		return
 	}
-	return o.secrets.response(resp, body)
+	if out.failure == nil {
+		out.record.Response = &ResponseRecord{Status: resp.StatusCode, Proto: resp.Proto, Bytes: int64(len(body))}
+		return
+	}
+	out.record.Response = o.secrets.response(resp, body)
+	out.note(headerNotes("response", resp.Header)...)
 }

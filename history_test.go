@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -222,6 +223,7 @@ func TestHistorySummary(t *testing.T) {
 	var calls atomic.Int32
 	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Reply", "r")
+		w.Header().Set("X-Long", strings.Repeat("l", maxHeaderValue+1))
 		if calls.Add(1)%2 == 1 {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
@@ -248,10 +250,15 @@ func TestHistorySummary(t *testing.T) {
 		require.NotNil(t, ok.Response)
 		assert.Equal(t, 200, ok.Response.Status)
 		assert.Equal(t, int64(len(res.Body)), ok.Response.Bytes)
+		assert.True(t, slices.ContainsFunc(failed.Notes, func(n string) bool { return strings.Contains(n, "X-Long") }),
+			"a whole record notes the header it cut: %q", failed.Notes)
+		notesLong := slices.ContainsFunc(ok.Notes, func(n string) bool { return strings.Contains(n, "X-Long") })
 		if mode == HistoryFull {
 			assert.NotEmpty(t, ok.Request.Header)
 			assert.NotEmpty(t, ok.Response.Body)
+			assert.True(t, notesLong, "a whole record notes the header it cut")
 		} else {
+			assert.False(t, notesLong, "a summary keeps no header, so notes none: %q", ok.Notes)
 			assert.Empty(t, ok.Request.Header, "a summary has no request header")
 			assert.Empty(t, ok.Response.Header, "a summary has no response header")
 			assert.Empty(t, ok.Response.Body, "a summary has no body preview")

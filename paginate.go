@@ -223,6 +223,9 @@ func (p *pull) next(res *Result, n, i int, cur *url.URL) (*url.URL, string) {
 	}
 	next, more := pg.following(res, cur)
 	if !more {
+		if why := p.expected(res); why != "" {
+			return nil, why
+		}
 		return nil, pg.noNextReason(res, i)
 	}
 	if i == pg.maxPages()-1 {
@@ -262,6 +265,24 @@ func count(v gjson.Result) (int, bool) {
 		return n, err == nil
 	}
 	return 0, false
+}
+
+// expected explains a page that names no next page although its stop rule
+// says more follow (hasMorePath true, or fewer items than totalPath's
+// count): the next cursor or URL is not where the node looks. "" when no
+// stop rule expected more.
+func (p *pull) expected(res *Result) string {
+	pg := p.pg
+	if pg.Mode != PaginateCursor && pg.Mode != PaginateNextURL {
+		return ""
+	}
+	switch total, ok := count(pathGet(res.doc(), pg.TotalPath)); {
+	case pg.HasMorePath != "":
+		return fmt.Sprintf("the pull ended early: hasMorePath %q says more pages follow, but the page has nothing at nextPath %q; check the path", pg.HasMorePath, pg.NextPath)
+	case pg.TotalPath != "" && ok && p.got < total:
+		return fmt.Sprintf("the pull ended early: %d of %d items arrived (totalPath %q), but the page has nothing at nextPath %q; check the path", p.got, total, pg.TotalPath, pg.NextPath)
+	}
+	return ""
 }
 
 // truthy reports whether a HasMorePath value says more pages follow: not

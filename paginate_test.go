@@ -465,3 +465,19 @@ func TestPaginateOffsetInBody(t *testing.T) {
 	assert.Equal(t, 3, n)
 	assert.JSONEq(t, `{"jql": "project = PROJ", "maxResults": 100, "startAt": 50}`, string(srv.last(t).Body))
 }
+
+// TestPaginateNextExpected: a page whose stop rule says more follow but
+// that has nothing at nextPath ends the pull with a note pointing at the
+// path, on any page.
+func TestPaginateNextExpected(t *testing.T) {
+	srv := stripeList(t, 7)
+	res, n := pullAll(t, srv, nodeJSON(t, `{"url": %q, "query": [{"key": "limit", "value": "3"}],
+		"paginate": {"mode": "cursor", "param": "starting_after", "nextPath": "data.last.id", "hasMorePath": "has_more", "itemsPath": "data"}}`, srv.URL))
+	assert.Equal(t, 1, n)
+	assert.Contains(t, lastNotes(res), `the pull ended early: hasMorePath "has_more" says more pages follow, but the page has nothing at nextPath "data.last.id"; check the path`)
+
+	wx := wechatFollowers(t, 5, 2)
+	res, _ = pullAll(t, wx, nodeJSON(t, `{"url": %q, "query": [{"key": "access_token", "value": "ACCESS_TOKEN"}],
+		"paginate": {"mode": "cursor", "param": "next_openid", "nextPath": "nextOpenid", "itemsPath": "data.openid", "totalPath": "total"}}`, wx.URL))
+	assert.Contains(t, lastNotes(res), `the pull ended early: 2 of 5 items arrived (totalPath "total"), but the page has nothing at nextPath "nextOpenid"; check the path`)
+}

@@ -18,24 +18,29 @@ import (
 	"golang.org/x/net/proxy"
 )
 
-// proxyTarget is what the organisation's proxy is asked to connect to for
-// the dial address hostport: the address the guard checked, as ip:port, so
-// that the proxy cannot resolve the name to another one (DNS rebinding).
-// With byName (ProxyResolvesNames) it is the checked name instead.
-func (c *Client) proxyTarget(ctx context.Context, hostport string, byName bool) (string, error) {
+// proxyTargets is what the organisation's proxy is asked to connect to for
+// the dial address hostport, in the order to try them: every address the
+// guard checked, as ip:port, so that the proxy cannot resolve the name to
+// another one (DNS rebinding). With byName (ProxyResolvesNames) it is the
+// checked name alone.
+func (c *Client) proxyTargets(ctx context.Context, hostport string, byName bool) ([]string, error) {
 	host, port, err := splitDialAddr(hostport)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if byName {
 		name, err := c.proxyResolvedName(ctx, host)
-		return net.JoinHostPort(name, strconv.Itoa(int(port))), err
+		return []string{net.JoinHostPort(name, strconv.Itoa(int(port)))}, err
 	}
 	ips, err := c.checkDestination(ctx, host)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return netip.AddrPortFrom(ips[0].WithZone(""), port).String(), nil
+	out := make([]string, len(ips))
+	for i, ip := range ips {
+		out[i] = netip.AddrPortFrom(ip.WithZone(""), port).String()
+	}
+	return out, nil
 }
 
 // proxyResolvedName checks host for a proxy that resolves names itself:
@@ -103,13 +108,36 @@ func canonicalProxyAddr(u *url.URL) string {
 }
 
 // tunnel is the transport's TLS dialer through the proxy: it checks the
-// destination, asks the proxy to CONNECT to the checked address and runs
-// the TLS handshake with the original name as server name.
+// destination, asks the proxy to CONNECT to each checked address in turn
+// until one opens (as the direct path dials each in turn), and runs the TLS
+// handshake with the original name as server name.
 func (p httpProxy) tunnel(ctx context.Context, network, addr string) (net.Conn, error) {
-	target, err := p.c.proxyTarget(ctx, addr, p.c.ProxyResolvesNames)
+	targets, err := p.c.proxyTargets(ctx, addr, p.c.ProxyResolvesNames)
 	if err != nil {
 		return nil, err
 	}
+	var firstErr error
+	for _, target := range targets {
+		conn, err := p.open(ctx, network, addr, target)
+		if err == nil {
+			host, _, _ := net.SplitHostPort(addr)
+			cfg := p.tls.Clone()
+			cfg.ServerName, cfg.NextProtos = host, []string{"h2", "http/1.1"}
+			return handshake(ctx, conn, cfg)
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		var st proxyStatus
+		if ctx.Err() != nil || !errors.As(err, &st) || !st.unreachable() {
+			break // the proxy itself failed, or refused us: another address changes nothing
+		}
+	}
+	return nil, firstErr
+}
+
+// open connects to the proxy and asks it for a tunnel to target.
+func (p httpProxy) open(ctx context.Context, network, addr, target string) (net.Conn, error) {
 	conn, err := p.dialProxy(ctx, network, addr)
 	if err != nil {
 		return nil, err
@@ -118,13 +146,11 @@ func (p httpProxy) tunnel(ctx context.Context, network, addr string) (net.Conn, 
 		conn.Close()
 		return nil, err
 	}
-	host, _, _ := net.SplitHostPort(addr)
-	cfg := p.tls.Clone()
-	cfg.ServerName, cfg.NextProtos = host, []string{"h2", "http/1.1"}
-	return handshake(ctx, conn, cfg)
+	return conn, nil
 }
 
-// connect sends CONNECT target on conn and reads the proxy's answer.
+// connect sends CONNECT target on conn and reads the proxy's answer. A
+// status other than 200 is an error that unwraps to its proxyStatus.
 func (p httpProxy) connect(ctx context.Context, conn net.Conn, target string) error {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
@@ -141,9 +167,21 @@ func (p httpProxy) connect(ctx context.Context, conn net.Conn, target string) er
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return errorf("the proxy refused to open a tunnel to %s: %s; check the proxy's settings and credentials", target, resp.Status)
+		return &stepError{msg: "the proxy refused to open a tunnel to " + target + ": " + resp.Status +
+			"; check the proxy's settings and credentials", err: proxyStatus(resp.StatusCode)}
 	}
 	return nil
+}
+
+// proxyStatus is the status a proxy answered a CONNECT with.
+type proxyStatus int
+
+func (s proxyStatus) Error() string { return "proxy status " + strconv.Itoa(int(s)) }
+
+// unreachable reports whether the status says the proxy could not reach
+// the target (502, 503, 504), so that another address of it may do.
+func (s proxyStatus) unreachable() bool {
+	return s == http.StatusBadGateway || s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout
 }
 
 // ctxOr is ctx's error when ctx ended (it closed the connection), else err.
@@ -191,7 +229,7 @@ func (a absoluteForm) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "http" {
 		return a.next.RoundTrip(req)
 	}
-	target, err := a.p.c.proxyTarget(netTraced(req.Context()), canonicalAddr(req.URL), a.p.c.ProxyResolvesNames)
+	targets, err := a.p.c.proxyTargets(netTraced(req.Context()), canonicalAddr(req.URL), a.p.c.ProxyResolvesNames)
 	if err != nil {
 		if req.Body != nil {
 			req.Body.Close()
@@ -206,7 +244,9 @@ func (a absoluteForm) RoundTrip(req *http.Request) (*http.Response, error) {
 	if path == "" {
 		path = "/"
 	}
-	out.URL.Opaque = "//" + target + path
+	// Only the first address: a 502 from the proxy cannot be told from the
+	// origin's own, so a plain request is not sent again to the next one.
+	out.URL.Opaque = "//" + targets[0] + path
 	if auth := a.p.auth(); auth != "" {
 		out.Header.Set("Proxy-Authorization", auth)
 	}
@@ -227,26 +267,55 @@ func canonicalAddr(u *url.URL) string {
 
 // socksDialer dials through the SOCKS5 proxy. The destination is resolved
 // and checked here and the proxy gets the address, for socks5 and socks5h
-// alike; with ProxyResolvesNames a socks5h proxy gets the checked name.
+// alike, each checked address in turn until one connects (as the direct
+// path dials them); with ProxyResolvesNames a socks5h proxy gets the
+// checked name.
 func (c *Client) socksDialer(e egress) (func(ctx context.Context, network, addr string) (net.Conn, error), error) {
 	var auth *proxy.Auth
 	if u := c.Proxy.User; u != nil {
 		pw, _ := u.Password()
 		auth = &proxy.Auth{User: u.Username(), Password: pw}
 	}
-	d, err := proxy.SOCKS5("tcp", canonicalProxyAddr(c.Proxy), auth, dialerFunc(e.direct))
-	if err != nil {
-		return nil, errorf("SOCKS5 proxy: %v", err)
+	if _, err := proxy.SOCKS5("tcp", canonicalProxyAddr(c.Proxy), auth, dialerFunc(e.direct)); err != nil {
+		return nil, errorf("SOCKS5 proxy: %v", err) // checked once here; each dial makes its own
 	}
-	cd := d.(proxy.ContextDialer)
 	socks5h := strings.EqualFold(c.Proxy.Scheme, "socks5h")
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		target, err := c.proxyTarget(ctx, addr, socks5h && c.ProxyResolvesNames)
+		targets, err := c.proxyTargets(ctx, addr, socks5h && c.ProxyResolvesNames)
 		if err != nil {
 			return nil, err
 		}
-		return cd.DialContext(ctx, network, target)
+		var firstErr error
+		for _, target := range targets {
+			conn, proxyDown, err := socksDial(ctx, e, auth, network, target, canonicalProxyAddr(c.Proxy))
+			if err == nil {
+				return conn, nil
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
+			if proxyDown || ctx.Err() != nil {
+				break // another address changes nothing
+			}
+		}
+		return nil, firstErr
 	}, nil
+}
+
+// socksDial asks the SOCKS5 proxy at proxyAddr for a connection to target;
+// proxyDown reports that the proxy itself could not be reached.
+func socksDial(ctx context.Context, e egress, auth *proxy.Auth, network, target, proxyAddr string) (conn net.Conn, proxyDown bool, err error) {
+	forward := dialerFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := e.direct(ctx, network, addr)
+		proxyDown = err != nil
+		return conn, err
+	})
+	d, err := proxy.SOCKS5("tcp", proxyAddr, auth, forward)
+	if err != nil {
+		return nil, true, errorf("SOCKS5 proxy: %v", err)
+	}
+	conn, err = d.(proxy.ContextDialer).DialContext(ctx, network, target)
+	return conn, proxyDown, err
 }
 
 // dialerFunc adapts a dial function to proxy.Dialer and proxy.ContextDialer.

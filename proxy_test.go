@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"testing"
 
 	"github.com/httpstep/httpstep/internal/testpeer"
@@ -126,4 +128,65 @@ func schemed(u *url.URL, scheme string) *url.URL {
 	c := *u
 	c.Scheme = scheme
 	return &c
+}
+
+// TestProxyTriesEachAddress: through the proxy, as on the direct path, a
+// destination with several checked addresses is tried at each in turn: the
+// first (127.0.0.3, where nothing listens) is refused by the proxy, the
+// next one answers. The proxy is asked for the addresses, in order.
+func TestProxyTriesEachAddress(t *testing.T) {
+	origin := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"reached":true}`)
+	}))
+	origin.Config.ErrorLog = quietLog
+	origin.StartTLS()
+	t.Cleanup(origin.Close)
+	_, port, _ := net.SplitHostPort(origin.Listener.Addr().String())
+	pool := x509.NewCertPool()
+	pool.AddCert(origin.Certificate())
+	lookup := func(_ context.Context, host string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("127.0.0.3"), netip.MustParseAddr("127.0.0.1")}, nil
+	}
+	want := []string{"127.0.0.3:" + port, "127.0.0.1:" + port}
+	for _, tc := range []struct {
+		name  string
+		proxy func(t *testing.T) (*url.URL, func() []string)
+	}{
+		{"http CONNECT", func(t *testing.T) (*url.URL, func() []string) {
+			p := testpeer.NewHTTPProxy(t)
+			return p.URL(), func() (out []string) {
+				for _, r := range p.Requests() {
+					out = append(out, r.Target)
+				}
+				return out
+			}
+		}},
+		{"socks5", socksTargets("socks5")},
+		{"socks5h", socksTargets("socks5h")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := attackClient(t, lookup, "127.0.0.0/8")
+			var asked func() []string
+			c.Proxy, asked = tc.proxy(t)
+			c.RootCAs = pool
+			res, err := c.Execute(context.Background(), &NodeConfig{URL: "https://example.com:" + port + "/", UseProxy: true}, nil)
+			require.NoError(t, err)
+			assert.True(t, res.Get("reached").Bool())
+			assert.Equal(t, want, asked())
+		})
+	}
+}
+
+// socksTargets is a SOCKS5 proxy, named with scheme, and the targets it
+// was asked for.
+func socksTargets(scheme string) func(t *testing.T) (*url.URL, func() []string) {
+	return func(t *testing.T) (*url.URL, func() []string) {
+		s := testpeer.NewSOCKS5(t)
+		return schemed(s.URL(), scheme), func() (out []string) {
+			for _, r := range s.Requests() {
+				out = append(out, net.JoinHostPort(r.Host, strconv.Itoa(r.Port)))
+			}
+			return out
+		}
+	}
 }

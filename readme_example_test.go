@@ -2,12 +2,12 @@ package httpstep_test
 
 import (
 	"context"
-	"encoding/json"
 	"iter"
 	"os"
 	"time"
 
 	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/curl"
 )
 
 // The README's Go snippets, compiled (not run: they name hosts that tests
@@ -16,10 +16,12 @@ import (
 
 func readmeInGo(ctx context.Context, stored []byte, key string) error {
 	client := &httpstep.Client{}
-	var node httpstep.NodeConfig
-	_ = json.Unmarshal(stored, &node)
+	node, err := httpstep.ParseNode(stored)
+	if err != nil {
+		return err
+	}
 
-	res, err := client.Execute(ctx, &node, httpstep.Values{
+	res, err := client.Execute(ctx, node, httpstep.Values{
 		"feedback": map[string]any{"ip": "115.236.1.10"},
 		"org":      map[string]any{"apiKey": httpstep.Secret(key)},
 	})
@@ -67,4 +69,17 @@ func readmeEach(ctx context.Context, node *httpstep.NodeConfig, rows iter.Seq[ht
 	return err
 }
 
-var _ = []any{readmeInGo, readmePush, readmeDownload, readmeEach}
+var _ = []any{readmeInGo, readmePush, readmeDownload, readmeEach, readmeCurl}
+
+func readmeCurl(pasted string, show func(string)) error {
+	node, notes, err := curl.Import(pasted)
+	if err != nil {
+		return err
+	}
+	for _, note := range notes {
+		show(note)
+	}
+	cmd, err := node.Curl(nil)
+	_ = cmd
+	return err
+}

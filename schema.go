@@ -49,6 +49,14 @@ const schemaMaxDepth = 64
 // the two never clash.
 const elementPath = thisPath
 
+// The names of the fields that stand for a value rather than a member: the
+// elements of an array that are not objects, a root array, a root scalar.
+const (
+	elementName   = "item"
+	rootArrayName = "items"
+	rootValueName = "value"
+)
+
 // InferSchema builds a Schema from a JSON response example, the product's
 // "import a response example from JSON". Every member becomes a Field, in the
 // order the example lists it:
@@ -68,13 +76,15 @@ const elementPath = thisPath
 //     to a member path "id" gives one column across all elements). When
 //     the elements are objects, Fields is the union of their members in
 //     first-seen order, including members only some elements have. Otherwise
-//     Fields is one Field with Name "" and Path "@this" typed as the
+//     Fields is one Field with Name "item" and Path "@this" typed as the
 //     elements (nested arrays repeat this). An empty array has no Fields.
 //
 // The root value is described the same way: for an object, Schema.Fields are
-// its members; for an array, they describe its elements (paths relative to
-// one element, the rows of "Get Multiple Data"); for a scalar, Schema.Fields
-// is the one Field {Name: "", Path: "@this"}.
+// its members; for an array, Schema.Fields is the one Field {Name: "items",
+// Path: "@this", Type: "array"} whose Fields describe the elements (paths
+// relative to one element, the rows of "Get Multiple Data"), so the root is
+// marked as an array and Result.Fields reads it; for a scalar, Schema.Fields
+// is the one Field {Name: "value", Path: "@this"}.
 //
 // Where occurrences of a member disagree, null gives way to any other type,
 // strings keep a Format only when all of them have it, and any other mix
@@ -294,9 +304,9 @@ func (s *shape) rootFields() []Field {
 	case kindObject:
 		fields = s.memberFields("")
 	case kindArray:
-		fields = s.elementFields()
+		fields = []Field{s.field(rootArrayName, elementPath)}
 	default:
-		fields = []Field{s.field("", elementPath)}
+		fields = []Field{s.field(rootValueName, elementPath)}
 	}
 	if fields == nil {
 		fields = []Field{}
@@ -338,7 +348,7 @@ func (s *shape) elementFields() []Field {
 	case s.elem.kind == kindObject:
 		return s.elem.memberFields("")
 	default:
-		return []Field{s.elem.field("", elementPath)}
+		return []Field{s.elem.field(elementName, elementPath)}
 	}
 }
 

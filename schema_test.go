@@ -37,7 +37,7 @@ func TestInferSchema(t *testing.T) {
 		{"every type", `{"s":"x","n":1.5,"b":false,"o":{"k":1},"a":[1],"z":null}`, []Field{
 			sf("s", "s", "string"), sf("n", "n", "number"), sf("b", "b", "boolean"),
 			sf("o", "o", "object", sf("k", "o.k", "number")),
-			sf("a", "a", "array", sf("", "@this", "number")), sf("z", "z", "null"),
+			sf("a", "a", "array", sf("item", "@this", "number")), sf("z", "z", "null"),
 		}},
 		{"member order kept", `{"zeta":1,"alpha":2,"mid":3}`, []Field{
 			sf("zeta", "zeta", "number"), sf("alpha", "alpha", "number"), sf("mid", "mid", "number"),
@@ -66,19 +66,17 @@ func TestInferSchema(t *testing.T) {
 		{"huge numbers stay numbers", `{"big":1e400,"long":123456789012345678901234567890}`, []Field{
 			sf("big", "big", "number"), sf("long", "long", "number"),
 		}},
-		{"root array of objects is the union of members", `[{"id":1,"name":"a"},{"id":2,"tag":"t"},{"name":null,"id":3}]`, []Field{
-			sf("id", "id", "number"), sf("name", "name", "string"), sf("tag", "tag", "string"),
-		}},
-		{"root array of scalars", `[1,2,3]`, []Field{sf("", "@this", "number")}},
-		{"root array of arrays", `[[true],[false]]`, []Field{sf("", "@this", "array", sf("", "@this", "boolean"))}},
-		{"root scalar", `"hello"`, []Field{sf("", "@this", "string")}},
-		{"root empty array", `[]`, []Field{}},
+		{"root array of objects is the union of members", `[{"id":1,"name":"a"},{"id":2,"tag":"t"},{"name":null,"id":3}]`, []Field{sf("items", "@this", "array", sf("id", "id", "number"), sf("name", "name", "string"), sf("tag", "tag", "string"))}},
+		{"root array of scalars", `[1,2,3]`, []Field{sf("items", "@this", "array", sf("item", "@this", "number"))}},
+		{"root array of arrays", `[[true],[false]]`, []Field{sf("items", "@this", "array", sf("item", "@this", "array", sf("item", "@this", "boolean")))}},
+		{"root scalar", `"hello"`, []Field{sf("value", "@this", "string")}},
+		{"root empty array", `[]`, []Field{sf("items", "@this", "array")}},
 		{"root empty object", ` {} `, []Field{}},
-		{"null gives way", `[{"v":null},{"v":"x"},{"v":null}]`, []Field{sf("v", "v", "string")}},
-		{"always null", `[{"v":null},{}]`, []Field{sf("v", "v", "null")}},
-		{"conflicting types become string", `[{"v":1},{"v":true},{"v":2}]`, []Field{sf("v", "v", "string")}},
+		{"null gives way", `[{"v":null},{"v":"x"},{"v":null}]`, []Field{sf("items", "@this", "array", sf("v", "v", "string"))}},
+		{"always null", `[{"v":null},{}]`, []Field{sf("items", "@this", "array", sf("v", "v", "null"))}},
+		{"conflicting types become string", `[{"v":1},{"v":true},{"v":2}]`, []Field{sf("items", "@this", "array", sf("v", "v", "string"))}},
 		{"object and scalar become string without fields", `{"a":[{"k":1},"x",{"j":2}]}`, []Field{
-			sf("a", "a", "array", sf("", "@this", "string")),
+			sf("a", "a", "array", sf("item", "@this", "string")),
 		}},
 		{"objects merged in arrays", `{"a":[{"o":{"x":1}},{"o":{"y":[{"z":1},{"w":2}]}}]}`, []Field{
 			sf("a", "a", "array", sf("o", "o", "object",
@@ -86,16 +84,16 @@ func TestInferSchema(t *testing.T) {
 				sf("y", "o.y", "array", sf("z", "z", "number"), sf("w", "w", "number")))),
 		}},
 		{"empty array has no fields", `{"a":[],"b":[null]}`, []Field{
-			sf("a", "a", "array"), sf("b", "b", "array", sf("", "@this", "null")),
+			sf("a", "a", "array"), sf("b", "b", "array", sf("item", "@this", "null")),
 		}},
-		{"duplicates inside elements", `[{"a":1,"a":"x"},{"a":2}]`, []Field{sf("a", "a", "number")}},
+		{"duplicates inside elements", `[{"a":1,"a":"x"},{"a":2}]`, []Field{sf("items", "@this", "array", sf("a", "a", "number"))}},
 		{"byte order mark", "\xef\xbb\xbf{\"a\":1}", []Field{sf("a", "a", "number")}},
-		{"byte order mark and root array", "\xef\xbb\xbf [{\"a\":1}]", []Field{sf("a", "a", "number")}},
-		{"white space around a root array", " \n[[1]]\t", []Field{sf("", "@this", "array", sf("", "@this", "number"))}},
+		{"byte order mark and root array", "\xef\xbb\xbf [{\"a\":1}]", []Field{sf("items", "@this", "array", sf("a", "a", "number"))}},
+		{"white space around a root array", " \n[[1]]\t", []Field{sf("items", "@this", "array", sf("item", "@this", "array", sf("item", "@this", "number")))}},
 		{"formats", `{"t":"2024-05-01T08:30:00Z","d":"2024-05-01","s":"2024-05-01x","dd":["2024-05-01","2024-05-02"],"mix":["2024-05-01","2024-05-01T00:00:00Z"],"late":["x","2024-05-01"]}`, []Field{
 			withFormat(sf("t", "t", "string"), "date-time"), withFormat(sf("d", "d", "string"), "date"),
-			sf("s", "s", "string"), sf("dd", "dd", "array", withFormat(sf("", "@this", "string"), "date")),
-			sf("mix", "mix", "array", sf("", "@this", "string")), sf("late", "late", "array", sf("", "@this", "string")),
+			sf("s", "s", "string"), sf("dd", "dd", "array", withFormat(sf("item", "@this", "string"), "date")),
+			sf("mix", "mix", "array", sf("item", "@this", "string")), sf("late", "late", "array", sf("item", "@this", "string")),
 		}},
 	}
 	for _, tt := range tests {
@@ -177,9 +175,9 @@ func TestInferSchemaDeepNesting(t *testing.T) {
 		name, example string
 		depth         int // levels of Fields expected: two JSON levels make one in "mixed"
 	}{
-		{"arrays", strings.Repeat("[", levels) + strings.Repeat("]", levels), schemaMaxDepth},
+		{"arrays", strings.Repeat("[", levels) + strings.Repeat("]", levels), schemaMaxDepth + 1}, // the root array's own field
 		{"objects", strings.Repeat(`{"a":`, levels) + "1" + strings.Repeat("}", levels), schemaMaxDepth},
-		{"mixed", strings.Repeat(`[{"a.b":`, levels/2) + `"2024-05-01"` + strings.Repeat("}]", levels/2), schemaMaxDepth / 2},
+		{"mixed", strings.Repeat(`[{"a.b":`, levels/2) + `"2024-05-01"` + strings.Repeat("}]", levels/2), schemaMaxDepth/2 + 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,7 +242,7 @@ func requirePathsResolve(tb testing.TB, example []byte, s *Schema) {
 	root := gjson.Result{Type: gjson.JSON, Raw: string(example)} // Get on it is GetBytes(example, ...)
 	scope := []gjson.Result{root}
 	if parsed := gjson.ParseBytes(bytes.TrimPrefix(example, []byte(utf8BOM))); parsed.IsArray() {
-		scope = elementsOf([]gjson.Result{parsed})
+		scope = []gjson.Result{parsed} // the root array's field is @this
 	}
 	for _, field := range s.Fields {
 		require.NoError(tb, pathsResolve(field, scope))

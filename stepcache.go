@@ -20,7 +20,8 @@ import (
 // from a deep copy of the node, so the host's later edits of its own node
 // cannot reach it. At most maxCachedSteps Steps are kept (a full cache
 // forgets one at random for each new node), and a node whose key is longer
-// than maxStepKeyBytes is compiled on every call. A Step keeps the forms of
+// than maxStepKeyBytes is compiled on every call, so the keys take at most
+// 4 MiB and the Steps' copies of their nodes about as much. A Step keeps the forms of
 // the secret values its runs met (at most maxCachedSecrets), so a cached
 // Step holds those values in memory as long as the Client keeps it, as a
 // Step a host compiles itself does.
@@ -34,7 +35,7 @@ type stepCache struct {
 // Bounds of the step cache: the Steps kept, and the longest key kept.
 const (
 	maxCachedSteps  = 256
-	maxStepKeyBytes = 64 << 10
+	maxStepKeyBytes = 16 << 10
 )
 
 // keyBufs are the buffers node keys are encoded in, reused across calls.

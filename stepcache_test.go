@@ -23,17 +23,10 @@ func filledNode() *NodeConfig {
 }
 
 func fill(v reflect.Value, depth int) {
+	if setLeaf(v, 1) {
+		return
+	}
 	switch v.Kind() {
-	case reflect.String:
-		v.SetString("a")
-	case reflect.Bool:
-		v.SetBool(true)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		v.SetInt(1)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		v.SetUint(1)
-	case reflect.Float32, reflect.Float64:
-		v.SetFloat(1)
 	case reflect.Pointer:
 		if depth < fillDepth {
 			v.Set(reflect.New(v.Type().Elem()))
@@ -94,24 +87,29 @@ func mutate(v reflect.Value, target, n int) int {
 		return n
 	}
 	if n == target {
-		changeLeaf(v)
+		setLeaf(v, 2)
 	}
 	return n + 1
 }
 
-func changeLeaf(v reflect.Value) {
+// setLeaf sets a leaf v to its value number i (1: "a", true, 1; 2: "b",
+// false, 2); false when v is no leaf.
+func setLeaf(v reflect.Value, i int) bool {
 	switch v.Kind() {
 	case reflect.String:
-		v.SetString("b")
+		v.SetString(string(rune('a' + i - 1)))
 	case reflect.Bool:
-		v.SetBool(false)
+		v.SetBool(i == 1)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		v.SetInt(2)
+		v.SetInt(int64(i))
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		v.SetUint(2)
+		v.SetUint(uint64(i))
 	case reflect.Float32, reflect.Float64:
-		v.SetFloat(2)
+		v.SetFloat(float64(i))
+	default:
+		return false
 	}
+	return true
 }
 
 func nodeKey(t *testing.T, n *NodeConfig) string {
@@ -292,15 +290,21 @@ func TestExecuteCompilesOnce(t *testing.T) {
 	}
 }
 
-// BenchmarkStepCacheHit is what Execute adds to Run for a node seen
-// before: the node's key and the lookup.
-func BenchmarkStepCacheHit(b *testing.B) {
-	var sc stepCache
-	node := &NodeConfig{
+// benchNode is the node of bench/'s GetJSON: templated query values and
+// a templated Authorization header.
+func benchNode() *NodeConfig {
+	return &NodeConfig{
 		URL:     "http://127.0.0.1/orders",
 		Query:   []KeyValue{{"status", "{{status}}"}, {"since", "{{since}}"}},
 		Headers: []KeyValue{{"Authorization", "Bearer {{token}}"}},
 	}
+}
+
+// BenchmarkStepCacheHit is what Execute adds to Run for a node seen
+// before: the node's key and the lookup.
+func BenchmarkStepCacheHit(b *testing.B) {
+	var sc stepCache
+	node := benchNode()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := sc.compile(node); err != nil {
@@ -312,11 +316,7 @@ func BenchmarkStepCacheHit(b *testing.B) {
 // BenchmarkStepCompile is what a miss costs: Validate, a deep copy and
 // compile of the same node.
 func BenchmarkStepCompile(b *testing.B) {
-	node := &NodeConfig{
-		URL:     "http://127.0.0.1/orders",
-		Query:   []KeyValue{{"status", "{{status}}"}, {"since", "{{since}}"}},
-		Headers: []KeyValue{{"Authorization", "Bearer {{token}}"}},
-	}
+	node := benchNode()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := compileFresh(copyNode(node)); err != nil {

@@ -265,10 +265,11 @@ func (r *Result) doc() []byte {
 }
 
 // list is the body and path Rows reads: for an XML answer a single element
-// at path reads as a list of one.
+// at path reads as a list of one; a path naming a key the body has
+// literally reads that key.
 func (r *Result) list(path string) ([]byte, string) {
 	if r.tree == nil {
-		return r.Body, path
+		return r.Body, literalPath(r.Body, path)
 	}
 	return listAt(r.tree, path)
 }

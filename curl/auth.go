@@ -1,9 +1,12 @@
 package curl
 
 import (
+	"encoding/base64"
 	"errors"
-	"github.com/httpstep/httpstep"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/httpstep/httpstep"
 )
 
 // The auth block in a cURL command: basic is -u user:password, digest adds
@@ -36,6 +39,56 @@ func (ca curlAuth) node(headers []curlHeader) *httpstep.Auth {
 	case ca.bearer != nil:
 		return &httpstep.Auth{Type: httpstep.AuthBearer, Token: *ca.bearer}
 	case ca.user != nil:
+		return &httpstep.Auth{Type: httpstep.AuthBasic, Username: user, Password: pass}
+	}
+	return nil
+}
+
+// headerAuth turns the one typed Authorization header of headers into the
+// auth block when it reads as one: "Bearer TOKEN" (one word; a {{ref}} is
+// fine) as bearer, "Basic BASE64" of user:password as basic. It returns the
+// auth block and the headers without that header, or nil and headers as
+// they are. As an auth block the credential is redacted in all its forms
+// and never follows a redirect or next page to another host.
+func headerAuth(headers []httpstep.KeyValue) (*httpstep.Auth, []httpstep.KeyValue) {
+	at := -1
+	for i, h := range headers {
+		if strings.EqualFold(h.Key, "Authorization") {
+			if at >= 0 {
+				return nil, headers // two of them: which one counts is the server's guess
+			}
+			at = i
+		}
+	}
+	if at < 0 {
+		return nil, headers
+	}
+	a := authOf(strings.TrimSpace(headers[at].Value))
+	if a == nil {
+		return nil, headers
+	}
+	var rest []httpstep.KeyValue // nil when none is left, as for a command without headers
+	rest = append(append(rest, headers[:at]...), headers[at+1:]...)
+	return a, rest
+}
+
+// authOf reads an Authorization value as a bearer or basic auth block, or
+// gives nil.
+func authOf(v string) *httpstep.Auth {
+	scheme, cred, ok := strings.Cut(v, " ")
+	cred = strings.TrimSpace(cred)
+	if !ok || cred == "" || strings.ContainsAny(cred, " \t") {
+		return nil
+	}
+	switch strings.ToLower(scheme) {
+	case "bearer":
+		return &httpstep.Auth{Type: httpstep.AuthBearer, Token: cred}
+	case "basic":
+		raw, err := base64.StdEncoding.DecodeString(cred)
+		user, pass, found := strings.Cut(string(raw), ":")
+		if err != nil || !found || !utf8.Valid(raw) {
+			return nil
+		}
 		return &httpstep.Auth{Type: httpstep.AuthBasic, Username: user, Password: pass}
 	}
 	return nil

@@ -2,7 +2,10 @@ package curl
 
 import (
 	"context"
+	"strings"
 	"testing"
+
+	"github.com/httpstep/httpstep"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,4 +44,47 @@ func TestCurlCleartextNote(t *testing.T) {
 	_, notes, err = Import("curl -u admin:pw -d 'a=1' http://intranet.example.com/x --retry 500")
 	require.Error(t, err)
 	assert.Empty(t, notes)
+}
+
+// TestCurlAuthorizationHeader: a typed -H "Authorization: Bearer ..." or
+// "Basic ..." becomes the auth block, with a note, as --oauth2-bearer and -u
+// do, so the token is a credential (redacted in every form, kept to its
+// host) rather than a plain header. What cannot be read as one stays a
+// header.
+func TestCurlAuthorizationHeader(t *testing.T) {
+	const api = "https://api.example.com/v1"
+	for _, tc := range []struct {
+		name, cmd string
+		auth      *httpstep.Auth
+		header    string // the Authorization header left, "" for none
+	}{
+		{"bearer", `curl -H "Authorization: Bearer sk-live-123" ` + api, &httpstep.Auth{Type: httpstep.AuthBearer, Token: "sk-live-123"}, ""},
+		{"bearer, any case", `curl -H "authorization:   bearer {{token}} " ` + api, &httpstep.Auth{Type: httpstep.AuthBearer, Token: "{{token}}"}, ""},
+		{"basic", `curl -H "Authorization: Basic YW5uOnMzYzpyZXQ=" ` + api, &httpstep.Auth{Type: httpstep.AuthBasic, Username: "ann", Password: "s3c:ret"}, ""},
+		{"header wins over -u", `curl -u bob:pw -H "Authorization: Bearer t0k" ` + api, &httpstep.Auth{Type: httpstep.AuthBearer, Token: "t0k"}, ""},
+		{"basic that is not base64", `curl -H "Authorization: Basic {{creds}}" ` + api, nil, "Basic {{creds}}"},
+		{"another scheme", `curl -H "Authorization: Token abc" ` + api, nil, "Token abc"},
+		{"bearer without a token", `curl -H "Authorization: Bearer" ` + api, nil, "Bearer"},
+		{"bearer with spaces", `curl -H "Authorization: Bearer a b" ` + api, nil, "Bearer a b"},
+		{"two of them", `curl -H "Authorization: Bearer a" -H "Authorization: Bearer b" ` + api, nil, "Bearer a"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			node, notes, err := Import(tc.cmd)
+			require.NoError(t, err)
+			assert.Equal(t, tc.auth, node.Auth)
+			var left []string
+			for _, h := range node.Headers {
+				if strings.EqualFold(h.Key, "Authorization") {
+					left = append(left, h.Value)
+				}
+			}
+			if tc.header == "" {
+				assert.Empty(t, left)
+				require.NotEmpty(t, notes)
+				assert.Contains(t, notes[0], "the Authorization header is imported as auth "+tc.auth.Type)
+			} else {
+				assert.Equal(t, tc.header, left[0])
+			}
+		})
+	}
 }

@@ -1,13 +1,14 @@
 package curl
 
 import (
-	"github.com/httpstep/httpstep"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/httpstep/httpstep"
 )
 
 const formURLEncoded = "application/x-www-form-urlencoded"

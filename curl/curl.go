@@ -3,13 +3,14 @@ package curl
 import (
 	"errors"
 	"fmt"
-	"github.com/httpstep/httpstep"
 	"mime"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/internal/nodespec"
 	"github.com/httpstep/httpstep/internal/shellwords"
 	"github.com/httpstep/httpstep/internal/textcut"
 )
@@ -214,6 +215,12 @@ func (c *curlCmd) build() (*httpstep.NodeConfig, error) {
 	}
 	n.Headers = headers
 	n.Auth = c.creds.node(c.headers)
+	if n.Auth == nil {
+		if n.Auth, n.Headers = headerAuth(headers); n.Auth != nil {
+			c.notes = append(c.notes, "the Authorization header is imported as auth "+n.Auth.Type+
+				", so its credential is treated as one: redacted in the history, and never sent to another host")
+		}
+	}
 	if note := cleartextNote(&n); note != "" {
 		c.notes = append(c.notes, note)
 	}
@@ -326,28 +333,9 @@ func (c *curlCmd) fullURL(u string) string {
 		pieces = append(pieces[:len(pieces):len(pieces)], c.data.String())
 	}
 	for _, q := range pieces {
-		u = appendQuery(u, q)
+		u = nodespec.AppendQuery(u, q)
 	}
 	return u
-}
-
-// appendQuery adds q to the query of u, before any #fragment.
-func appendQuery(u, q string) string {
-	if q == "" {
-		return u
-	}
-	base, frag, hasFrag := strings.Cut(u, "#")
-	switch {
-	case !strings.Contains(base, "?"):
-		base += "?"
-	case !strings.HasSuffix(base, "?") && !strings.HasSuffix(base, "&"):
-		base += "&"
-	}
-	base += q
-	if hasFrag {
-		base += "#" + frag
-	}
-	return base
 }
 
 func (c *curlCmd) methodFor(hasBody bool) string {

@@ -4,17 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/httpstep/httpstep"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/httpstep/httpstep/internal/golden"
-	"github.com/httpstep/httpstep/internal/nodespec"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/internal/golden"
+	"github.com/httpstep/httpstep/internal/nodespec"
 )
 
 // hdrs builds a header list from "Key", "value" pairs.
@@ -150,8 +151,8 @@ var curlCases = []struct {
     "email": "ada@example.com"
 }'`,
 		want: httpstep.NodeConfig{Method: "POST", URL: "https://api.example.com/v1/users",
-			Headers: hdrs("Authorization", "Bearer eyJhbGciOi.abc.def"),
-			Body:    rawBody("application/json", "{\n    \"name\": \"Ada\",\n    \"email\": \"ada@example.com\"\n}")},
+			Auth: &httpstep.Auth{Type: httpstep.AuthBearer, Token: "eyJhbGciOi.abc.def"},
+			Body: rawBody("application/json", "{\n    \"name\": \"Ada\",\n    \"email\": \"ada@example.com\"\n}")},
 	},
 	{
 		name: "postman urlencoded",
@@ -229,7 +230,8 @@ var curlCases = []struct {
   -H "Authorization: Bearer $TOKEN" \
   "https://api.example.com/repos/OWNER/REPO/issues"`,
 		want: httpstep.NodeConfig{Method: "GET", URL: "https://api.example.com/repos/OWNER/REPO/issues",
-			Headers: hdrs("Accept", "application/vnd.example+json", "Authorization", "Bearer $TOKEN")},
+			Headers: hdrs("Accept", "application/vnd.example+json"),
+			Auth:    &httpstep.Auth{Type: httpstep.AuthBearer, Token: "$TOKEN"}},
 	},
 	{
 		name: "docs json option",
@@ -495,12 +497,10 @@ func ExampleParse() {
 	// {
 	//   "method": "POST",
 	//   "url": "https://api.example.com/v1/orders?source=web",
-	//   "headers": [
-	//     {
-	//       "key": "Authorization",
-	//       "value": "Bearer {{token}}"
-	//     }
-	//   ],
+	//   "auth": {
+	//     "type": "bearer",
+	//     "token": "{{token}}"
+	//   },
 	//   "body": {
 	//     "kind": "raw",
 	//     "contentType": "application/json",
@@ -630,4 +630,26 @@ func TestExportReadsBack(t *testing.T) {
 			assert.Equal(t, back, third, again)
 		})
 	}
+}
+
+// corpusEntry is one command of curlCases as testdata/corpus.json holds it.
+type corpusEntry struct {
+	Name string `json:"name"`
+	Cmd  string `json:"cmd"`
+}
+
+// TestCorpusFile keeps testdata/corpus.json equal to the commands of
+// curlCases: the root package's round-trip test (TestCurlRoundTrip) reads
+// them there, as it cannot import this package's tests. -update rewrites it.
+func TestCorpusFile(t *testing.T) {
+	entries := make([]corpusEntry, 0, len(curlCases))
+	for _, tc := range curlCases {
+		entries = append(entries, corpusEntry{Name: tc.name, Cmd: tc.cmd})
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	require.NoError(t, enc.Encode(entries))
+	golden.Check(t, filepath.Join("testdata", "corpus.json"), buf.Bytes())
 }

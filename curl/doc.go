@@ -41,7 +41,10 @@
 //     is a lone number, as curl does).
 //   - -u/--user becomes the auth block: basic (no colon means an empty
 //     password), digest with --digest; --oauth2-bearer becomes bearer. A
-//     -H Authorization header wins over them, as in curl.
+//     -H Authorization header wins over them, as in curl: "Bearer TOKEN"
+//     (one word, a {{ref}} included) becomes bearer and "Basic BASE64" of
+//     user:password basic, with a note, so the token is a credential
+//     (redacted, kept to its host); any other value stays a header.
 //   - -A/--user-agent, -e/--referer and -b/--cookie (cookie text; several
 //     are joined with "; ") become their headers. A header given with -H
 //     wins over the same header made by these options, as in curl.

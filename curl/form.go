@@ -1,8 +1,9 @@
 package curl
 
 import (
-	"github.com/httpstep/httpstep"
 	"strings"
+
+	"github.com/httpstep/httpstep"
 )
 
 // This file reads the values of -F/--form as curl 7.88 does: a value, or a

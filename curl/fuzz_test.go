@@ -2,13 +2,14 @@ package curl
 
 import (
 	"encoding/json"
-	"github.com/httpstep/httpstep"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/httpstep/httpstep"
 )
 
 // FuzzParse checks that no command makes Parse panic, that every

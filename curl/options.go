@@ -1,8 +1,6 @@
 package curl
 
 import (
-	"github.com/httpstep/httpstep"
-	"github.com/httpstep/httpstep/internal/nodespec"
 	"maps"
 	"math"
 	"net/url"
@@ -11,6 +9,9 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/internal/nodespec"
 )
 
 // ---- options ----

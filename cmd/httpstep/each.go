@@ -40,8 +40,9 @@ func (o *eachOptions) check(node, paramsFile string) error {
 }
 
 // runEach runs node once per row of o.each.rows, each row's parameters over
-// params, and prints one compact output object per line, in row order. It
-// stops at the first failure under "terminate" (exit status 1).
+// params, and prints one compact output object per line, in row order, each
+// naming its row (from 0) and line. It stops at the first failure under
+// "terminate" (exit status 1), naming that row on stderr.
 func (c *cli) runEach(ctx context.Context, node *httpstep.NodeConfig, params httpstep.Values, o *execOptions) int {
 	rows, err := c.loadRows(o.each.rows)
 	if err != nil {
@@ -57,33 +58,62 @@ func (c *cli) runEach(ctx context.Context, node *httpstep.NodeConfig, params htt
 	enc.SetEscapeHTML(false)
 	var missing []string
 	var writeErr error
-	err = client.Each(ctx, step, rowParams(rows, params), o.each.concurrency, func(_ int, res *httpstep.Result, _ error) bool {
+	failed := -1
+	err = client.Each(ctx, step, rowParams(rows.values, params), o.each.concurrency, func(i int, res *httpstep.Result, err error) bool {
 		missing = addMissing(missing, res)
-		writeErr = enc.Encode(newOutput(res, scrubber{res}))
+		adviseBlocked(res.Failure, o)
+		if err != nil {
+			failed = i
+		}
+		c.noteCut(res, rows.where(i)+": ")
+		writeErr = enc.Encode(eachOutput{Row: i, Line: rows.lines[i], output: newOutput(res, scrubber{res})})
 		return writeErr == nil
 	})
 	if len(missing) > 0 {
 		fmt.Fprintf(c.stderr, "httpstep: note: no value for %s in some rows, sent empty: set them in the rows, or %s\n",
 			strings.Join(missing, ", "), howToGive(node, missing))
 	}
+	var f *httpstep.Failure
 	switch {
 	case writeErr != nil:
 		return c.fail(exitFailed, fmt.Errorf("httpstep: writing the output: %w", writeErr))
+	case failed >= 0 && errors.As(err, &f):
+		return c.fail(exitFailed, fmt.Errorf("httpstep: %s: %s: %s", rows.where(failed), f.Kind, f.Message))
 	case err != nil:
 		return c.fail(exitFailed, err)
 	}
 	return exitOK
 }
 
+// eachOutput is one line of run -each: the row's index and line, then the
+// output of run.
+type eachOutput struct {
+	Row  int `json:"row"`  // the row's index, from 0
+	Line int `json:"line"` // its line in the rows file, from 1
+	output
+}
+
+// rowSet is the rows of a JSON Lines file, with the line of each.
+type rowSet struct {
+	name   string // the file, as messages name it
+	values []httpstep.Values
+	lines  []int
+}
+
+// where names row i as name:line (row i).
+func (r *rowSet) where(i int) string {
+	return fmt.Sprintf("%s:%d (row %d)", r.name, r.lines[i], i)
+}
+
 // loadRows reads a JSON Lines file: one JSON object of parameters per
 // line, blank lines skipped. Every line is checked before anything is sent;
 // an error names the file and line.
-func (c *cli) loadRows(path string) ([]httpstep.Values, error) {
+func (c *cli) loadRows(path string) (*rowSet, error) {
 	data, name, err := c.readInput(path)
 	if err != nil {
 		return nil, err
 	}
-	var rows []httpstep.Values
+	rows := &rowSet{name: name}
 	for n, line := range bytes.Split(data, []byte("\n")) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
@@ -96,9 +126,9 @@ func (c *cli) loadRows(path string) ([]httpstep.Values, error) {
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, v)
+		rows.values, rows.lines = append(rows.values, v), append(rows.lines, n+1)
 	}
-	if len(rows) == 0 {
+	if len(rows.values) == 0 {
 		return nil, fmt.Errorf("httpstep: %s has no rows: write one JSON object of parameters per line", name)
 	}
 	return rows, nil

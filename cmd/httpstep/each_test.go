@@ -75,12 +75,16 @@ func TestRunEach(t *testing.T) {
 func TestRunEachTerminate(t *testing.T) {
 	srv, _ := echoServer(t)
 	node := nodeFile(t, `{"url": "%s/?n={{n}}"}`, srv.URL)
-	got := runCLI(t, "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n{\"n\":4}\n", "run", "-allow-private", "-each", "-", node)
+	got := runCLI(t, "{\"n\":1}\n\n{\"n\":2}\n{\"n\":3}\n{\"n\":4}\n", "run", "-allow-private", "-each", "-", node)
 	assert.Equal(t, 1, got.code)
 	out := lines(t, got.stdout)
 	require.Len(t, out, 3)
 	assert.False(t, out[2].OK)
-	assert.Contains(t, got.stderr, "httpstep: status:")
+	for i, o := range out {
+		assert.Equal(t, i, o.Row, "every line names its row")
+	}
+	assert.Equal(t, []int{1, 3, 4}, []int{out[0].Line, out[1].Line, out[2].Line}, "and its line, blank lines counted")
+	assert.Equal(t, "httpstep: standard input:4 (row 2): status: the API answered 500 Internal Server Error\n", got.stderr)
 }
 
 // TestRunEachUsage: bad rows are reported with their line before anything

@@ -74,7 +74,7 @@ func (c *cli) execute(ctx context.Context, cmd string, node *httpstep.NodeConfig
 	adviseBlocked(res.Failure, o)
 	s := scrubber{res}
 	out := newOutput(res, s)
-	c.noteCut(res)
+	c.noteCut(res, "")
 	file, ferr := downloadFile(res, o)
 	if ferr != nil {
 		return c.fail(exitFailed, ferr)

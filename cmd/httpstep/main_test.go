@@ -52,6 +52,8 @@ func runCLI(t *testing.T, stdin string, args ...string) outcome {
 
 // printed is the output object of run and test, as read back.
 type printed struct {
+	Row      int                 `json:"row"`  // -each only
+	Line     int                 `json:"line"` // -each only
 	OK       bool                `json:"ok"`
 	Status   int                 `json:"status"`
 	Headers  map[string][]string `json:"headers"`
@@ -578,6 +580,21 @@ func TestSchema(t *testing.T) {
 		assert.Contains(t, got.stdout, "\n  \"fields\": [")
 		assert.Contains(t, got.stdout, `"path": "data.id"`)
 	}
+}
+
+// TestSchemaOfArrays: a root array is marked as one (a field of type
+// array at @this holding the elements), and no field is nameless.
+func TestSchemaOfArrays(t *testing.T) {
+	got := runCLI(t, `[1, 2, 3]`, "schema", "-")
+	require.Equal(t, 0, got.code, got.stderr)
+	assert.JSONEq(t, `{"fields": [{"name": "items", "path": "@this", "type": "array",
+		"fields": [{"name": "item", "path": "@this", "type": "number"}]}]}`, got.stdout)
+	got = runCLI(t, `[{"id": 1, "tags": ["a"]}]`, "schema", "-")
+	require.Equal(t, 0, got.code, got.stderr)
+	assert.JSONEq(t, `{"fields": [{"name": "items", "path": "@this", "type": "array", "fields": [
+		{"name": "id", "path": "id", "type": "number"},
+		{"name": "tags", "path": "tags", "type": "array", "fields": [{"name": "item", "path": "@this", "type": "string"}]}]}]}`, got.stdout)
+	assert.NotContains(t, got.stdout, `"name": ""`)
 }
 
 // TestTestRefs: test -refs prints what the host prompts for, without

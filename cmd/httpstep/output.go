@@ -62,8 +62,9 @@ func newOutput(res *httpstep.Result, s scrubber) output {
 // read the API's error, never the megabytes of a too_large answer.
 const maxFailedBody = 64 << 10
 
-// noteCut says on stderr when a failed result's body was cut.
-func (c *cli) noteCut(res *httpstep.Result) {
+// noteCut says on stderr when a failed result's body was cut; where names
+// the result among others ("rows.jsonl:3 (row 2): "), or is empty.
+func (c *cli) noteCut(res *httpstep.Result, where string) {
 	if res.OK() || len(res.Body) <= maxFailedBody {
 		return
 	}
@@ -71,7 +72,7 @@ func (c *cli) noteCut(res *httpstep.Result) {
 	if res.Failure.Kind == httpstep.KindTooLarge {
 		size += " or more"
 	}
-	fmt.Fprintf(c.stderr, "httpstep: note: the body is %s; printed its first %s\n", size, bytesize.Format(maxFailedBody))
+	fmt.Fprintf(c.stderr, "httpstep: note: %sthe body is %s; printed its first %s\n", where, size, bytesize.Format(maxFailedBody))
 }
 
 // printJSON writes v to stdout indented by two spaces, with & < > as they

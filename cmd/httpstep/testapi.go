@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -212,9 +210,8 @@ func usesRef(text, ref string) bool {
 	return slices.Contains(probe.Refs(), ref)
 }
 
-// saveSchema writes schema into the node file's "response", keeping the
-// rest of the node as the file has it (unknown keys are dropped, as run
-// ignores them).
+// saveSchema writes schema into the node file's "response" and changes
+// nothing else of the file: its layout, key order and values as typed stay.
 func (c *cli) saveSchema(nodePath string, schema *httpstep.Schema) error {
 	if schema == nil {
 		fmt.Fprintln(c.stderr, "httpstep: note: -save-schema: no schema was inferred, the node file is unchanged")
@@ -224,23 +221,15 @@ func (c *cli) saveSchema(nodePath string, schema *httpstep.Schema) error {
 	if err != nil {
 		return err
 	}
-	node := &httpstep.NodeConfig{}
-	if err := decodeOne(data, node, false); err != nil {
-		return jsonError(name, data, err)
-	}
-	node.Response = schema
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(node); err != nil {
-		return fmt.Errorf("httpstep: -save-schema: %w", err)
+	edited, err := setMember(data, "response", schema)
+	if err != nil {
+		return fmt.Errorf("httpstep: -save-schema: %s: %w", name, err)
 	}
 	perm := os.FileMode(0o644)
 	if fi, err := os.Stat(nodePath); err == nil {
 		perm = fi.Mode().Perm()
 	}
-	if err := writeFileAtomic(nodePath, buf.Bytes(), perm); err != nil {
+	if err := writeFileAtomic(nodePath, edited, perm); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stderr, "httpstep: note: the inferred schema is saved in %s as \"response\"\n", nodePath)

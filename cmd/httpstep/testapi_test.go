@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -233,6 +234,50 @@ func TestSaveSchema(t *testing.T) {
 	got = runCLI(t, "{}", "test", "-save-schema", "-")
 	assert.Equal(t, 2, got.code)
 	assert.Contains(t, got.stderr, "-save-schema writes into the node file")
+}
+
+// TestSaveSchemaKeepsTheFile: -save-schema changes only "response" in the
+// node file: its layout, the order and spelling of the other keys, codes as
+// typed ("200") and settings left out stay as they are; a response already
+// there is replaced in place.
+func TestSaveSchemaKeepsTheFile(t *testing.T) {
+	srv := testAPIServer(t)
+	const schema = `{
+        "fields": [
+            {
+                "name": "auth",
+                "path": "auth",
+                "type": "string"
+            },
+            {
+                "name": "path",
+                "path": "path",
+                "type": "string"
+            },
+            {
+                "name": "q",
+                "path": "q",
+                "type": "string"
+            }
+        ]
+    }`
+	for _, tc := range []struct{ name, before, after string }{
+		{"added", "{\n    \"url\": \"%s/items\",\n    \"success\": {\"codes\": \"200\"},  \"timeout\": 3000\n}\n",
+			"{\n    \"url\": \"%s/items\",\n    \"success\": {\"codes\": \"200\"},  \"timeout\": 3000,\n    \"response\": " + schema + "\n}\n"},
+		{"replaced", "{\n    \"url\": \"%s/items\",\n    \"response\": {\"fields\": []},\n    \"success\": {\"codes\": \"200\"}\n}",
+			"{\n    \"url\": \"%s/items\",\n    \"response\": " + schema + ",\n    \"success\": {\"codes\": \"200\"}\n}"},
+		{"one line", `{"url": "%s/items"}`, `{"url": "%s/items", "response": {"fields":[{"name":"auth","path":"auth","type":"string"},` +
+			`{"name":"path","path":"path","type":"string"},{"name":"q","path":"q","type":"string"}]}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			node := nodeFile(t, tc.before, srv.URL)
+			got := runCLI(t, "", "test", "-allow-private", "-save-schema", node)
+			require.Equal(t, 0, got.code, got.stderr)
+			saved, err := os.ReadFile(node)
+			require.NoError(t, err)
+			assert.Equal(t, fmt.Sprintf(tc.after, srv.URL), string(saved))
+		})
+	}
 }
 
 // TestRefKindsOfCredentials: a ref that fills a credential of the auth

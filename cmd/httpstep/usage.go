@@ -48,8 +48,9 @@ Flags of run and test:
   -save-schema       (test only) write the inferred schema into the node file's "response"
   -each ROWS.jsonl   (run only) run the node once per line of ROWS.jsonl, each a JSON
                      object of parameters over -params, -p and -s; prints one result
-                     per line (compact), in row order; stops at the first failure
-                     under "terminate"
+                     per line (compact), in row order, each with its "row" (from 0)
+                     and "line"; stops at the first failure under "terminate",
+                     naming its line and row on stderr
   -c N               (run with -each) rows in flight at once; default 1
 
 Test values: on a terminal, test asks for every ref that has no value, the

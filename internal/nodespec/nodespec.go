@@ -14,11 +14,31 @@ const MaxAttempts = 100
 // token (PURGE, MKCOL, purge) as typed, spaces trimmed. It returns "" for "".
 func Method(m string) string {
 	m = strings.TrimSpace(m)
-	if up := strings.ToUpper(m); standard[up] {
+	switch up := strings.ToUpper(m); up { // a switch, not a map: nothing to build at start-up
+	case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH":
 		return up
 	}
 	return m
 }
 
-var standard = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true,
-	"CONNECT": true, "OPTIONS": true, "TRACE": true, "PATCH": true}
+// AppendQuery adds the query piece q ("name=value", encoded) to the URL
+// text u as typed, before any #fragment, with the "?" or "&" it needs. An
+// empty q leaves u as it is. The cURL import and export both write a node's
+// URL this way.
+func AppendQuery(u, q string) string {
+	if q == "" {
+		return u
+	}
+	base, frag, hasFrag := strings.Cut(u, "#")
+	switch {
+	case !strings.Contains(base, "?"):
+		base += "?"
+	case !strings.HasSuffix(base, "?") && !strings.HasSuffix(base, "&"):
+		base += "&"
+	}
+	base += q
+	if hasFrag {
+		base += "#" + frag
+	}
+	return base
+}

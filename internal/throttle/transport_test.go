@@ -390,3 +390,42 @@ func TestTransportClosesIdle(t *testing.T) {
 	hc.CloseIdleConnections()
 	require.Eventually(t, func() bool { return open.Load() == 0 }, time.Second, 5*time.Millisecond)
 }
+
+// TestRateLimitPause: a 403 whose RateLimit hook says no requests remain
+// pauses the host like a Retry-After; a 403 the hook says nothing of, and
+// a 500, do not.
+func TestRateLimitPause(t *testing.T) {
+	var code atomic.Int32
+	code.Store(http.StatusForbidden)
+	srv := newCounter(t, 0, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Limited", "yes")
+		w.WriteHeader(int(code.Load()))
+	})
+	e := New(Config{})
+	base := &http.Transport{}
+	t.Cleanup(base.CloseIdleConnections)
+	hook := func(status int, h http.Header, _ time.Time) (time.Duration, bool) {
+		return time.Hour, h.Get("X-Limited") == "yes" && status == http.StatusForbidden
+	}
+	hc := &http.Client{Transport: &Transport{Engine: e, Next: base, RetryAfter: durationAfter, RateLimit: hook}}
+	_, err := get(t.Context(), hc, srv.URL)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	_, err = get(ctx, hc, srv.URL)
+	var te *Error
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, Paused, te.Reason)
+	n, _, _ := srv.stats()
+	assert.Equal(t, 1, n)
+
+	other := New(Config{})
+	code.Store(http.StatusInternalServerError)
+	hc = &http.Client{Transport: &Transport{Engine: other, Next: base, RetryAfter: durationAfter, RateLimit: hook}}
+	for range 2 {
+		_, err = get(t.Context(), hc, srv.URL)
+		require.NoError(t, err)
+	}
+	n, _, _ = srv.stats()
+	assert.Equal(t, 3, n, "a 500 pauses nothing")
+}
