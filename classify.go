@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/httpstep/httpstep/internal/download"
+	"github.com/httpstep/httpstep/internal/jsoncheck"
 	"github.com/httpstep/httpstep/internal/throttle"
-	"github.com/tidwall/gjson"
 	"golang.org/x/oauth2"
 )
 
@@ -79,7 +79,9 @@ func evaluate(rule *SuccessRule, status int, body []byte) *Failure {
 		return &Failure{Kind: KindErrorCode, StatusCode: status, Code: code.value, Message: rule.message(status, body, code.value, badCode), answered: code}
 	case missingOK && len(bytes.TrimSpace(body)) == 0:
 		return nil
-	case !gjson.ValidBytes(body):
+	case jsoncheck.Check(body, maxNesting) == jsoncheck.TooDeep:
+		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", tooDeep)}
+	case jsoncheck.Check(body, maxNesting) != jsoncheck.Valid:
 		return &Failure{Kind: KindErrorCode, StatusCode: status, Message: rule.message(status, body, "", notJSON)}
 	case missingOK:
 		return nil
@@ -258,7 +260,7 @@ func stoppedPolling(ctx context.Context, last string, err error, timeout time.Du
 func jobFailed(node *NodeConfig, status int, body []byte, value string) *Failure {
 	msg := fmt.Sprintf("the job ended with status %q (%s is one of async.failedValues)", value, node.Async.StatusPath)
 	if p := node.Success.ErrorMessagePath; p != "" {
-		if v := gjson.GetBytes(body, p); v.Exists() && v.String() != "" {
+		if v := pathGet(body, p); v.Exists() && v.String() != "" {
 			msg = v.String()
 		}
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/httpstep/httpstep/internal/digest"
 	"github.com/httpstep/httpstep/internal/throttle"
-	"github.com/tidwall/gjson"
 )
 
 // What a history record was for the node's credentials, the values of
@@ -54,6 +53,9 @@ func (c *Client) authenticated(ctx context.Context, o *outgoing, hc *http.Client
 // exchange, and the records of any token requests made for it.
 func (c *Client) authorization(ctx context.Context, o *outgoing) (string, []Attempt, *Failure) {
 	cr := o.cred
+	if cr.kind == AuthToken {
+		return c.fetchedToken(ctx, o)
+	}
 	if cr.kind == AuthDigest {
 		h, _, err := c.creds.digest.Answer(hostKey(o.url), digest.Request{Method: o.method, URI: o.url.RequestURI(), Username: cr.user, Password: cr.pass})
 		if err != nil {
@@ -99,7 +101,11 @@ func (c *Client) refused(ctx context.Context, o *outgoing, out *outcome, authz s
 	if !cr.expiredToken(out) {
 		return false
 	}
-	_ = c.tokenCache().Invalidate(ctx, cr.oauth, strings.TrimPrefix(authz, "Bearer "))
+	if cr.kind == AuthToken {
+		_ = c.tokenCache().InvalidateKey(ctx, cr.key, cr.lastToken)
+	} else {
+		_ = c.tokenCache().Invalidate(ctx, cr.oauth, strings.TrimPrefix(authz, "Bearer "))
+	}
 	out.record.Auth = RecordExpired
 	out.note(fmt.Sprintf("the API refused the token (status %d): a new token was fetched and the request sent again", out.status))
 	return true
@@ -115,7 +121,7 @@ func (cr *credential) expiredToken(out *outcome) bool {
 	if len(cr.expired) == 0 || cr.codePath == "" {
 		return false
 	}
-	v := gjson.GetBytes(out.body, cr.codePath)
+	v := pathGet(out.body, cr.codePath)
 	return v.Exists() && slices.Contains(cr.expired, v.String())
 }
 

@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
@@ -65,12 +66,13 @@ const utf8BOM = "\xef\xbb\xbf"
 //
 // limit (DefaultMaxResponseBytes when not positive) caps the body after
 // decompression and again after charset conversion; a larger body gives a
-// *tooLargeError, and never more than about limit bytes are buffered. A body
-// cut short gives an error wrapping io.ErrUnexpectedEOF; other read errors
-// (a canceled context, a reset) are wrapped as they are. On error body holds
-// what was read so far, undecoded from its charset, for a preview.
-//
-// The charset is converted as toUTF8 describes.
+// *tooLargeError. The charset is converted as the bytes arrive (see
+// charsetOf), so what is held is the UTF-8 text alone: never more than
+// about limit bytes, and up to half as much again while the buffer grows
+// (twice limit in the rare body declared UTF-8 that holds invalid bytes).
+// A body cut short gives an error wrapping io.ErrUnexpectedEOF; other read
+// errors (a canceled context, a reset) are wrapped as they are. On error
+// body holds what was read (and converted) so far, for a preview.
 func readBody(resp *http.Response, limit int64) (body []byte, notes []string, err error) {
 	if limit <= 0 {
 		limit = DefaultMaxResponseBytes
@@ -82,15 +84,29 @@ func readBody(resp *http.Response, limit int64) (body []byte, notes []string, er
 	if err != nil {
 		return nil, notes, err
 	}
-	body, err = readLimited(r, hint, limit)
-	if err != nil {
+	br := bufio.NewReader(r)
+	head, err := br.Peek(len(utf8BOM))
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return nil, notes, readError(err, 0)
+	}
+	cs := charsetOf(head, resp.Header.Get("Content-Type"))
+	notes = append(notes, cs.notes...)
+	if _, err := br.Discard(cs.skip); err != nil {
+		return nil, notes, readError(err, 0)
+	}
+	if hint >= 0 {
+		hint -= int64(cs.skip)
+	}
+	if cs.dec != nil {
+		src := &cappedReader{r: br, left: limit, limit: limit}
+		body, err = readLimited(transform.NewReader(src, cs.dec), -1, limit)
 		return body, notes, err
 	}
-	text, more, err := toUTF8(body, resp.Header.Get("Content-Type"), limit)
-	if err != nil {
+	body, err = readLimited(br, hint, limit)
+	if err != nil || cs.check == keepBytes || utf8.Valid(body) {
 		return body, notes, err
 	}
-	return text, append(notes, more...), nil
+	return checkUTF8(body, cs.check, notes, limit)
 }
 
 // bodyless reports whether resp cannot carry a body: none was given, the
@@ -219,6 +235,10 @@ func readLimited(r io.Reader, hint, limit int64) ([]byte, error) {
 		if err == io.EOF {
 			return buf, nil
 		}
+		var large *tooLargeError
+		if errors.As(err, &large) { // the source is capped too (cappedReader)
+			return buf, large
+		}
 		if err != nil {
 			return buf, readError(err, len(buf))
 		}
@@ -254,67 +274,150 @@ func readError(err error, n int) error {
 	return errorf("reading the response body failed after %d bytes: %w", n, err)
 }
 
-// toUTF8 converts body to UTF-8 following contentType, under limit.
+// utf8Check is what becomes of a body read as UTF-8 that is not valid UTF-8.
+type utf8Check uint8
+
+const (
+	keepBytes   utf8Check = iota // not text (no charset, a binary type): the bytes are the body
+	noteInvalid                  // text without a charset: kept as it came, with a note
+	replaceBad                   // declared UTF-8: each bad byte becomes U+FFFD, with a note
+)
+
+// charset is how a body's bytes become UTF-8: skip bytes of byte order mark
+// dropped, then dec converts them, or (dec nil) they are read as UTF-8 and
+// check says what an invalid sequence does.
+type charset struct {
+	skip  int
+	dec   *encoding.Decoder
+	check utf8Check
+	notes []string
+}
+
+// charsetOf decides how a body whose first bytes are head becomes UTF-8.
 //
 // A byte order mark wins over any charset label, as in the WHATWG decode
 // algorithm: a UTF-8 mark is stripped, a UTF-16 mark decodes UTF-16 (with a
 // note). Without a label the mark is honoured only for textual media types,
 // so binary bodies are never touched. Otherwise the charset parameter is
-// looked up among the WHATWG labels (htmlindex): UTF-8, us-ascii and no label
-// keep the bytes; an unknown label, or one WHATWG maps to the "replacement"
-// encoding, keeps the bytes with a note; any other is converted, and the
-// converted size must stay within limit. Nothing else is sniffed.
-func toUTF8(body []byte, contentType string, limit int64) ([]byte, []string, error) {
+// looked up among the WHATWG labels (htmlindex): UTF-8 and us-ascii are read
+// as UTF-8, and so, with a note, is an unknown label or one WHATWG maps to
+// the "replacement" encoding; any other is converted. A body read as UTF-8
+// under a label (or its mark) is valid UTF-8 afterwards: each invalid byte
+// is replaced by U+FFFD, with a note. Without a label a textual body's
+// bytes are kept as they came, with a note when they are not UTF-8 (they
+// may be some legacy charset the host can still decode); a binary body's
+// always. Nothing else is sniffed.
+func charsetOf(head []byte, contentType string) charset {
 	mediaType, label := parseContentType(contentType)
 	if label != "" || isTextual(mediaType) {
-		if out, notes, ok, err := fromBOM(body, label, limit); ok {
-			return out, notes, err
+		if cs, ok := fromBOM(head, label); ok {
+			return cs
 		}
 	}
 	switch strings.ToLower(label) {
-	case "", "utf-8", "utf8", "us-ascii", "ascii":
-		return body, nil, nil
+	case "":
+		if isTextual(mediaType) {
+			return charset{check: noteInvalid}
+		}
+		return charset{check: keepBytes}
+	case "utf-8", "utf8", "us-ascii", "ascii":
+		return charset{check: replaceBad}
 	}
 	enc, err := htmlindex.Get(label)
 	if err != nil || enc == encoding.Replacement {
-		return body, []string{fmt.Sprintf("unknown charset %s, read as UTF-8", quoteLabel(label))}, nil
+		return charset{check: replaceBad, notes: []string{fmt.Sprintf("unknown charset %s, read as UTF-8", quoteLabel(label))}}
 	}
 	if enc == unicode.UTF8 {
-		return body, nil, nil
+		return charset{check: replaceBad}
 	}
-	out, err := transcode(body, enc.NewDecoder(), limit)
-	return out, nil, err
+	return charset{dec: enc.NewDecoder()}
 }
 
-// fromBOM handles a body that starts with a byte order mark; ok is false when
-// it does not.
-func fromBOM(body []byte, label string, limit int64) (out []byte, notes []string, ok bool, err error) {
+// fromBOM is the charset of a body that starts with a byte order mark; ok
+// is false when head has none.
+func fromBOM(head []byte, label string) (cs charset, ok bool) {
 	var enc encoding.Encoding
 	var name string
 	switch {
-	case bytes.HasPrefix(body, []byte(utf8BOM)):
-		out = body[len(utf8BOM):]
+	case bytes.HasPrefix(head, []byte(utf8BOM)):
+		cs = charset{skip: len(utf8BOM), check: replaceBad}
 		if l := strings.ToLower(label); label != "" && l != "utf-8" && l != "utf8" {
-			notes = []string{fmt.Sprintf("a UTF-8 byte order mark overrides charset %s", quoteLabel(label))}
+			cs.notes = []string{fmt.Sprintf("a UTF-8 byte order mark overrides charset %s", quoteLabel(label))}
 		}
-		return out, notes, true, nil
-	case bytes.HasPrefix(body, []byte{0xff, 0xfe}):
+		return cs, true
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe}):
 		enc, name = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "UTF-16LE"
-	case bytes.HasPrefix(body, []byte{0xfe, 0xff}):
+	case bytes.HasPrefix(head, []byte{0xfe, 0xff}):
 		enc, name = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), "UTF-16BE"
 	default:
-		return nil, nil, false, nil
+		return charset{}, false
 	}
-	out, err = transcode(body[2:], enc.NewDecoder(), limit)
-	return out, []string{"decoded as " + name + " after its byte order mark"}, true, err
+	return charset{skip: 2, dec: enc.NewDecoder(), notes: []string{"decoded as " + name + " after its byte order mark"}}, true
 }
 
-// transcode runs body through dec, keeping the output within limit.
-func transcode(body []byte, dec *encoding.Decoder, limit int64) ([]byte, error) {
-	// Most conversions grow the text by up to half (two bytes of GBK become
-	// three of UTF-8); readLimited grows past the hint when needed.
-	hint := int64(len(body)) + int64(len(body))/2
-	return readLimited(transform.NewReader(bytes.NewReader(body), dec), hint, limit)
+// checkUTF8 handles a body read as UTF-8 that is not valid UTF-8: kept with
+// a note, or (replaceBad) each invalid byte replaced by U+FFFD, within limit.
+func checkUTF8(body []byte, check utf8Check, notes []string, limit int64) ([]byte, []string, error) {
+	first := firstInvalid(body)
+	if check == noteInvalid {
+		return body, append(notes, fmt.Sprintf("the body is not valid UTF-8 (byte %d) and names no charset; it is kept as it came", first)), nil
+	}
+	out, n, err := replaceInvalid(body, limit)
+	if err != nil {
+		return body, notes, err
+	}
+	return out, append(notes, fmt.Sprintf("the body is declared UTF-8 but holds %d invalid byte%s (the first at byte %d); each was replaced by U+FFFD", n, plural(n), first)), nil
+}
+
+// firstInvalid is the offset of the first byte of b that is not part of a
+// valid UTF-8 sequence, len(b) when there is none.
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
+
+// replaceInvalid returns b with each byte that is not part of a valid UTF-8
+// sequence replaced by U+FFFD (as Go's range over a string reads it), and
+// how many there were; a result larger than limit is a *tooLargeError.
+func replaceInvalid(b []byte, limit int64) ([]byte, int, error) {
+	out := make([]byte, 0, min(int64(len(b))+int64(len(b))/8+utf8.UTFMax, limit))
+	n := 0
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			out = append(out, "\uFFFD"...)
+			n++
+		} else {
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+		if int64(len(out)) > limit {
+			return nil, n, &tooLargeError{Limit: limit}
+		}
+	}
+	return out, n, nil
+}
+
+// cappedReader fails with a *tooLargeError once more than left bytes came
+// through it: the decompressed bytes fed to a charset conversion are capped
+// as the converted text is, since some conversions shrink the text.
+type cappedReader struct {
+	r           io.Reader
+	left, limit int64
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if c.left -= int64(n); c.left < 0 {
+		return n, &tooLargeError{Limit: c.limit}
+	}
+	return n, err
 }
 
 // parseContentType returns the lower-cased media type and the charset

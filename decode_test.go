@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -384,12 +385,14 @@ func TestReadBodyCharset(t *testing.T) {
 		{"windows-1252", "text/plain; charset=windows-1252", enc(charmap.Windows1252, "€ “quoted” … –"), "€ “quoted” … –", ""},
 		{"utf-16le label, no BOM", "text/plain; charset=utf-16le", enc(unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), zh), zh, ""},
 		{"broken header still gives its charset", "text/plain; charset=gbk; junk", enc(simplifiedchinese.GBK, zh), zh, ""},
-		{"utf-8 keeps invalid bytes", "text/plain; charset=UTF-8", []byte("a\xffb"), "a\xffb", ""},
+		{"utf-8 replaces invalid bytes", "text/plain; charset=UTF-8", []byte("a\xffb\xc3"), "a\uFFFDb\uFFFD", "declared UTF-8 but holds 2 invalid bytes (the first at byte 1)"},
+		{"utf-8 BOM replaces invalid bytes", "application/json", bom8("\"\xed\xa0\x80\""), "\"\uFFFD\uFFFD\uFFFD\"", "holds 3 invalid bytes"},
 		{"utf8 alias", "text/plain; charset=utf8", []byte(zh), zh, ""},
 		{"us-ascii is read as UTF-8", "text/plain; charset=us-ascii", []byte("café"), "café", ""},
 		{"WHATWG UTF-8 alias", "text/plain; charset=unicode-1-1-utf-8", []byte(zh), zh, ""},
-		{"no charset, no conversion", "text/plain", []byte("caf\xe9"), "caf\xe9", ""},
-		{"unknown charset", "text/plain; charset=x-klingon", []byte("caf\xe9"), "caf\xe9", `unknown charset "x-klingon", read as UTF-8`},
+		{"no charset, no conversion", "text/plain", []byte("caf\xe9"), "caf\xe9", "not valid UTF-8 (byte 3) and names no charset; it is kept as it came"},
+		{"no charset, valid UTF-8", "application/json", []byte(zh), zh, ""},
+		{"unknown charset", "text/plain; charset=x-klingon", []byte("café"), "café", `unknown charset "x-klingon", read as UTF-8`},
 		{"replacement label kept", "text/plain; charset=iso-2022-kr", []byte("abc"), "abc", `unknown charset "iso-2022-kr"`},
 		{"UTF-8 BOM stripped", "application/json", bom8(`{"a":1}`), `{"a":1}`, ""},
 		{"UTF-8 BOM with utf-8 label", "application/json; charset=utf-8", bom8(`{"a":1}`), `{"a":1}`, ""},
@@ -431,7 +434,8 @@ func TestReadBodyCharsetLimit(t *testing.T) {
 				return
 			}
 			assert.ErrorIs(t, got.err, errTooLarge)
-			assert.Equal(t, sent, got.body, "the raw body is kept for a preview")
+			assert.LessOrEqual(t, int64(len(got.body)), tt.limit)
+			assert.True(t, strings.HasPrefix(strings.Repeat("é", 600), string(got.body)), "the text converted so far is kept for a preview")
 		})
 	}
 }
@@ -502,4 +506,88 @@ func FuzzReadBody(f *testing.F) {
 			t.Fatalf("ambiguous error %v", err)
 		}
 	})
+}
+
+// TestInvalidUTF8Declared: a body declared charset=utf-8 that holds invalid
+// bytes comes back as UTF-8, as Result.Body promises: each bad byte is
+// U+FFFD, and the attempt's note says how many there were and where.
+func TestInvalidUTF8Declared(t *testing.T) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Write([]byte("{\"name\":\"caf\xe9\",\"city\":\"M\xc3\xbcnchen\"}"))
+	})
+	res, err := testClient(t).Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
+	require.NoError(t, err)
+	assert.True(t, utf8.Valid(res.Body), "Body is UTF-8")
+	assert.Equal(t, "caf\uFFFD", res.Get("name").String())
+	assert.Equal(t, "München", res.Get("city").String())
+	assert.Contains(t, res.Attempts[0].Notes, "the body is declared UTF-8 but holds 1 invalid byte (the first at byte 12); each was replaced by U+FFFD")
+}
+
+// charsetTestLimit is the size limit of the charset memory test: 30 MiB of
+// UTF-16 under the default 32 MiB in .ci/longrun.sh, 4 MiB otherwise.
+func charsetTestLimit(t *testing.T) int64 {
+	if os.Getenv("HTTPSTEP_LONGRUN") != "" {
+		return DefaultMaxResponseBytes
+	}
+	return 4 << 20
+}
+
+// TestCharsetMemory: a UTF-16 body that grows past the limit when converted
+// (CJK text: two bytes each in UTF-16, three in UTF-8) fails with
+// too_large, and the limit bounds what the read allocates: the body is
+// converted as it arrives, so the UTF-16 bytes are never held whole beside
+// the converted text.
+func TestCharsetMemory(t *testing.T) {
+	limit := charsetTestLimit(t)
+	text := strings.Repeat("中文测试", int(limit*15/16)/8) // limit*15/16 bytes of UTF-16
+	sent := append([]byte{0xff, 0xfe}, enc16(t, text)...)
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(sent)
+	})
+	c := testClient(t)
+	c.MaxResponseBytes = limit
+	var res *Result
+	use := measureMem(func() { res, _ = c.Execute(context.Background(), &NodeConfig{URL: srv.URL, OnFailure: Continue}, nil) })
+	t.Logf("%.1f MiB of UTF-16, limit %d MiB: %v", float64(len(sent))/(1<<20), limit>>20, use)
+	require.NotNil(t, res.Failure)
+	assert.Equal(t, KindTooLarge, res.Failure.Kind)
+	assert.Less(t, use.total, uint64(limit*5/2), "the read allocates within 2.5 times the limit")
+}
+
+func enc16(t *testing.T, s string) []byte {
+	b, err := unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewEncoder().Bytes([]byte(s))
+	require.NoError(t, err)
+	return b
+}
+
+// TestContentEncodingOnTwoLines: Content-Encoding split over two header
+// lines ("gzip", then "gzip, gzip") is three layers. Go's transport, left
+// to decode gzip itself, read only the first line, undid one layer and
+// dropped the header, so the node succeeded with a body still gzip twice;
+// every listed layer is undone now, and the same bomb gives too_large as it
+// does on one line.
+func TestContentEncodingOnTwoLines(t *testing.T) {
+	plain := []byte(`{"ok":true}`)
+	gz := func(b []byte) []byte { return compress(t, b, gzipW) }
+	bodies := map[string][]byte{"/plain": gz(gz(gz(plain))), "/bomb": gz(gz(gzipBomb()))}
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Content-Encoding"] = []string{"gzip", "gzip, gzip"}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(bodies[r.URL.Path])
+	})
+	c := testClient(t)
+	c.MaxResponseBytes = 1 << 20
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/plain"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, string(plain), string(res.Body))
+	assert.True(t, res.Get("ok").Bool())
+	assert.Equal(t, "gzip", srv.last(t).Header.Get("Accept-Encoding"), "gzip is still asked for")
+
+	res, err = c.Execute(context.Background(), &NodeConfig{URL: srv.URL + "/bomb"}, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindTooLarge, f.Kind)
+	assert.Len(t, res.Body, 1<<20)
 }

@@ -16,7 +16,8 @@ const HeaderPathPrefix = "header:"
 // Fields returns the node's declared output fields (NodeConfig.Response) by
 // name, the values a host hands to the nodes downstream, each converted to its declared type as Field describes. Fields that
 // are missing or cannot convert are left out. It returns nil when the node
-// failed or declares no fields.
+// failed or declares no fields. Its cost is one pass over the body per
+// field, however deeply the body nests.
 func (r *Result) Fields() map[string]any {
 	if !r.OK() || r.schema == nil {
 		return nil
@@ -29,8 +30,11 @@ func (r *Result) Fields() map[string]any {
 // declared type the forgiving way a no-code user expects: "12" for a number
 // field is 12 (int64 when whole, else float64), "true", "1" or "yes" for a
 // boolean field is true, a number or boolean for a string field is its text,
-// an object or array keeps the declared members of its elements. A value
-// that cannot convert is missing, never a zero value. Field answers false
+// an object or array keeps the declared members of its elements (one with
+// no declared members is decoded whole: map[string]any, []any, float64). A
+// value that cannot convert is missing, never a zero value; so is an object
+// or array nested deeper than 10,000 levels, and the value of a path that
+// applies a gjson modifier in a body nested deeper than 100. Field answers false
 // when the node failed.
 func (r *Result) Field(name string) (any, bool) {
 	if !r.OK() || r.schema == nil {
@@ -107,11 +111,22 @@ func convert(v gjson.Result, typ string) (any, bool) {
 	case TypeNull:
 		return nil, v.Type == gjson.Null
 	case TypeObject:
-		return v.Value(), v.IsObject()
+		return valueIf(v, v.IsObject())
 	case TypeArray:
-		return v.Value(), v.IsArray()
+		return valueIf(v, v.IsArray())
 	}
-	return v.Value(), true
+	return valueIf(v, true)
+}
+
+// valueIf is v decoded into Go values (see plainValue) when ok.
+func valueIf(v gjson.Result, ok bool) (any, bool) {
+	if !ok {
+		return nil, false
+	}
+	if v.Type != gjson.JSON {
+		return v.Value(), true
+	}
+	return plainValue(v.Raw)
 }
 
 func toString(v gjson.Result) (any, bool) {

@@ -114,7 +114,9 @@ func healthNeutral(err error) bool {
 
 // admit waits, bounded by ctx, until the host of o may be sent another
 // request, and returns the context for the attempt carrying that
-// admission. The Ticket's Done must be called when the attempt is over.
+// admission. It waits for the host's Retry-After pauses at most the node's
+// maxInterval in all, as for one retry wait, however many other callers'
+// 429s move the pause on meanwhile. The Ticket's Done must be called when the attempt is over.
 func (c *Client) admit(ctx context.Context, o *outgoing) (context.Context, *throttle.Ticket, error) {
 	maxPause := DefaultMaxInterval
 	if r := o.step.node.Retry; r != nil {

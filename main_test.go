@@ -9,7 +9,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -169,4 +172,61 @@ func rawServer(t testing.TB, handle func(net.Conn)) string {
 		wg.Wait()
 	})
 	return ln.Addr().String()
+}
+
+// longrun skips a test that needs full-size inputs (hundreds of MiB, a
+// stack overflow) unless HTTPSTEP_LONGRUN is set, as .ci/longrun.sh does.
+func longrun(t *testing.T) {
+	t.Helper()
+	if os.Getenv("HTTPSTEP_LONGRUN") == "" {
+		t.Skip("full size: set HTTPSTEP_LONGRUN=1 (.ci/longrun.sh)")
+	}
+}
+
+// memUse is what a call cost in memory: the bytes it allocated in all, and
+// the high-water mark of the heap's objects above where it started,
+// sampled every 100µs (garbage not yet collected counts, so the peak is an
+// upper bound of what was live).
+type memUse struct{ total, peak uint64 }
+
+func (m memUse) String() string {
+	return fmt.Sprintf("%.1f MiB allocated, heap peak +%.1f MiB", float64(m.total)/(1<<20), float64(m.peak)/(1<<20))
+}
+
+// measureMem runs fn and returns its memUse.
+func measureMem(fn func()) memUse {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	heap := func() uint64 {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64()
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	base := heap()
+	var peak atomic.Uint64
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(100 * time.Microsecond)
+		defer t.Stop()
+		for {
+			if h := heap(); h > peak.Load() {
+				peak.Store(h)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	fn()
+	close(stop)
+	<-done
+	runtime.ReadMemStats(&after)
+	if h := heap(); h > peak.Load() {
+		peak.Store(h)
+	}
+	return memUse{total: after.TotalAlloc - before.TotalAlloc, peak: max(peak.Load(), base) - base}
 }

@@ -132,6 +132,9 @@ func (r *renderer) buildHeader(s *Step) (http.Header, error) {
 	if h.Get("User-Agent") == "" {
 		h.Set("User-Agent", UserAgent)
 	}
+	if h.Get("Accept-Encoding") == "" && h.Get("Range") == "" { // as net/http's transport asks, which leaves it to us
+		h.Set("Accept-Encoding", "gzip")
+	}
 	return h, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ParseNode reads a stored node configuration strictly and validates it.
@@ -346,16 +347,33 @@ func (w *nodeWalker) at(off int64) string {
 	return fmt.Sprintf(" at line %d, column %d", line, col)
 }
 
+// fieldCache holds jsonFields' answer per struct type; the map is only read
+// once stored.
+var fieldCache sync.Map // reflect.Type → map[string]reflect.StructField
+
 // jsonFields maps the JSON keys of struct t to its fields, as
 // encoding/json names them (embedded structs flattened, "-" left out).
 func jsonFields(t reflect.Type) map[string]reflect.StructField {
+	if m, ok := fieldCache.Load(t); ok {
+		return m.(map[string]reflect.StructField)
+	}
+	m, _ := fieldCache.LoadOrStore(t, structFields(t))
+	return m.(map[string]reflect.StructField)
+}
+
+// structFields is jsonFields without the cache.
+func structFields(t reflect.Type) map[string]reflect.StructField {
 	out := map[string]reflect.StructField{}
 	for _, f := range reflect.VisibleFields(t) {
 		if !f.IsExported() || len(f.Index) > 1 && !embeddedVisible(t, f) {
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" || f.Anonymous && f.Type.Kind() == reflect.Struct && name == "" {
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if name == "-" || f.Anonymous && ft.Kind() == reflect.Struct && name == "" {
 			continue
 		}
 		if name == "" {

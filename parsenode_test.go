@@ -132,3 +132,27 @@ func FuzzParseNode(f *testing.F) {
 		assert.Equal(t, &plain, got)
 	})
 }
+
+// BenchmarkParseNode compares the strict read with encoding/json and
+// Validate on the same node file.
+func BenchmarkParseNode(b *testing.B) {
+	data, err := os.ReadFile("testdata/nodes/ip-location.json")
+	require.NoError(b, err)
+	b.Run("ParseNode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := ParseNode(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Unmarshal+Validate", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var n NodeConfig
+			if err := json.Unmarshal(data, &n); err != nil || n.Validate() != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

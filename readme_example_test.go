@@ -2,7 +2,6 @@ package httpstep_test
 
 import (
 	"context"
-	"encoding/json"
 	"iter"
 	"os"
 	"time"
@@ -17,10 +16,12 @@ import (
 
 func readmeInGo(ctx context.Context, stored []byte, key string) error {
 	client := &httpstep.Client{}
-	var node httpstep.NodeConfig
-	_ = json.Unmarshal(stored, &node)
+	node, err := httpstep.ParseNode(stored)
+	if err != nil {
+		return err
+	}
 
-	res, err := client.Execute(ctx, &node, httpstep.Values{
+	res, err := client.Execute(ctx, node, httpstep.Values{
 		"feedback": map[string]any{"ip": "115.236.1.10"},
 		"org":      map[string]any{"apiKey": httpstep.Secret(key)},
 	})

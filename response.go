@@ -12,9 +12,14 @@ import (
 type Result struct {
 	StatusCode int
 	Header     http.Header
-	Body       []byte    // UTF-8 (converted from the response charset)
-	Failure    *Failure  // nil on success
-	Attempts   []Attempt // execution history, secrets redacted, JSON-serialisable
+	// Body is UTF-8, converted from the response charset as it arrives. A
+	// body that names a charset (or starts with a byte order mark) is valid
+	// UTF-8: in one declared UTF-8, each invalid byte is replaced by U+FFFD
+	// and the attempt has a note. A body that names none keeps its bytes
+	// (a textual one that is not UTF-8 has a note); so does a download.
+	Body     []byte
+	Failure  *Failure  // nil on success
+	Attempts []Attempt // execution history, secrets redacted, JSON-serialisable
 	// File is the body of a node with Download, streamed to a file in
 	// Client.DownloadDir; Body is then empty. It is nil when the node failed:
 	// a failed or retried attempt leaves no file behind. Only the final
@@ -52,6 +57,9 @@ func (r *Result) OK() bool { return r != nil && r.Failure == nil }
 // empty result. Downstream
 // field operations use Lookup, which respects the failure policy, or
 // [Result.Field] for the node's declared output fields.
+// A path reads the body once, up to its value; a path that applies a gjson
+// modifier ("@reverse", "@pretty", ...) finds nothing in a body nested
+// deeper than 100 levels, since modifiers go over a value once per level.
 func (r *Result) Get(path string) gjson.Result {
 	if r == nil {
 		return gjson.Result{}
@@ -77,7 +85,11 @@ func (r *Result) Lookup(path string) (gjson.Result, bool) {
 // Rows returns the array at a gjson path ("" = the body itself) as rows, for
 // the "Get Multiple Data" node. Elements are not copied. An error says what
 // was found instead of an array, or that there are more rows than
-// Client.MaxRows (*TooManyRowsError). Like Lookup, Rows refuses a failed
+// Client.MaxRows (*TooManyRowsError). Each row costs 80 bytes (a
+// gjson.Result) beyond the body it points into; an array whose rows would
+// take more than 8 times the body and more than 16 MiB (millions of small
+// numbers, say) is refused with an error that points to EachRow, which
+// holds one row at a time. Like Lookup, Rows refuses a failed
 // node: its error wraps the *Failure, so a "continue" workflow skips the
 // rows; Body still holds what came back (under pagination, the pages read
 // before the failure).

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/httpstep/httpstep/internal/jsoncheck"
 	"github.com/tidwall/gjson"
@@ -13,7 +14,7 @@ import (
 
 // maxRowsNesting is how deeply arrays and objects may nest in a body read
 // for rows, the same limit encoding/json applies.
-const maxRowsNesting = 10000
+const maxRowsNesting = maxNesting
 
 // quoteBytes is how much of a string or number an error quotes.
 const quoteBytes = 20
@@ -60,6 +61,9 @@ func rowsAt(body []byte, path string, maxRows int) ([]gjson.Result, error) {
 		n = countRows(arr)
 	}
 	if err := checkRowCap(path, maxRows, n); err != nil {
+		return nil, err
+	}
+	if err := checkRowsMemory(path, n, len(body)); err != nil {
 		return nil, err
 	}
 	rows := make([]gjson.Result, 0, n)
@@ -115,7 +119,7 @@ func arrayAt(body []byte, path string) (gjson.Result, int, error) {
 	if isRootPath(path) {
 		v = gjson.ParseBytes(body) // also right when gjson.DisableModifiers is set
 	} else {
-		v, n = gjson.GetBytes(body, path), -1
+		v, n = pathGet(body, path), -1
 	}
 	switch {
 	case v.IsArray():
@@ -158,6 +162,31 @@ func countRows(arr gjson.Result) int {
 		return true
 	})
 	return n
+}
+
+// rowBytes is what Rows costs per element beyond the body: one
+// gjson.Result, whatever the element (the text is not copied).
+const rowBytes = int(unsafe.Sizeof(gjson.Result{}))
+
+// Rows refuses an array whose rows would take more than rowsBodyMultiple
+// times the body, and more than rowsMemoryFloor: an array of small scalars
+// ("0," is two bytes, its row 80) would make a 32 MiB body cost 1.3 GB.
+const (
+	rowsBodyMultiple = 8
+	rowsMemoryFloor  = 16 << 20
+)
+
+// checkRowsMemory refuses n rows from a body of bodyLen bytes when their
+// slice would take more than rowsBodyMultiple times the body and more than
+// rowsMemoryFloor.
+func checkRowsMemory(path string, n, bodyLen int) error {
+	need := n * rowBytes
+	if need <= rowsMemoryFloor || need <= rowsBodyMultiple*bodyLen {
+		return nil
+	}
+	return errorf("rows: %s has %d elements, which as rows would take %d MiB (%d bytes each), more than %d times "+
+		"the %d KiB body; read them with EachRow, which holds one row at a time",
+		rowsSubject(path), n, need>>20, rowBytes, rowsBodyMultiple, bodyLen>>10)
 }
 
 // checkRowCap returns a *TooManyRowsError when maxRows > 0 and n exceeds it.

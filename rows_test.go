@@ -2,8 +2,11 @@ package httpstep
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -204,9 +207,8 @@ func TestEachRowNullAndNilFunc(t *testing.T) {
 func TestRowsHugeArray(t *testing.T) {
 	const n = 1_000_000
 	body := []byte("[" + strings.Repeat(`0,`, n-1) + `0]`)
-	rows, err := rowsAt(body, "", 0)
-	require.NoError(t, err)
-	assert.Len(t, rows, n)
+	_, err := rowsAt(body, "", 0)
+	assert.ErrorContains(t, err, "read them with EachRow", "80 MB of rows for a 2 MB body")
 
 	count := 0
 	require.NoError(t, eachRow(body, "@this", 0, func(i int, row gjson.Result) bool {
@@ -315,5 +317,42 @@ func checkRootArrayAgrees(t *testing.T, body []byte) {
 	require.Len(t, rows, len(want))
 	for i, w := range want {
 		require.Equal(t, string(bytes.TrimSpace(w)), rows[i].Raw, "element %d", i)
+	}
+}
+
+// TestRowsMemory: Rows costs 80 bytes a row beyond the body, so an array
+// of small scalars (five million zeros in 10 MB peaked at 400 MiB) would
+// cost forty times its body: Rows refuses past 8 times the body (and 16
+// MiB), pointing to EachRow, and an array of records still comes back as
+// rows within that bound. Five million zeros in .ci/longrun.sh.
+func TestRowsMemory(t *testing.T) {
+	zeros := 1_000_000
+	if os.Getenv("HTTPSTEP_LONGRUN") != "" {
+		zeros = 5_000_000
+	}
+	bodies := map[string][]byte{
+		"/zeros":   []byte("[" + strings.Repeat("0,", zeros-1) + "0]"),
+		"/records": []byte("[" + strings.Repeat(`{"id":12345,"ok":true},`, 99_999) + `{"id":1,"ok":true}]`),
+	}
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) { w.Write(bodies[r.URL.Path]) })
+	c := testClient(t)
+	for path, body := range bodies {
+		t.Run(path, func(t *testing.T) {
+			res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL + path}, nil)
+			require.NoError(t, err)
+			var rows []gjson.Result
+			use := measureMem(func() { rows, err = res.Rows("") })
+			t.Logf("%d KiB body: Rows %v", len(body)>>10, use)
+			assert.Less(t, use.total, uint64(8*len(body)+1<<20), "Rows allocates within 8 times the body")
+			if path == "/zeros" {
+				assert.ErrorContains(t, err, "read them with EachRow")
+				n := 0
+				require.NoError(t, res.EachRow("", func(int, gjson.Result) bool { n++; return true }))
+				assert.Equal(t, zeros, n)
+				return
+			}
+			require.NoError(t, err)
+			assert.Len(t, rows, 100_000)
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/httpstep/httpstep/internal/jsoncheck"
 	"github.com/tidwall/gjson"
 )
 
@@ -53,7 +54,7 @@ func (s *SuccessRule) UnmarshalJSON(b []byte) error {
 // too): the value at ErrorCodePath of a JSON body, absent when there is no
 // path, no JSON or no value there.
 func (s *SuccessRule) answer(body []byte) (answerCode, bool) {
-	if s.ErrorCodePath == "" || !gjson.ValidBytes(body) {
+	if s.ErrorCodePath == "" || jsoncheck.Check(body, maxNesting) != jsoncheck.Valid {
 		return answerCode{}, false
 	}
 	v := pathGet(body, s.ErrorCodePath)
@@ -77,6 +78,7 @@ const (
 	badCode codeProblem = iota + 1 // the code is not a success value
 	noCode                         // the body has no code
 	notJSON                        // the body is not complete JSON
+	tooDeep                        // the body nests deeper than maxNesting
 )
 
 // message picks the failure message: ErrorMessages[status], the value at
@@ -100,6 +102,8 @@ func (s *SuccessRule) message(status int, body []byte, code string, problem code
 			return fmt.Sprintf("the response is not complete JSON, so its %s cannot confirm success", s.ErrorCodePath)
 		}
 		return fmt.Sprintf("the response is not complete JSON, so its %s cannot confirm success (expected %s)", s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
+	case tooDeep:
+		return fmt.Sprintf("the response nests more than %d levels deep, so its %s is not read (expected %s)", maxNesting, s.ErrorCodePath, strings.Join(s.SuccessValues, ", "))
 	case noCode:
 		if len(s.SuccessValues) == 0 {
 			return fmt.Sprintf("the response has no %s, so it cannot show success (success.missingCode is failure)", s.ErrorCodePath)

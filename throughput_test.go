@@ -434,3 +434,41 @@ func TestBreakerCounts429sAnd503Pauses(t *testing.T) {
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, time.Since(start), 800*time.Millisecond, "the 503's Retry-After paused the host")
 }
+
+// TestPauseCappedUnderStorm: sixty callers against a host that answers
+// every request 429 with Retry-After for a while. Each answer moves the
+// host's shared pause on, so a caller that waited out one pause woke to
+// the next: one attempt's queued time reached 5 s under a 2 s maxInterval.
+// A caller waits at most maxInterval for pauses, whoever set them, as for
+// one retry wait.
+func TestPauseCappedUnderStorm(t *testing.T) {
+	const maxInterval = 600 * time.Millisecond
+	var stormEnd atomic.Int64
+	srv := newFlight(t, nil, func(w http.ResponseWriter, _ *http.Request) {
+		stormEnd.CompareAndSwap(0, time.Now().Add(3*time.Second).UnixNano())
+		if time.Now().UnixNano() < stormEnd.Load() {
+			w.Header().Set("Retry-After", "0.5")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.Write([]byte(`{}`))
+	})
+	c := testClient(t)
+	node := &NodeConfig{URL: srv.URL, Retry: &RetryPolicy{MaxAttempts: 20,
+		InitialInterval: Duration(50 * time.Millisecond), MaxInterval: Duration(maxInterval)}}
+	var mu sync.Mutex
+	var longest time.Duration
+	start := time.Now()
+	parallel(60, 60, func(int) {
+		res, err := c.Execute(context.Background(), node, nil)
+		assert.NoError(t, err)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, a := range res.Attempts {
+			longest = max(longest, time.Duration(a.Queued))
+		}
+	})
+	t.Logf("60 callers through a 3 s storm of 429 Retry-After 0.5, maxInterval %v: %v in all, longest queued %v",
+		maxInterval, time.Since(start).Round(time.Millisecond), longest.Round(time.Millisecond))
+	assert.LessOrEqual(t, longest, maxInterval+150*time.Millisecond, "a pause is capped at maxInterval")
+}

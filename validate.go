@@ -230,6 +230,9 @@ func (n *NodeConfig) validateRun(e *ConfigError) {
 		e.add("timeout", "the timeout cannot be negative")
 	}
 	n.Retry.check(e)
+	if r := n.Retry; r != nil && len(r.StopOnCodes) > 0 && n.Success.ErrorCodePath == "" {
+		e.add("retry.stopOnCodes", "the codes are read at success.errorCodePath: say where the code is, e.g. \"error.code\"")
+	}
 	if p := n.Paginate; p != nil {
 		p.validate(e, n.Body)
 	}
@@ -270,7 +273,7 @@ func (n *NodeConfig) Refs() []string {
 	if a := n.Async; a != nil {
 		refs = pollURLRefs(a.PollURL, refs)
 	}
-	if a := n.Auth; a != nil && a.Type == AuthSignature {
+	if a := n.Auth; a != nil && (a.Type == AuthSignature || a.Type == AuthToken) {
 		refs = slices.DeleteFunc(refs, isSigVar) // the signature's own variables
 	}
 	return dedupe(refs)

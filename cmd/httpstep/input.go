@@ -96,13 +96,10 @@ func position(data []byte, off int64) (line, col int) {
 var errTrailing = errors.New("there is more after the first JSON value: remove it")
 
 // decodeOne decodes exactly one JSON value from data into v, numbers as
-// json.Number. strict rejects object keys v has no field for.
-func decodeOne(data []byte, v any, strict bool) error {
+// json.Number. (Node files are read by httpstep.ParseNode.)
+func decodeOne(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	if strict {
-		dec.DisallowUnknownFields()
-	}
 	if err := dec.Decode(v); err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ func parseParam(arg string, secret bool) (param, error) {
 // decodeJSONValue decodes exactly one JSON value, numbers as json.Number.
 func decodeJSONValue(data []byte) (any, error) {
 	var v any
-	err := decodeOne(data, &v, false)
+	err := decodeOne(data, &v)
 	return v, err
 }
 

@@ -111,17 +111,17 @@ func TestSetParam(t *testing.T) {
 func TestJSONErrorPosition(t *testing.T) {
 	data := []byte("{\n  \"a\": 1,\n  \"b\": x\n}")
 	var v any
-	err := jsonError("f.json", data, decodeOne(data, &v, false))
+	err := jsonError("f.json", data, decodeOne(data, &v))
 	assert.EqualError(t, err, "httpstep: f.json:3:8: invalid character 'x' looking for beginning of value")
 
 	var n httpstep.NodeConfig
 	data = []byte(`{"url": 5}`)
-	err = jsonError("n.json", data, decodeOne(data, &n, true))
+	err = jsonError("n.json", data, decodeOne(data, &n))
 	assert.ErrorContains(t, err, "httpstep: n.json:1:")
 	assert.ErrorContains(t, err, "cannot unmarshal number")
 
 	data = []byte(`{"url": "http://x", "success": {"codes": "abc"}}`)
-	err = jsonError("n.json", data, decodeOne(data, &n, true))
+	err = jsonError("n.json", data, decodeOne(data, &n))
 	require.Error(t, err)
 	assert.Regexp(t, `^httpstep: n\.json: [^:]`, err.Error(), "the library's own message, once prefixed")
 	assert.NotContains(t, err.Error()[len("httpstep:"):], "httpstep:")

@@ -18,7 +18,7 @@ func (c *cli) schema(args []string) int {
 		return c.fail(exitUsage, err)
 	}
 	var v any
-	if err := decodeOne(data, &v, false); err != nil {
+	if err := decodeOne(data, &v); err != nil {
 		return c.fail(exitUsage, jsonError(name, data, err))
 	}
 	schema, err := httpstep.InferSchema(data)

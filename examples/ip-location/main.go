@@ -55,8 +55,8 @@ func run(w io.Writer) error {
 	api := httptest.NewServer(demoAPI())
 	defer api.Close()
 
-	var node httpstep.NodeConfig
-	if err := json.Unmarshal([]byte(nodeJSON), &node); err != nil {
+	node, err := httpstep.ParseNode([]byte(nodeJSON)) // strict: a misspelt key is an error, not ignored
+	if err != nil {
 		return err
 	}
 	// The demo API listens on loopback, which the SSRF guard blocks by
@@ -71,7 +71,7 @@ func run(w io.Writer) error {
 			"feedback": record,
 			"org":      map[string]any{"apiKey": httpstep.Secret("demo-key-123")},
 		}
-		res, err := client.Execute(context.Background(), &node, params)
+		res, err := client.Execute(context.Background(), node, params)
 		if err != nil {
 			return err
 		}

@@ -54,8 +54,8 @@ func run(w io.Writer) error {
 	api := httptest.NewServer(orderAPI())
 	defer api.Close()
 
-	var node httpstep.NodeConfig
-	if err := json.Unmarshal([]byte(nodeJSON), &node); err != nil {
+	node, err := httpstep.ParseNode([]byte(nodeJSON)) // strict: a misspelt key is an error, not ignored
+	if err != nil {
 		return err
 	}
 	step, err := node.Compile()

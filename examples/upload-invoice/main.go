@@ -72,15 +72,15 @@ func run(w io.Writer) error {
 	api := httptest.NewServer(receiver)
 	defer api.Close()
 
-	var node httpstep.NodeConfig
-	if err := json.Unmarshal([]byte(nodeJSON), &node); err != nil {
+	node, err := httpstep.ParseNode([]byte(nodeJSON)) // strict: a misspelt key is an error, not ignored
+	if err != nil {
 		return err
 	}
 	// The demo API listens on loopback, which the SSRF guard blocks by
 	// default; a real deployment keeps the guard on.
 	client := &httpstep.Client{AllowPrivate: true}
 	defer client.CloseIdleConnections()
-	res, err := client.Execute(context.Background(), &node, httpstep.Values{
+	res, err := client.Execute(context.Background(), node, httpstep.Values{
 		"api":         map[string]any{"base": api.URL},
 		"org":         map[string]any{"apiKey": httpstep.Secret(demoAPIKey)},
 		"invoice":     map[string]any{"number": "INV-2026-0193", "amount": "1499.00", "approver": "Grace Hopper"},

@@ -82,24 +82,38 @@ func (p *Permit) Release() {
 
 // Acquire waits until a request to host (name without port) at addr (host
 // and port) may be sent: past the host's Retry-After pause, through its
-// circuit, and within its concurrency cap and rate.
+// circuit, and within its concurrency cap and rate. It waits for pauses at
+// most DefaultMaxPause in all, however often other requests' answers move
+// the pause on.
 //
 // The error is an *Error when the host is unavailable or ctx's deadline is
 // too near, else the context's cause. Either way nothing may be sent.
 func (e *Engine) Acquire(ctx context.Context, host, addr string) (*Permit, error) {
+	return e.acquireWithin(ctx, host, addr, DefaultMaxPause)
+}
+
+// acquireWithin is Acquire waiting for pauses at most maxPause in all (0:
+// DefaultMaxPause).
+func (e *Engine) acquireWithin(ctx context.Context, host, addr string, maxPause time.Duration) (*Permit, error) {
 	p := new(Permit)
-	if err := e.acquire(ctx, host, addr, p); err != nil {
+	if err := e.acquire(ctx, host, addr, maxPause, p); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-// acquire is Acquire into a zero Permit p, so that a Ticket can hold its
-// Permit without an allocation of its own.
-func (e *Engine) acquire(ctx context.Context, host, addr string, p *Permit) error {
+// acquire is acquireWithin into a zero Permit p, so that a Ticket can hold
+// its Permit without an allocation of its own. The pauses it waits for end
+// at the latest maxPause after it starts: a pause is capped like one retry
+// wait, whatever the number of callers whose 429s extend it.
+func (e *Engine) acquire(ctx context.Context, host, addr string, maxPause time.Duration, p *Permit) error {
 	start := e.cfg.Now()
+	if maxPause <= 0 {
+		maxPause = DefaultMaxPause
+	}
+	limit := start.Add(maxPause)
 	o := e.origin(addr)
-	if err := e.checkPause(ctx, o, addr); err != nil {
+	if err := e.checkPause(ctx, o, addr, limit); err != nil {
 		return err
 	}
 	p.e, p.o = e, o
@@ -113,7 +127,7 @@ func (e *Engine) acquire(ctx context.Context, host, addr string, p *Permit) erro
 	release, err := e.gate(host).enter(ctx)
 	if err == nil {
 		p.release = release
-		err = e.waitPause(ctx, o, addr)
+		err = e.waitPause(ctx, o, addr, limit)
 	}
 	if err != nil {
 		p.Record(Neutral)
@@ -151,10 +165,24 @@ func (e *Engine) Pause(addr string, d, maxPause time.Duration) {
 	e.origin(addr).pauseUntil(e.cfg.Now().Add(min(d, maxPause)))
 }
 
-// checkPause fails at once when addr is paused past ctx's deadline.
-func (e *Engine) checkPause(ctx context.Context, o *origin, addr string) error {
-	now := e.cfg.Now()
+// pauseEnd is when addr's pause ends for a request that waits for pauses
+// until limit at the latest; zero when it is not paused.
+func (e *Engine) pauseEnd(o *origin, now, limit time.Time) time.Time {
 	until := o.paused(now)
+	if until.After(limit) {
+		until = limit
+	}
+	if !until.After(now) {
+		return time.Time{}
+	}
+	return until
+}
+
+// checkPause fails at once when addr is paused past ctx's deadline (the
+// pause counted until limit at the latest).
+func (e *Engine) checkPause(ctx context.Context, o *origin, addr string, limit time.Time) error {
+	now := e.cfg.Now()
+	until := e.pauseEnd(o, now, limit)
 	if until.IsZero() {
 		return nil
 	}
@@ -164,15 +192,16 @@ func (e *Engine) checkPause(ctx context.Context, o *origin, addr string) error {
 	return nil
 }
 
-// waitPause waits out addr's pause, again when it grew meanwhile.
-func (e *Engine) waitPause(ctx context.Context, o *origin, addr string) error {
+// waitPause waits out addr's pause, again when it grew meanwhile, until
+// limit at the latest.
+func (e *Engine) waitPause(ctx context.Context, o *origin, addr string, limit time.Time) error {
 	var done time.Time
 	for {
-		if err := e.checkPause(ctx, o, addr); err != nil {
+		if err := e.checkPause(ctx, o, addr, limit); err != nil {
 			return err
 		}
 		now := e.cfg.Now()
-		until := o.paused(now)
+		until := e.pauseEnd(o, now, limit)
 		if !until.After(done) {
 			return nil
 		}

@@ -150,3 +150,28 @@ func TestAddr(t *testing.T) {
 	}
 	assert.Zero(t, testing.AllocsPerRun(100, func() { Addr("127.0.0.1:9", false) }))
 }
+
+// TestPauseWaitCapped: while a request waits out a host's pause, other
+// requests' 429s keep moving the pause on; the request waits maxPause in
+// all and then goes, as a retry wait is capped, however long the storm.
+func TestPauseWaitCapped(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	var e *Engine
+	sleeps := 0
+	e = New(Config{
+		Now: func() time.Time { return now },
+		Sleep: func(_ context.Context, d time.Duration) error {
+			now = now.Add(d)
+			sleeps++
+			e.Pause("a.test:443", time.Second, time.Second) // another caller's 429 meanwhile
+			return nil
+		},
+	})
+	e.Pause("a.test:443", time.Second, time.Second)
+	start := now
+	p, err := e.acquireWithin(t.Context(), "a.test", "a.test:443", 2*time.Second)
+	require.NoError(t, err)
+	assert.Equal(t, 2*time.Second, now.Sub(start), "waited maxPause, not the storm")
+	assert.Equal(t, 2*time.Second, p.Waited)
+	assert.Equal(t, 2, sleeps)
+}

@@ -52,7 +52,7 @@ func (c *carrier) Value(key any) any {
 func (e *Engine) Admit(ctx context.Context, hostport string, https bool, maxPause time.Duration) (context.Context, *Ticket, error) {
 	t := &Ticket{hostport: hostport, https: https, maxPause: maxPause}
 	t.host, t.addr = Addr(hostport, https)
-	if err := e.acquire(ctx, t.host, t.addr, &t.permit); err != nil {
+	if err := e.acquire(ctx, t.host, t.addr, maxPause, &t.permit); err != nil {
 		return ctx, nil, err
 	}
 	t.waited.Store(int64(t.permit.Waited))
@@ -77,6 +77,15 @@ func (t *Ticket) Done() {
 	}
 	t.permit.Record(Neutral)
 	t.permit.Release()
+}
+
+// pauseCap is how long a request of the ticket's attempt waits for pauses:
+// its maxPause, DefaultMaxPause without a ticket.
+func (t *Ticket) pauseCap() time.Duration {
+	if t == nil {
+		return DefaultMaxPause
+	}
+	return t.maxPause
 }
 
 // claim hands the ticket's permit to the first round trip to addr.
@@ -139,7 +148,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	p := tk.claim(addr)
 	if p == nil {
 		var err error
-		if p, err = t.Engine.Acquire(ctx, host, addr); err != nil {
+		if p, err = t.Engine.acquireWithin(ctx, host, addr, tk.pauseCap()); err != nil {
 			closeBody(req)
 			return nil, err
 		}
