@@ -57,6 +57,7 @@ func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
 		o.secrets.failure(f)
 		a.Kind, a.Error = f.Kind, f.Message
 	}
+	c.logAttempts(ctx, &out)
 	return out
 }
 

@@ -3,6 +3,7 @@ package httpstep
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -129,6 +130,13 @@ type Client struct {
 	// summary, for bulk work such as Each over many rows. See
 	// [HistoryMode].
 	History HistoryMode
+	// Logger, when set, gets a Debug record of every HTTP exchange (each
+	// attempt, token request and poll: method, URL, status, duration,
+	// failure kind, attempt number) and a Warn record of every run that
+	// fails (kind, status, message), each with the workflow, node and run
+	// the host named with WithRunIdentity. Every value is redacted as the
+	// history (Result.Attempts) is. nil, the default, logs nothing.
+	Logger *slog.Logger
 
 	mu         sync.Mutex
 	transports map[transportKey]pooled

@@ -19,7 +19,7 @@ import (
 // default is not "required" also takes "", which NodeConfig reads as the
 // default.
 var schemaEnums = map[string][]string{
-	"auth.type":                 {"basic", "bearer", "apiKey", "digest", "oauth2", "awsSigV4", "signature"},
+	"auth.type":                 {"basic", "bearer", "apiKey", "digest", "oauth2", "awsSigV4", "signature", "token"},
 	"auth.in":                   {"header", "query"},
 	"auth.oauth2.grant":         {"client_credentials", "refresh_token", "password"},
 	"auth.oauth2.credentialsIn": {"header", "body"},
@@ -122,10 +122,10 @@ func (g *schemaGen) field(t reflect.Type, path, ptr string) map[string]any {
 		g.t.Errorf("README.md's configuration reference has no row for %s", path)
 	}
 	s := g.typed(t, path, ptr)
-	if s["$ref"] != nil {
+	s["description"] = description(row)
+	if s["$ref"] != nil { // the type's schema is elsewhere: name it only
 		return s
 	}
-	s["description"] = description(row)
 	if templateWord.MatchString(row.allowed) {
 		s["x-template"] = true
 	}
