@@ -30,6 +30,17 @@ var errAttemptTimeout = errorf("the attempt's timeout passed")
 // The attempt first waits for the Client's throttle engine to admit it,
 // bounded by ctx rather than by the timeout, which starts only then.
 func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
+	if c.Hooks == nil {
+		return c.attemptOnce(ctx, o, n)
+	}
+	ctx = c.Hooks.attemptStart(ctx, n)
+	out := c.attemptOnce(ctx, o, n)
+	c.Hooks.attemptDone(ctx, out)
+	return out
+}
+
+// attemptOnce is attempt without the Client's Hooks.
+func (c *Client) attemptOnce(ctx context.Context, o *outgoing, n int) outcome {
 	start := time.Now()
 	tctx, ticket, err := c.admit(ctx, o)
 	defer ticket.Done()
@@ -78,6 +89,9 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 	req, err := o.newRequest(ctx)
 	if err == nil && authorization != "" {
 		req.Header.Set("Authorization", authorization)
+	}
+	if err == nil {
+		c.Hooks.header(ctx, req)
 	}
 	var signedBody []byte
 	if err == nil && o.signs(req.URL) {

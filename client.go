@@ -121,6 +121,10 @@ type Client struct {
 	// summary, for bulk work such as Each over many rows. See
 	// [HistoryMode].
 	History HistoryMode
+	// Hooks, when set, are called at each run, page, poll, attempt, token
+	// request and redirect, for tracing and metrics; nil calls nothing.
+	// See [Hooks]. Do not change it while calls run.
+	Hooks *Hooks
 
 	mu         sync.Mutex
 	transports map[transportKey]pooled

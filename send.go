@@ -12,6 +12,17 @@ import (
 // keeping the body as a file (Download). Every Result is assembled here,
 // from the outcomes of attempts and the Results of pages and polls.
 func (c *Client) run(ctx context.Context, s *Step, params Params) *Result {
+	if c.Hooks == nil {
+		return c.runStep(ctx, s, params)
+	}
+	ctx = c.Hooks.runStart(ctx)
+	res := c.runStep(ctx, s, params)
+	c.Hooks.runDone(ctx, res)
+	return res
+}
+
+// runStep is run without the Client's Hooks.
+func (c *Client) runStep(ctx context.Context, s *Step, params Params) *Result {
 	o, fail := c.render(s, params)
 	if fail != nil {
 		return o.failedResult(fail)
