@@ -267,8 +267,7 @@ func TestSignatureRSAPayment(t *testing.T) {
 // hop to the same origin keeps the signature header.
 func TestSignatureStaysHome(t *testing.T) {
 	other := newRecorderOn(t, "127.0.0.2", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, `{"items":[]}`) })
-	var home *recorder
-	home = newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+	home := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/start":
 			http.Redirect(w, r, "/hop", http.StatusTemporaryRedirect)

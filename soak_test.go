@@ -45,7 +45,7 @@ type soakReceiver struct {
 	stored   map[string]string          // record id -> the key it was first stored under
 	keys     map[string]map[string]bool // record id -> every Idempotency-Key it arrived with
 	ids      map[string]string          // Idempotency-Key -> webhook-id
-	acked    map[string]bool            // record ids answered 200 at once
+	acked    map[string]bool            // record ids answered 200 (at once, or late but whole)
 	mismatch []string                   // a key that came with two webhook-ids
 	bomb     []byte
 	hops     atomic.Int64
@@ -140,6 +140,8 @@ func (r *soakReceiver) serve(w http.ResponseWriter, req *http.Request) {
 				return
 			}
 		}
+		r.ack(id) // the whole answer went out: a client that waited that long saw a 200
+
 	case "429", "503":
 		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(map[string]int{"429": 429, "503": 503}[fault])
@@ -149,14 +151,20 @@ func (r *soakReceiver) serve(w http.ResponseWriter, req *http.Request) {
 		w.Write(r.bomb)
 	case "late-200":
 		if wait(req.Context(), 400*time.Millisecond) {
+			r.ack(id) // the client's 200 ms timeout fired late (a loaded machine): it is answered all the same
 			w.WriteHeader(http.StatusOK)
 		}
 	default:
-		r.mu.Lock()
-		r.acked[id] = true
-		r.mu.Unlock()
+		r.ack(id)
 		w.WriteHeader(http.StatusOK)
 	}
+}
+
+// ack records that id was answered 200.
+func (r *soakReceiver) ack(id string) {
+	r.mu.Lock()
+	r.acked[id] = true
+	r.mu.Unlock()
 }
 
 // reset closes the connection with a TCP RST.

@@ -71,9 +71,34 @@ type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 // phases for the attempt whose request asked for the connection (net/http
 // dials on a context that keeps the request's values): the same net-level
 // hooks as before, paid for only when a connection is dialled.
+//
+// The dial also ends when that attempt ends: net/http dials on a context
+// without the request's cancellation, so that a connection a canceled
+// request asked for can serve the next, but a dial or TLS handshake that
+// stalls must not outlive the attempt that started it by the dial or
+// handshake timeout. A connection made in time stays in the pool.
 func tracedDial(dial dialFunc) dialFunc {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		ctx, done := attemptBound(ctx)
+		defer done()
 		return dial(netTraced(ctx), network, addr)
+	}
+}
+
+// attemptBound returns ctx ended also when the attempt whose trace it
+// carries ends, and the function that releases it; a ctx without a trace
+// is returned as it is.
+func attemptBound(ctx context.Context) (context.Context, func()) {
+	t, ok := ctx.Value(traceKey{}).(*trace)
+	if !ok {
+		return ctx, func() {}
+	}
+	attempt := t.ctx.Context
+	bound, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(attempt, func() { cancel(context.Cause(attempt)) })
+	return bound, func() {
+		stop()
+		cancel(nil)
 	}
 }
 

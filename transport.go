@@ -104,6 +104,7 @@ func (c *Client) newTransport(key transportKey) (*http.Transport, http.RoundTrip
 		DisableCompression: true,
 	}
 	if !key.proxy {
+		t.DialTLSContext = tracedDial(e.guardedTLS(t.TLSClientConfig))
 		return t, t, nil
 	}
 	switch strings.ToLower(c.Proxy.Scheme) {
@@ -189,6 +190,25 @@ func (e egress) guarded(ctx context.Context, network, addr string) (net.Conn, er
 		firstErr = errorf("%s has no address", host)
 	}
 	return nil, firstErr
+}
+
+// guardedTLS dials as guarded does, then runs the TLS handshake with the
+// URL's host as server name, within the handshake timeout and, as
+// tracedDial bounds every dial, within the attempt that asked for it:
+// net/http's own handshake runs on a context cut loose from the request,
+// so one that stalled held its socket and goroutine for the whole
+// handshake timeout after the attempt had ended.
+func (e egress) guardedTLS(cfg *tls.Config) dialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := e.guarded(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		host, _, _ := net.SplitHostPort(addr)
+		c := cfg.Clone()
+		c.ServerName, c.NextProtos = host, []string{"h2", "http/1.1"}
+		return handshake(ctx, conn, c)
+	}
 }
 
 // direct dials addr (the proxy) without the guard: the organisation's proxy

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/httpstep/httpstep/internal/testpeer"
 	"github.com/stretchr/testify/assert"
@@ -314,4 +315,31 @@ func TestProxyEnvironmentChild(t *testing.T) {
 	assert.True(t, res.OK())
 	assert.Empty(t, proxy.Requests(), "the environment's proxy was used")
 	assert.Equal(t, 1, origin.count())
+}
+
+// TestStalledHandshakeEnds: a server that accepts the connection and never
+// answers the TLS handshake. The attempt ends at the node's timeout, and so
+// do the socket and the goroutine that dialled it; net/http's own handshake
+// ran on a context cut loose from the request and held both for its 10 s
+// handshake timeout.
+func TestStalledHandshakeEnds(t *testing.T) {
+	leakCheck(t)
+	closed := make(chan struct{})
+	var once sync.Once
+	addr := rawServer(t, func(c net.Conn) {
+		io.Copy(io.Discard, c) // the ClientHello, then nothing back until the client closes
+		once.Do(func() { close(closed) })
+	})
+	node := &NodeConfig{URL: "https://" + addr + "/", Timeout: Duration(200 * time.Millisecond)}
+	start := time.Now()
+	_, err := testClient(t).Execute(context.Background(), node, nil)
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, KindTimeout, f.Kind)
+	select {
+	case <-closed:
+		t.Logf("socket closed %v after the attempt began", time.Since(start).Round(time.Millisecond))
+	case <-time.After(2 * time.Second):
+		t.Fatal("the socket stayed open after the attempt ended")
+	}
 }
