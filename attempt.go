@@ -88,7 +88,11 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 	ctx, hops := withHops(ctx)
 	req, err := o.newRequest(ctx)
 	if err == nil && authorization != "" {
-		req.Header.Set("Authorization", authorization)
+		if o.cred != nil && o.cred.kind == AuthToken {
+			o.cred.placeToken(req, authorization)
+		} else {
+			req.Header.Set("Authorization", authorization)
+		}
 	}
 	if err == nil {
 		c.Hooks.header(ctx, req)

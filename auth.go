@@ -26,6 +26,8 @@ type Auth struct {
 	In       string  `json:"in,omitempty"`       // apiKey: "header" (default) | "query"
 	Value    string  `json:"value,omitempty"`    // apiKey: template
 	OAuth2   *OAuth2 `json:"oauth2,omitempty"`   // oauth2: how to get tokens
+	// Fetch is the token request of type "token".
+	Fetch *TokenFetch `json:"fetch,omitempty"`
 	// AWS is the AWS Signature Version 4 of type "awsSigV4".
 	AWS *AWSAuth `json:"aws,omitempty"`
 	// Signature is the request signature of type "signature".
@@ -113,14 +115,19 @@ func (n *NodeConfig) validateAuth(e *ConfigError) {
 		n.checkSignature(e)
 	case AuthAWSSigV4:
 		a.checkAWS(e)
+	case AuthToken:
+		n.checkToken(e)
 	default:
-		e.add("auth.type", fmt.Sprintf("%q is not an auth type: use basic, bearer, apiKey, digest, oauth2, awsSigV4 or signature", a.Type))
+		e.add("auth.type", fmt.Sprintf("%q is not an auth type: use basic, bearer, apiKey, digest, oauth2, token, awsSigV4 or signature", a.Type))
 		return
 	}
 	if a.Type != AuthDigest && !a.AllowCleartext {
 		checkCleartext(e, "url", n.URL)
 		if o := a.OAuth2; a.Type == AuthOAuth2 && o != nil {
 			checkCleartext(e, "auth.oauth2.tokenUrl", o.TokenURL)
+		}
+		if f := a.Fetch; a.Type == AuthToken && f != nil {
+			checkCleartext(e, "auth.fetch.request.url", f.Request.URL)
 		}
 	}
 }
@@ -289,6 +296,11 @@ func (a *Auth) templates() []string {
 		out = append(out, o.TokenURL, o.ClientID, o.ClientSecret, o.RefreshToken)
 		for _, p := range o.Params {
 			out = append(out, p.Value)
+		}
+	}
+	if f := a.Fetch; f != nil {
+		for _, ref := range f.Request.Refs() {
+			out = append(out, "{{"+ref+"}}")
 		}
 	}
 	if w := a.AWS; w != nil {

@@ -20,6 +20,7 @@ type authStep struct {
 	oauth *oauthStep
 	sig   *sigStep
 	aws   *awsStep
+	fetch *fetchStep
 }
 
 // oauthStep is the oauth2 block compiled.
@@ -48,6 +49,9 @@ func compileAuth(a *Auth, ts templates) (*authStep, error) {
 	}
 	if o := a.OAuth2; o != nil && a.Type == AuthOAuth2 {
 		s.oauth, err = compileOAuth(o, ts)
+	}
+	if a.Fetch != nil && a.Type == AuthToken && err == nil {
+		s.fetch, err = compileFetch(a)
 	}
 	if w := a.AWS; w != nil && a.Type == AuthAWSSigV4 && err == nil {
 		s.aws, err = compileAWS(w)
@@ -100,6 +104,12 @@ func (a *Auth) clone() *Auth {
 		c.OAuth2 = &o
 	}
 	c.AWS = clonePtr(a.AWS)
+	if f := a.Fetch; f != nil {
+		fc := *f
+		fc.Request = *f.Request.clone()
+		fc.RefreshOn, fc.ExpiredCodes = slices.Clone(f.RefreshOn), slices.Clone(f.ExpiredCodes)
+		c.Fetch = &fc
+	}
 	if a.Signature != nil {
 		sg := *a.Signature
 		sg.Headers, sg.Query = slices.Clone(sg.Headers), slices.Clone(sg.Query)
@@ -112,15 +122,19 @@ func (a *Auth) clone() *Auth {
 // the rendered credentials. Basic, bearer and apiKey are placed in the
 // request when it is rendered and need none.
 type credential struct {
-	kind     string
-	user     string        // digest
-	pass     string        // digest
-	oauth    *oauth.Config // oauth2
-	tokenURL *url.URL      // oauth2, parsed
-	refresh  []int         // oauth2: statuses meaning "token expired"
-	expired  []string      // oauth2: codes at codePath meaning the same
-	codePath string        // oauth2: the node's success.errorCodePath
-	origin   *url.URL      // the request's URL: a next page, status URL or other copy elsewhere gets no credential
+	kind      string
+	user      string        // digest
+	pass      string        // digest
+	oauth     *oauth.Config // oauth2
+	tokenURL  *url.URL      // oauth2, parsed
+	refresh   []int         // oauth2: statuses meaning "token expired"
+	expired   []string      // oauth2: codes at codePath meaning the same
+	codePath  string        // oauth2: the node's success.errorCodePath
+	origin    *url.URL      // the request's URL: a next page, status URL or other copy elsewhere gets no credential
+	fetch     *fetchStep    // token: the token request and where the token goes
+	params    Params        // token: the run's params, for the token request
+	key       string        // token: the cache key of the last token request
+	lastToken string        // token: the token last placed, dropped when refused
 }
 
 // appliesTo reports whether a request to u authenticates with cr: only on the
@@ -173,6 +187,8 @@ func (o *outgoing) applyAuth(r *renderer) error {
 		return o.applySignature(r, a)
 	case AuthAWSSigV4:
 		return o.applyAWS(r, a)
+	case AuthToken:
+		o.applyToken(r, a)
 	}
 	return nil
 }

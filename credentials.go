@@ -53,6 +53,9 @@ func (c *Client) authenticated(ctx context.Context, o *outgoing, hc *http.Client
 // exchange, and the records of any token requests made for it.
 func (c *Client) authorization(ctx context.Context, o *outgoing) (string, []Attempt, *Failure) {
 	cr := o.cred
+	if cr.kind == AuthToken {
+		return c.fetchedToken(ctx, o)
+	}
 	if cr.kind == AuthDigest {
 		h, _, err := c.creds.digest.Answer(hostKey(o.url), digest.Request{Method: o.method, URI: o.url.RequestURI(), Username: cr.user, Password: cr.pass})
 		if err != nil {
@@ -98,7 +101,11 @@ func (c *Client) refused(ctx context.Context, o *outgoing, out *outcome, authz s
 	if !cr.expiredToken(out) {
 		return false
 	}
-	_ = c.tokenCache().Invalidate(ctx, cr.oauth, strings.TrimPrefix(authz, "Bearer "))
+	if cr.kind == AuthToken {
+		_ = c.tokenCache().InvalidateKey(ctx, cr.key, cr.lastToken)
+	} else {
+		_ = c.tokenCache().Invalidate(ctx, cr.oauth, strings.TrimPrefix(authz, "Bearer "))
+	}
 	out.record.Auth = RecordExpired
 	out.note(fmt.Sprintf("the API refused the token (status %d): a new token was fetched and the request sent again", out.status))
 	return true

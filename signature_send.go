@@ -112,6 +112,7 @@ type sigVars struct {
 	nonce     string
 	signature string
 	key       string
+	token     string // auth type token: {{$token}}
 	req       *http.Request
 	body      []byte
 }
@@ -136,6 +137,8 @@ func (v *sigVars) Lookup(ref string) (any, bool) {
 		return v.signature, true
 	case varKey:
 		return Secret(v.key), true
+	case varToken:
+		return Secret(v.token), true
 	}
 	return v.request(ref)
 }

@@ -273,7 +273,7 @@ func (n *NodeConfig) Refs() []string {
 	if a := n.Async; a != nil {
 		refs = pollURLRefs(a.PollURL, refs)
 	}
-	if a := n.Auth; a != nil && a.Type == AuthSignature {
+	if a := n.Auth; a != nil && (a.Type == AuthSignature || a.Type == AuthToken) {
 		refs = slices.DeleteFunc(refs, isSigVar) // the signature's own variables
 	}
 	return dedupe(refs)

@@ -32,36 +32,56 @@ type Cache struct {
 	styles  styles
 }
 
+// Fetch is one token request: given the token stored under its key (nil
+// when there is none, possibly with only a refresh token), it returns a
+// new token. An Expiry it leaves zero is set from an expires_in in the
+// token's extra fields, on the cache's clock.
+type Fetch func(ctx context.Context, stored *oauth2.Token) (*oauth2.Token, error)
+
 // Token returns a token for c valid for longer than Leeway: the stored one,
-// or a new one fetched through hc and saved. Concurrent callers for the same
-// key share one token request; fetched reports whether this caller's
-// request was it (so the caller records it). The request runs with ctx's
-// values and deadline but is not cut short when ctx alone is canceled, since
-// others may wait for it. A caller whose ctx ends first leaves the request
-// to those others, and the next caller starts a request of its own; a
-// caller whose shared request died of its leader's deadline joins a new one,
-// once.
+// or a new one fetched through hc and saved. See Get.
 func (c *Cache) Token(ctx context.Context, hc *http.Client, cfg *Config) (*oauth2.Token, bool, error) {
-	key := cfg.Key()
+	return c.Get(ctx, cfg.Key(), func(ctx context.Context, stored *oauth2.Token) (*oauth2.Token, error) {
+		var rt string
+		if stored != nil {
+			rt = stored.RefreshToken
+		}
+		t, err := c.styles.Fetch(ctx, hc, cfg, rt)
+		if err == nil && t.RefreshToken == "" && cfg.Grant != GrantRefreshToken {
+			t.RefreshToken = rt
+		}
+		return t, err
+	})
+}
+
+// Get returns the token under key valid for longer than Leeway: the stored
+// one, or a new one from fetch, saved. Concurrent callers for the same key
+// share one fetch; fetched reports whether this caller's fetch was it (so
+// the caller records it). The fetch runs with ctx's values and deadline but
+// is not cut short when ctx alone is canceled, since others may wait for
+// it. A caller whose ctx ends first leaves the fetch to those others, and
+// the next caller starts one of its own; a caller whose shared fetch died
+// of its leader's deadline joins a new one, once.
+func (c *Cache) Get(ctx context.Context, key string, fetch Fetch) (t *oauth2.Token, fetched bool, err error) {
 	if t, err := c.Store.Load(ctx, key); err != nil || c.valid(t) {
 		return t, false, err
 	}
-	t, led, err := c.join(ctx, hc, cfg, key)
+	t, led, err := c.join(ctx, key, fetch)
 	if err != nil && !led && ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
-		t, led, err = c.join(ctx, hc, cfg, key)
+		t, led, err = c.join(ctx, key, fetch)
 	}
 	return t, led, err
 }
 
-// join leads or joins the token request for key and waits for it or for
-// ctx, whichever ends first.
-func (c *Cache) join(ctx context.Context, hc *http.Client, cfg *Config, key string) (*oauth2.Token, bool, error) {
+// join leads or joins the fetch for key and waits for it or for ctx,
+// whichever ends first.
+func (c *Cache) join(ctx context.Context, key string, f Fetch) (*oauth2.Token, bool, error) {
 	var led atomic.Bool
 	ch := c.flights.DoChan(key, func() (any, error) {
 		led.Store(true) // only the leader's closure runs
 		fctx, cancel := detach(ctx)
 		defer cancel()
-		return c.fetch(fctx, hc, cfg, key)
+		return c.fetch(fctx, key, f)
 	})
 	select {
 	case r := <-ch:
@@ -71,15 +91,15 @@ func (c *Cache) join(ctx context.Context, hc *http.Client, cfg *Config, key stri
 		return r.Val.(*oauth2.Token), led.Load(), nil
 	case <-ctx.Done():
 		if led.Load() {
-			c.flights.Forget(key) // the request ends at this caller's deadline: the next caller starts afresh
+			c.flights.Forget(key) // the fetch ends at this caller's deadline: the next caller starts afresh
 		}
 		return nil, false, ctx.Err()
 	}
 }
 
 // fetch loads the key again (a flight that just ended may have saved a
-// token), else makes the token request and saves its answer.
-func (c *Cache) fetch(ctx context.Context, hc *http.Client, cfg *Config, key string) (*oauth2.Token, error) {
+// token), else fetches and saves the answer.
+func (c *Cache) fetch(ctx context.Context, key string, f Fetch) (*oauth2.Token, error) {
 	stored, err := c.Store.Load(ctx, key)
 	if err != nil {
 		return nil, err
@@ -87,16 +107,9 @@ func (c *Cache) fetch(ctx context.Context, hc *http.Client, cfg *Config, key str
 	if c.valid(stored) {
 		return stored, nil
 	}
-	var rt string
-	if stored != nil {
-		rt = stored.RefreshToken
-	}
-	t, err := c.styles.Fetch(ctx, hc, cfg, rt)
+	t, err := f(ctx, stored)
 	if err != nil {
 		return nil, err
-	}
-	if t.RefreshToken == "" && cfg.Grant != GrantRefreshToken {
-		t.RefreshToken = rt
 	}
 	if secs := expiresIn(t); secs > 0 { // counted on the cache's clock
 		t.Expiry = c.now().Add(time.Duration(secs) * time.Second)
@@ -109,7 +122,11 @@ func (c *Cache) fetch(ctx context.Context, hc *http.Client, cfg *Config, key str
 // one given (another caller may have replaced it already), keeping the
 // refresh token for the next fetch.
 func (c *Cache) Invalidate(ctx context.Context, cfg *Config, access string) error {
-	key := cfg.Key()
+	return c.InvalidateKey(ctx, cfg.Key(), access)
+}
+
+// InvalidateKey is Invalidate for the token under key.
+func (c *Cache) InvalidateKey(ctx context.Context, key, access string) error {
 	t, err := c.Store.Load(ctx, key)
 	if err != nil || t == nil || t.AccessToken != access {
 		return err

@@ -82,6 +82,22 @@ func (c *Config) Key() string {
 	return "oauth2:" + hex.EncodeToString(h.Sum(nil))
 }
 
+// FetchKey identifies the tokens of a token request of the node's own
+// design (auth type "token"): a SHA-256 over its public parts (method,
+// token URL without its query) and the slow, salted digest (secretDigest)
+// of the whole rendered request, which holds its credentials. As with Key,
+// only a node that renders the same request gets the token, and no secret
+// is in the key in clear.
+func FetchKey(public []string, request string) string {
+	salt := strings.Join(public, "\x00")
+	h := sha256.New()
+	for _, p := range append(slices.Clone(public), secretDigest(salt, request)) {
+		h.Write([]byte(url.QueryEscape(p)))
+		h.Write([]byte{'&'})
+	}
+	return "token:" + hex.EncodeToString(h.Sum(nil))
+}
+
 // styles remembers, per token URL and client id, which style worked for a
 // StyleAuto config.
 type styles struct{ m sync.Map }
