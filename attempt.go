@@ -55,6 +55,9 @@ func (c *Client) attemptOnce(ctx context.Context, o *outgoing, n int) outcome {
 		out = c.exchange(tr.context(ctx), o)
 		out.record.Timing = tr.close()
 	}
+	if ticket.Degraded() {
+		out.note(noteDegraded)
+	}
 	a := &out.record
 	a.N, a.Start, a.Missing = n, start.UTC(), o.missing
 	a.Duration, a.Queued = Duration(time.Since(start)), queued(ticket.Waited())
@@ -65,6 +68,7 @@ func (c *Client) attemptOnce(ctx context.Context, o *outgoing, n int) outcome {
 		o.secrets.failure(f)
 		a.Kind, a.Error = f.Kind, f.Message
 	}
+	c.logAttempts(ctx, &out)
 	return out
 }
 

@@ -3,6 +3,7 @@ package httpstep
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -97,9 +98,17 @@ type Client struct {
 	// WrapTransport, when set, wraps every round tripper the Client builds,
 	// for example with OpenTelemetry instrumentation.
 	WrapTransport func(http.RoundTripper) http.RoundTripper
-	// Tokens keeps OAuth2 tokens; nil keeps them in memory, per Client. Give
-	// several Clients (or processes) one store to share tokens between them.
+	// Tokens keeps OAuth2 tokens; nil keeps them in State when it is set,
+	// else in memory, per Client. Give several Clients (or processes) one
+	// store to share tokens between them; only a State also makes the
+	// token requests once for all of them (under its LockToken), which a
+	// refresh token the server rotates needs.
 	Tokens TokenStore
+	// State keeps the Limits' buckets and caps, Retry-After pauses,
+	// breaker counts and (unless Tokens is set) tokens; nil keeps them in
+	// this process. A store shared by several processes makes them one
+	// Client. See [StateStore].
+	State StateStore
 	// Limits cap the rate and concurrency of requests per host; the first
 	// matching Limit applies. See [Limit].
 	Limits []Limit
@@ -121,6 +130,13 @@ type Client struct {
 	// summary, for bulk work such as Each over many rows. See
 	// [HistoryMode].
 	History HistoryMode
+	// Logger, when set, gets a Debug record of every HTTP exchange (each
+	// attempt, token request and poll: method, URL, status, duration,
+	// failure kind, attempt number) and a Warn record of every run that
+	// fails (kind, status, message), each with the workflow, node and run
+	// the host named with WithRunIdentity. Every value is redacted as the
+	// history (Result.Attempts) is. nil, the default, logs nothing.
+	Logger *slog.Logger
 	// Hooks, when set, are called at each run, page, poll, attempt, token
 	// request and redirect, for tracing and metrics; nil calls nothing.
 	// See [Hooks]. Do not change it while calls run.

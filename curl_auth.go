@@ -17,6 +17,7 @@ type curlAuth struct {
 	user   *string // -u user:password
 	digest bool    // --digest
 	bearer *string // --oauth2-bearer
+	aws    *string // --aws-sigv4
 }
 
 // templateAuth writes the node's auth block as typed into req: literal
@@ -32,6 +33,14 @@ func (req *curlRequest) templateAuth(a *Auth) {
 	case AuthBearer:
 		tok := literalSecretText(a.Token)
 		req.auth.bearer = &tok
+	case AuthAWSSigV4:
+		if w := a.AWS; w != nil {
+			user, spec := w.AccessKeyID+":"+literalSecretText(w.SecretAccessKey), awsSpec(w)
+			req.auth = curlAuth{user: &user, aws: &spec}
+			if w.SessionToken != "" { // curl sends a session token as this header
+				req.headers = append(req.headers, KeyValue{Key: "X-Amz-Security-Token", Value: literalSecretText(w.SessionToken)})
+			}
+		}
 	case AuthAPIKey:
 		v := literalSecretText(a.Value)
 		if a.In == InQuery {
@@ -64,12 +73,25 @@ func (req *curlRequest) renderedAuth(s *Step, o *outgoing) string {
 		tok := redacted
 		req.auth.bearer = &tok
 		return "Authorization"
+	case AuthAWSSigV4:
+		if sg, ok := o.signer.(*awsSigner); ok {
+			user, spec := sg.creds.AccessKeyID+":"+redacted, awsSpec(a.AWS)
+			req.auth = curlAuth{user: &user, aws: &spec}
+			if sg.creds.SessionToken != "" {
+				req.headers = append(req.headers, KeyValue{Key: "X-Amz-Security-Token", Value: redacted})
+			}
+		}
 	case AuthAPIKey:
 		if a.In != InQuery {
 			return http.CanonicalHeaderKey(a.Name)
 		}
 	}
 	return ""
+}
+
+// awsSpec is curl's --aws-sigv4 value for w.
+func awsSpec(w *AWSAuth) string {
+	return "aws:amz:" + strings.TrimSpace(w.Region) + ":" + strings.TrimSpace(w.Service)
 }
 
 // userOfBasic is the user of a Basic Authorization header value.
@@ -85,6 +107,9 @@ func (ca curlAuth) options(w *curlWriter) {
 	if ca.user != nil {
 		if ca.digest {
 			w.opt("--digest")
+		}
+		if ca.aws != nil {
+			w.opt("--aws-sigv4", *ca.aws)
 		}
 		w.opt("-u", *ca.user)
 	}

@@ -9,6 +9,7 @@ require (
 	github.com/go-oauth2/oauth2/v4 v4.5.4
 	github.com/icholy/digest v1.2.0
 	github.com/mccutchen/go-httpbin/v2 v2.26.0
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
 	github.com/stretchr/testify v1.11.1
 	github.com/tidwall/gjson v1.18.0
 	github.com/tidwall/sjson v1.2.5

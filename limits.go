@@ -63,6 +63,9 @@ func (c *Client) throttleConfig(env retryEnv) throttle.Config {
 	for _, l := range c.Limits {
 		cfg.Limits = append(cfg.Limits, throttle.Limit(l))
 	}
+	if c.State != nil {
+		cfg.Shared = sharedState{c.State}
+	}
 	if b := c.Breaker; b != nil {
 		cfg.Breaker = &throttle.Breaker{Failures: b.Failures, Cooldown: time.Duration(b.Cooldown)}
 	}

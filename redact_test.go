@@ -103,23 +103,8 @@ func TestPreviewCutThroughSecret(t *testing.T) {
 // PHP's \/, .NET's lower-case %2f) shows none of them in the history, for
 // every auth type and for a Secret parameter.
 func TestEchoedCredentialForms(t *testing.T) {
-	const secret = `p<a>s&s"w'o rd/é+1`
-	goJSON, _ := json.Marshal(secret)
-	forms := map[string]string{
-		"raw":           secret,
-		"encoding/json": string(goJSON[1 : len(goJSON)-1]),
-		"python json":   `p<a>s&s\"w'o rd/\u00e9+1`,
-		"php json":      `p<a>s&s\"w'o rd\/\u00e9+1`,
-		"query":         url.QueryEscape(secret),
-		"path":          url.PathEscape(secret),
-		"lower-hex":     strings.ToLower(url.QueryEscape(secret)),
-		"basic":         base64.StdEncoding.EncodeToString([]byte("bob:" + secret)),
-	}
-	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
-		for k, v := range forms {
-			fmt.Fprintf(w, "%s=%s\n", k, v)
-		}
-	})
+	forms := echoedForms
+	srv := newEchoServer(t)
 	c := testClient(t)
 	nodes := map[string]*NodeConfig{
 		"secret param": {URL: srv.URL, Headers: []KeyValue{{"X-Sig", "{{s}}"}}},
@@ -134,7 +119,7 @@ func TestEchoedCredentialForms(t *testing.T) {
 		nodes[a.Type+" "+a.In] = &NodeConfig{URL: srv.URL, Auth: a}
 	}
 	for name, node := range nodes {
-		res, _ := c.Execute(context.Background(), node, Values{"p": secret, "s": Secret(secret)})
+		res, _ := c.Execute(context.Background(), node, Values{"p": echoedSecret, "s": Secret(echoedSecret)})
 		b, err := json.Marshal(res.Attempts)
 		require.NoError(t, err)
 		for form, v := range forms {
@@ -144,6 +129,36 @@ func TestEchoedCredentialForms(t *testing.T) {
 			assert.NotContains(t, string(b), jsonInner(v), "%s: the %s form", name, form)
 		}
 	}
+}
+
+// echoedSecret is a credential with every character that escapes
+// differently in a URL, JSON, XML and base64.
+const echoedSecret = `p<a>s&s"w'o rd/é+1`
+
+// echoedForms are echoedSecret in every form an API may echo it back in,
+// by name; "basic" is the Basic form of user bob.
+var echoedForms = func() map[string]string {
+	goJSON, _ := json.Marshal(echoedSecret)
+	return map[string]string{
+		"raw":           echoedSecret,
+		"encoding/json": string(goJSON[1 : len(goJSON)-1]),
+		"python json":   `p<a>s&s\"w'o rd/\u00e9+1`,
+		"php json":      `p<a>s&s\"w'o rd\/\u00e9+1`,
+		"query":         url.QueryEscape(echoedSecret),
+		"path":          url.PathEscape(echoedSecret),
+		"lower-hex":     strings.ToLower(url.QueryEscape(echoedSecret)),
+		"basic":         base64.StdEncoding.EncodeToString([]byte("bob:" + echoedSecret)),
+	}
+}()
+
+// newEchoServer is a loopback API that answers every request with every
+// one of echoedForms, one per line.
+func newEchoServer(t *testing.T) *recorder {
+	return newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range echoedForms {
+			fmt.Fprintf(w, "%s=%s\n", k, v)
+		}
+	})
 }
 
 // jsonInner is s as it stands inside a JSON string.

@@ -35,6 +35,9 @@ type NodeConfig struct {
 	// Download streams the response body to a new file instead of Body; see
 	// [Result.File].
 	Download bool `json:"download,omitempty"`
+	// Callback waits, through the durable queue, for the API to call the
+	// URL {{$callback.url}} rendered; see [Callback].
+	Callback *Callback `json:"callback,omitempty"`
 }
 
 // KeyValue is one query entry or header. Value is a template.

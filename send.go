@@ -25,7 +25,9 @@ func (c *Client) run(ctx context.Context, s *Step, params Params) *Result {
 func (c *Client) runStep(ctx context.Context, s *Step, params Params) *Result {
 	o, fail := c.render(s, params)
 	if fail != nil {
-		return o.failedResult(fail)
+		res := o.failedResult(fail)
+		c.logRun(ctx, res)
+		return res
 	}
 	var res *Result
 	switch {
@@ -39,6 +41,7 @@ func (c *Client) runStep(ctx context.Context, s *Step, params Params) *Result {
 	if s.node.Download {
 		c.keepDownload(o, res)
 	}
+	c.logRun(ctx, res)
 	return res
 }
 

@@ -130,7 +130,9 @@ func (r *soakReceiver) serve(w http.ResponseWriter, req *http.Request) {
 	case "reset-after-store":
 		reset(w)
 	case "stall":
-		wait(req.Context(), time.Second)
+		if wait(req.Context(), time.Second) {
+			r.ack(id) // returning writes an implicit 200 to a client still waiting
+		}
 	case "drip":
 		w.WriteHeader(http.StatusOK)
 		for range 20 {

@@ -165,6 +165,10 @@ func (c *Client) Run(ctx context.Context, s *Step, params Params) (*Result, erro
 		e.add("node", "no compiled step was given: compile the node with NodeConfig.Compile first")
 		return nil, e
 	}
+	params, err := callbackRun(ctx, s, params)
+	if err != nil {
+		return nil, err
+	}
 	res := c.run(ctx, s, params)
 	if res.Failure != nil && s.policy == Terminate {
 		return res, res.Failure
@@ -192,6 +196,7 @@ func (n *NodeConfig) clone() *NodeConfig {
 		c.Retry.StopOnCodes = slices.Clone(n.Retry.StopOnCodes)
 	}
 	c.Paginate = clonePtr(n.Paginate)
+	c.Callback = clonePtr(n.Callback)
 	if n.Async != nil {
 		a := *n.Async
 		a.DoneValues, a.FailedValues = slices.Clone(n.Async.DoneValues), slices.Clone(n.Async.FailedValues)

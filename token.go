@@ -83,15 +83,22 @@ type credentials struct {
 	digest digest.Cache
 }
 
-// tokenCache returns the Client's token cache over Tokens, or over an
-// in-memory store when Tokens is nil.
+// tokenCache returns the Client's token cache over Tokens, else over
+// State, else over an in-memory store. With a State, every token request
+// runs under its LockToken.
 func (c *Client) tokenCache() *oauth.Cache {
 	c.creds.once.Do(func() {
 		var s TokenStore = &memTokens{}
-		if c.Tokens != nil {
+		switch {
+		case c.Tokens != nil:
 			s = c.Tokens
+		case c.State != nil:
+			s = c.State
 		}
 		c.creds.tokens = &oauth.Cache{Store: storeAdapter{s}, Now: c.now}
+		if c.State != nil {
+			c.creds.tokens.Lock = c.State.LockToken
+		}
 	})
 	return c.creds.tokens
 }

@@ -185,8 +185,7 @@ func TestTokenFetchLifetime(t *testing.T) {
 // the same; another origin never gets the token.
 func TestTokenFetchHeader(t *testing.T) {
 	other := newRecorderOn(t, "127.0.0.2", nil)
-	var srv *recorder
-	srv = newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/open-apis/auth/v3/tenant_access_token/internal":
 			body, _ := io.ReadAll(r.Body)

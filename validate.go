@@ -63,6 +63,7 @@ func (n *NodeConfig) check() (templates, error) {
 	n.validateRun(e)
 	n.validateAuth(e)
 	n.validateLongRunning(e)
+	n.validateCallback(e)
 	parsed := e.parsed
 	if e.parsed = nil; len(e.Problems) > 0 {
 		return nil, e
@@ -242,6 +243,11 @@ func (n *NodeConfig) validateRun(e *ConfigError) {
 // URL, query, headers, auth, body, data object. The host prompts for these when
 // the user clicks "Test API".
 func (n *NodeConfig) Refs() []string {
+	return slices.DeleteFunc(n.allRefs(), isCallbackRef) // the queue gives {{$callback.url}}
+}
+
+// allRefs is Refs with the reserved {{$callback.url}} kept.
+func (n *NodeConfig) allRefs() []string {
 	if n == nil {
 		return nil
 	}

@@ -18,6 +18,7 @@ type curlAuth struct {
 	user   *string // -u user:password
 	digest bool    // --digest
 	bearer *string // --oauth2-bearer
+	aws    *string // --aws-sigv4 provider1[:provider2[:region[:service]]]
 }
 
 // node is the auth block of an imported command: -u with --digest is
@@ -34,6 +35,8 @@ func (ca curlAuth) node(headers []curlHeader) *httpstep.Auth {
 		user, pass, _ = strings.Cut(*ca.user, ":")
 	}
 	switch {
+	case ca.user != nil && ca.aws != nil:
+		return awsAuth(*ca.aws, user, pass)
 	case ca.user != nil && ca.digest:
 		return &httpstep.Auth{Type: httpstep.AuthDigest, Username: user, Password: pass}
 	case ca.bearer != nil:
@@ -42,6 +45,21 @@ func (ca curlAuth) node(headers []curlHeader) *httpstep.Auth {
 		return &httpstep.Auth{Type: httpstep.AuthBasic, Username: user, Password: pass}
 	}
 	return nil
+}
+
+// awsAuth is --aws-sigv4 with -u KEY:SECRET as an awsSigV4 block: curl's
+// "aws:amz:REGION:SERVICE". A region or service the option leaves out
+// (curl reads it from the host name) stays empty, and Validate asks for it.
+func awsAuth(spec, key, secret string) *httpstep.Auth {
+	parts := strings.Split(spec, ":")
+	w := &httpstep.AWSAuth{AccessKeyID: key, SecretAccessKey: secret}
+	if len(parts) > 2 {
+		w.Region = parts[2]
+	}
+	if len(parts) > 3 {
+		w.Service = parts[3]
+	}
+	return &httpstep.Auth{Type: httpstep.AuthAWSSigV4, AWS: w}
 }
 
 // headerAuth turns the one typed Authorization header of headers into the

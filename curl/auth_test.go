@@ -88,3 +88,29 @@ func TestCurlAuthorizationHeader(t *testing.T) {
 		})
 	}
 }
+
+// TestCurlAWSSigV4: --aws-sigv4 "aws:amz:REGION:SERVICE" with -u KEY:SECRET
+// becomes auth awsSigV4; the node's export writes it back, the secret
+// redacted; a command that leaves the region out gets a node Validate asks
+// it of.
+func TestCurlAWSSigV4(t *testing.T) {
+	cmd := `curl --aws-sigv4 "aws:amz:eu-west-1:execute-api" -u 'AKIAEXAMPLE:{{aws.secret}}' https://abc.execute-api.eu-west-1.amazonaws.com/prod/orders`
+	node, err := Parse(cmd)
+	require.NoError(t, err)
+	require.NoError(t, node.Validate())
+	assert.Equal(t, &httpstep.Auth{Type: httpstep.AuthAWSSigV4, AWS: &httpstep.AWSAuth{AccessKeyID: "AKIAEXAMPLE",
+		SecretAccessKey: "{{aws.secret}}", Region: "eu-west-1", Service: "execute-api"}}, node.Auth)
+	out, err := node.Curl(httpstep.Values{"aws": map[string]any{"secret": "s3cr3t-aws-key"}})
+	require.NoError(t, err)
+	assert.Contains(t, out, "--aws-sigv4 aws:amz:eu-west-1:execute-api")
+	assert.Contains(t, out, "AKIAEXAMPLE:[REDACTED]")
+	assert.NotContains(t, out, "s3cr3t-aws-key")
+	again, err := Parse(out)
+	require.NoError(t, err)
+	assert.Equal(t, node.Auth.AWS.Region, again.Auth.AWS.Region)
+	assert.Equal(t, node.Auth.AWS.Service, again.Auth.AWS.Service)
+
+	partial, err := Parse(`curl --aws-sigv4 "aws:amz" -u K:S https://s3.amazonaws.com/b`)
+	require.NoError(t, err)
+	assert.ErrorContains(t, partial.Validate(), "auth.aws.region: auth awsSigV4 needs the region")
+}

@@ -40,7 +40,9 @@
 //     header is kept, and sent. -r/--range R adds Range: bytes=R (R- when R
 //     is a lone number, as curl does).
 //   - -u/--user becomes the auth block: basic (no colon means an empty
-//     password), digest with --digest; --oauth2-bearer becomes bearer. A
+//     password), digest with --digest, awsSigV4 with --aws-sigv4
+//     "aws:amz:REGION:SERVICE" (-u KEY:SECRET; a region or service left
+//     out stays empty, for Validate to ask); --oauth2-bearer becomes bearer. A
 //     -H Authorization header wins over them, as in curl: "Bearer TOKEN"
 //     (one word, a {{ref}} included) becomes bearer and "Basic BASE64" of
 //     user:password basic, with a note, so the token is a credential

@@ -39,6 +39,7 @@ var curlOptions = []curlOption{
 	{long: "form-string", arg: true, value: (*curlCmd).addFormString},
 	{long: "user", short: 'u', arg: true, value: (*curlCmd).setUser},
 	{long: "oauth2-bearer", arg: true, value: (*curlCmd).setBearer},
+	{long: "aws-sigv4", arg: true, value: (*curlCmd).setAWSSigV4},
 	{long: "digest", flag: func(c *curlCmd, on bool) { c.creds.digest = on }},
 	{long: "user-agent", short: 'A', arg: true, value: (*curlCmd).setUserAgent},
 	{long: "referer", short: 'e', arg: true, value: (*curlCmd).setReferer},
@@ -380,6 +381,12 @@ func (c *curlCmd) setUser(_, v string) error {
 // setBearer keeps --oauth2-bearer for the node's auth block.
 func (c *curlCmd) setBearer(_, v string) error {
 	c.creds.bearer = &v
+	return nil
+}
+
+// setAWSSigV4 keeps --aws-sigv4 provider1[:provider2[:region[:service]]].
+func (c *curlCmd) setAWSSigV4(_, v string) error {
+	c.creds.aws = &v
 	return nil
 }
 

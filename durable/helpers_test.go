@@ -16,12 +16,13 @@ import (
 	"github.com/httpstep/httpstep/webhook"
 )
 
-// loopback is a Client that may reach the test receivers on loopback.
-var loopback = &httpstep.Client{AllowPrivate: true}
+// loopback is a Client that may reach the test receivers on loopback, new
+// for each Queue (OpenPostgres gives a Client its State).
+func loopback() *httpstep.Client { return &httpstep.Client{AllowPrivate: true} }
 
 // fastConfig polls often so the tests wait little.
 func fastConfig() Config {
-	return Config{Client: loopback, Poll: 10 * time.Millisecond}
+	return Config{Client: loopback(), Poll: 10 * time.Millisecond}
 }
 
 // fastPush is the product's push with retries milliseconds apart.

@@ -22,7 +22,19 @@ const migrateLock = 0x68747470 // "http"
 // database shares the queue; each delivery runs in one process at a time,
 // and one that dies mid-attempt has its deliveries rescued by another after
 // Config.RescueAfter. The pool stays the caller's: Close leaves it open.
+//
+// The Queue's Client gets State PostgresState(pool) unless it has a State
+// already, so every process on the database shares one rate per host, one
+// pause, one breaker and one token; a nil Config.Client is a new Client
+// with the defaults. Open the Queue before the Client's first request: its
+// State is read then.
 func OpenPostgres(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Queue, error) {
+	if cfg.Client == nil {
+		cfg.Client = &httpstep.Client{}
+	}
+	if cfg.Client.State == nil {
+		cfg.Client.State = PostgresState(pool)
+	}
 	driver := riverpgxv5.New(pool)
 	if err := migratePostgres(ctx, pool, driver, cfg); err != nil {
 		return nil, fmt.Errorf("httpstep: durable: migrating PostgreSQL: %w", err)

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -24,6 +25,9 @@ import (
 // dsnEnv names the environment variable holding the DSN of a PostgreSQL
 // database the tests may create schemas in; .ci/durable.sh sets it.
 const dsnEnv = "HTTPSTEP_DURABLE_PG"
+
+// fleetEnv gives a worker process its Client's Limits, as JSON.
+const fleetEnv = "HTTPSTEP_DURABLE_FLEET"
 
 // workerEnv makes the test binary a worker process on the schema it names.
 const workerEnv = "HTTPSTEP_DURABLE_WORKER"
@@ -110,6 +114,12 @@ func workerProcess() int {
 	rescue, _ := time.ParseDuration(os.Getenv("HTTPSTEP_DURABLE_RESCUE"))
 	cfg := fastConfig()
 	cfg.RescueAfter = rescue
+	if fleet := os.Getenv(fleetEnv); fleet != "" {
+		if err := json.Unmarshal([]byte(fleet), &cfg.Client.Limits); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
 	q, err := OpenPostgres(ctx, pool, cfg)
 	if err == nil {
 		err = q.Start(ctx)
@@ -136,9 +146,10 @@ type proc struct {
 
 // spawnWorker starts a worker process on db's schema and waits until it
 // works; it is stopped when the test ends.
-func spawnWorker(t *testing.T, db pgDB, rescueAfter time.Duration) *proc {
+func spawnWorker(t *testing.T, db pgDB, rescueAfter time.Duration, env ...string) *proc {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), workerEnv+"="+db.schema, "HTTPSTEP_DURABLE_RESCUE="+rescueAfter.String())
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)

@@ -88,7 +88,7 @@ func TestSecretNeedsResolver(t *testing.T) {
 // inside a list, which no ref can name.
 func TestFileNeedsResolver(t *testing.T) {
 	eachStore(t, func(t *testing.T, db testDB) {
-		q := db.open(t, Config{Client: loopback, Secrets: func(context.Context, string) (httpstep.Secret, error) { return "", nil }})
+		q := db.open(t, Config{Client: loopback(), Secrets: func(context.Context, string) (httpstep.Secret, error) { return "", nil }})
 		ctx := context.Background()
 		node := fastPush("http://127.0.0.1:9/", 1)
 		_, err := q.Enqueue(ctx, node, httpstep.Values{"record": map[string]any{}, "doc": httpstep.File{Name: "a.pdf"}})
@@ -171,7 +171,7 @@ func TestResolverErrorRetried(t *testing.T) {
 // River could rescue mid-attempt store nothing.
 func TestEnqueueRefusesBadNodes(t *testing.T) {
 	eachStore(t, func(t *testing.T, db testDB) {
-		q := db.open(t, Config{Client: loopback, RescueAfter: 20 * time.Second})
+		q := db.open(t, Config{Client: loopback(), RescueAfter: 20 * time.Second})
 		ctx := context.Background()
 		_, err := q.Enqueue(ctx, &httpstep.NodeConfig{URL: "ftp://x"}, nil)
 		var ce *httpstep.ConfigError

@@ -52,8 +52,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return c.curl(rest)
 	case "schema":
 		return c.schema(rest)
+	case "jsonschema":
+		return c.jsonSchema(rest)
 	default:
-		return c.usageError("unknown command %q: use run, test, curl or schema", cmd)
+		return c.usageError("unknown command %q: use run, test, curl, schema or jsonschema", cmd)
 	}
 }
 

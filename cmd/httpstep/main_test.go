@@ -344,6 +344,7 @@ func TestUsage(t *testing.T) {
 		{"-h", []string{"-h"}, "", 0, "Usage:", ""},
 		{"run -h", []string{"run", "-h"}, "", 0, "-p ref:=JSON", ""},
 		{"schema -h", []string{"schema", "-h"}, "", 0, "Usage:", ""},
+		{"jsonschema with an argument", []string{"jsonschema", "node.json"}, "", 2, "", "jsonschema takes no arguments"},
 		{"unknown command", []string{"fetch"}, "", 2, "", `unknown command "fetch"`},
 		{"run without node", []string{"run"}, "", 2, "", "run takes one node file"},
 		{"run with two nodes", []string{"run", good, good}, "", 2, "", "not 2"},
@@ -580,6 +581,14 @@ func TestSchema(t *testing.T) {
 		assert.Contains(t, got.stdout, "\n  \"fields\": [")
 		assert.Contains(t, got.stdout, `"path": "data.id"`)
 	}
+}
+
+// TestJSONSchema: jsonschema prints NodeConfigSchema as it is.
+func TestJSONSchema(t *testing.T) {
+	got := runCLI(t, "", "jsonschema")
+	require.Equal(t, 0, got.code, got.stderr)
+	assert.Equal(t, string(httpstep.NodeConfigSchema()), got.stdout)
+	assert.Contains(t, got.stdout, `"$schema": "https://json-schema.org/draft/2020-12/schema"`)
 }
 
 // TestSchemaOfArrays: a root array is marked as one (a field of type

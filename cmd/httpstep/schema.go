@@ -27,3 +27,18 @@ func (c *cli) schema(args []string) int {
 	}
 	return c.printJSON(schema)
 }
+
+// jsonSchema is the jsonschema subcommand: print the JSON Schema of a
+// stored node, as httpstep.NodeConfigSchema gives it.
+func (c *cli) jsonSchema(args []string) int {
+	if c.help(args) {
+		return exitOK
+	}
+	if len(args) != 0 {
+		return c.usageError("jsonschema takes no arguments, not %d", len(args))
+	}
+	if _, err := c.stdout.Write(httpstep.NodeConfigSchema()); err != nil {
+		return c.fail(exitFailed, err)
+	}
+	return exitOK
+}

@@ -14,6 +14,8 @@ Usage:
   httpstep curl   -export NODE.json    print the node as a cURL command: {{refs}} as typed, or,
                                        with -p, -s or -params, the values (secrets [REDACTED])
   httpstep schema EXAMPLE.json         print the schema inferred from a JSON response example
+  httpstep jsonschema                  print the JSON Schema (draft 2020-12) of a stored node,
+                                       for a node editor's form and its check before saving
   httpstep help                        print this help
 
 NODE.json and EXAMPLE.json may be - to read standard input. Flags may come

@@ -27,6 +27,11 @@ type Store interface {
 type Cache struct {
 	Store Store
 	Now   func() time.Time // the clock; nil is time.Now
+	// Lock, when set, runs f holding key's lock for every process sharing
+	// the Store: each token request (load, request, save) runs inside it,
+	// so the fleet fetches a token once. nil: this Cache's single flight
+	// alone.
+	Lock func(ctx context.Context, key string, f func(ctx context.Context) error) error
 
 	flights singleflight.Group
 	styles  styles
@@ -97,9 +102,23 @@ func (c *Cache) join(ctx context.Context, key string, f Fetch) (*oauth2.Token, b
 	}
 }
 
-// fetch loads the key again (a flight that just ended may have saved a
-// token), else fetches and saves the answer.
+// fetch is fetchLocked under the Cache's Lock, when it has one.
 func (c *Cache) fetch(ctx context.Context, key string, f Fetch) (*oauth2.Token, error) {
+	if c.Lock == nil {
+		return c.fetchLocked(ctx, key, f)
+	}
+	var t *oauth2.Token
+	err := c.Lock(ctx, key, func(ctx context.Context) (err error) {
+		t, err = c.fetchLocked(ctx, key, f)
+		return err
+	})
+	return t, err
+}
+
+// fetchLocked loads the key again (a flight that just ended, here or in
+// another process, may have saved a token), else fetches and saves the
+// answer.
+func (c *Cache) fetchLocked(ctx context.Context, key string, f Fetch) (*oauth2.Token, error) {
 	stored, err := c.Store.Load(ctx, key)
 	if err != nil {
 		return nil, err

@@ -286,6 +286,7 @@ func serve(t *testing.T, h http.Handler) string {
 // leader's deadline does not fail a caller with time left, and the next
 // caller after a leader gave up starts a request of its own.
 func TestFollowerOutlivesLeadersDeadline(t *testing.T) {
+	arrived := make(chan struct{}) // the leader's request is under way
 	var mu sync.Mutex
 	calls := 0
 	mux := http.NewServeMux()
@@ -296,6 +297,7 @@ func TestFollowerOutlivesLeadersDeadline(t *testing.T) {
 		first := calls == 1
 		mu.Unlock()
 		if first {
+			close(arrived)
 			<-r.Context().Done()
 			return
 		}
@@ -303,12 +305,19 @@ func TestFollowerOutlivesLeadersDeadline(t *testing.T) {
 		w.Write([]byte(`{"access_token":"second-token","expires_in":3600}`))
 	})
 	c, cfg, client := newCache(), clientConfig(serve(t, mux), StyleBody), hc(t)
+	cfg.Key() // its slow, salted digest (PBKDF2) is remembered: the leader's 100 ms are the request's alone
 	leaderCtx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	leaderErr := make(chan error, 1)
 	go func() { _, _, err := c.Token(leaderCtx, client, cfg); leaderErr <- err }()
-	time.Sleep(30 * time.Millisecond) // the leader's request is under way
-	tok, _, err := c.Token(context.Background(), client, cfg)
+	select { // not a fixed sleep: on a loaded machine the leader's request may not have left yet
+	case <-arrived:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the leader's token request never reached the server")
+	}
+	ctx, stop := context.WithTimeout(context.Background(), 10*time.Second) // bounded, whatever happens
+	defer stop()
+	tok, _, err := c.Token(ctx, client, cfg)
 	require.NoError(t, err)
 	assert.Equal(t, "second-token", tok.AccessToken)
 	assert.ErrorIs(t, <-leaderErr, context.DeadlineExceeded)

@@ -5,6 +5,7 @@ package throttle
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -21,6 +22,11 @@ type Config struct {
 	// cause then.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Shared, when set, keeps the rate buckets, concurrency slots, pauses
+	// and breaker counts where other Engines see them; the Engine's own
+	// state then serves only as the fallback when Shared fails, besides
+	// its own breaker and pauses. nil: the Engine's own state alone.
+	Shared Shared
 }
 
 // Engine enforces a Config. It is safe for concurrent use; its per-host
@@ -58,7 +64,12 @@ type Permit struct {
 	release func()
 	once    sync.Once
 	freed   sync.Once
-	Waited  time.Duration // how long Acquire waited
+	addr    string
+	shared  bool // admitted by the Shared store
+	// failures is the consecutive failures the Shared store knew of.
+	failures int
+	Waited   time.Duration // how long Acquire waited
+	Degraded bool          // the Shared store failed: the Engine's own limits applied
 }
 
 // Record reports the request's outcome to the breaker. Only the first call
@@ -67,6 +78,9 @@ func (p *Permit) Record(out Outcome) {
 	p.once.Do(func() {
 		if p.breaker {
 			p.o.record(*p.e.cfg.Breaker, p.e.cfg.Now, p.probe, out)
+		}
+		if p.shared {
+			p.e.storeRecord(p, out)
 		}
 	})
 }
@@ -124,9 +138,9 @@ func (e *Engine) acquire(ctx context.Context, host, addr string, maxPause time.D
 		}
 		p.breaker, p.probe = true, probe
 	}
-	release, err := e.gate(host).enter(ctx)
+	p.addr = addr
+	err := e.enter(ctx, host, addr, limit, p)
 	if err == nil {
-		p.release = release
 		err = e.waitPause(ctx, o, addr, limit)
 	}
 	if err != nil {
@@ -136,6 +150,31 @@ func (e *Engine) acquire(ctx context.Context, host, addr string, maxPause time.D
 	}
 	p.Waited = max(e.cfg.Now().Sub(start), 0)
 	return nil
+}
+
+// enter takes host's slot and rate: from the Shared store when there is
+// one and it answers, else from the local gate.
+func (e *Engine) enter(ctx context.Context, host, addr string, limit time.Time, p *Permit) error {
+	if e.cfg.Shared != nil {
+		err := e.enterShared(ctx, host, addr, limit, p)
+		if !errors.Is(err, errDegraded) {
+			p.shared = err == nil
+			return err
+		}
+		if p.release != nil {
+			p.release()
+			p.release = nil
+		}
+		p.Degraded = true
+	}
+	release, err := e.gate(host).enter(ctx)
+	p.release = release
+	return err
+}
+
+// limit is the Limit that applies to host, if any.
+func (e *Engine) limit(host string) (Limit, bool) {
+	return match(e.cfg.Limits, normalize(host))
 }
 
 // inert reports whether Record and Release do nothing: no breaker counts
@@ -163,6 +202,7 @@ func (e *Engine) Pause(addr string, d, maxPause time.Duration) {
 		return
 	}
 	e.origin(addr).pauseUntil(e.cfg.Now().Add(min(d, maxPause)))
+	e.storePause(addr, min(d, maxPause))
 }
 
 // pauseEnd is when addr's pause ends for a request that waits for pauses

@@ -262,3 +262,9 @@ func Carry(dst, src context.Context) context.Context {
 	}
 	return dst
 }
+
+// Degraded reports whether the Shared store failed while admitting the
+// attempt, so the process's own limits applied instead.
+func (t *Ticket) Degraded() bool {
+	return t != nil && t.permit.Degraded
+}

@@ -1,0 +1,111 @@
+package httpstep
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/httpstep/httpstep/internal/callbackurl"
+)
+
+// Callback makes a node wait for the API to call back: the request carries
+// a one-use URL ({{$callback.url}}), and the node's result is the body of
+// the call the API later makes to it. Payment providers, document signing,
+// transcoding and batch APIs answer this way.
+//
+// A callback node runs only through the durable queue (package
+// github.com/httpstep/httpstep/durable), which mints the URL, parks the
+// delivery without holding a worker and serves the handler the API calls:
+// [Client.Execute] and [Client.Run] refuse one with a *ConfigError.
+type Callback struct {
+	// Timeout is how long to wait for the call once the request succeeded;
+	// past it the node fails with kind timeout. Zero means
+	// [DefaultCallbackTimeout].
+	Timeout Duration `json:"timeout,omitempty"`
+}
+
+// DefaultCallbackTimeout is the wait of a callback node that sets no
+// callback.timeout.
+const DefaultCallbackTimeout = 24 * time.Hour
+
+// callbackRef is the reserved ref that renders the callback URL;
+// callbackPrefix reserves its whole namespace.
+const (
+	callbackRef    = "$callback.url"
+	callbackPrefix = "$callback."
+)
+
+func isCallbackRef(ref string) bool { return strings.HasPrefix(ref, callbackPrefix) }
+
+// validateCallback checks the node's callback and its use of the reserved
+// ref: {{$callback.url}} only with a callback, and a callback only with a
+// {{$callback.url}} that tells the API where to call.
+func (n *NodeConfig) validateCallback(e *ConfigError) {
+	refs := n.allRefs()
+	for _, r := range refs {
+		if isCallbackRef(r) && r != callbackRef {
+			e.add("callback", "{{"+r+"}} is not a callback value: the only one is {{"+callbackRef+"}}")
+		}
+	}
+	uses := slices.Contains(refs, callbackRef)
+	c := n.Callback
+	if c == nil {
+		if uses {
+			e.add("callback", "{{"+callbackRef+"}} is used but the node waits for no call back: add \"callback\": {} (or remove the placeholder)")
+		}
+		return
+	}
+	if !uses {
+		e.add("callback", "the node waits for a call back but never tells the API where to call: put {{"+callbackRef+"}} in the URL, a header or the body where the API expects its callback URL")
+	}
+	if c.Timeout < 0 {
+		e.add("callback.timeout", "must not be negative; leave it empty for "+DefaultCallbackTimeout.String())
+	}
+	for field, set := range map[string]bool{"paginate": n.Paginate != nil, "async": n.Async != nil, "download": n.Download} {
+		if set {
+			e.add(field, "a node that waits for a call back cannot also use "+field+": its result is the body of the call")
+		}
+	}
+}
+
+// callbackRefused is the error of running a callback node outside the
+// durable queue.
+func callbackRefused() *ConfigError {
+	e := &ConfigError{}
+	e.add("callback", "the node waits for the API to call back, which only the durable queue can do: enqueue it with a durable.Queue (package github.com/httpstep/httpstep/durable) that mounts Queue.CallbackHandler")
+	return e
+}
+
+// callbackParams resolves {{$callback.url}} to the URL the queue gave the
+// run, as a Secret: the URL is a one-use credential, so the history shows
+// [REDACTED] in its place. Every other ref is the host's.
+type callbackParams struct {
+	Params
+	url Secret
+}
+
+// Lookup implements Params.
+func (p callbackParams) Lookup(ref string) (any, bool) {
+	if ref == callbackRef {
+		return p.url, true
+	}
+	if p.Params == nil || isCallbackRef(ref) {
+		return nil, false
+	}
+	return p.Params.Lookup(ref)
+}
+
+// callbackRun gives a callback node's run the URL the durable queue put in
+// ctx, or refuses the run when ctx carries none. Other nodes' params pass
+// as they are.
+func callbackRun(ctx context.Context, s *Step, params Params) (Params, error) {
+	if s.node.Callback == nil {
+		return params, nil
+	}
+	u, ok := callbackurl.From(ctx)
+	if !ok {
+		return nil, callbackRefused()
+	}
+	return callbackParams{Params: params, url: Secret(u)}, nil
+}
