@@ -30,16 +30,13 @@ var errAttemptTimeout = errorf("the attempt's timeout passed")
 // The attempt first waits for the Client's throttle engine to admit it,
 // bounded by ctx rather than by the timeout, which starts only then.
 func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
-	if c.Hooks == nil {
-		return c.attemptOnce(ctx, o, n)
-	}
 	ctx = c.Hooks.attemptStart(ctx, n)
 	out := c.attemptOnce(ctx, o, n)
-	c.Hooks.attemptDone(ctx, out)
+	c.attemptEnded(ctx, &out)
 	return out
 }
 
-// attemptOnce is attempt without the Client's Hooks.
+// attemptOnce is attempt without its events (Logger and Hooks).
 func (c *Client) attemptOnce(ctx context.Context, o *outgoing, n int) outcome {
 	start := time.Now()
 	tctx, ticket, err := c.admit(ctx, o)
@@ -68,7 +65,6 @@ func (c *Client) attemptOnce(ctx context.Context, o *outgoing, n int) outcome {
 		o.secrets.failure(f)
 		a.Kind, a.Error = f.Kind, f.Message
 	}
-	c.logAttempts(ctx, &out)
 	return out
 }
 

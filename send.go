@@ -12,22 +12,17 @@ import (
 // keeping the body as a file (Download). Every Result is assembled here,
 // from the outcomes of attempts and the Results of pages and polls.
 func (c *Client) run(ctx context.Context, s *Step, params Params) *Result {
-	if c.Hooks == nil {
-		return c.runStep(ctx, s, params)
-	}
 	ctx = c.Hooks.runStart(ctx)
 	res := c.runStep(ctx, s, params)
-	c.Hooks.runDone(ctx, res)
+	c.runEnded(ctx, res)
 	return res
 }
 
-// runStep is run without the Client's Hooks.
+// runStep is run without its events (Logger and Hooks).
 func (c *Client) runStep(ctx context.Context, s *Step, params Params) *Result {
 	o, fail := c.render(s, params)
 	if fail != nil {
-		res := o.failedResult(fail)
-		c.logRun(ctx, res)
-		return res
+		return o.failedResult(fail)
 	}
 	var res *Result
 	switch {
@@ -41,7 +36,6 @@ func (c *Client) runStep(ctx context.Context, s *Step, params Params) *Result {
 	if s.node.Download {
 		c.keepDownload(o, res)
 	}
-	c.logRun(ctx, res)
 	return res
 }
 
