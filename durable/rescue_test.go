@@ -17,6 +17,7 @@ func TestRescueDecision(t *testing.T) {
 	slow := fastPush("http://127.0.0.1:1/", 3)
 	slow.Retry.InitialInterval = httpstep.Duration(time.Minute)
 	slow.Retry.MaxInterval = httpstep.Duration(time.Minute)
+	slow.Retry.Jitter = httpstep.JitterNone
 	args := func(n *httpstep.NodeConfig) []byte {
 		b, err := json.Marshal(deliveryArgs{Node: n})
 		require.NoError(t, err)
