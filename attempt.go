@@ -85,7 +85,7 @@ func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
 // roundTrip sends the request once with hc and reads the answer;
 // authorization, when not empty, is its Authorization header.
 func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, authorization string) (out outcome) {
-	ctx, hops := withHops(ctx)
+	ctx, hops := withHops(ctx, c.Hooks)
 	req, err := o.newRequest(ctx)
 	if err == nil && authorization != "" {
 		if o.cred != nil && o.cred.kind == AuthToken {
@@ -94,8 +94,8 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 			req.Header.Set("Authorization", authorization)
 		}
 	}
-	if err == nil {
-		c.Hooks.header(ctx, req)
+	if err == nil && !o.step.node.NoTraceContext {
+		c.Hooks.injectTraceContext(ctx, req)
 	}
 	var signedBody []byte
 	if err == nil && o.signs(req.URL) {

@@ -148,23 +148,26 @@ type hopsKey struct{}
 // http.Client saw it (a Location that is not a URL), kept for the history.
 type hopLog struct {
 	ctx     ctxValue[hopsKey]
+	hooks   *Hooks // their Redirect gets each hop as it is met
 	hops    []RedirectRecord
 	refused *http.Response
 }
 
-// withHops returns ctx carrying a new, empty hop log, and the log.
-func withHops(ctx context.Context) (context.Context, *hopLog) {
-	l := &hopLog{}
+// withHops returns ctx carrying a new, empty hop log, and the log; the
+// Redirect hook of hooks gets each hop, with ctx.
+func withHops(ctx context.Context, hooks *Hooks) (context.Context, *hopLog) {
+	l := &hopLog{hooks: hooks}
 	l.ctx = ctxValue[hopsKey]{Context: ctx, v: l}
 	return &l.ctx, l
 }
 
-// logHop adds rec to the hop log of ctx, if it has one. The http.Client
-// calls CheckRedirect and the transport on the goroutine of Do, so the log
-// needs no lock.
+// logHop adds rec to the hop log of ctx, if it has one, and reports it
+// to the log's Redirect hook. The http.Client calls CheckRedirect and the
+// transport on the goroutine of Do, so the log needs no lock.
 func logHop(ctx context.Context, rec RedirectRecord) {
 	if l, ok := ctx.Value(hopsKey{}).(*hopLog); ok {
 		l.hops = append(l.hops, rec)
+		l.hooks.redirect(l.ctx.Context, &l.hops[len(l.hops)-1])
 	}
 }
 
