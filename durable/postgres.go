@@ -40,7 +40,12 @@ func OpenPostgres(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Queue, 
 	if err := migratePostgres(ctx, pool, driver, cfg); err != nil {
 		return nil, fmt.Errorf("httpstep: durable: migrating PostgreSQL: %w", err)
 	}
-	return newQueue(cfg, driver, pgxExec{pool}, pgxParks(pool))
+	q, err := newQueue(cfg, driver, pgxExec{pool}, pgxParks(pool))
+	if err != nil {
+		return nil, err
+	}
+	q.rescue = newRescuer(pool, q.cfg)
+	return q, nil
 }
 
 // pgxParks parks deliveries in transactions of pool.
