@@ -379,3 +379,14 @@ func TestMissingAuthRef(t *testing.T) {
 	_, err := testClient(t).Execute(context.Background(), node, Values{"tok": ""})
 	require.NoError(t, err, "an empty value is a value")
 }
+
+// TestMissingNamesOnlyRefs: the history's missing list names refs that had
+// no value, never the literal text around them.
+func TestMissingNamesOnlyRefs(t *testing.T) {
+	srv := newRecorder(t, nil)
+	node := &NodeConfig{URL: srv.URL + "/x", Auth: &Auth{Type: AuthBasic, Username: "ann", Password: "pw-{{pw}}"}}
+	res, err := testClient(t).Execute(context.Background(), node, Values{"pw": "x"})
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Attempts)
+	assert.Empty(t, res.Attempts[0].Missing)
+}

@@ -261,7 +261,10 @@ func renderCredential(r *renderer, t *template, field string) (string, error) {
 		return "", err
 	}
 	for _, s := range t.segs {
-		if _, ok := r.value(s.ref); s.ref != "" && !ok {
+		if s.ref == "" {
+			continue
+		}
+		if _, ok := r.value(s.ref); !ok {
 			return "", errorf("%s: {{%s}} has no value, so the credential would be sent empty; "+
 				"give that parameter a value (nothing was sent)", field, s.ref)
 		}
