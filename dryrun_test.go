@@ -297,7 +297,7 @@ func TestDryRunErrors(t *testing.T) {
 		"a header with a line break": {&NodeConfig{URL: "http://127.0.0.1:9/", Headers: []KeyValue{{"X-Id", "{{id}}"}}, OnFailure: Continue},
 			Values{"id": "1\r\nX-Admin: yes"}},
 		"a credential ref without a value": {&NodeConfig{URL: "http://127.0.0.1:9/", Auth: &Auth{Type: AuthBearer, Token: "{{tok}}"}}, nil},
-		"a bad URL": {&NodeConfig{URL: "{{u}}"}, Values{"u": "ftp://x/" + echoedSecret}},
+		"a bad URL":                        {&NodeConfig{URL: "{{u}}"}, Values{"u": "ftp://x/" + echoedSecret}},
 		"a secret with a line break in a header": {&NodeConfig{URL: "http://127.0.0.1:9/", Headers: []KeyValue{{"X-Key", "{{s}}"}}},
 			Values{"s": Secret(echoedSecret + "\r\nX-Admin: yes")}},
 	} {
