@@ -30,6 +30,14 @@ var errAttemptTimeout = errorf("the attempt's timeout passed")
 // The attempt first waits for the Client's throttle engine to admit it,
 // bounded by ctx rather than by the timeout, which starts only then.
 func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
+	ctx = c.Hooks.attemptStart(ctx, n)
+	out := c.attemptOnce(ctx, o, n)
+	c.attemptEnded(ctx, &out)
+	return out
+}
+
+// attemptOnce is attempt without its events (Logger and Hooks).
+func (c *Client) attemptOnce(ctx context.Context, o *outgoing, n int) outcome {
 	start := time.Now()
 	tctx, ticket, err := c.admit(ctx, o)
 	defer ticket.Done()
@@ -57,7 +65,6 @@ func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
 		o.secrets.failure(f)
 		a.Kind, a.Error = f.Kind, f.Message
 	}
-	c.logAttempts(ctx, &out)
 	return out
 }
 
@@ -79,7 +86,7 @@ func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
 // authorization, when not empty, is its Authorization header.
 func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, authorization string) (out outcome) {
 	ctx, hops := withHops(ctx)
-	req, o, note, err := o.prepare(ctx, authorization)
+	req, o, note, err := o.prepare(ctx, c.Hooks, authorization)
 	out.note(note)
 	out.record.Request = c.requestRecord(o, req)
 	defer c.completeRecord(o, req, &out) // with the header notes, when the record is whole
@@ -103,12 +110,13 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 }
 
 // prepare builds the request of one exchange as it goes out: the
-// credential placed (authorization, when not empty), signed by the node's
-// signer and with the Client's webhook signature. It returns the outgoing
+// credential placed (authorization, when not empty), the headers of the
+// Client's Header hook added, signed by the node's signer and with the
+// Client's webhook signature. It returns the outgoing
 // whose body the request carries (a body that holds the signature is
 // rendered for it) and a note for the history. Nothing is sent; a dry run
 // (o.dry) builds the same request with placeholders (see Client.DryRun).
-func (o *outgoing) prepare(ctx context.Context, authorization string) (*http.Request, *outgoing, string, error) {
+func (o *outgoing) prepare(ctx context.Context, hooks *Hooks, authorization string) (*http.Request, *outgoing, string, error) {
 	req, err := o.newRequest(ctx)
 	if err == nil && authorization != "" {
 		if o.cred != nil && o.cred.kind == AuthToken {
@@ -116,6 +124,9 @@ func (o *outgoing) prepare(ctx context.Context, authorization string) (*http.Req
 		} else {
 			req.Header.Set("Authorization", authorization)
 		}
+	}
+	if err == nil {
+		hooks.header(ctx, req)
 	}
 	var signedBody []byte
 	if err == nil && o.signs(req.URL) {

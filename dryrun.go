@@ -69,7 +69,8 @@ const (
 // parameter of its first page), an async node its first request (not a
 // poll), a download node its request. The record is whole even when the
 // Client keeps summaries (HistorySummary). The Idempotency-Key and webhook
-// id are fresh, as for every run.
+// id are fresh, as for every run. The Client's Header hook adds its
+// headers, as to every attempt (with ctx); no other hook is called.
 //
 // Errors are those Run gives before sending: a nil Step or an invalid node
 // is a *ConfigError, a value that cannot be placed (a header the run would
@@ -98,7 +99,7 @@ func (c *Client) DryRun(ctx context.Context, s *Step, params Params) (*RequestRe
 		o.secrets.failure(f)
 		return nil, f
 	}
-	return o.dryRecord(ctx)
+	return o.dryRecord(ctx, c.Hooks)
 }
 
 // firstRequest is the first request a run of o sends: the first page of a
@@ -114,10 +115,10 @@ func (o *outgoing) firstRequest() (*outgoing, *Failure) {
 
 // dryRecord prepares o's request as an attempt does, placeholders in place
 // of what only sending gives, and records it as the history does.
-func (o *outgoing) dryRecord(ctx context.Context) (*RequestRecord, error) {
+func (o *outgoing) dryRecord(ctx context.Context, hooks *Hooks) (*RequestRecord, error) {
 	d := *o
 	d.dry = true
-	req, sent, _, err := d.prepare(ctx, d.cred.placeholder())
+	req, sent, _, err := d.prepare(ctx, hooks, d.cred.placeholder())
 	if err != nil {
 		f := paramFailure(err)
 		o.secrets.failure(f)
