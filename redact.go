@@ -183,8 +183,9 @@ func (r *redactor) url(u *url.URL) string {
 		return ""
 	}
 	c := *u
-	c.RawQuery = r.shortInQuery(redactQuery(c.RawQuery))
-	if len(r.short) > 0 {
+	c.RawQuery = redactQuery(c.RawQuery)
+	if r != nil && len(r.short) > 0 {
+		c.RawQuery = r.shortInQuery(c.RawQuery)
 		c.RawPath = r.shortInPath(c.EscapedPath())
 		c.Path, _ = url.PathUnescape(c.RawPath)
 	}
