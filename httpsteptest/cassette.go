@@ -178,14 +178,17 @@ func (c *Cassette) save() error {
 	for _, e := range c.exchanges {
 		e.redact(runs)
 	}
-	data, err := json.MarshalIndent(file{Note: note, Exchanges: c.exchanges}, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // a query's & stays readable
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(file{Note: note, Exchanges: c.exchanges}); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(c.path, append(data, '\n'), 0o644)
+	return os.WriteFile(c.path, buf.Bytes(), 0o644)
 }
 
 // isForm reports whether a request with header h has a urlencoded body.
