@@ -285,7 +285,10 @@ func (c *Client) poll(ctx context.Context, first, loose *outgoing, res *Result) 
 			res.settle(stoppedPolling(ctx, last, err, first.step.timeout), first.secrets)
 			return false
 		}
-		res.absorb(c.send(ctx, loose.forPoll(first, u)), n)
+		pctx := c.Hooks.pollStart(ctx, n)
+		got := c.send(pctx, loose.forPoll(first, u))
+		c.Hooks.pollDone(pctx, got)
+		res.absorb(got, n)
 		if res.Failure != nil {
 			return res.Failure.Kind == KindStatus
 		}

@@ -30,6 +30,14 @@ var errAttemptTimeout = errorf("the attempt's timeout passed")
 // The attempt first waits for the Client's throttle engine to admit it,
 // bounded by ctx rather than by the timeout, which starts only then.
 func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
+	ctx = c.Hooks.attemptStart(ctx, n)
+	out := c.attemptOnce(ctx, o, n)
+	c.attemptEnded(ctx, &out)
+	return out
+}
+
+// attemptOnce is attempt without its events (Logger and Hooks).
+func (c *Client) attemptOnce(ctx context.Context, o *outgoing, n int) outcome {
 	start := time.Now()
 	tctx, ticket, err := c.admit(ctx, o)
 	defer ticket.Done()
@@ -57,7 +65,6 @@ func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
 		o.secrets.failure(f)
 		a.Kind, a.Error = f.Kind, f.Message
 	}
-	c.logAttempts(ctx, &out)
 	return out
 }
 
@@ -86,6 +93,9 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 		} else {
 			req.Header.Set("Authorization", authorization)
 		}
+	}
+	if err == nil {
+		c.Hooks.header(ctx, req)
 	}
 	var signedBody []byte
 	if err == nil && o.signs(req.URL) {

@@ -137,6 +137,10 @@ type Client struct {
 	// the host named with WithRunIdentity. Every value is redacted as the
 	// history (Result.Attempts) is. nil, the default, logs nothing.
 	Logger *slog.Logger
+	// Hooks, when set, are called at each run, page, poll, attempt, token
+	// request and redirect, for tracing and metrics; nil calls nothing.
+	// See [Hooks]. Do not change it while calls run.
+	Hooks *Hooks
 
 	mu         sync.Mutex
 	transports map[transportKey]pooled

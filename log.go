@@ -13,6 +13,24 @@ const (
 	logFailure = "httpstep failure" // a run that failed, at Warn
 )
 
+// runEnded is the one place the end of a run is reported: a Warn record
+// when it failed, then the Hooks' RunDone.
+func (c *Client) runEnded(ctx context.Context, res *Result) {
+	c.logRun(ctx, res)
+	c.Hooks.runDone(ctx, res)
+}
+
+// attemptEnded is the one place the end of an attempt is reported: the
+// Debug records of its exchanges, then the Hooks' TokenRequest, Redirect
+// and AttemptDone. The Hooks get a copy of out, so that an unhooked
+// Client's outcome stays on the stack.
+func (c *Client) attemptEnded(ctx context.Context, out *outcome) {
+	c.logAttempts(ctx, out)
+	if c.Hooks != nil {
+		c.Hooks.attemptDone(ctx, *out)
+	}
+}
+
 // logAttempts writes a Debug record for each exchange of one attempt: the
 // token requests and refused requests before it, then the attempt itself.
 // Nothing is built when there is no Logger or Debug is off.

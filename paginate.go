@@ -165,7 +165,9 @@ func (c *Client) paginate(ctx context.Context, first *outgoing) *Result {
 			out.note("the pull ended: the next page would repeat an earlier request (same URL, parameter and body)")
 			break
 		}
-		res := c.send(ctx, page)
+		pctx := c.Hooks.pageStart(ctx, i+1)
+		res := c.send(pctx, page)
+		c.Hooks.pageDone(pctx, res)
 		out.absorb(res, 0)
 		if res.Failure != nil {
 			break

@@ -12,11 +12,17 @@ import (
 // keeping the body as a file (Download). Every Result is assembled here,
 // from the outcomes of attempts and the Results of pages and polls.
 func (c *Client) run(ctx context.Context, s *Step, params Params) *Result {
+	ctx = c.Hooks.runStart(ctx)
+	res := c.runStep(ctx, s, params)
+	c.runEnded(ctx, res)
+	return res
+}
+
+// runStep is run without its events (Logger and Hooks).
+func (c *Client) runStep(ctx context.Context, s *Step, params Params) *Result {
 	o, fail := c.render(s, params)
 	if fail != nil {
-		res := o.failedResult(fail)
-		c.logRun(ctx, res)
-		return res
+		return o.failedResult(fail)
 	}
 	var res *Result
 	switch {
@@ -30,7 +36,6 @@ func (c *Client) run(ctx context.Context, s *Step, params Params) *Result {
 	if s.node.Download {
 		c.keepDownload(o, res)
 	}
-	c.logRun(ctx, res)
 	return res
 }
 

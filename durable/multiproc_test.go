@@ -6,6 +6,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -90,20 +91,24 @@ func TestTwoProcessesShareOneQueue(t *testing.T) {
 	})
 }
 
-// holdingReceiver holds every request until released, then answers 200.
+// holdingReceiver holds every request until released, then answers 200,
+// and notes when each request arrived.
 type holdingReceiver struct {
 	*httptest.Server
 	mu       sync.Mutex
-	arrived  int
+	arrived  map[string][]time.Time // by Idempotency-Key
+	n        int
 	release  chan struct{}
 	released sync.Once
 }
 
 func newHoldingReceiver(t *testing.T) *holdingReceiver {
-	r := &holdingReceiver{release: make(chan struct{})}
+	r := &holdingReceiver{release: make(chan struct{}), arrived: map[string][]time.Time{}}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
-		r.arrived++
+		r.n++
+		key := req.Header.Get("Idempotency-Key")
+		r.arrived[key] = append(r.arrived[key], time.Now())
 		r.mu.Unlock()
 		<-r.release
 	}))
@@ -115,19 +120,42 @@ func newHoldingReceiver(t *testing.T) *holdingReceiver {
 func (r *holdingReceiver) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.arrived
+	return r.n
+}
+
+// resumed is how long after since each delivery's second request came.
+func (r *holdingReceiver) resumed(since time.Time) []time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []time.Duration
+	for _, at := range r.arrived {
+		if len(at) > 1 {
+			out = append(out, at[1].Sub(since))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // open lets held and later requests through.
 func (r *holdingReceiver) open() { r.released.Do(func() { close(r.release) }) }
 
+// percentile is the p-th percentile of sorted ds (nearest rank).
+func percentile(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	return ds[min(len(ds)-1, (len(ds)*p+99)/100-1)]
+}
+
 // TestKilledProcessRescued: a worker process killed (SIGKILL) mid-delivery
-// leaves its deliveries running in the database; after RescueAfter another
-// process takes them back and delivers them, and the history records the
-// lost attempts.
+// leaves its deliveries running in the database; once they are RescueAfter
+// old, a live process takes them back within 10 s and delivers them, and
+// the history records the lost attempts.
 func TestKilledProcessRescued(t *testing.T) {
 	onPostgres(t, func(t *testing.T, db pgDB) {
 		const rescueAfter = 7 * time.Second // above the node's 1s timeout and the 5s margin
+		const inFlight = DefaultWorkers     // the worker's every slot
 		rcv := newHoldingReceiver(t)
 		cfg := fastConfig()
 		cfg.RescueAfter = rescueAfter
@@ -136,13 +164,13 @@ func TestKilledProcessRescued(t *testing.T) {
 		q := db.open(t, cfg)
 		ctx := context.Background()
 		var ids []int64
-		for range 3 {
+		for range inFlight {
 			id, err := q.Enqueue(ctx, node, order)
 			require.NoError(t, err)
 			ids = append(ids, id)
 		}
 		doomed := spawnWorker(t, db, rescueAfter)
-		require.Eventually(t, func() bool { return rcv.count() == 3 }, 10*time.Second, 5*time.Millisecond)
+		require.Eventually(t, func() bool { return rcv.count() == inFlight }, 10*time.Second, 5*time.Millisecond)
 		doomed.kill()
 		killed := time.Now()
 		rcv.open()
@@ -153,20 +181,21 @@ func TestKilledProcessRescued(t *testing.T) {
 			assert.Empty(t, d.Attempts, "the killed process recorded nothing")
 		}
 
-		// River's rescuer runs when a process becomes leader, then every 30s:
-		// starting once the attempts are RescueAfter old rescues them at the
-		// first run, as soon as the dead process's leadership (15s) expires.
-		time.Sleep(time.Until(killed.Add(rescueAfter)))
-		startT(t, q)
+		startT(t, q) // the live process
 		for _, id := range ids {
-			d := waitState(t, q, id, StateDelivered, 30*time.Second)
+			d := waitState(t, q, id, StateDelivered, rescueAfter+45*time.Second)
 			assert.Equal(t, []int{1, 2}, numbers(d.Attempts))
 			assert.Equal(t, httpstep.KindTimeout, d.Attempts[0].Kind)
 			assert.Contains(t, d.Attempts[0].Error, "the outcome is unknown")
 			assert.Empty(t, d.Attempts[1].Kind)
 		}
-		assert.GreaterOrEqual(t, time.Since(killed), rescueAfter-2*time.Second, "rescued before RescueAfter")
-		assert.Equal(t, 6, rcv.count(), "each push: once to the killed process, once after the rescue")
-		t.Logf("rescued and delivered %v after the kill", time.Since(killed).Round(time.Second))
+		resumed := rcv.resumed(killed)
+		require.Len(t, resumed, inFlight)
+		t.Logf("resumed after the kill (RescueAfter %v): p50 %v, p99 %v, max %v; all: %v", rescueAfter,
+			percentile(resumed, 50).Round(100*time.Millisecond), percentile(resumed, 99).Round(100*time.Millisecond),
+			resumed[len(resumed)-1].Round(100*time.Millisecond), resumed)
+		assert.GreaterOrEqual(t, resumed[0], rescueAfter-2*time.Second, "rescued before RescueAfter")
+		assert.LessOrEqual(t, resumed[len(resumed)-1], rescueAfter+10*time.Second, "resumed later than RescueAfter + 10s")
+		assert.Equal(t, 2*inFlight, rcv.count(), "each push: once to the killed process, once after the rescue")
 	})
 }

@@ -40,7 +40,11 @@ func OpenPostgres(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Queue, 
 		return nil, fmt.Errorf("httpstep: durable: migrating PostgreSQL: %w", err)
 	}
 	q, _, err := newQueue(cfg, driver)
-	return q, err
+	if err != nil {
+		return nil, err
+	}
+	q.rescue = newRescuer(pool, q.cfg)
+	return q, nil
 }
 
 // migratePostgres runs River's migrations under a session advisory lock.

@@ -63,6 +63,7 @@ type Queue struct {
 	backend backend
 	closeDB func() error // closes what Open opened, nil when the caller owns it
 	sqlDB   *sql.DB      // the SQLite database, for EnqueueTx
+	rescue  *rescuer     // PostgreSQL: takes back dead processes' deliveries; nil on SQLite
 }
 
 // backend is the River client of one driver.
@@ -169,13 +170,26 @@ func (q *Queue) riverConfig(workers *river.Workers) *river.Config {
 
 // Start starts working deliveries in this process, at most Config.Workers at
 // once, until Stop or until ctx ends (which stops it as Stop does).
-func (q *Queue) Start(ctx context.Context) error { return q.backend.start(ctx) }
+func (q *Queue) Start(ctx context.Context) error {
+	if err := q.backend.start(ctx); err != nil {
+		return err
+	}
+	if q.rescue != nil {
+		q.rescue.start(ctx)
+	}
+	return nil
+}
 
 // Stop stops working deliveries: it waits for the attempts in flight to end.
 // When ctx ends first, it cancels them (each is tried again later, here or
 // in another process) and returns ctx's error. A stopped Queue still
 // enqueues and answers Delivery. Stop on a Queue never started does nothing.
-func (q *Queue) Stop(ctx context.Context) error { return q.backend.stop(ctx) }
+func (q *Queue) Stop(ctx context.Context) error {
+	if q.rescue != nil {
+		q.rescue.halt()
+	}
+	return q.backend.stop(ctx)
+}
 
 // Close stops the Queue if it runs and closes the database that OpenSQLite
 // opened; a pool given to OpenPostgres stays open. The Queue is unusable

@@ -1,0 +1,140 @@
+package httpstep
+
+import (
+	"context"
+	"net/http"
+)
+
+// Hooks are callbacks a Client fires as it runs a node, for tracing and
+// metrics (the otel module is built on them), in the style of
+// net/http/httptrace.ClientTrace: every field is optional and a nil func is
+// skipped; a Client whose Hooks is nil pays one comparison per event.
+//
+// The Start hooks return the context the run, page, poll or attempt goes
+// on with (a tracer puts its span there); returning nil keeps the context
+// they were given. Each Done hook gets the context its Start returned.
+// Pages nest in the run; polls in the run; attempts in their page or poll
+// (or directly in the run); token requests and redirects are reported,
+// from the attempt's context, when the attempt that made them ends.
+//
+// Every record a hook gets is redacted as the history is, and is the
+// Client's: read it during the call, never change or keep it. Hooks are
+// called on the goroutine of the run, and several runs call them at once.
+type Hooks struct {
+	// RunStart is called when Run (or Execute) begins a run.
+	RunStart func(ctx context.Context) context.Context
+	// RunDone is called with the run's Result when the run ends.
+	RunDone func(ctx context.Context, res *Result)
+	// PageStart is called before each page of a paginated pull; page
+	// counts from 1.
+	PageStart func(ctx context.Context, page int) context.Context
+	// PageDone is called with the page's own Result.
+	PageDone func(ctx context.Context, res *Result)
+	// PollStart is called before each poll of a long-running job; poll
+	// counts from 1.
+	PollStart func(ctx context.Context, poll int) context.Context
+	// PollDone is called with the poll's own Result.
+	PollDone func(ctx context.Context, res *Result)
+	// AttemptStart is called before attempt n (counting from 1 within one
+	// request, so n-1 is the number of resends) waits for admission.
+	AttemptStart func(ctx context.Context, n int) context.Context
+	// Header may add headers to the attempt's request, such as W3C trace
+	// context (traceparent); it is called for each request the attempt
+	// sends (a resend after a credentials challenge too), with the
+	// attempt's context, before the request is signed and recorded, so
+	// the history shows what was sent. Token requests do not get them.
+	Header func(ctx context.Context, h http.Header)
+	// AttemptDone is called with the attempt's record when it ends.
+	AttemptDone func(ctx context.Context, a *Attempt)
+	// TokenRequest is called, before AttemptDone, with the record of each
+	// exchange the attempt made for its credentials before its final
+	// request: token requests (Auth is RecordToken) and requests answered
+	// with a challenge or an expired token (RecordChallenge,
+	// RecordExpired). Its Start and Duration say when it ran.
+	TokenRequest func(ctx context.Context, a *Attempt)
+	// Redirect is called, before AttemptDone, for each redirect the
+	// attempt met, in order.
+	Redirect func(ctx context.Context, r *RedirectRecord)
+}
+
+// started returns what a Start hook gave, or ctx when it gave nil.
+func started(ctx, next context.Context) context.Context {
+	if next == nil {
+		return ctx
+	}
+	return next
+}
+
+func (h *Hooks) runStart(ctx context.Context) context.Context {
+	if h == nil || h.RunStart == nil {
+		return ctx
+	}
+	return started(ctx, h.RunStart(ctx))
+}
+
+func (h *Hooks) runDone(ctx context.Context, res *Result) {
+	if h != nil && h.RunDone != nil {
+		h.RunDone(ctx, res)
+	}
+}
+
+func (h *Hooks) pageStart(ctx context.Context, page int) context.Context {
+	if h == nil || h.PageStart == nil {
+		return ctx
+	}
+	return started(ctx, h.PageStart(ctx, page))
+}
+
+func (h *Hooks) pageDone(ctx context.Context, res *Result) {
+	if h != nil && h.PageDone != nil {
+		h.PageDone(ctx, res)
+	}
+}
+
+func (h *Hooks) pollStart(ctx context.Context, poll int) context.Context {
+	if h == nil || h.PollStart == nil {
+		return ctx
+	}
+	return started(ctx, h.PollStart(ctx, poll))
+}
+
+func (h *Hooks) pollDone(ctx context.Context, res *Result) {
+	if h != nil && h.PollDone != nil {
+		h.PollDone(ctx, res)
+	}
+}
+
+func (h *Hooks) attemptStart(ctx context.Context, n int) context.Context {
+	if h == nil || h.AttemptStart == nil {
+		return ctx
+	}
+	return started(ctx, h.AttemptStart(ctx, n))
+}
+
+func (h *Hooks) header(ctx context.Context, req *http.Request) {
+	if h != nil && h.Header != nil && req != nil {
+		h.Header(ctx, req.Header)
+	}
+}
+
+// attemptDone reports the attempt's token requests and redirects, then
+// the attempt.
+// out is a copy, so that the caller's outcome does not escape.
+func (h *Hooks) attemptDone(ctx context.Context, out outcome) {
+	if h == nil {
+		return
+	}
+	if h.TokenRequest != nil {
+		for i := range out.before {
+			h.TokenRequest(ctx, &out.before[i])
+		}
+	}
+	if h.Redirect != nil {
+		for i := range out.record.Redirects {
+			h.Redirect(ctx, &out.record.Redirects[i])
+		}
+	}
+	if h.AttemptDone != nil {
+		h.AttemptDone(ctx, &out.record)
+	}
+}
