@@ -79,10 +79,11 @@ func callbackRefused() *ConfigError {
 
 // callbackParams resolves {{$callback.url}} to the URL the queue gave the
 // run, as a Secret: the URL is a one-use credential, so the history shows
-// [REDACTED] in its place. Every other ref is the host's.
+// [REDACTED] in its place (a dry run gives a placeholder as text). Every
+// other ref is the host's.
 type callbackParams struct {
 	Params
-	url Secret
+	url any
 }
 
 // Lookup implements Params.
