@@ -3,6 +3,7 @@ package httpsteptest_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -318,4 +319,32 @@ func abs(n int) int {
 		return -(n + 1)
 	}
 	return n
+}
+
+// TestReplayCanceled: a request whose context is done gets its error, as
+// from a transport, and leaves its exchange for the next request; a
+// replayed response reads as net/http's would.
+func TestReplayCanceled(t *testing.T) {
+	api := httpsteptest.NewServer(t)
+	api.Handle("GET /a", httpsteptest.Text(200, "hello"))
+	path := filepath.Join(t.TempDir(), "a.json")
+	t.Run("record", func(t *testing.T) {
+		rt := httpsteptest.NewCassette(t, path, httpsteptest.Record).Wrap(http.DefaultTransport)
+		resp, err := (&http.Client{Transport: rt}).Get(api.URL + "/a")
+		require.NoError(t, err)
+		resp.Body.Close()
+	})
+	rt := httpsteptest.NewCassette(t, path, httpsteptest.Replay).Wrap(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", api.URL+"/a", nil)
+	_, err := rt.RoundTrip(req)
+	assert.ErrorIs(t, err, context.Canceled)
+	resp, err := rt.RoundTrip(req.WithContext(context.Background()))
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	assert.Equal(t, "200 OK", resp.Status)
+	assert.Equal(t, "hello", string(body))
+	assert.Equal(t, int64(5), resp.ContentLength)
+	assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
 }
