@@ -329,7 +329,9 @@ func TestReplayCanceled(t *testing.T) {
 	api.Handle("GET /a", httpsteptest.Text(200, "hello"))
 	path := filepath.Join(t.TempDir(), "a.json")
 	t.Run("record", func(t *testing.T) {
-		rt := httpsteptest.NewCassette(t, path, httpsteptest.Record).Wrap(http.DefaultTransport)
+		tr := &http.Transport{}
+		t.Cleanup(tr.CloseIdleConnections)
+		rt := httpsteptest.NewCassette(t, path, httpsteptest.Record).Wrap(tr)
 		resp, err := (&http.Client{Transport: rt}).Get(api.URL + "/a")
 		require.NoError(t, err)
 		resp.Body.Close()
