@@ -47,6 +47,9 @@ type Fetch func(ctx context.Context, stored *oauth2.Token) (*oauth2.Token, error
 // or a new one fetched through hc and saved. See Get.
 func (c *Cache) Token(ctx context.Context, hc *http.Client, cfg *Config) (*oauth2.Token, bool, error) {
 	return c.Get(ctx, cfg.Key(), func(ctx context.Context, stored *oauth2.Token) (*oauth2.Token, error) {
+		if cfg.Grant == GrantJWTBearer {
+			return jwtToken(ctx, hc, cfg, c.now())
+		}
 		var rt string
 		if stored != nil {
 			rt = stored.RefreshToken
