@@ -52,15 +52,16 @@ func (m Mode) String() string {
 // API-key and other credential headers whole, token-like query and form
 // parameters, URL user info, and tokens an OAuth2 server handed out. A
 // redacted value reads "[REDACTED]", and at replay it stands for any
-// value, so the replayed run may use any secret. Bodies that are not
-// UTF-8 text (images, gzip a host asked for itself) are kept in base64,
-// unredacted: keep secrets out of them.
+// value, so the replayed run may use any secret. Response bodies in gzip
+// or deflate are kept decoded; bodies that are not UTF-8 text (images,
+// another coding such as br) are kept in base64, unredacted: keep secrets
+// out of them.
 //
-// Requests that carry a nonce or a clock (signatures, timestamps in the
-// URL or body) replay only when the run is made deterministic (Client.Now).
-// A request that failed below HTTP (a refused connection) is not recorded.
-// A Cassette is safe for concurrent use; exchanges keep the order in
-// which their requests were sent.
+// A request that carries a clock or a nonce (a signature, a timestamp in
+// the URL or body) replays only if it is the same at every run: Client.Now
+// fixes the clock, but a nonce never repeats. A request that failed below
+// HTTP (a refused connection) is not recorded. A Cassette is safe for
+// concurrent use; exchanges are kept in the order their answers arrived.
 type Cassette struct {
 	t    testing.TB
 	path string
@@ -96,8 +97,9 @@ func NewCassette(t testing.TB, path string, mode Mode) *Cassette {
 
 // Wrap is a Client's WrapTransport: in Record it sends through next and
 // keeps each exchange; in Replay it answers from the cassette and never
-// calls next, so nothing is dialled and the SSRF guard, which checks at
-// dial time, has nothing to check.
+// calls next (which may be nil), so nothing is dialled and the SSRF guard,
+// which checks at dial time, has nothing to check. For a plain
+// http.Client, use Wrap(http.DefaultTransport) as its Transport.
 func (c *Cassette) Wrap(next http.RoundTripper) http.RoundTripper {
 	if c.mode == Record {
 		return recorder{c, next}

@@ -2,7 +2,10 @@ package httpsteptest_test
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
+	"compress/zlib"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -290,4 +293,125 @@ func TestMatches(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, httpsteptest.Matches(tc.recorded, tc.got), "%q ~ %q", tc.recorded, tc.got)
 	}
+}
+
+// FuzzMatches: a recorded text made from got by redacting any non-empty
+// part of it matches got, and matching never panics.
+func FuzzMatches(f *testing.F) {
+	f.Add("/v1/a?k=secret&p=1", 8, 14, "")
+	f.Add("[REDACTED]x[REDACTED]", 1, 3, "/u/[REDACTED]")
+	f.Fuzz(func(t *testing.T, got string, i, j int, other string) {
+		httpsteptest.Matches(other, got)
+		if len(got) == 0 {
+			return
+		}
+		i, j = abs(i)%len(got), abs(j)%len(got)+1
+		if i >= j {
+			i, j = j-1, i+1
+		}
+		recorded := got[:i] + "[REDACTED]" + got[j:]
+		if !httpsteptest.Matches(recorded, got) {
+			t.Fatalf("%q does not match %q", recorded, got)
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -(n + 1)
+	}
+	return n
+}
+
+// TestReplayCanceled: a request whose context is done gets its error, as
+// from a transport, and leaves its exchange for the next request; a
+// replayed response reads as net/http's would.
+func TestReplayCanceled(t *testing.T) {
+	api := httpsteptest.NewServer(t)
+	api.Handle("GET /a", httpsteptest.Text(200, "hello"))
+	path := filepath.Join(t.TempDir(), "a.json")
+	t.Run("record", func(t *testing.T) {
+		tr := &http.Transport{}
+		t.Cleanup(tr.CloseIdleConnections)
+		rt := httpsteptest.NewCassette(t, path, httpsteptest.Record).Wrap(tr)
+		resp, err := (&http.Client{Transport: rt}).Get(api.URL + "/a")
+		require.NoError(t, err)
+		resp.Body.Close()
+	})
+	rt := httpsteptest.NewCassette(t, path, httpsteptest.Replay).Wrap(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", api.URL+"/a", nil)
+	_, err := rt.RoundTrip(req)
+	assert.ErrorIs(t, err, context.Canceled)
+	resp, err := rt.RoundTrip(req.WithContext(context.Background()))
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	assert.Equal(t, "200 OK", resp.Status)
+	assert.Equal(t, "hello", string(body))
+	assert.Equal(t, int64(5), resp.ContentLength)
+	assert.Equal(t, "text/plain; charset=utf-8", resp.Header.Get("Content-Type"))
+}
+
+// TestRecordDecodes: a response in gzip or deflate (zlib or raw) is kept
+// decoded, so it can be redacted, and replays decoded; another coding is
+// kept in base64 with its Content-Encoding.
+func TestRecordDecodes(t *testing.T) {
+	const text = `{"token": "tok-in-a-gzip-body"}`
+	var gz, zl, raw bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write([]byte(text))
+	_ = zw.Close()
+	zlw := zlib.NewWriter(&zl)
+	_, _ = zlw.Write([]byte(text))
+	_ = zlw.Close()
+	fw, _ := flate.NewWriter(&raw, flate.BestSpeed)
+	_, _ = fw.Write([]byte(text))
+	_ = fw.Close()
+	api := httpsteptest.NewServer(t)
+	for name, a := range map[string]httpsteptest.Answer{
+		"gzip": {Body: gz.Bytes()}, "deflate": {Body: zl.Bytes()}, "raw-deflate": {Body: raw.Bytes()}, "br": {Body: []byte{0x8b, 0x0f, 0x80}},
+	} {
+		api.Handle("GET /"+name, a.WithHeader("Content-Encoding", name[strings.LastIndex(name, "-")+1:]))
+	}
+	path := filepath.Join(t.TempDir(), "codings.json")
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	t.Run("record", func(t *testing.T) {
+		c := &http.Client{Transport: httpsteptest.NewCassette(t, path, httpsteptest.Record).Wrap(tr)}
+		for _, name := range []string{"gzip", "deflate", "raw-deflate", "br"} {
+			req, _ := http.NewRequest("GET", api.URL+"/"+name, nil)
+			req.Header.Set("Accept-Encoding", "gzip, deflate, br") // asked for: net/http leaves the coding on
+			resp, err := c.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+		}
+	})
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var f struct {
+		Exchanges []struct {
+			Response struct {
+				Header     http.Header `json:"header"`
+				Body       string      `json:"body"`
+				BodyBase64 string      `json:"bodyBase64"`
+			} `json:"response"`
+		} `json:"exchanges"`
+	}
+	require.NoError(t, json.Unmarshal(data, &f))
+	require.Len(t, f.Exchanges, 4)
+	for i, e := range f.Exchanges[:3] {
+		assert.Equal(t, text, e.Response.Body, i)
+		assert.Empty(t, e.Response.Header.Get("Content-Encoding"), i)
+	}
+	br := f.Exchanges[3].Response
+	assert.Equal(t, "br", br.Header.Get("Content-Encoding"))
+	assert.Equal(t, base64.StdEncoding.EncodeToString([]byte{0x8b, 0x0f, 0x80}), br.BodyBase64)
+
+	c := &http.Client{Transport: httpsteptest.NewCassette(t, path, httpsteptest.Replay).Wrap(nil)}
+	resp, err := c.Get(api.URL + "/gzip")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, text, string(body))
 }

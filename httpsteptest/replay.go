@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/httpstep/httpstep/internal/redaction"
@@ -14,6 +15,9 @@ import (
 type player struct{ c *Cassette }
 
 func (p player) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := req.Context().Err(); err != nil { // as a transport does: a canceled request is not sent
+		return nil, err
+	}
 	b, err := readBody(req.Body)
 	if err != nil {
 		return nil, err
@@ -44,7 +48,7 @@ func (e *exchange) response(req *http.Request) (*http.Response, error) {
 	}
 	h.Del("Content-Length")
 	return &http.Response{
-		Status: http.StatusText(e.Response.Status), StatusCode: e.Response.Status,
+		Status: strconv.Itoa(e.Response.Status) + " " + http.StatusText(e.Response.Status), StatusCode: e.Response.Status,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: h, Body: io.NopCloser(bytes.NewReader(b)), ContentLength: int64(len(b)), Request: req,
 	}, nil
