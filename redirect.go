@@ -144,20 +144,25 @@ type RedirectRecord struct {
 type hopsKey struct{}
 
 // hopLog is the log of a request's redirects, the context that carries it
-// (in one allocation), and the answer whose redirect was refused before the
-// http.Client saw it (a Location that is not a URL), kept for the history.
+// with the request's other values (in one allocation), and the answer whose
+// redirect was refused before the http.Client saw it (a Location that is
+// not a URL), kept for the history.
 type hopLog struct {
-	ctx     ctxValue[hopsKey]
-	hooks   *Hooks // their Redirect gets each hop as it is met
+	ctx     requestCtx
+	hooks   *Hooks // their Redirect gets each hop, with ctx's parent, as it is met
 	hops    []RedirectRecord
 	refused *http.Response
 }
 
-// withHops returns ctx carrying a new, empty hop log, and the log; the
-// Redirect hook of hooks gets each hop, with ctx.
-func withHops(ctx context.Context, hooks *Hooks) (context.Context, *hopLog) {
-	l := &hopLog{hooks: hooks}
-	l.ctx = ctxValue[hopsKey]{Context: ctx, v: l}
+// withHops returns ctx carrying a new, empty hop log and the values of o's
+// request (its secrets; o itself when its signer signs redirect hops), and
+// the log.
+func withHops(ctx context.Context, o *outgoing) (context.Context, *hopLog) {
+	l := &hopLog{}
+	l.ctx = requestCtx{Context: ctx, hops: l, secrets: o.secrets}
+	if o.signer != nil {
+		l.ctx.signer = o
+	}
 	return &l.ctx, l
 }
 
