@@ -3,6 +3,7 @@ package httpsteptest
 import (
 	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -109,9 +110,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	req := s.keep(r, body, pattern)
 	if pattern == "" {
 		s.t.Errorf("httpsteptest: %s arrived, but no route answers it; the routes: %s", req, s.routeList())
+		msg, _ := json.Marshal(map[string]string{"error": "httpsteptest: no route answers " + r.Method + " " + r.URL.Path})
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprintf(w, `{"error": %q}`, "httpsteptest: no route answers "+r.Method+" "+r.URL.Path)
+		_, _ = w.Write(msg)
 		return
 	}
 	s.mux.ServeHTTP(w, r)

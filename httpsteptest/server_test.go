@@ -156,6 +156,7 @@ func TestServerUnrouted(t *testing.T) {
 	api.Handle("POST /v1/orders")
 	res := run(t, &httpstep.Client{AllowPrivate: true}, `{"method": "DELETE", "url": "`+api.URL+`/v1/orders?id=3"}`, nil)
 	assert.Equal(t, 404, res.StatusCode)
+	assert.Equal(t, "httpsteptest: no route answers DELETE /v1/orders", res.Get("error").String(), "a JSON body")
 	assert.Equal(t, []string{"httpsteptest: #1 DELETE /v1/orders?id=3 arrived, but no route answers it; the routes: GET /v1/orders, POST /v1/orders"}, rep.failures())
 	assert.Empty(t, api.Last(t).Pattern)
 }
