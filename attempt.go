@@ -85,30 +85,10 @@ func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
 // roundTrip sends the request once with hc and reads the answer;
 // authorization, when not empty, is its Authorization header.
 func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, authorization string) (out outcome) {
-	ctx, hops := withHops(ctx)
-	req, err := o.newRequest(ctx)
-	if err == nil && authorization != "" {
-		if o.cred != nil && o.cred.kind == AuthToken {
-			o.cred.placeToken(req, authorization)
-		} else {
-			req.Header.Set("Authorization", authorization)
-		}
-	}
-	if err == nil {
-		c.Hooks.header(ctx, req)
-	}
-	var signedBody []byte
-	if err == nil && o.signs(req.URL) {
-		signedBody, err = o.signer.signAttempt(req, o)
-	}
-	if err == nil && o.sign != "" {
-		var note string
-		note, err = o.signRequest(req)
-		out.note(note)
-	}
-	if signedBody != nil {
-		o = o.withBody(signedBody) // the history shows the body this request carries
-	}
+	ctx, hops := withHops(ctx, o)
+	hops.hooks = c.Hooks
+	req, o, note, err := o.prepare(ctx, c.Hooks, authorization)
+	out.note(note)
 	out.record.Request = c.requestRecord(o, req)
 	defer c.completeRecord(o, req, &out) // with the header notes, when the record is whole
 	if err != nil {
@@ -128,6 +108,40 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 	}
 	c.read(ctx, o, resp, &out)
 	return out
+}
+
+// prepare builds the request of one exchange as it goes out: the
+// credential placed (authorization, when not empty), the headers of the
+// Client's InjectTraceContext hook added (unless the node sets
+// NoTraceContext), signed by the node's signer and with the
+// Client's webhook signature. It returns the outgoing
+// whose body the request carries (a body that holds the signature is
+// rendered for it) and a note for the history. Nothing is sent; a dry run
+// (o.dry) builds the same request with placeholders (see Client.DryRun).
+func (o *outgoing) prepare(ctx context.Context, hooks *Hooks, authorization string) (*http.Request, *outgoing, string, error) {
+	req, err := o.newRequest(ctx)
+	if err == nil && authorization != "" {
+		if o.cred != nil && o.cred.kind == AuthToken {
+			o.cred.placeToken(req, authorization)
+		} else {
+			req.Header.Set("Authorization", authorization)
+		}
+	}
+	if err == nil && !o.step.node.NoTraceContext {
+		hooks.injectTraceContext(ctx, req)
+	}
+	var signedBody []byte
+	if err == nil && o.signs(req.URL) {
+		signedBody, err = o.signer.signAttempt(req, o)
+	}
+	var note string
+	if err == nil && o.sign != "" {
+		note, err = o.signRequest(req)
+	}
+	if signedBody != nil {
+		o = o.withBody(signedBody) // the history shows the body this request carries
+	}
+	return req, o, note, err
 }
 
 // read reads the response into out and evaluates the success rule.

@@ -84,29 +84,73 @@ func readBody(resp *http.Response, limit int64) (body []byte, notes []string, er
 	if err != nil {
 		return nil, notes, err
 	}
-	br := bufio.NewReader(r)
-	head, err := br.Peek(len(utf8BOM))
-	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+	br := &headReader{r: r}
+	if err := br.fill(); err != nil {
 		return nil, notes, readError(err, 0)
 	}
-	cs := charsetOf(head, resp.Header.Get("Content-Type"))
+	cs := charsetOf(br.head, resp.Header.Get("Content-Type"))
 	notes = append(notes, cs.notes...)
-	if _, err := br.Discard(cs.skip); err != nil {
-		return nil, notes, readError(err, 0)
-	}
+	br.head = br.head[cs.skip:]
 	if hint >= 0 {
 		hint -= int64(cs.skip)
 	}
 	if cs.dec != nil {
 		src := &cappedReader{r: br, left: limit, limit: limit}
-		body, err = readLimited(transform.NewReader(src, cs.dec), -1, limit)
+		body, err = readLimited(transform.NewReader(src, cs.dec), br.probe[:], -1, limit)
 		return body, notes, err
 	}
-	body, err = readLimited(br, hint, limit)
+	body, err = readLimited(br, br.probe[:], hint, limit)
 	if err != nil || cs.check == keepBytes || utf8.Valid(body) {
 		return body, notes, err
 	}
 	return checkUTF8(body, cs.check, notes, limit)
+}
+
+// headReader reads the first bytes of a body ahead, for charsetOf's look
+// at a byte order mark, and gives them back before the rest: what a
+// bufio.Reader's Peek does, without its 4 KiB buffer per response.
+type headReader struct {
+	r     io.Reader
+	buf   [len(utf8BOM)]byte
+	head  []byte  // the bytes read ahead and not yet given back
+	eof   bool    // r ended while head was read
+	probe [1]byte // readLimited's scratch byte, in the same allocation
+}
+
+// fill reads up to len(utf8BOM) bytes into head, in at most maxHeadReads
+// reads (a reader may return 0, nil); a body shorter than that is no error.
+func (h *headReader) fill() error {
+	n := 0
+	for i := 0; n < len(h.buf) && i < maxHeadReads; i++ {
+		m, err := h.r.Read(h.buf[n:])
+		n += m
+		if err == io.EOF {
+			h.eof = true
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	h.head = h.buf[:n]
+	return nil
+}
+
+// maxHeadReads bounds the reads of headReader.fill, as bufio bounds its
+// reads that return nothing.
+const maxHeadReads = 100
+
+// Read gives back head, then reads on.
+func (h *headReader) Read(p []byte) (int, error) {
+	if len(h.head) > 0 {
+		n := copy(p, h.head)
+		h.head = h.head[n:]
+		return n, nil
+	}
+	if h.eof {
+		return 0, io.EOF
+	}
+	return h.r.Read(p)
 }
 
 // bodyless reports whether resp cannot carry a body: none was given, the
@@ -217,9 +261,9 @@ func wrapOpen(err error) error {
 // maxPresize) and growth stops at it. Only when the buffer is full does a
 // one-byte probe read decide between EOF and growing, so a body of exactly
 // the expected size is never copied.
-func readLimited(r io.Reader, hint, limit int64) ([]byte, error) {
+func readLimited(r io.Reader, probe []byte, hint, limit int64) ([]byte, error) {
 	buf := make([]byte, 0, startCap(hint, limit))
-	probe := make([]byte, 1)
+	probe = probe[:1]
 	for {
 		var n int
 		var err error
@@ -232,17 +276,22 @@ func readLimited(r io.Reader, hint, limit int64) ([]byte, error) {
 			}
 			buf = append(grow(buf, hint, limit), probe[0])
 		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		var large *tooLargeError
-		if errors.As(err, &large) { // the source is capped too (cappedReader)
-			return buf, large
-		}
 		if err != nil {
-			return buf, readError(err, len(buf))
+			return buf, readEnd(buf, err)
 		}
 	}
+}
+
+// readEnd is readLimited's result for a read that returned err, not nil.
+func readEnd(buf []byte, err error) error {
+	if err == io.EOF {
+		return nil
+	}
+	var large *tooLargeError
+	if errors.As(err, &large) { // the source is capped too (cappedReader)
+		return large
+	}
+	return readError(err, len(buf))
 }
 
 // startCap is the first buffer size of readLimited.

@@ -226,10 +226,14 @@ func (s *signatureSigner) signAttempt(req *http.Request, o *outgoing) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	if v.signature, err = sign(s.sig.Algorithm, s.sig.Encoding, []byte(unescapeKey(key)), []byte(msg)); err != nil {
+	if v.signature, err = s.signature(o, key, msg); err != nil {
 		return nil, err
 	}
-	o.secrets.addSealed(append(append(keyForms(key), v.signature), r.secrets.values...)...)
+	sealed := append(keyForms(key), r.secrets.values...)
+	if !o.dry {
+		sealed = append(sealed, v.signature)
+	}
+	o.secrets.addSealed(sealed...)
 	if err := s.place(r, req, true); err != nil {
 		return nil, err
 	}
@@ -237,6 +241,14 @@ func (s *signatureSigner) signAttempt(req *http.Request, o *outgoing) ([]byte, e
 		return nil, nil
 	}
 	return s.renderBody(r, req, o)
+}
+
+// signature signs msg with key; a dry run's is its placeholder.
+func (s *signatureSigner) signature(o *outgoing, key, msg string) (string, error) {
+	if o.dry {
+		return placeholderSignature, nil
+	}
+	return sign(s.sig.Algorithm, s.sig.Encoding, []byte(unescapeKey(key)), []byte(msg))
 }
 
 // place sets the places whose value uses the signature (signed) or not.

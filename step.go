@@ -161,9 +161,7 @@ func (c *Client) Run(ctx context.Context, s *Step, params Params) (*Result, erro
 		c = DefaultClient
 	}
 	if s == nil {
-		e := &ConfigError{}
-		e.add("node", "no compiled step was given: compile the node with NodeConfig.Compile first")
-		return nil, e
+		return nil, noStep()
 	}
 	params, err := callbackRun(ctx, s, params)
 	if err != nil {
@@ -174,6 +172,13 @@ func (c *Client) Run(ctx context.Context, s *Step, params Params) (*Result, erro
 		return res, res.Failure
 	}
 	return res, nil
+}
+
+// noStep is the error of running no Step.
+func noStep() *ConfigError {
+	e := &ConfigError{}
+	e.add("node", "no compiled step was given: compile the node with NodeConfig.Compile first")
+	return e
 }
 
 // clone returns a deep copy of n: no slice, map or pointer is shared, so

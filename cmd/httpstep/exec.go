@@ -29,6 +29,8 @@ func (c *cli) runNode(ctx context.Context, cmd string, args []string) int {
 		return c.usageError("%s: the node and -params cannot both come from standard input", cmd)
 	case o.saveSchema && pos[0] == "-":
 		return c.usageError("%s: -save-schema writes into the node file: give a file, not standard input", cmd)
+	case o.dryRun && o.each.rows != "":
+		return c.usageError("%s: -dry-run shows one request: leave out -each, or give one row's values with -p or -params", cmd)
 	}
 	if err := o.each.check(pos[0], o.paramsFile); err != nil {
 		return c.usageError("%s: %v", cmd, err)
@@ -53,6 +55,9 @@ func (c *cli) runNode(ctx context.Context, cmd string, args []string) int {
 	}
 	if err != nil {
 		return c.fail(exitUsage, err)
+	}
+	if o.dryRun {
+		return c.dryRun(ctx, node, params, o)
 	}
 	if o.each.rows != "" {
 		return c.runEach(ctx, node, params, o)

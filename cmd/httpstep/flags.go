@@ -27,6 +27,7 @@ type execOptions struct {
 	nodePath     string      // the node file, "-" for standard input
 	output       string      // -o: where a download goes
 	each         eachOptions // run only
+	dryRun       bool        // run only: print the request, send nothing
 }
 
 // newExecFlags defines the flags of run and test (-refs for test only).
@@ -53,6 +54,7 @@ func newExecFlags(cmd string) (*flag.FlagSet, *execOptions) {
 	}
 	if cmd == "run" {
 		o.each.define(fs)
+		fs.BoolVar(&o.dryRun, "dry-run", false, "print the request the node would send and its cURL command; send nothing")
 	}
 	return fs, o
 }

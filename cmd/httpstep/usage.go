@@ -7,6 +7,8 @@ const usage = `httpstep runs "Send API Request" nodes from the command line.
 
 Usage:
   httpstep run    [flags] NODE.json    execute the node, print the result as JSON
+  httpstep run    -dry-run NODE.json   print the request the node would send (redacted) and
+                                       its cURL command; nothing is sent
   httpstep test   [flags] NODE.json    the same, plus the inferred response schema ("Test API")
   httpstep test   -refs NODE.json      print the refs the node uses, as a JSON array
   httpstep curl   'curl ...'           print the node for a cURL command
@@ -54,6 +56,10 @@ Flags of run and test:
                      and "line"; stops at the first failure under "terminate",
                      naming its line and row on stderr
   -c N               (run with -each) rows in flight at once; default 1
+  -dry-run           (run only) send nothing: print {"request", "curl"}, the request as
+                     it would go first (secrets [REDACTED] as in attempts; a token,
+                     signature or callback URL that only sending gives is a
+                     [placeholder ... when the step runs]) and the node as a cURL command
 
 Test values: on a terminal, test asks for every ref that has no value, the
 last answer for the node file as the default (Enter keeps it), and remembers
