@@ -35,7 +35,11 @@ type dryCase struct {
 
 // drySecretValues give every credential ref echoedSecret, in every form an
 // API could echo it in (echoedForms).
-var drySecretValues = Values{"p": echoedSecret, "s": Secret(echoedSecret), "user": "bob"}
+// acct is a plain value that only the credential headers use, which the
+// history redacts whole.
+var drySecretValues = Values{"p": echoedSecret, "s": Secret(echoedSecret), "user": "bob", "acct": dryAccount}
+
+const dryAccount = "acct-plain-77"
 
 // dryTokenURL is where the token requests of dryCases go.
 func dryTokenURL(base string) string { return base + "/token" }
@@ -62,9 +66,9 @@ var dryCases = []dryCase{
 			ClientID: "cid", ClientSecret: "{{p}}"}})(b)
 	}, shown: map[string]string{"Authorization": placeholderOAuth2}},
 	{name: "token in a header", node: func(b string) *NodeConfig {
-		return authNode(&Auth{Type: AuthToken, Name: "X-Token", Value: "Token {{$token}}", Fetch: &TokenFetch{
+		return authNode(&Auth{Type: AuthToken, Name: "X-Token", Value: "Token {{acct}}.{{$token}}", Fetch: &TokenFetch{
 			Request: NodeConfig{Method: "POST", URL: dryTokenURL(b), Body: &Body{Kind: BodyRaw, Raw: `{"secret":"{{p}}"}`}}}})(b)
-	}, shown: map[string]string{"X-Token": "Token " + placeholderToken}},
+	}, shown: map[string]string{"X-Token": "Token [REDACTED]." + placeholderToken}},
 	{name: "token in the query", node: func(b string) *NodeConfig {
 		return authNode(&Auth{Type: AuthToken, Name: "access_token", In: InQuery, Fetch: &TokenFetch{
 			Request: NodeConfig{URL: dryTokenURL(b), Query: []KeyValue{{"secret", "{{p}}"}}}}})(b)
@@ -74,11 +78,13 @@ var dryCases = []dryCase{
 		shown: map[string]string{"Authorization": placeholderAWS, "X-Amz-Security-Token": redacted}},
 	{name: "signature in header, query and body", node: func(b string) *NodeConfig {
 		n := authNode(&Auth{Type: AuthSignature, Signature: &Signature{Algorithm: SignHMACSHA256, Key: "{{p}}", Message: "{{$timestamp}}{{$query}}",
-			Headers: []KeyValue{{"X-Signature", "t={{$timestamp}},v1={{$signature}}"}, {"X-Time", "{{$timestamp}}"}},
+			Headers: []KeyValue{{"X-Signature", "t={{$timestamp}},v1={{$signature}}"}, {"X-Time", "{{$timestamp}}"},
+				{"X-Auth", "{{acct}}:{{$signature}}"}},
 			Query:   []KeyValue{{"sign", "{{$signature}}"}}}})(b)
 		n.Method, n.Body = "POST", &Body{Kind: BodyRaw, Raw: `{"sig":"{{$signature}}","n":1}`}
 		return n
-	}, shown: map[string]string{"X-Signature": "t=1700000000,v1=" + placeholderSignature, "X-Time": "1700000000"},
+	}, shown: map[string]string{"X-Signature": "t=1700000000,v1=" + placeholderSignature, "X-Time": "1700000000",
+		"X-Auth": "[REDACTED]:" + placeholderSignature},
 		query: "sign=" + placeholderSignature},
 	{name: "webhook signing", node: func(b string) *NodeConfig {
 		return &NodeConfig{Method: "POST", URL: b + "/hook", Sign: true, Body: &Body{Kind: BodyRaw, Raw: `{"event":"paid"}`}}
@@ -196,6 +202,7 @@ func assertNoSecretForm(t *testing.T, rec *RequestRecord) {
 		assert.NotContains(t, string(b), jsonInner(v), "the %s form", form)
 		assert.NotContains(t, rec.URL+rec.Body, v, "the %s form", form)
 	}
+	assert.NotContains(t, string(b), dryAccount, "a value of a header the history redacts whole")
 }
 
 // dryAPI is a loopback API: a token endpoint (as an OAuth2 server and as
