@@ -80,7 +80,7 @@ var dryCases = []dryCase{
 		n := authNode(&Auth{Type: AuthSignature, Signature: &Signature{Algorithm: SignHMACSHA256, Key: "{{p}}", Message: "{{$timestamp}}{{$query}}",
 			Headers: []KeyValue{{"X-Signature", "t={{$timestamp}},v1={{$signature}}"}, {"X-Time", "{{$timestamp}}"},
 				{"X-Auth", "{{acct}}:{{$signature}}"}},
-			Query:   []KeyValue{{"sign", "{{$signature}}"}}}})(b)
+			Query: []KeyValue{{"sign", "{{$signature}}"}}}})(b)
 		n.Method, n.Body = "POST", &Body{Kind: BodyRaw, Raw: `{"sig":"{{$signature}}","n":1}`}
 		return n
 	}, shown: map[string]string{"X-Signature": "t=1700000000,v1=" + placeholderSignature, "X-Time": "1700000000",
