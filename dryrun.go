@@ -163,7 +163,7 @@ func (p dryTokenParams) Lookup(ref string) (any, bool) {
 	if ref == varToken {
 		return placeholderToken, true
 	}
-	return secretParams{p.base}.Lookup(ref)
+	return secretParams(p).Lookup(ref)
 }
 
 // showPlaceholders shows, in rec, the header and query values that hold a
