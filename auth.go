@@ -41,7 +41,7 @@ type Auth struct {
 // cached in the Client's TokenStore and fetched through the same Client as
 // the node (SSRF guard, proxy, TLS settings, egress address, timeout).
 type OAuth2 struct {
-	Grant         string     `json:"grant"`                   // "client_credentials" | "refresh_token" | "password"
+	Grant         string     `json:"grant"`                   // "client_credentials" | "refresh_token" | "password" | "jwt_bearer"
 	TokenURL      string     `json:"tokenUrl"`                // template
 	ClientID      string     `json:"clientId"`                // template
 	ClientSecret  string     `json:"clientSecret,omitempty"`  // template
@@ -51,6 +51,15 @@ type OAuth2 struct {
 	CredentialsIn string     `json:"credentialsIn,omitempty"` // "header" (HTTP Basic) | "body" | "" = header, then body if refused with 400/401
 	RefreshOn     []int      `json:"refreshOn,omitempty"`     // statuses meaning "token expired"; default [401]; replaced, not extended, when given
 	ExpiredCodes  []string   `json:"expiredCodes,omitempty"`  // values at success.errorCodePath meaning "token expired", e.g. ["40001"]
+
+	// The jwt_bearer grant (RFC 7523, service accounts) signs an assertion
+	// with PrivateKey and needs no client id; Scopes go in the assertion's
+	// "scope" claim, space-separated, where Google reads them.
+	PrivateKey string `json:"privateKey,omitempty"` // template: PEM (RSA or EC) that signs the assertion
+	KeyID      string `json:"keyId,omitempty"`      // template: the assertion's kid
+	Issuer     string `json:"issuer,omitempty"`     // template: iss (a service account's client_email)
+	Subject    string `json:"subject,omitempty"`    // template: sub (domain-wide delegation)
+	Audience   string `json:"audience,omitempty"`   // template: aud; default tokenUrl
 }
 
 // The auth types, the values of Auth.Type (untyped: Auth.Type is a plain
@@ -78,6 +87,9 @@ const (
 	GrantClientCredentials = "client_credentials"
 	GrantRefreshToken      = "refresh_token"
 	GrantPassword          = "password"
+	// GrantJWTBearer signs an assertion with the node's private key (RFC
+	// 7523): service accounts.
+	GrantJWTBearer = "jwt_bearer"
 )
 
 // Where the client credentials go in a token request, the values of
@@ -179,8 +191,10 @@ func (a *Auth) checkOAuth2(e *ConfigError, s *SuccessRule) {
 		a.need(e, "auth.oauth2.refreshToken", o.RefreshToken, "the refresh token")
 	case GrantPassword:
 		a.need(e, "auth.username", a.Username, "the username for the password grant")
+	case GrantJWTBearer:
+		a.checkJWT(e)
 	default:
-		e.add("auth.oauth2.grant", fmt.Sprintf("auth oauth2: %q is not a grant: use client_credentials, refresh_token or password", o.Grant))
+		e.add("auth.oauth2.grant", fmt.Sprintf("auth oauth2: %q is not a grant: use client_credentials, refresh_token, password or jwt_bearer", o.Grant))
 	}
 	for _, src := range []struct{ field, src string }{{"clientId", o.ClientID}, {"clientSecret", o.ClientSecret}, {"refreshToken", o.RefreshToken}} {
 		checkTemplate(e, "auth.oauth2."+src.field, src.src, modeText)
@@ -293,7 +307,7 @@ func (a *Auth) templates() []string {
 	}
 	out := []string{a.Username, a.Password, a.Token, a.Value}
 	if o := a.OAuth2; o != nil {
-		out = append(out, o.TokenURL, o.ClientID, o.ClientSecret, o.RefreshToken)
+		out = append(out, o.TokenURL, o.ClientID, o.ClientSecret, o.RefreshToken, o.PrivateKey, o.KeyID, o.Issuer, o.Subject, o.Audience)
 		for _, p := range o.Params {
 			out = append(out, p.Value)
 		}

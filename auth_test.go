@@ -111,6 +111,39 @@ func TestRefsInsideAuth(t *testing.T) {
 	assert.Equal(t, []string{"key"}, key.Refs())
 }
 
+// TestRefsInsideNewAuth: Refs lists every ref inside the auth types of
+// wave 3 (each is a parameter the user must supply) and none of their
+// reserved variables ($token, $signature, $timestamp, $nonce, ...).
+func TestRefsInsideNewAuth(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		auth *Auth
+		want []string
+	}{
+		{"jwt_bearer", &Auth{Type: AuthOAuth2, OAuth2: &OAuth2{Grant: GrantJWTBearer, TokenURL: "{{sa.tokenUri}}",
+			PrivateKey: "{{sa.key}}", KeyID: "{{sa.kid}}", Issuer: "{{sa.email}}", Subject: "{{user}}", Audience: "{{aud}}",
+			Params: []KeyValue{{Key: "p", Value: "{{extra}}"}}}},
+			[]string{"sa.tokenUri", "sa.key", "sa.kid", "sa.email", "user", "aud", "extra"}},
+		{"awsSigV4", &Auth{Type: AuthAWSSigV4, AWS: &AWSAuth{AccessKeyID: "{{aws.id}}", SecretAccessKey: "{{aws.secret}}",
+			SessionToken: "{{aws.session}}", Region: "us-east-1", Service: "s3"}},
+			[]string{"aws.id", "aws.secret", "aws.session"}},
+		{"signature", &Auth{Type: AuthSignature, Signature: &Signature{Algorithm: SignHMACSHA256, Key: "{{$timestamp}}\n{{app.secret}}",
+			Message: "{{$method}}{{$path}}{{$header.X-Id}}{{tenant}}",
+			Headers: []KeyValue{{Key: "X-Sign", Value: "{{$signature}}"}, {Key: "X-App", Value: "{{app.id}}"}},
+			Query:   []KeyValue{{Key: "ts", Value: "{{$timestampMs}}"}, {Key: "n", Value: "{{$nonce}}{{salt}}"}}}},
+			[]string{"app.secret", "tenant", "app.id", "salt"}},
+		{"token", &Auth{Type: AuthToken, Value: "Token {{$token}} {{realm}}", Fetch: &TokenFetch{Request: NodeConfig{
+			Method: "POST", URL: "https://auth.test/{{tenant}}/token", Query: []KeyValue{{Key: "appid", Value: "{{wx.appid}}"}},
+			Headers: []KeyValue{{Key: "X-Secret", Value: "{{wx.secret}}"}}, Body: &Body{Kind: BodyRaw, Raw: `{"u":"{{wx.user}}"}`}}}},
+			[]string{"realm", "tenant", "wx.appid", "wx.secret", "wx.user"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := &NodeConfig{URL: "https://api.test/{{id}}", Auth: tc.auth}
+			assert.ElementsMatch(t, append([]string{"id"}, tc.want...), n.Refs())
+		})
+	}
+}
+
 // TestBasicUserWithColon: a basic-auth username that renders with a ':'
 // would move the rest of it into the password the server reads (RFC 7617
 // forbids it): the attempt fails with kind param and nothing is sent,
@@ -378,4 +411,15 @@ func TestMissingAuthRef(t *testing.T) {
 	node := &NodeConfig{URL: srv.URL + "/x", Auth: &Auth{Type: AuthBearer, Token: "{{tok}}"}}
 	_, err := testClient(t).Execute(context.Background(), node, Values{"tok": ""})
 	require.NoError(t, err, "an empty value is a value")
+}
+
+// TestMissingNamesOnlyRefs: the history's missing list names refs that had
+// no value, never the literal text around them.
+func TestMissingNamesOnlyRefs(t *testing.T) {
+	srv := newRecorder(t, nil)
+	node := &NodeConfig{URL: srv.URL + "/x", Auth: &Auth{Type: AuthBasic, Username: "ann", Password: "pw-{{pw}}"}}
+	res, err := testClient(t).Execute(context.Background(), node, Values{"pw": "x"})
+	require.NoError(t, err)
+	require.NotEmpty(t, res.Attempts)
+	assert.Empty(t, res.Attempts[0].Missing)
 }

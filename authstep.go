@@ -30,6 +30,7 @@ type oauthStep struct {
 	secret   *template
 	refresh  *template
 	params   []pair
+	jwt      *jwtStep // grant jwt_bearer
 }
 
 // compileAuth compiles a (valid) auth block; nil gives nil.
@@ -85,7 +86,12 @@ func compileOAuth(o *OAuth2, ts templates) (*oauthStep, error) {
 			return nil, err
 		}
 	}
-	s.params, err = compilePairs(o.Params, ts)
+	if s.params, err = compilePairs(o.Params, ts); err != nil {
+		return nil, err
+	}
+	if o.Grant == GrantJWTBearer {
+		s.jwt, err = compileJWT(o, ts)
+	}
 	return s, err
 }
 
@@ -261,7 +267,10 @@ func renderCredential(r *renderer, t *template, field string) (string, error) {
 		return "", err
 	}
 	for _, s := range t.segs {
-		if _, ok := r.value(s.ref); s.ref != "" && !ok {
+		if s.ref == "" {
+			continue
+		}
+		if _, ok := r.value(s.ref); !ok {
 			return "", errorf("%s: {{%s}} has no value, so the credential would be sent empty; "+
 				"give that parameter a value (nothing was sent)", field, s.ref)
 		}
@@ -340,6 +349,12 @@ func (o *outgoing) applyOAuth(r *renderer, a *authStep) error {
 		base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(cfg.ClientID)+":"+url.QueryEscape(cfg.ClientSecret))))
 	if cfg.Grant != GrantPassword {
 		cfg.Username, cfg.Password = "", ""
+	}
+	if s.jwt != nil {
+		if cfg.Assertion, err = s.jwt.render(r, u.String()); err != nil {
+			return err
+		}
+		cfg.ClientID, cfg.ClientSecret, cfg.RefreshToken = "", "", ""
 	}
 	refresh := n.RefreshOn
 	if len(refresh) == 0 {

@@ -23,6 +23,12 @@ type Callback struct {
 	// past it the node fails with kind timeout. Zero means
 	// [DefaultCallbackTimeout].
 	Timeout Duration `json:"timeout,omitempty"`
+	// Secret, when set, is the ref of the Standard Webhooks secret the API
+	// signs its call with, as one placeholder ("{{org.callbackSecret}}"):
+	// the queue then refuses a call whose webhook-signature does not
+	// verify (package github.com/httpstep/httpstep/webhook). Empty accepts
+	// an unsigned call: the one-use URL is then the only credential.
+	Secret string `json:"secret,omitempty"`
 }
 
 // DefaultCallbackTimeout is the wait of a callback node that sets no
@@ -62,10 +68,29 @@ func (n *NodeConfig) validateCallback(e *ConfigError) {
 	if c.Timeout < 0 {
 		e.add("callback.timeout", "must not be negative; leave it empty for "+DefaultCallbackTimeout.String())
 	}
+	n.validateCallbackSecret(e)
 	for field, set := range map[string]bool{"paginate": n.Paginate != nil, "async": n.Async != nil, "download": n.Download} {
 		if set {
 			e.add(field, "a node that waits for a call back cannot also use "+field+": its result is the body of the call")
 		}
+	}
+}
+
+// validateCallbackSecret checks that callback.secret, when set, is one
+// placeholder and nothing else: the queue resolves that ref when the call
+// arrives.
+func (n *NodeConfig) validateCallbackSecret(e *ConfigError) {
+	src := n.Callback.Secret
+	if src == "" {
+		return
+	}
+	segs, err := parseTemplate(src)
+	if err != nil || len(segs) != 2 || segs[0].lit != "" || segs[1].lit != "" || segs[0].ref == "" {
+		e.add("callback.secret", "must be one placeholder naming the secret the API signs with, such as {{org.callbackSecret}}")
+		return
+	}
+	if isCallbackRef(segs[0].ref) {
+		e.add("callback.secret", "{{"+segs[0].ref+"}} is the callback URL, not a secret: name the host's value that holds the shared secret")
 	}
 }
 

@@ -78,7 +78,10 @@ func TestCallbackRendered(t *testing.T) {
 // TestCallbackRefs: the reserved ref is the queue's, never asked of the
 // user.
 func TestCallbackRefs(t *testing.T) {
-	assert.Equal(t, []string{"video"}, callbackNode("https://api.example").Refs())
+	n := callbackNode("https://api.example")
+	assert.Equal(t, []string{"video"}, n.Refs())
+	n.Callback.Secret = "{{org.cbSecret}}"
+	assert.Equal(t, []string{"video", "org.cbSecret"}, n.Refs(), "the host is asked for the callback's secret")
 }
 
 func TestCallbackValidate(t *testing.T) {
@@ -88,14 +91,19 @@ func TestCallbackValidate(t *testing.T) {
 		field string // "" = valid
 		msg   string
 	}{
-		"valid":            {edit: ok},
-		"ref, no callback": {edit: func(n *NodeConfig) { n.Callback = nil }, field: "callback", msg: "add \"callback\""},
-		"callback, no ref": {edit: func(n *NodeConfig) { n.URL, n.Headers, n.Body = "https://api.example/jobs", nil, nil }, field: "callback", msg: "never tells the API"},
-		"other $callback":  {edit: func(n *NodeConfig) { n.Headers[0].Value = "{{$callback.token}}" }, field: "callback", msg: "not a callback value"},
-		"negative timeout": {edit: func(n *NodeConfig) { n.Callback.Timeout = -1 }, field: "callback.timeout", msg: "negative"},
-		"with paginate":    {edit: func(n *NodeConfig) { n.Paginate = &Pagination{Mode: "page", Param: "page"} }, field: "paginate", msg: "call back"},
-		"with async":       {edit: func(n *NodeConfig) { n.Async = &Async{} }, field: "async", msg: "call back"},
-		"with download":    {edit: func(n *NodeConfig) { n.Download = true }, field: "download", msg: "call back"},
+		"valid":             {edit: ok},
+		"ref, no callback":  {edit: func(n *NodeConfig) { n.Callback = nil }, field: "callback", msg: "add \"callback\""},
+		"callback, no ref":  {edit: func(n *NodeConfig) { n.URL, n.Headers, n.Body = "https://api.example/jobs", nil, nil }, field: "callback", msg: "never tells the API"},
+		"other $callback":   {edit: func(n *NodeConfig) { n.Headers[0].Value = "{{$callback.token}}" }, field: "callback", msg: "not a callback value"},
+		"negative timeout":  {edit: func(n *NodeConfig) { n.Callback.Timeout = -1 }, field: "callback.timeout", msg: "negative"},
+		"with paginate":     {edit: func(n *NodeConfig) { n.Paginate = &Pagination{Mode: "page", Param: "page"} }, field: "paginate", msg: "call back"},
+		"with async":        {edit: func(n *NodeConfig) { n.Async = &Async{} }, field: "async", msg: "call back"},
+		"with download":     {edit: func(n *NodeConfig) { n.Download = true }, field: "download", msg: "call back"},
+		"secret":            {edit: func(n *NodeConfig) { n.Callback.Secret = "{{ org.cbSecret }}" }},
+		"secret literal":    {edit: func(n *NodeConfig) { n.Callback.Secret = "whsec_abc" }, field: "callback.secret", msg: "one placeholder"},
+		"secret and text":   {edit: func(n *NodeConfig) { n.Callback.Secret = "x{{org.cbSecret}}" }, field: "callback.secret", msg: "one placeholder"},
+		"two secrets":       {edit: func(n *NodeConfig) { n.Callback.Secret = "{{a}}{{b}}" }, field: "callback.secret", msg: "one placeholder"},
+		"secret is the url": {edit: func(n *NodeConfig) { n.Callback.Secret = "{{$callback.url}}" }, field: "callback.secret", msg: "not a secret"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			n := callbackNode("https://api.example")

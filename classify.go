@@ -298,7 +298,7 @@ func tokenFailure(ctx context.Context, o *outgoing, err error) *Failure {
 		if re.Response != nil {
 			status = re.Response.StatusCode
 		}
-		return &Failure{Kind: KindAuth, Message: tokenRefusal(re, status), transient: status >= 500 || status == http.StatusTooManyRequests}
+		return &Failure{Kind: KindAuth, Message: tokenRefusal(re, status, o.grant()), transient: status >= 500 || status == http.StatusTooManyRequests}
 	}
 	o.secrets.scrubURLError(err)
 	f := classify(ctx, err, o.step.timeout)
@@ -317,7 +317,7 @@ func tokenFailure(ctx context.Context, o *outgoing, err error) *Failure {
 }
 
 // tokenRefusal is the message for a token endpoint's refusal.
-func tokenRefusal(re *oauth2.RetrieveError, status int) string {
+func tokenRefusal(re *oauth2.RetrieveError, status int, grant string) string {
 	msg := fmt.Sprintf("the token endpoint refused the request (HTTP %d)", status)
 	if re.ErrorCode != "" {
 		msg += ": " + re.ErrorCode
@@ -329,9 +329,24 @@ func tokenRefusal(re *oauth2.RetrieveError, status int) string {
 	case "invalid_client":
 		msg += "; check the client id and secret"
 	case "invalid_grant":
+		if grant == grantAuthorizationCode {
+			return msg + "; the code was not accepted: a code is used once and expires within minutes, so start the consent again"
+		}
+		if grant == GrantJWTBearer {
+			return msg + "; the service account's signed assertion was not accepted: check the private key and its key id, " +
+				"the issuer (the account's client_email), the subject and the scopes, and that this computer's clock is right"
+		}
 		msg += "; the refresh token, or the username and password, are no longer accepted"
 	case "invalid_scope":
 		msg += "; check the scopes"
 	}
 	return msg
+}
+
+// grant is the OAuth2 grant of o's credential; "" for other types.
+func (o *outgoing) grant() string {
+	if o.cred == nil || o.cred.oauth == nil {
+		return ""
+	}
+	return o.cred.oauth.Grant
 }

@@ -25,6 +25,10 @@ type Attempt struct {
 	Auth     string          `json:"auth,omitempty"`     // what the exchange was for the credentials: RecordToken, RecordChallenge, RecordExpired; empty for the request itself
 	Poll     int             `json:"poll,omitempty"`     // async: which poll of the job this is (1, 2, ...); 0 for the request itself
 	Queued   Duration        `json:"queued,omitempty"`   // waited for the host's Limit or Retry-After pause before sending; part of Duration
+	// Callback marks the API's call to {{$callback.url}} (the durable
+	// queue): Request is that call as it arrived, redacted, and Response
+	// what the queue answered.
+	Callback bool `json:"callback,omitempty"`
 	// Redirects are the redirects the request met, in order, each with the
 	// method it led to; the last is the one refused when Followed is false.
 	Redirects []RedirectRecord `json:"redirects,omitempty"`

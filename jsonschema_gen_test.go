@@ -21,7 +21,7 @@ import (
 var schemaEnums = map[string][]string{
 	"auth.type":                 {"basic", "bearer", "apiKey", "digest", "oauth2", "awsSigV4", "signature", "token"},
 	"auth.in":                   {"header", "query"},
-	"auth.oauth2.grant":         {"client_credentials", "refresh_token", "password"},
+	"auth.oauth2.grant":         {"client_credentials", "refresh_token", "password", "jwt_bearer"},
 	"auth.oauth2.credentialsIn": {"header", "body"},
 	"auth.signature.algorithm":  {"hmac-sha256", "hmac-sha1", "hmac-sha512", "hmac-md5", "sha256", "md5", "rsa-sha256"},
 	"auth.signature.encoding":   {"hex", "base64", "base64url"},

@@ -276,6 +276,9 @@ func (n *NodeConfig) allRefs() []string {
 		refs = appendRef(refs, b.File)
 	}
 	refs = appendRef(refs, n.Object)
+	if c := n.Callback; c != nil {
+		add(c.Secret)
+	}
 	if a := n.Async; a != nil {
 		refs = pollURLRefs(a.PollURL, refs)
 	}

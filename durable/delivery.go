@@ -14,16 +14,21 @@ import (
 const (
 	StatePending   = "pending"   // waiting for its first or next attempt, or being attempted
 	StateDelivered = "delivered" // an attempt succeeded
-	StateFailed    = "failed"    // out of attempts, or cancelled by a failure not worth retrying
+	StateFailed    = "failed"    // out of attempts, cancelled by a failure not worth retrying, or no call back in time
 )
 
 // Delivery is the state and history of one delivery.
 type Delivery struct {
 	ID       int64
-	State    string             // "pending" | "delivered" | "failed"
-	Attempts []httpstep.Attempt // every attempt so far, across restarts; N counts 1..k
+	State    string             // "pending" | "waiting" | "delivered" | "failed"
+	Attempts []httpstep.Attempt // every attempt so far, across restarts; N counts 1..k; a callback's call is the last, with Callback set
 	Failure  *httpstep.Failure  // the last failure, when State is "failed"
-	Next     time.Time          // pending: when the next attempt is due
+	Next     time.Time          // pending: when the next attempt is due; waiting: the callback's deadline
+	// Result is the final answer of a callback node: the body of the
+	// API's call and its Content-Type (StatusCode 200, what the queue
+	// answered), or the timeout's Failure. Lookup and Rows read it as
+	// they read a response. Nil for other nodes and while waiting.
+	Result *httpstep.Result
 }
 
 // Delivery returns the delivery with the given id, as stored now; an id the
@@ -31,6 +36,11 @@ type Delivery struct {
 // the Queue was started: another process may be doing the work.
 func (q *Queue) Delivery(ctx context.Context, id int64) (*Delivery, error) {
 	job, err := q.backend.get(ctx, id)
+	if errors.Is(err, rivertype.ErrNotFound) || err == nil && job.State == rivertype.JobStateCompleted {
+		if d, ok, err := q.parkedOrNot(ctx, id, job); ok || err != nil {
+			return d, err
+		}
+	}
 	if errors.Is(err, rivertype.ErrNotFound) || err == nil && job.Kind != jobKind {
 		return nil, &UnknownDeliveryError{ID: id}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 
@@ -39,12 +40,32 @@ func OpenPostgres(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Queue, 
 	if err := migratePostgres(ctx, pool, driver, cfg); err != nil {
 		return nil, fmt.Errorf("httpstep: durable: migrating PostgreSQL: %w", err)
 	}
-	q, _, err := newQueue(cfg, driver)
+	q, err := newQueue(cfg, driver, pgxExec{pool}, pgxParks(pool))
 	if err != nil {
 		return nil, err
 	}
 	q.rescue = newRescuer(pool, q.cfg)
 	return q, nil
+}
+
+// pgxParks parks deliveries in transactions of pool.
+func pgxParks(pool *pgxpool.Pool) parkStore[pgx.Tx] {
+	return parkStore[pgx.Tx]{
+		begin: func(ctx context.Context) (pgx.Tx, sqlExec, error) {
+			tx, err := pool.Begin(ctx)
+			return tx, pgxExec{tx}, err
+		},
+		end: func(ctx context.Context, tx pgx.Tx, commit bool) error {
+			if commit {
+				return tx.Commit(ctx)
+			}
+			return tx.Rollback(context.WithoutCancel(ctx))
+		},
+		complete: func(ctx context.Context, tx pgx.Tx, job *river.Job[deliveryArgs]) error {
+			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			return err
+		},
+	}
 }
 
 // migratePostgres runs River's migrations under a session advisory lock.
@@ -62,8 +83,10 @@ func migratePostgres(ctx context.Context, pool *pgxpool.Pool, driver *riverpgxv5
 	if err != nil {
 		return err
 	}
-	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	return err
+	if _, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return err
+	}
+	return migrateCallbacks(ctx, pgxExec{conn}, "BYTEA")
 }
 
 // EnqueuePgxTx is Enqueue inside the host's transaction on the database of

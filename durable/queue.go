@@ -52,6 +52,12 @@ type Config struct {
 	Retention time.Duration
 	// Logger receives River's own logs; nil discards them.
 	Logger *slog.Logger
+	// CallbackURL is the public base URL where the host mounts
+	// CallbackHandler, such as "https://hooks.example.com/httpstep/cb":
+	// a callback node's {{$callback.url}} is it plus "/" and a one-use
+	// token. Empty refuses callback nodes at Enqueue; Open refuses one
+	// that is not an absolute http or https URL (*CallbackURLError).
+	CallbackURL string
 }
 
 // Queue delivers nodes durably: every delivery is a River job stored in the
@@ -63,6 +69,7 @@ type Queue struct {
 	backend backend
 	closeDB func() error // closes what Open opened, nil when the caller owns it
 	sqlDB   *sql.DB      // the SQLite database, for EnqueueTx
+	sql     sqlExec      // the store's database, for the callbacks' table
 	rescue  *rescuer     // PostgreSQL: takes back dead processes' deliveries; nil on SQLite
 }
 
@@ -72,11 +79,13 @@ type backend interface {
 	get(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
+	park(ctx context.Context, job *river.Job[deliveryArgs], p *parked, timeout timeoutArgs, opts *river.InsertOpts) error
 }
 
 // riverBackend is the backend of a River client on transactions of type TTx.
 type riverBackend[TTx any] struct {
 	client *river.Client[TTx]
+	parks  parkStore[TTx]
 }
 
 func (b *riverBackend[TTx]) insert(ctx context.Context, args deliveryArgs, opts *river.InsertOpts) (int64, error) {
@@ -113,19 +122,27 @@ func (b *riverBackend[TTx]) stop(ctx context.Context) error {
 }
 
 // newQueue makes the River client of a driver and wraps it.
-func newQueue[TTx any](cfg Config, driver riverdriver.Driver[TTx]) (*Queue, *riverBackend[TTx], error) {
-	q := &Queue{cfg: cfg.withDefaults()}
+func newQueue[TTx any](cfg Config, driver riverdriver.Driver[TTx], ex sqlExec, parks parkStore[TTx]) (*Queue, error) {
+	if err := checkCallbackURL(cfg.CallbackURL); err != nil {
+		return nil, err
+	}
+	q := &Queue{cfg: cfg.withDefaults(), sql: ex}
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &worker{q: q}); err != nil {
-		return nil, nil, err
+	for _, add := range []func() error{
+		func() error { return river.AddWorkerSafely(workers, &worker{q: q}) },
+		func() error { return river.AddWorkerSafely(workers, &timeoutWorker{q: q}) },
+		func() error { return river.AddWorkerSafely(workers, &sweepWorker{q: q}) },
+	} {
+		if err := add(); err != nil {
+			return nil, err
+		}
 	}
 	client, err := river.NewClient(driver, q.riverConfig(workers))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	b := &riverBackend[TTx]{client: client}
-	q.backend = b
-	return q, b, nil
+	q.backend = &riverBackend[TTx]{client: client, parks: parks}
+	return q, nil
 }
 
 // withDefaults fills the zero fields of c.
@@ -159,6 +176,7 @@ func (q *Queue) riverConfig(workers *river.Workers) *river.Config {
 		Logger:               c.Logger,
 		Queues:               map[string]river.QueueConfig{queueName: {MaxWorkers: c.Workers}},
 		Workers:              workers,
+		PeriodicJobs:         []*river.PeriodicJob{periodicSweep()},
 	}
 	if c.Retention > 0 {
 		rc.CompletedJobRetentionPeriod = c.Retention
@@ -254,6 +272,9 @@ func (q *Queue) job(node *httpstep.NodeConfig, values httpstep.Values) (delivery
 		return deliveryArgs{}, nil, err
 	}
 	if err := q.resolver().check(secrets, files); err != nil {
+		return deliveryArgs{}, nil, err
+	}
+	if err := q.checkCallback(node, secrets); err != nil {
 		return deliveryArgs{}, nil, err
 	}
 	args := deliveryArgs{

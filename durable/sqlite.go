@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/httpstep/httpstep"
@@ -58,8 +59,30 @@ func openSQLite(ctx context.Context, db *sql.DB, cfg Config) (*Queue, error) {
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return nil, fmt.Errorf("migrating: %w", err)
 	}
-	q, _, err := newQueue(cfg, driver)
-	return q, err
+	if err := migrateCallbacks(ctx, sqliteExec{db}, "BLOB"); err != nil {
+		return nil, fmt.Errorf("migrating: %w", err)
+	}
+	return newQueue(cfg, driver, sqliteExec{db}, sqliteParks(db))
+}
+
+// sqliteParks parks deliveries in transactions of db.
+func sqliteParks(db *sql.DB) parkStore[*sql.Tx] {
+	return parkStore[*sql.Tx]{
+		begin: func(ctx context.Context) (*sql.Tx, sqlExec, error) {
+			tx, err := db.BeginTx(ctx, nil)
+			return tx, sqliteExec{tx}, err
+		},
+		end: func(_ context.Context, tx *sql.Tx, commit bool) error {
+			if commit {
+				return tx.Commit()
+			}
+			return tx.Rollback()
+		},
+		complete: func(ctx context.Context, tx *sql.Tx, job *river.Job[deliveryArgs]) error {
+			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
+			return err
+		},
+	}
 }
 
 // EnqueueTx is Enqueue inside the host's transaction on the database of a

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/internal/callbackurl"
 	"github.com/httpstep/httpstep/webhook"
 )
 
@@ -73,13 +74,23 @@ func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 		return river.JobCancel(err)
 	}
 	prev = append(prev, lostAttempts(job, prev)...)
-	res, err := w.send(ctx, &job.Args)
+	sendCtx, token := ctx, ""
+	if job.Args.Node.Callback != nil {
+		var u string
+		token, u = newToken(w.q.cfg.CallbackURL)
+		sendCtx = callbackurl.With(ctx, u)
+	}
+	res, err := w.send(sendCtx, &job.Args)
 	out := outcomeOf(ctx, job, res, err)
 	for i := range out.attempts {
 		out.attempts[i].N = len(prev) + i + 1
 	}
-	if err := river.RecordOutput(ctx, append(prev, out.attempts...)); err != nil {
+	all := append(prev, out.attempts...)
+	if err := river.RecordOutput(ctx, all); err != nil {
 		return err
+	}
+	if out.err == nil && token != "" {
+		return w.q.park(ctx, job, token, all)
 	}
 	if out.wait >= 0 && out.err != nil {
 		w.waits.Store(job.ID, time.Now().Add(out.wait))

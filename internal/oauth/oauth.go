@@ -1,10 +1,12 @@
 // Package oauth gets and caches OAuth2 access tokens (RFC 6749) for the
-// client_credentials, refresh_token and password grants. The token protocol
-// (client authentication styles, error bodies, expiry) is
-// golang.org/x/oauth2's; this package adds the cache: tokens are kept in a
-// [Store] under a key that holds no secret, reused until [Leeway] before
-// they expire, fetched once for all concurrent callers of the same key, and
-// a refresh token the server rotates is saved and used from then on.
+// client_credentials, refresh_token and password grants, and the
+// jwt_bearer grant of RFC 7523 (its assertion signed with
+// github.com/golang-jwt/jwt/v5). The token protocol (client authentication
+// styles, error bodies, expiry) is golang.org/x/oauth2's; this package adds
+// the cache: tokens are kept in a [Store] under a key that holds no secret,
+// reused until [Leeway] before they expire, fetched once for all concurrent
+// callers of the same key, and a refresh token the server rotates is saved
+// and used from then on.
 package oauth
 
 import (
@@ -54,12 +56,14 @@ type Config struct {
 	Scopes                 []string
 	Params                 []Param
 	Style                  Style
+	Assertion              *Assertion // the jwt_bearer grant
 }
 
 // Key identifies the tokens of c: a SHA-256 over the grant, token URL,
-// client id, username, scopes and parameters, and a slow, salted digest
+// client id, username, scopes and parameters (for jwt_bearer also the
+// issuer, subject, audience and key id), and a slow, salted digest
 // (secretDigest) of each of the node's refresh token, client secret and
-// password. A token is thus only
+// password (and private key). A token is thus only
 // handed to a node that could have fetched it: knowing a client id or a
 // username is not enough (a new client secret fetches a new token). No
 // secret is in it in clear, so it may be used as a shared store's key.
@@ -71,8 +75,13 @@ func (c *Config) Key() string {
 	for _, p := range c.Params {
 		parts = append(parts, p.Key+"="+p.Value)
 	}
+	secrets := []string{c.RefreshToken, c.ClientSecret, c.Password}
+	if a := c.Assertion; a != nil && c.Grant == GrantJWTBearer { // other grants keep the keys they had
+		parts = append(parts, a.Issuer, a.Subject, a.Audience, a.KeyID)
+		secrets = append(secrets, a.KeyPEM)
+	}
 	salt := strings.Join(parts, "\x00")
-	for _, secret := range []string{c.RefreshToken, c.ClientSecret, c.Password} {
+	for _, secret := range secrets {
 		parts = append(parts, secretDigest(salt, secret))
 	}
 	for _, p := range parts {

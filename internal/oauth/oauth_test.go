@@ -339,3 +339,30 @@ func TestKeyDigestIsSlowAndSalted(t *testing.T) {
 	assert.NotEqual(t, a.Key(), b.Key())
 	assert.Equal(t, a.Key(), a.Key())
 }
+
+// TestKeyJWTBearer: a jwt_bearer token belongs to the key, issuer, subject,
+// audience and key id that got it; the key is not in it in clear; other
+// grants keep the keys they had before jwt_bearer existed.
+func TestKeyJWTBearer(t *testing.T) {
+	a := Assertion{KeyPEM: "-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----\n", KeyID: "k1", Issuer: "sa@p", Subject: "ann", Audience: "https://t/token"}
+	base := Config{Grant: GrantJWTBearer, TokenURL: "https://t/token", Scopes: []string{"s"}, Assertion: &a}
+	k := base.Key()
+	assert.NotContains(t, k, "MIIEvQ")
+	for _, change := range []func(*Assertion){
+		func(a *Assertion) { a.KeyPEM += " " },
+		func(a *Assertion) { a.KeyID = "k2" },
+		func(a *Assertion) { a.Issuer = "other@p" },
+		func(a *Assertion) { a.Subject = "bob" },
+		func(a *Assertion) { a.Audience = "x" },
+	} {
+		other := a
+		change(&other)
+		c := base
+		c.Assertion = &other
+		assert.NotEqual(t, k, c.Key())
+	}
+	cc := Config{Grant: GrantClientCredentials, TokenURL: "https://t/token", ClientID: "id"}
+	before := cc.Key()
+	cc.Assertion = &a
+	assert.Equal(t, before, cc.Key())
+}

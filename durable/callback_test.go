@@ -1,0 +1,460 @@
+package durable
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/httpstep/httpstep"
+	"github.com/httpstep/httpstep/webhook"
+)
+
+// transcoder is a loopback API that accepts jobs carrying a callback URL in
+// their JSON body and hands each (video, URL) to the test, which calls back
+// as the API would.
+type transcoder struct {
+	*httptest.Server
+	jobs chan transcodeJob
+}
+
+type transcodeJob struct{ video, callback string }
+
+func newTranscoder(t *testing.T) *transcoder {
+	tc := &transcoder{jobs: make(chan transcodeJob, 256)}
+	tc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var job struct{ Video, Callback string }
+		if err := json.NewDecoder(r.Body).Decode(&job); err != nil || job.Callback == "" {
+			http.Error(w, "bad job", http.StatusBadRequest)
+			return
+		}
+		tc.jobs <- transcodeJob{job.Video, job.Callback}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(tc.Close)
+	return tc
+}
+
+// next waits (at most 10 s) for the next job the API accepted.
+func (tc *transcoder) next(t *testing.T) transcodeJob {
+	t.Helper()
+	select {
+	case j := <-tc.jobs:
+		return j
+	case <-time.After(10 * time.Second):
+		t.Fatal("the API received no job within 10s")
+		return transcodeJob{}
+	}
+}
+
+// transcodeNode asks the transcoder for a job and waits for its call back.
+func transcodeNode(base string, wait time.Duration) *httpstep.NodeConfig {
+	return &httpstep.NodeConfig{
+		Method:   "POST",
+		URL:      base + "/jobs",
+		Timeout:  httpstep.Duration(2 * time.Second),
+		Body:     &httpstep.Body{Kind: httpstep.BodyRaw, ContentType: "application/json", Raw: `{"video":"{{video}}","callback":"{{$callback.url}}"}`},
+		Callback: &httpstep.Callback{Timeout: httpstep.Duration(wait)},
+	}
+}
+
+// hooks is the loopback server where the host mounts CallbackHandler; it
+// serves the handler of whichever Queue was set last.
+type hooks struct {
+	*httptest.Server
+	h atomic.Pointer[http.Handler]
+}
+
+func newHooks(t *testing.T) *hooks {
+	hk := &hooks{}
+	hk.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := hk.h.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "no queue", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(hk.Close)
+	return hk
+}
+
+// serve makes q's handler the one the hooks server runs.
+func (hk *hooks) serve(q *Queue) {
+	h := q.CallbackHandler()
+	hk.h.Store(&h)
+}
+
+// base is the Config.CallbackURL of the hooks server.
+func (hk *hooks) base() string { return hk.URL + "/httpstep/cb" }
+
+// callbackConfig is fastConfig with the hooks server's CallbackURL.
+func callbackConfig(hk *hooks) Config {
+	cfg := fastConfig()
+	cfg.CallbackURL = hk.base()
+	return cfg
+}
+
+var callbackClient = &http.Client{Timeout: 10 * time.Second}
+
+// call posts body to a callback URL as the API would and returns the status.
+func call(t *testing.T, url, body string, header http.Header) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := callbackClient.Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	require.NoError(t, resp.Body.Close())
+	return resp.StatusCode
+}
+
+// TestCallbackFlow: the request goes out with a one-use URL, the delivery
+// waits without a worker, and the API's call becomes its Result, once.
+func TestCallbackFlow(t *testing.T) {
+	eachStore(t, func(t *testing.T, db testDB) {
+		api, hk := newTranscoder(t), newHooks(t)
+		q := db.open(t, callbackConfig(hk))
+		hk.serve(q)
+		startT(t, q)
+		ctx := context.Background()
+		id, err := q.Enqueue(ctx, transcodeNode(api.URL, time.Hour), httpstep.Values{"video": "v1"})
+		require.NoError(t, err)
+		job := api.next(t)
+		require.True(t, strings.HasPrefix(job.callback, hk.base()+"/"), job.callback)
+		d := waitState(t, q, id, StateWaiting, 10*time.Second)
+		assert.WithinDuration(t, time.Now().Add(time.Hour), d.Next, time.Minute, "Next is the deadline")
+		assert.Nil(t, d.Result)
+		require.Len(t, d.Attempts, 1)
+		token := job.callback[strings.LastIndexByte(job.callback, '/')+1:]
+		assert.NotContains(t, d.Attempts[0].Request.Body, token, "the URL is a credential: redacted in the history")
+
+		assert.Equal(t, http.StatusOK, call(t, job.callback, `{"status":"done","output":{"url":"https://cdn.example/v1.mp4"}}`, nil))
+		d, err = q.Delivery(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, StateDelivered, d.State)
+		require.NotNil(t, d.Result)
+		url, ok := d.Result.Lookup("output.url")
+		require.True(t, ok)
+		assert.Equal(t, "https://cdn.example/v1.mp4", url.String())
+		assert.Equal(t, "application/json", d.Result.Header.Get("Content-Type"))
+		require.Equal(t, []int{1, 2}, numbers(d.Attempts))
+		cb := d.Attempts[1]
+		assert.True(t, cb.Callback)
+		assert.Equal(t, hk.base()+"/[REDACTED]", cb.Request.URL)
+		assert.Contains(t, cb.Request.Body, `"status":"done"`)
+		assert.Equal(t, d.Attempts, d.Result.Attempts)
+
+		assert.Equal(t, http.StatusConflict, call(t, job.callback, `{"status":"again"}`, nil), "a used URL")
+		d, err = q.Delivery(ctx, id)
+		require.NoError(t, err)
+		assert.Contains(t, d.Result.Get("status").String(), "done", "the duplicate is not applied")
+		require.Len(t, d.Attempts, 2)
+		assert.Contains(t, strings.Join(d.Attempts[1].Notes, " "), "1 more time(s)", "the duplicate is recorded")
+		hist, err := json.Marshal(d.Attempts)
+		require.NoError(t, err)
+		assert.NotContains(t, string(hist), token)
+		assert.NotContains(t, string(db.dump(t)), token, "only the token's hash is stored")
+	})
+}
+
+// TestCallbackRefusals: a token the queue never minted, a malformed one,
+// a GET and a body over the cap are refused and change nothing.
+func TestCallbackRefusals(t *testing.T) {
+	eachStore(t, func(t *testing.T, db testDB) {
+		api, hk := newTranscoder(t), newHooks(t)
+		cfg := callbackConfig(hk)
+		cfg.Client.MaxResponseBytes = 64
+		q := db.open(t, cfg)
+		hk.serve(q)
+		startT(t, q)
+		id, err := q.Enqueue(context.Background(), transcodeNode(api.URL, time.Hour), httpstep.Values{"video": "v1"})
+		require.NoError(t, err)
+		job := api.next(t)
+		waitState(t, q, id, StateWaiting, 10*time.Second)
+		_, other := newToken(hk.base())
+		for name, tc := range map[string]struct {
+			url, body string
+			status    int
+		}{
+			"unknown token":   {other, `{}`, http.StatusNotFound},
+			"malformed token": {hk.base() + "/abc", `{}`, http.StatusNotFound},
+			"one byte off":    {job.callback[:len(job.callback)-1] + flip(job.callback[len(job.callback)-1]), `{}`, http.StatusNotFound},
+			"too large":       {job.callback, `{"pad":"` + strings.Repeat("x", 64) + `"}`, http.StatusRequestEntityTooLarge},
+		} {
+			assert.Equal(t, tc.status, call(t, tc.url, tc.body, nil), name)
+		}
+		resp, err := callbackClient.Get(job.callback)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode, "a GET (a link preview) does not use the URL up")
+		waitState(t, q, id, StateWaiting, time.Second)
+		assert.Equal(t, http.StatusOK, call(t, job.callback, `{"ok":true}`, nil))
+	})
+}
+
+// flip returns another base64url character than c.
+func flip(c byte) string {
+	if c == 'A' {
+		return "B"
+	}
+	return "A"
+}
+
+// TestCallbackRestartWhileWaiting: a Queue closed while the delivery waits,
+// and a new one on the same database, lose nothing; the call is served by
+// the new Queue.
+func TestCallbackRestartWhileWaiting(t *testing.T) {
+	eachStore(t, func(t *testing.T, db testDB) {
+		api, hk := newTranscoder(t), newHooks(t)
+		ctx := context.Background()
+		first := db.open(t, callbackConfig(hk))
+		startT(t, first)
+		id, err := first.Enqueue(ctx, transcodeNode(api.URL, time.Hour), httpstep.Values{"video": "v1"})
+		require.NoError(t, err)
+		job := api.next(t)
+		waitState(t, first, id, StateWaiting, 10*time.Second)
+		require.NoError(t, first.Close(ctx))
+
+		second := db.open(t, callbackConfig(hk))
+		hk.serve(second)
+		startT(t, second)
+		waitState(t, second, id, StateWaiting, time.Second)
+		assert.Equal(t, http.StatusOK, call(t, job.callback, `{"status":"done"}`, nil))
+		d := waitState(t, second, id, StateDelivered, time.Second)
+		assert.Equal(t, "done", d.Result.Get("status").String())
+		assert.Zero(t, len(api.jobs), "nothing was sent again")
+	})
+}
+
+// TestCallbackServedElsewhere: the call reaches a Queue that never worked
+// the delivery and is not started (another process on PostgreSQL), and the
+// Queue that sent it sees the result.
+func TestCallbackServedElsewhere(t *testing.T) {
+	eachStore(t, func(t *testing.T, db testDB) {
+		api, hk := newTranscoder(t), newHooks(t)
+		sender := db.open(t, callbackConfig(hk))
+		startT(t, sender)
+		hk.serve(db.open(t, callbackConfig(hk)))
+		id, err := sender.Enqueue(context.Background(), transcodeNode(api.URL, time.Hour), httpstep.Values{"video": "v1"})
+		require.NoError(t, err)
+		job := api.next(t)
+		waitState(t, sender, id, StateWaiting, 10*time.Second)
+		assert.Equal(t, http.StatusOK, call(t, job.callback, `{"status":"done"}`, nil))
+		d := waitState(t, sender, id, StateDelivered, time.Second)
+		assert.Equal(t, "done", d.Result.Get("status").String())
+	})
+}
+
+// TestCallbackTimeout: no call within callback.timeout fails the delivery
+// with kind timeout, even when no Queue runs at the deadline; a late call
+// is answered 404 and changes nothing.
+func TestCallbackTimeout(t *testing.T) {
+	eachStore(t, func(t *testing.T, db testDB) {
+		api, hk := newTranscoder(t), newHooks(t)
+		ctx := context.Background()
+		q := db.open(t, callbackConfig(hk))
+		hk.serve(q)
+		startT(t, q)
+		id, err := q.Enqueue(ctx, transcodeNode(api.URL, 300*time.Millisecond), httpstep.Values{"video": "v1"})
+		require.NoError(t, err)
+		job := api.next(t)
+		d := waitState(t, q, id, StateWaiting, 10*time.Second)
+		require.NoError(t, q.Stop(ctx))
+		time.Sleep(time.Until(d.Next) + 50*time.Millisecond)
+		assert.Equal(t, http.StatusNotFound, call(t, job.callback, `{}`, nil), "past the deadline, before the timeout job ran")
+		startT(t, q)
+		d = waitState(t, q, id, StateFailed, 10*time.Second)
+		require.NotNil(t, d.Failure)
+		assert.Equal(t, httpstep.KindTimeout, d.Failure.Kind)
+		assert.Contains(t, d.Failure.Message, "did not call back within callback.timeout")
+		require.Len(t, d.Attempts, 2)
+		assert.True(t, d.Attempts[1].Callback)
+		assert.Equal(t, d.Failure, d.Result.Failure)
+		assert.Equal(t, http.StatusNotFound, call(t, job.callback, `{}`, nil), "after the timeout")
+		d, err = q.Delivery(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, StateFailed, d.State)
+	})
+}
+
+// cbSecret is the secret the test API shares with the host.
+const cbSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// TestCallbackSigned: with callback.secret, only a call signed with the
+// shared secret is applied.
+func TestCallbackSigned(t *testing.T) {
+	eachStore(t, func(t *testing.T, db testDB) {
+		api, hk := newTranscoder(t), newHooks(t)
+		cfg := callbackConfig(hk)
+		cfg.Secrets = func(_ context.Context, ref string) (httpstep.Secret, error) {
+			if ref != "org.cbSecret" {
+				return "", fmt.Errorf("no secret %q", ref)
+			}
+			return cbSecret, nil
+		}
+		q := db.open(t, cfg)
+		hk.serve(q)
+		startT(t, q)
+		node := transcodeNode(api.URL, time.Hour)
+		node.Callback.Secret = "{{org.cbSecret}}"
+		values := httpstep.Values{"video": "v1", "org": map[string]any{"cbSecret": httpstep.Secret(cbSecret)}}
+		id, err := q.Enqueue(context.Background(), node, values)
+		require.NoError(t, err)
+		job := api.next(t)
+		waitState(t, q, id, StateWaiting, 10*time.Second)
+		body := `{"status":"done"}`
+		signed := func(secret, body string) http.Header {
+			h := http.Header{}
+			require.NoError(t, webhook.SetHeaders(h, secret, "msg_1", time.Now(), []byte(body)))
+			return h
+		}
+		assert.Equal(t, http.StatusUnauthorized, call(t, job.callback, body, nil), "unsigned")
+		assert.Equal(t, http.StatusUnauthorized, call(t, job.callback, body, signed("whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", body)), "another secret")
+		assert.Equal(t, http.StatusUnauthorized, call(t, job.callback, `{"status":"forged"}`, signed(cbSecret, body)), "another body")
+		waitState(t, q, id, StateWaiting, time.Second)
+		assert.Equal(t, http.StatusOK, call(t, job.callback, body, signed(cbSecret, body)))
+		d := waitState(t, q, id, StateDelivered, time.Second)
+		assert.Empty(t, d.Attempts[1].Request.Header[webhook.SignatureHeader], "the signature stays out of the history")
+		assert.Equal(t, []string{"msg_1"}, d.Attempts[1].Request.Header[webhook.IDHeader])
+	})
+}
+
+// TestCallbackEnqueueRefusals: a callback node needs Config.CallbackURL,
+// and its callback.secret must be a Secret value; Open checks the URL.
+func TestCallbackEnqueueRefusals(t *testing.T) {
+	ctx := context.Background()
+	q := openSQLiteT(t, "", fastConfig())
+	node := transcodeNode("http://127.0.0.1:9", time.Hour)
+	_, err := q.Enqueue(ctx, node, httpstep.Values{"video": "v"})
+	var ue *CallbackURLError
+	require.ErrorAs(t, err, &ue)
+	assert.Contains(t, err.Error(), "Config.CallbackURL is empty")
+
+	cfg := fastConfig()
+	cfg.CallbackURL = "http://127.0.0.1:9/cb"
+	q = openSQLiteT(t, "", cfg)
+	node.Callback.Secret = "{{org.cbSecret}}"
+	_, err = q.Enqueue(ctx, node, httpstep.Values{"video": "v", "org": map[string]any{"cbSecret": "plain"}})
+	var ve *ValueError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "org.cbSecret", ve.Ref)
+
+	for _, bad := range []string{"/cb", "ftp://h/cb", "http://h/cb?x=1", "http://u:p@h/cb", "http://h/cb#f"} {
+		cfg.CallbackURL = bad
+		_, err := OpenSQLite(ctx, t.TempDir()+"/q.db", cfg)
+		require.ErrorAs(t, err, &ue, bad)
+	}
+}
+
+// TestCallbackConcurrent: 100 deliveries wait at once; their calls arrive
+// in random order from many goroutines, each twice; each is applied once,
+// to its own delivery.
+func TestCallbackConcurrent(t *testing.T) {
+	const n = 100
+	eachStore(t, func(t *testing.T, db testDB) {
+		api, hk := newTranscoder(t), newHooks(t)
+		cfg := callbackConfig(hk)
+		cfg.Workers = 20
+		q := db.open(t, cfg)
+		hk.serve(q)
+		startT(t, q)
+		ctx := context.Background()
+		ids := map[string]int64{}
+		for i := range n {
+			v := fmt.Sprintf("v%d", i)
+			id, err := q.Enqueue(ctx, transcodeNode(api.URL, time.Hour), httpstep.Values{"video": v})
+			require.NoError(t, err)
+			ids[v] = id
+		}
+		var calls []transcodeJob
+		for range n {
+			j := api.next(t)
+			calls = append(calls, j, j)
+		}
+		for _, id := range ids {
+			waitState(t, q, id, StateWaiting, 20*time.Second)
+		}
+		rand.Shuffle(len(calls), func(i, j int) { calls[i], calls[j] = calls[j], calls[i] })
+		statuses := postAll(t, calls, 16)
+		for v, id := range ids {
+			assert.Equal(t, []int{http.StatusOK, http.StatusConflict}, statuses[v], v)
+			d, err := q.Delivery(ctx, id)
+			require.NoError(t, err)
+			require.Equal(t, StateDelivered, d.State, v)
+			assert.Equal(t, v, d.Result.Get("video").String(), "the call reached its own delivery")
+			assert.Contains(t, strings.Join(d.Attempts[len(d.Attempts)-1].Notes, " "), "1 more time(s)")
+		}
+	})
+}
+
+// postAll makes the calls from workers goroutines and returns, per video,
+// the statuses answered, sorted.
+func postAll(t *testing.T, calls []transcodeJob, workers int) map[string][]int {
+	var (
+		mu       sync.Mutex
+		statuses = map[string][]int{}
+		wg       sync.WaitGroup
+		next     atomic.Int64
+	)
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(calls); i = int(next.Add(1)) - 1 {
+				c := calls[i]
+				s := call(t, c.callback, `{"video":"`+c.video+`"}`, nil)
+				mu.Lock()
+				statuses[c.video] = append(statuses[c.video], s)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for _, s := range statuses {
+		if len(s) == 2 && s[0] > s[1] {
+			s[0], s[1] = s[1], s[0]
+		}
+	}
+	return statuses
+}
+
+// TestCallbackSweep: finished callbacks go after their retention; waiting
+// ones stay whatever their age.
+func TestCallbackSweep(t *testing.T) {
+	eachStore(t, func(t *testing.T, db testDB) {
+		api, hk := newTranscoder(t), newHooks(t)
+		q := db.open(t, callbackConfig(hk))
+		hk.serve(q)
+		startT(t, q)
+		ctx := context.Background()
+		done, err := q.Enqueue(ctx, transcodeNode(api.URL, time.Hour), httpstep.Values{"video": "v1"})
+		require.NoError(t, err)
+		job := api.next(t)
+		waiting, err := q.Enqueue(ctx, transcodeNode(api.URL, time.Hour), httpstep.Values{"video": "v2"})
+		require.NoError(t, err)
+		api.next(t)
+		waitState(t, q, done, StateWaiting, 10*time.Second)
+		waitState(t, q, waiting, StateWaiting, 10*time.Second)
+		require.Equal(t, http.StatusOK, call(t, job.callback, `{}`, nil))
+		n, err := q.sweep(ctx, time.Now())
+		require.NoError(t, err)
+		assert.Zero(t, n, "within retention")
+		n, err = q.sweep(ctx, time.Now().Add(doneRetention+time.Minute))
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), n)
+		waitState(t, q, waiting, StateWaiting, time.Second)
+	})
+}
