@@ -144,27 +144,35 @@ type RedirectRecord struct {
 type hopsKey struct{}
 
 // hopLog is the log of a request's redirects, the context that carries it
-// (in one allocation), and the answer whose redirect was refused before the
-// http.Client saw it (a Location that is not a URL), kept for the history.
+// with the request's other values (in one allocation), and the answer whose
+// redirect was refused before the http.Client saw it (a Location that is
+// not a URL), kept for the history.
 type hopLog struct {
-	ctx     ctxValue[hopsKey]
+	ctx     requestCtx
+	hooks   *Hooks // their Redirect gets each hop, with ctx's parent, as it is met
 	hops    []RedirectRecord
 	refused *http.Response
 }
 
-// withHops returns ctx carrying a new, empty hop log, and the log.
-func withHops(ctx context.Context) (context.Context, *hopLog) {
+// withHops returns ctx carrying a new, empty hop log and the values of o's
+// request (its secrets; o itself when its signer signs redirect hops), and
+// the log.
+func withHops(ctx context.Context, o *outgoing) (context.Context, *hopLog) {
 	l := &hopLog{}
-	l.ctx = ctxValue[hopsKey]{Context: ctx, v: l}
+	l.ctx = requestCtx{Context: ctx, hops: l, secrets: o.secrets}
+	if o.signer != nil {
+		l.ctx.signer = o
+	}
 	return &l.ctx, l
 }
 
-// logHop adds rec to the hop log of ctx, if it has one. The http.Client
-// calls CheckRedirect and the transport on the goroutine of Do, so the log
-// needs no lock.
+// logHop adds rec to the hop log of ctx, if it has one, and reports it
+// to the log's Redirect hook. The http.Client calls CheckRedirect and the
+// transport on the goroutine of Do, so the log needs no lock.
 func logHop(ctx context.Context, rec RedirectRecord) {
 	if l, ok := ctx.Value(hopsKey{}).(*hopLog); ok {
 		l.hops = append(l.hops, rec)
+		l.hooks.redirect(l.ctx.Context, &l.hops[len(l.hops)-1])
 	}
 }
 
