@@ -391,6 +391,32 @@ func TestKeyDigestIsSlowAndSalted(t *testing.T) {
 	assert.Equal(t, a.Key(), a.Key())
 }
 
+// TestKeyDigestOnceForConcurrentCallers: a burst of runs of one node on a
+// cold cache derives its secret's digest once, not once per run (100 runs
+// paid 100 times the rounds, which under load outlasted the token
+// request's own timeout).
+func TestKeyDigestOnceForConcurrentCallers(t *testing.T) {
+	var n atomic.Int32
+	derive := deriveDigest
+	deriveDigest = func(salt, secret string) []byte {
+		n.Add(1)
+		time.Sleep(20 * time.Millisecond) // long enough for every caller to arrive meanwhile
+		return derive(salt, secret)
+	}
+	t.Cleanup(func() { deriveDigest = derive })
+	var wg sync.WaitGroup
+	got := make([]string, 50)
+	for i := range got {
+		wg.Go(func() { got[i] = secretDigest("salt-burst", "s3cret-burst") })
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), n.Load())
+	for _, d := range got {
+		assert.Equal(t, got[0], d)
+	}
+	assert.NotEmpty(t, got[0])
+}
+
 // TestKeyJWTBearer: a jwt_bearer token belongs to the key, issuer, subject,
 // audience and key id that got it; the key is not in it in clear; other
 // grants keep the keys they had before jwt_bearer existed.
