@@ -356,16 +356,18 @@ func TestCallbackEnqueueRefusals(t *testing.T) {
 
 	for _, bad := range []string{"/cb", "ftp://h/cb", "http://h/cb?x=1", "http://u:p@h/cb", "http://h/cb#f"} {
 		cfg.CallbackURL = bad
-		_, err := OpenSQLite(ctx, t.TempDir()+"/q.db", cfg)
+		path := t.TempDir() + "/q.db"
+		_, err := OpenSQLite(ctx, path, cfg)
 		require.ErrorAs(t, err, &ue, bad)
+		assert.NoFileExists(t, path, "refused before the database is touched")
 	}
 }
 
-// TestCallbackConcurrent: 100 deliveries wait at once; their calls arrive
-// in random order from many goroutines, each twice; each is applied once,
-// to its own delivery.
+// TestCallbackConcurrent: 100 deliveries (20 under -race) wait at once;
+// their calls arrive in random order from 16 goroutines, each twice; each
+// is applied once, to its own delivery.
 func TestCallbackConcurrent(t *testing.T) {
-	const n = 100
+	const n = callbackLoad
 	eachStore(t, func(t *testing.T, db testDB) {
 		api, hk := newTranscoder(t), newHooks(t)
 		cfg := callbackConfig(hk)

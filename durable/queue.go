@@ -123,9 +123,6 @@ func (b *riverBackend[TTx]) stop(ctx context.Context) error {
 
 // newQueue makes the River client of a driver and wraps it.
 func newQueue[TTx any](cfg Config, driver riverdriver.Driver[TTx], ex sqlExec, parks parkStore[TTx]) (*Queue, error) {
-	if err := checkCallbackURL(cfg.CallbackURL); err != nil {
-		return nil, err
-	}
 	q := &Queue{cfg: cfg.withDefaults(), sql: ex}
 	workers := river.NewWorkers()
 	for _, add := range []func() error{
