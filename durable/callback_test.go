@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -143,7 +144,17 @@ func TestCallbackFlow(t *testing.T) {
 		token := job.callback[strings.LastIndexByte(job.callback, '/')+1:]
 		assert.NotContains(t, d.Attempts[0].Request.Body, token, "the URL is a credential: redacted in the history")
 
+		p, ok, err := parkedBy(ctx, q.sql, "job_id", id)
+		require.NoError(t, err)
+		require.True(t, ok)
+		timeout, err := q.backend.get(ctx, p.timeoutJob)
+		require.NoError(t, err)
+		assert.Equal(t, rivertype.JobStateScheduled, timeout.State, "what River holds while the delivery waits: a scheduled timeout")
+		assert.WithinDuration(t, d.Next, timeout.ScheduledAt, time.Second)
+
 		assert.Equal(t, http.StatusOK, call(t, job.callback, `{"status":"done","output":{"url":"https://cdn.example/v1.mp4"}}`, nil))
+		_, err = q.backend.get(ctx, p.timeoutJob)
+		assert.ErrorIs(t, err, rivertype.ErrNotFound, "the call deletes its timeout")
 		d, err = q.Delivery(ctx, id)
 		require.NoError(t, err)
 		require.Equal(t, StateDelivered, d.State)

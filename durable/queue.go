@@ -80,6 +80,7 @@ type backend interface {
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
 	park(ctx context.Context, job *river.Job[deliveryArgs], p *parked, timeout timeoutArgs, opts *river.InsertOpts) error
+	deleteJob(ctx context.Context, id int64) error
 }
 
 // riverBackend is the backend of a River client on transactions of type TTx.
