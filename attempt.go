@@ -85,7 +85,7 @@ func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
 // roundTrip sends the request once with hc and reads the answer;
 // authorization, when not empty, is its Authorization header.
 func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, authorization string) (out outcome) {
-	ctx, hops := withHops(ctx)
+	ctx, hops := withHops(ctx, o)
 	req, o, note, err := o.prepare(ctx, c.Hooks, authorization)
 	out.note(note)
 	out.record.Request = c.requestRecord(o, req)

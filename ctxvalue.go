@@ -21,3 +21,30 @@ func (c *ctxValue[K]) Value(key any) any {
 	}
 	return c.Context.Value(key)
 }
+
+// requestCtx is the context of one round trip's request, carrying the
+// request's values under their keys in the allocation of its hop log, as
+// ctxValue does for one: the hop log (hopsKey), the run's secrets
+// (secretsKey) and, when the node signs its redirect hops, the outgoing
+// that signs (signerKey; without one, the key is the parent's).
+type requestCtx struct {
+	context.Context
+	hops    *hopLog
+	secrets *secrets
+	signer  *outgoing
+}
+
+// Value implements context.Context.
+func (c *requestCtx) Value(key any) any {
+	switch key.(type) {
+	case hopsKey:
+		return c.hops
+	case secretsKey:
+		return c.secrets
+	case signerKey:
+		if c.signer != nil {
+			return c.signer
+		}
+	}
+	return c.Context.Value(key)
+}

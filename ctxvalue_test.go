@@ -38,3 +38,22 @@ func TestCtxValue(t *testing.T) {
 	}
 	assert.ErrorIs(t, context.Cause(child), errAttemptTimeout)
 }
+
+// TestRequestCtx: a round trip's context answers the hop log, the secrets
+// and the signer of its request; a request without a signer passes that key
+// to its parent (an outer request's), and every other key too.
+func TestRequestCtx(t *testing.T) {
+	type other struct{}
+	outer := &outgoing{}
+	parent := context.WithValue(context.WithValue(context.Background(), other{}, "parent's"), signerKey{}, outer)
+	s := &secrets{}
+	ctx, hops := withHops(parent, &outgoing{secrets: s})
+	assert.Same(t, hops, ctx.Value(hopsKey{}))
+	assert.Same(t, s, secretsOf(ctx))
+	assert.Same(t, outer, ctx.Value(signerKey{}), "no signer of its own: the parent's")
+	assert.Equal(t, "parent's", ctx.Value(other{}))
+
+	signing := &outgoing{secrets: s, signer: &awsSigner{}}
+	ctx, _ = withHops(parent, signing)
+	assert.Same(t, signing, ctx.Value(signerKey{}))
+}

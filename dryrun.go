@@ -118,6 +118,7 @@ func (o *outgoing) firstRequest() (*outgoing, *Failure) {
 func (o *outgoing) dryRecord(ctx context.Context, hooks *Hooks) (*RequestRecord, error) {
 	d := *o
 	d.dry = true
+	ctx, _ = withHops(ctx, &d) // the request's values, as an attempt's round trip gives them
 	req, sent, _, err := d.prepare(ctx, hooks, d.cred.placeholder())
 	if err != nil {
 		f := paramFailure(err)

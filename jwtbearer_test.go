@@ -273,6 +273,8 @@ func TestJWTBearerClaims(t *testing.T) {
 	rk, key := rsaKey(t)
 	p := newSAPeer(t, now, map[string]crypto.PublicKey{"k1": &rk.PublicKey})
 	c := signedClient(t, now)
+	store := &memTokens{}
+	c.Tokens = store
 	node := saNode(p)
 	node.Auth.OAuth2.Subject = "{{user}}"
 	params := Values{"sa.private_key": key, "sa.private_key_id": "k1", "sa.client_email": saEmail, "user": "ann@example.test"}
@@ -287,6 +289,13 @@ func TestJWTBearerClaims(t *testing.T) {
 	assert.Equal(t, "ann@example.test", seen[0].claims["sub"])
 	assert.Equal(t, "bob@example.test", seen[1].claims["sub"])
 	assert.Equal(t, p.URL+"/token", seen[1].claims["aud"])
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	assert.Len(t, store.m, 2, "the tokens are in Client.Tokens")
+	for k, tok := range store.m {
+		assert.NotContains(t, k, "MII")
+		assert.Equal(t, now.Add(3599*time.Second), tok.Expiry, "expires_in counted on Client.Now")
+	}
 }
 
 // TestJWTBearerRefused: what Google answers to a key it does not know, a
@@ -374,4 +383,22 @@ func TestJWTBearerValidate(t *testing.T) {
 	requests, _, _ := p.counts()
 	assert.Zero(t, requests)
 	assert.NotNil(t, res)
+}
+
+// TestJWTBearerDryRun: the preview signs nothing and asks the token
+// endpoint nothing; the key is in no form of it.
+func TestJWTBearerDryRun(t *testing.T) {
+	rk, key := rsaKey(t)
+	p := newSAPeer(t, time.Now(), map[string]crypto.PublicKey{"k1": &rk.PublicKey})
+	step, err := saNode(p).Compile()
+	require.NoError(t, err)
+	rec, err := testClient(t).DryRun(context.Background(), step, Values{"sa.private_key": key, "sa.private_key_id": "k1", "sa.client_email": saEmail})
+	require.NoError(t, err)
+	assert.Equal(t, []string{placeholderOAuth2}, rec.Header["Authorization"])
+	requests, _, _ := p.counts()
+	assert.Zero(t, requests)
+	b, _ := json.Marshal(rec)
+	for _, secret := range keyForms(key) {
+		assert.NotContains(t, string(b), secret)
+	}
 }

@@ -56,7 +56,9 @@ func newRedactor(secrets []string, u *url.URL, h http.Header, cache *formCache) 
 // request or an API's echo of it: as is, trimmed, URL-escaped (with upper-
 // and lower-case hex), JSON-escaped (and that escaped again for a URL; and
 // as encoding/json, Python and PHP write it by default: \u003c, \u00e9,
-// \/), XML-escaped. Forms shorter than minSecretLen are left out.
+// \/; and each JSON form escaped again, as an API that echoes a JSON body
+// inside a JSON string sends it), XML-escaped. Forms shorter than
+// minSecretLen are left out.
 func secretForms(s string) []string {
 	var forms []string
 	add := func(f string) {
@@ -70,15 +72,22 @@ func secretForms(s string) []string {
 			add(e)
 			add(lowerHex(e)) // %2f, as .NET's encoders write it
 		}
+		jsonForms := foreignJSONForms(v)
 		if needsJSONEscape(v) {
 			j := jsonString(v)
 			inner := string(j[1 : len(j)-1])
 			add(inner)
 			add(url.QueryEscape(inner))
 			add(url.PathEscape(inner))
+			jsonForms = append(jsonForms, inner)
 		}
-		for _, f := range foreignJSONForms(v) {
+		for _, f := range jsonForms {
 			add(f)
+			if needsJSONEscape(f) { // escaped again: an API that echoes a JSON body as a string (httpbin's "data")
+				j := jsonString(f)
+				add(string(j[1 : len(j)-1]))
+				add(htmlSafeJSON.Replace(string(j[1 : len(j)-1])))
+			}
 		}
 		if strings.ContainsAny(v, "<>&'\"") {
 			var b strings.Builder
@@ -183,8 +192,9 @@ func (r *redactor) url(u *url.URL) string {
 		return ""
 	}
 	c := *u
-	c.RawQuery = r.shortInQuery(redactQuery(c.RawQuery))
-	if len(r.short) > 0 {
+	c.RawQuery = redactQuery(c.RawQuery)
+	if r != nil && len(r.short) > 0 {
+		c.RawQuery = r.shortInQuery(c.RawQuery)
 		c.RawPath = r.shortInPath(c.EscapedPath())
 		c.Path, _ = url.PathUnescape(c.RawPath)
 	}

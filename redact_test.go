@@ -305,3 +305,21 @@ func BenchmarkSecretForms(b *testing.B) {
 		}
 	}
 }
+
+// TestEchoedJSONBodySecret: a Secret placed in a raw JSON body is sent
+// JSON-escaped; an API that echoes the body as a JSON string (httpbin's
+// "data") escapes it again. The history shows neither form.
+func TestEchoedJSONBodySecret(t *testing.T) {
+	base := httpbinURL(t)
+	c := testClient(t)
+	node := &NodeConfig{Method: "POST", URL: base + "/anything", Body: &Body{Kind: BodyRaw, Raw: `{"note": "{{s}}"}`}}
+	res, err := c.Execute(context.Background(), node, Values{"s": Secret(echoedSecret)})
+	require.NoError(t, err)
+	inner := func(s string) string { j := jsonString(s); return string(j[1 : len(j)-1]) }
+	sent := inner(echoedSecret)
+	require.Contains(t, string(res.Body), inner(sent), "httpbin echoes the body escaped twice")
+	for _, twice := range []string{inner(sent), jsonInner(sent), htmlSafeJSON.Replace(inner(sent))} {
+		assert.NotContains(t, res.Attempts[0].Response.Body, twice)
+	}
+	assert.NotContains(t, res.Attempts[0].Response.Body, "w'o rd")
+}

@@ -144,18 +144,24 @@ type RedirectRecord struct {
 type hopsKey struct{}
 
 // hopLog is the log of a request's redirects, the context that carries it
-// (in one allocation), and the answer whose redirect was refused before the
-// http.Client saw it (a Location that is not a URL), kept for the history.
+// with the request's other values (in one allocation), and the answer whose
+// redirect was refused before the http.Client saw it (a Location that is
+// not a URL), kept for the history.
 type hopLog struct {
-	ctx     ctxValue[hopsKey]
+	ctx     requestCtx
 	hops    []RedirectRecord
 	refused *http.Response
 }
 
-// withHops returns ctx carrying a new, empty hop log, and the log.
-func withHops(ctx context.Context) (context.Context, *hopLog) {
+// withHops returns ctx carrying a new, empty hop log and the values of o's
+// request (its secrets; o itself when its signer signs redirect hops), and
+// the log.
+func withHops(ctx context.Context, o *outgoing) (context.Context, *hopLog) {
 	l := &hopLog{}
-	l.ctx = ctxValue[hopsKey]{Context: ctx, v: l}
+	l.ctx = requestCtx{Context: ctx, hops: l, secrets: o.secrets}
+	if o.signer != nil {
+		l.ctx.signer = o
+	}
 	return &l.ctx, l
 }
 

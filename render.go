@@ -28,10 +28,24 @@ type renderer struct {
 	own     secrets   // what secrets points to, in the renderer's allocation
 }
 
+// lookup is a ref looked up and its value; v is an absent when the params
+// have none (a flag would make every lookup 8 bytes larger, and the
+// renderer's first array with it).
 type lookup struct {
 	ref string
 	v   any
-	ok  bool
+}
+
+// absent is the value of a lookup that found none: what Lookup gave with
+// false, nil as a rule. Stored as absent{} (no allocation) when nil.
+type absent struct{ v any }
+
+// found returns the value and whether Lookup reported one.
+func (l lookup) found() (any, bool) {
+	if a, ok := l.v.(absent); ok {
+		return a.v, false
+	}
+	return l.v, true
 }
 
 func newRenderer(p Params) *renderer {
@@ -47,14 +61,16 @@ func newRenderer(p Params) *renderer {
 func (r *renderer) value(ref string) (any, bool) {
 	for _, l := range r.seen {
 		if l.ref == ref {
-			return l.v, l.ok
+			return l.found()
 		}
 	}
 	v, ok := r.params.Lookup(ref)
-	r.seen = append(r.seen, lookup{ref, v, ok})
+	l := lookup{ref, v}
 	if !ok {
+		l.v = absent{v}
 		r.missing = append(r.missing, ref)
 	}
+	r.seen = append(r.seen, l)
 	r.secrets.addIn(v)
 	return v, ok
 }

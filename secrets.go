@@ -226,11 +226,6 @@ func (e *scrubbedError) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(e.te
 // policy, which sees only the request.
 type secretsKey struct{}
 
-// withSecrets returns ctx carrying s.
-func withSecrets(ctx context.Context, s *secrets) context.Context {
-	return context.WithValue(ctx, secretsKey{}, s)
-}
-
 // secretsOf returns the *secrets ctx carries, or nil.
 func secretsOf(ctx context.Context) *secrets {
 	s, _ := ctx.Value(secretsKey{}).(*secrets)

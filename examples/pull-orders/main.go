@@ -41,7 +41,7 @@ const nodeJSON = `{
 }`
 
 // demoToken is the only token the demo API accepts.
-const demoToken = "shop-token-42"
+const demoToken httpstep.Secret = "shop-token-42"
 
 func main() {
 	if err := run(os.Stdout); err != nil {
@@ -53,28 +53,39 @@ func main() {
 func run(w io.Writer) error {
 	api := httptest.NewServer(orderAPI())
 	defer api.Close()
-
-	node, err := httpstep.ParseNode([]byte(nodeJSON)) // strict: a misspelt key is an error, not ignored
-	if err != nil {
-		return err
-	}
-	step, err := node.Compile()
-	if err != nil {
-		return err
-	}
 	// The demo API listens on loopback, which the SSRF guard blocks by
 	// default; a real deployment keeps the guard on.
 	client := &httpstep.Client{AllowPrivate: true}
 	defer client.CloseIdleConnections()
-
-	res, err := client.Run(context.Background(), step, httpstep.Values{
-		"api":      map[string]any{"base": api.URL},
-		"schedule": map[string]any{"lastRun": "2026-11-01T00:00:00Z"},
-		"shop":     map[string]any{"token": httpstep.Secret(demoToken)},
-	})
+	res, err := pull(context.Background(), client, api.URL, demoToken)
 	if err != nil {
 		return err
 	}
+	return report(w, res)
+}
+
+// pull runs the stored node against the order API at base with token:
+// every page of the orders updated since the last run, in one Result.
+// Its test runs it against a fake API and replays a recorded pull
+// (main_test.go).
+func pull(ctx context.Context, client *httpstep.Client, base string, token httpstep.Secret) (*httpstep.Result, error) {
+	node, err := httpstep.ParseNode([]byte(nodeJSON)) // strict: a misspelt key is an error, not ignored
+	if err != nil {
+		return nil, err
+	}
+	step, err := node.Compile()
+	if err != nil {
+		return nil, err
+	}
+	return client.Run(ctx, step, httpstep.Values{
+		"api":      map[string]any{"base": base},
+		"schedule": map[string]any{"lastRun": "2026-11-01T00:00:00Z"},
+		"shop":     map[string]any{"token": token},
+	})
+}
+
+// report prints the pulled orders as a table, then the execution history.
+func report(w io.Writer, res *httpstep.Result) error {
 	rows, err := res.Rows("")
 	if err != nil {
 		return err
@@ -128,7 +139,7 @@ func orderAPI() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/orders", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		if r.Header.Get("Authorization") != "Bearer "+demoToken {
+		if r.Header.Get("Authorization") != "Bearer "+string(demoToken) {
 			w.WriteHeader(http.StatusUnauthorized)
 			io.WriteString(w, `{"error":"invalid token"}`)
 			return

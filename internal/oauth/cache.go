@@ -133,11 +133,24 @@ func (c *Cache) fetchLocked(ctx context.Context, key string, f Fetch) (*oauth2.T
 	if err != nil {
 		return nil, err
 	}
+	saved := c.keep(t)
+	return saved, c.Store.Save(ctx, key, saved)
+}
+
+// Put saves t under key as a fetch would (an Expiry left zero is set from
+// expires_in on the cache's clock) and returns what was saved: for tokens
+// got outside the cache, such as a consent's.
+func (c *Cache) Put(ctx context.Context, key string, t *oauth2.Token) (*oauth2.Token, error) {
+	saved := c.keep(t)
+	return saved, c.Store.Save(ctx, key, saved)
+}
+
+// keep is the token as the store keeps it.
+func (c *Cache) keep(t *oauth2.Token) *oauth2.Token {
 	if secs := expiresIn(t); secs > 0 { // counted on the cache's clock
 		t.Expiry = c.now().Add(time.Duration(secs) * time.Second)
 	}
-	saved := &oauth2.Token{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
-	return saved, c.Store.Save(ctx, key, saved)
+	return &oauth2.Token{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
 }
 
 // Invalidate drops the access token of cfg when the store still holds the

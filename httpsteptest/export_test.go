@@ -1,0 +1,4 @@
+package httpsteptest
+
+// Matches is matches, for the tests.
+var Matches = matches
