@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -50,6 +51,13 @@ const (
 )
 
 func newAuthPeer(t *testing.T) *authPeer {
+	p := startAuthPeer()
+	t.Cleanup(p.Close)
+	return p
+}
+
+// startAuthPeer starts an authPeer; Close stops it.
+func startAuthPeer() *authPeer {
 	p := &authPeer{codes: map[string]*authGrant{}, access: map[string]bool{}, refresh: map[string]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /authorize", p.authorize)
@@ -65,7 +73,6 @@ func newAuthPeer(t *testing.T) *authPeer {
 		w.Write([]byte(`{"ok":true}`))
 	})
 	p.Server = httptest.NewServer(mux)
-	t.Cleanup(p.Close)
 	return p
 }
 
@@ -159,15 +166,69 @@ func consentNode(p *authPeer) *NodeConfig {
 // returns the query it is sent back with.
 func givesConsent(t *testing.T, k *Consent) url.Values {
 	t.Helper()
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Get(k.URL)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusFound, resp.StatusCode)
-	back, err := url.Parse(resp.Header.Get("Location"))
+	back, err := browse(k.URL)
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(back.String(), k.RedirectURL+"?"))
 	return back.Query()
+}
+
+// browse opens a consent URL as a browser would and returns where the
+// server sends it back.
+func browse(consentURL string) (*url.URL, error) {
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Get(consentURL)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	defer hc.CloseIdleConnections()
+	if resp.StatusCode != http.StatusFound {
+		return nil, fmt.Errorf("the consent page answered %s", resp.Status)
+	}
+	return url.Parse(resp.Header.Get("Location"))
+}
+
+// A host's "connect account": StartConsent makes the URL the person's
+// browser opens; when the browser comes back with the code, FinishConsent
+// exchanges it and saves the tokens, and the node's first run uses them
+// without asking the token endpoint again.
+func ExampleClient_StartConsent() {
+	p := startAuthPeer() // an authorization server on loopback
+	defer p.Close()
+	c := &Client{AllowPrivate: true}
+	defer c.CloseIdleConnections()
+	ctx := context.Background()
+
+	node := consentNode(p) // oauth2, grant refresh_token, refreshToken "{{conn.refreshToken}}"
+	step, err := node.Compile()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	params := Values{"app.id": consentClient, "app.secret": Secret(consentSecret)}
+	consent, err := c.StartConsent(step, params, ConsentRequest{AuthURL: p.URL + "/authorize", RedirectURL: "https://engine.test/connect/done"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	back, err := browse(consent.URL) // the host redirects the browser; the person consents
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tok, err := c.FinishConsent(ctx, step, params, consent, back.Query())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	params["conn.refreshToken"] = Secret(tok.RefreshToken) // the host keeps it with the connection
+	res, err := c.Execute(ctx, node, params)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.StatusCode, string(res.Body), "token requests:", p.tokenRequests())
+	// Output: 200 {"ok":true} token requests: 1
 }
 
 var pkceUnreserved = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)

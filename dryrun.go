@@ -69,8 +69,9 @@ const (
 // parameter of its first page), an async node its first request (not a
 // poll), a download node its request. The record is whole even when the
 // Client keeps summaries (HistorySummary). The Idempotency-Key and webhook
-// id are fresh, as for every run. The Client's Header hook adds its
-// headers, as to every attempt (with ctx); no other hook is called.
+// id are fresh, as for every run. The Client's InjectTraceContext hook
+// adds its headers, as to every attempt (with ctx), unless the node sets
+// NoTraceContext; no other hook is called.
 //
 // Errors are those Run gives before sending: a nil Step or an invalid node
 // is a *ConfigError, a value that cannot be placed (a header the run would

@@ -325,14 +325,14 @@ func TestDryRunErrors(t *testing.T) {
 	assert.True(t, errors.Is(err, context.Canceled), err)
 }
 
-// TestDryRunHeaderHook: the headers the Client's Header hook adds to each
-// attempt are in the dry run's request too, as the history shows them; no
-// other hook is called.
-func TestDryRunHeaderHook(t *testing.T) {
+// TestDryRunTraceContextHook: the headers the Client's InjectTraceContext
+// hook adds to each attempt are in the dry run's request too, as the
+// history shows them; no other hook is called.
+func TestDryRunTraceContextHook(t *testing.T) {
 	c := dryClient(t)
 	started := 0
 	c.Hooks = &Hooks{
-		Header: func(_ context.Context, h http.Header) {
+		InjectTraceContext: func(_ context.Context, h http.Header) {
 			h.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 		},
 		RunStart: func(ctx context.Context) context.Context { started++; return ctx },
