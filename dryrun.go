@@ -120,7 +120,7 @@ func (o *outgoing) dryRecord(ctx context.Context, hooks *Hooks) (*RequestRecord,
 	d := *o
 	d.dry = true
 	ctx, _ = withHops(ctx, &d) // the request's values, as an attempt's round trip gives them
-	req, sent, _, err := d.prepare(ctx, hooks, d.cred.placeholder())
+	req, sent, _, err := d.prepare(ctx, hooks, d.credentialPlaceholder())
 	if err != nil {
 		f := paramFailure(err)
 		o.secrets.failure(f)
@@ -131,9 +131,12 @@ func (o *outgoing) dryRecord(ctx context.Context, hooks *Hooks) (*RequestRecord,
 	return &rec, nil
 }
 
-// placeholder is the credential value a dry run places in place of the
-// one cr would get by an exchange; "" for no credential.
-func (cr *credential) placeholder() string {
+// credentialPlaceholder is the credential value a dry run places in
+// place of the one o.cred would get by an exchange; "" for no credential.
+// A token's value is rendered as the run renders it, with every
+// parameter in it a secret: the run seals the whole value.
+func (o *outgoing) credentialPlaceholder() string {
+	cr := o.cred
 	if cr == nil {
 		return ""
 	}
@@ -143,13 +146,26 @@ func (cr *credential) placeholder() string {
 	case AuthDigest:
 		return placeholderDigest
 	case AuthToken:
-		v, err := newRenderer(&sigVars{base: cr.params, token: placeholderToken}).render(cr.fetch.value)
+		r := newRenderer(dryTokenParams{cr.params})
+		v, err := r.render(cr.fetch.value)
+		o.secrets.addSealed(r.secrets.values...)
 		if err != nil {
 			return placeholderToken
 		}
 		return v
 	}
 	return ""
+}
+
+// dryTokenParams are the Params of a dry run's token value: {{$token}} is
+// its placeholder, every other value a Secret.
+type dryTokenParams struct{ base Params }
+
+func (p dryTokenParams) Lookup(ref string) (any, bool) {
+	if ref == varToken {
+		return placeholderToken, true
+	}
+	return secretParams(p).Lookup(ref)
 }
 
 // showPlaceholders shows, in rec, the header and query values that hold a
