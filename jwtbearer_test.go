@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpstep/httpstep/internal/oauth"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -401,4 +402,33 @@ func TestJWTBearerDryRun(t *testing.T) {
 	for _, secret := range keyForms(key) {
 		assert.NotContains(t, string(b), secret)
 	}
+}
+
+// FuzzSigningKey: whatever is pasted as a jwt_bearer key, parsing does not
+// panic, an accepted key can sign, and a refusal does not quote the key's
+// body.
+func FuzzSigningKey(f *testing.F) {
+	rk, key := rsaKey(f)
+	sec1, _ := x509.MarshalECPrivateKey(ecKey(f))
+	f.Add(key)
+	f.Add(strings.ReplaceAll(pemOf("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rk)), "\n", `\n`))
+	f.Add(pemOf("EC PRIVATE KEY", sec1))
+	f.Add("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+	f.Add("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC")
+	f.Fuzz(func(t *testing.T, text string) {
+		k, err := parseSigningKey(text)
+		if err == nil {
+			if oauth.Method(k) == nil {
+				t.Fatalf("accepted a key that cannot sign: %T", k)
+			}
+			return
+		}
+		block, _ := pem.Decode([]byte(unescapeKey(strings.TrimSpace(text))))
+		if block == nil {
+			return
+		}
+		if body := base64.StdEncoding.EncodeToString(block.Bytes); len(body) >= 8 && strings.Contains(err.Error(), body[:8]) {
+			t.Fatalf("the refusal quotes the key: %v", err)
+		}
+	})
 }

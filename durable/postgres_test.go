@@ -29,6 +29,10 @@ const dsnEnv = "HTTPSTEP_DURABLE_PG"
 // fleetEnv gives a worker process its Client's Limits, as JSON.
 const fleetEnv = "HTTPSTEP_DURABLE_FLEET"
 
+// leaseEnv gives a worker process's PostgresState slot leases of its own
+// length (a Go duration).
+const leaseEnv = "HTTPSTEP_DURABLE_LEASE"
+
 // workerEnv makes the test binary a worker process on the schema it names.
 const workerEnv = "HTTPSTEP_DURABLE_WORKER"
 
@@ -114,6 +118,9 @@ func workerProcess() int {
 	rescue, _ := time.ParseDuration(os.Getenv("HTTPSTEP_DURABLE_RESCUE"))
 	cfg := fastConfig()
 	cfg.RescueAfter = rescue
+	if lease, _ := time.ParseDuration(os.Getenv(leaseEnv)); lease > 0 {
+		cfg.Client.State = &pgState{pool: pool, lease: lease}
+	}
 	if fleet := os.Getenv(fleetEnv); fleet != "" {
 		if err := json.Unmarshal([]byte(fleet), &cfg.Client.Limits); err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -39,6 +39,7 @@ func PostgresState(pool *pgxpool.Pool) httpstep.StateStore {
 type pgState struct {
 	pool  *pgxpool.Pool
 	ready atomic.Bool
+	lease time.Duration // > 0: every slot's lease, instead of the Client's (tests)
 }
 
 // stateTables creates PostgresState's tables.
@@ -124,6 +125,9 @@ RETURNING slot`
 func (s *pgState) Acquire(ctx context.Context, host string, max int, lease time.Duration) (string, bool, error) {
 	if err := s.setup(ctx); err != nil {
 		return "", false, err
+	}
+	if s.lease > 0 {
+		lease = s.lease
 	}
 	id := rand.Text()
 	var slot int

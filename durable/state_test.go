@@ -207,3 +207,50 @@ func TestFleetRefreshesOnce(t *testing.T) {
 		assert.GreaterOrEqual(t, srv.refreshs, 1)
 	})
 }
+
+// TestKilledProcessFreesSlots: a process killed holding all of a host's
+// MaxConcurrent slots holds them until their leases expire, not longer:
+// another process's request waits for the expiry, then goes.
+func TestKilledProcessFreesSlots(t *testing.T) {
+	onPostgres(t, func(t *testing.T, db pgDB) {
+		const lease = 2 * time.Second // the Client's is SlotLease, a minute
+		hold := make(chan struct{})
+		api := newArrivals(t, func(_ int, _ http.ResponseWriter, r *http.Request) int {
+			if r.URL.Path == "/hold" {
+				select {
+				case <-hold:
+				case <-r.Context().Done(): // the killed process's connection
+				}
+			}
+			return 0
+		})
+		t.Cleanup(func() { close(hold) }) // before api.Close, which waits for the held handlers
+		limits := []httpstep.Limit{{MaxConcurrent: 2}}
+		raw, err := json.Marshal(limits)
+		require.NoError(t, err)
+		doomed := spawnWorker(t, db, DefaultRescueAfter, fleetEnv+"="+string(raw), leaseEnv+"="+lease.String())
+		cfg := fastConfig()
+		cfg.Client.Limits = limits
+		cfg.Client.State = &pgState{pool: poolOn(t, db.dsn, db.schema), lease: lease}
+		q := db.open(t, cfg)
+		held := fastPush(api.URL+"/hold", 1)
+		held.Timeout = httpstep.Duration(30 * time.Second)
+		for range 2 {
+			_, err := q.Enqueue(context.Background(), held, order)
+			require.NoError(t, err)
+		}
+		require.Eventually(t, func() bool { return len(api.all()) == 2 }, 10*time.Second, 5*time.Millisecond)
+		taken := api.all()[1] // the second slot was taken a little before
+		doomed.kill()
+		killed := time.Now()
+		startT(t, q)
+		d := enqueueAll(t, q, fastPush(api.URL+"/free", 1), 1, 10*time.Second)[0]
+		times := api.all()
+		require.Len(t, times, 3)
+		t.Logf("killed holding 2 of 2 slots (lease %v): the next request went %v after the kill, %v after the last slot was taken",
+			lease, times[2].Sub(killed).Round(10*time.Millisecond), times[2].Sub(taken).Round(10*time.Millisecond))
+		assert.GreaterOrEqual(t, times[2].Sub(taken), lease-500*time.Millisecond, "went while the dead process's leases held")
+		assert.Less(t, times[2].Sub(taken), lease+time.Second, "waited past the leases' expiry")
+		assert.Equal(t, StateDelivered, d.State)
+	})
+}
