@@ -95,7 +95,8 @@ func (t *tracer) resultDone(ctx context.Context, res *httpstep.Result) {
 type attemptKey struct{}
 
 // attempt is the state of one attempt between its Start and Done hooks,
-// which a run's goroutine calls one after the other.
+// which a run's goroutine calls one after the other; only an attempt whose
+// span records has one.
 type attempt struct {
 	span trace.Span
 	n    int       // the attempt's number within its request, from 1
@@ -116,6 +117,9 @@ func (t *tracer) attemptStart(ctx context.Context, n int) context.Context {
 		opts = append(opts, trace.WithAttributes(semconv.HTTPRequestResendCount(n-1)))
 	}
 	ctx, span := t.tracer.Start(ctx, "HTTP", opts...) // named for its method when it ends
+	if !span.IsRecording() {
+		return ctx // no hop to time
+	}
 	return context.WithValue(ctx, attemptKey{}, &attempt{span: span, n: n, sent: time.Now()})
 }
 
@@ -148,6 +152,9 @@ func (t *tracer) redirect(ctx context.Context, r *httpstep.RedirectRecord) {
 // as a client span of its own (timed by its record) and in the duration
 // histogram.
 func (t *tracer) tokenRequest(ctx context.Context, rec *httpstep.Attempt) {
+	if !trace.SpanFromContext(ctx).IsRecording() && !t.duration.Enabled(ctx) {
+		return
+	}
 	as := exchangeAttrs(rec)
 	t.exchange(ctx, rec, as)
 	_, span := t.tracer.Start(ctx, spanName(rec.Request.Method), trace.WithSpanKind(trace.SpanKindClient),
@@ -163,19 +170,22 @@ func (t *tracer) tokenRequest(ctx context.Context, rec *httpstep.Attempt) {
 // attemptDone ends the attempt's span with its record, after the spans of
 // the redirects it met, and records its duration.
 func (t *tracer) attemptDone(ctx context.Context, rec *httpstep.Attempt) {
-	a, ok := ctx.Value(attemptKey{}).(*attempt)
-	if !ok {
+	a, traced := ctx.Value(attemptKey{}).(*attempt)
+	if !traced && !t.duration.Enabled(ctx) {
+		trace.SpanFromContext(ctx).End()
 		return
 	}
 	as := exchangeAttrs(rec)
 	t.exchange(ctx, rec, as)
-	if a.span.IsRecording() {
-		t.hopSpans(ctx, a, rec)
-		a.span.SetName(spanName(rec.Request.Method))
-		a.span.SetAttributes(as...)
-		a.span.SetAttributes(spanAttrs(rec)...)
-		setStatus(a.span, rec)
+	if !traced {
+		trace.SpanFromContext(ctx).End()
+		return
 	}
+	t.hopSpans(ctx, a, rec)
+	a.span.SetName(spanName(rec.Request.Method))
+	a.span.SetAttributes(as...)
+	a.span.SetAttributes(spanAttrs(rec)...)
+	setStatus(a.span, rec)
 	a.span.End()
 }
 

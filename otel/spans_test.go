@@ -2,6 +2,7 @@ package otel
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -197,5 +198,28 @@ func TestFailureKinds(t *testing.T) {
 			}
 			assert.Equal(t, map[string]int64{string(tc.kind): 1}, failures(t, tm))
 		})
+	}
+}
+
+// TestConcurrentRuns: runs of one instrumented Client at once each get a
+// trace of their own, whose attempt and redirect nest in its run.
+func TestConcurrentRuns(t *testing.T) {
+	a, tm := newAPI(t), newTelemetry(t)
+	c := tm.client(t)
+	const runs = 8
+	var wg sync.WaitGroup
+	for range runs {
+		wg.Go(func() {
+			c.Execute(context.Background(), &httpstep.NodeConfig{URL: a.URL + "/moved"}, nil) // one of them gets /flaky's 503
+		})
+	}
+	wg.Wait()
+	byTrace := map[trace.TraceID][]string{}
+	for _, s := range tm.spans.Ended() {
+		byTrace[s.SpanContext().TraceID()] = append(byTrace[s.SpanContext().TraceID()], s.Name())
+	}
+	require.Len(t, byTrace, runs)
+	for id, names := range byTrace {
+		assert.ElementsMatch(t, []string{"GET", "GET", spanRun}, names, id.String())
 	}
 }
