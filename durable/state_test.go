@@ -254,3 +254,51 @@ func TestKilledProcessFreesSlots(t *testing.T) {
 		assert.Equal(t, StateDelivered, d.State)
 	})
 }
+
+// TestFleetSendsOneProbe: after an open circuit's cooldown one probe goes
+// for the whole fleet, not one per process: with the API down, requests
+// from three processes reach it at most once per cooldown once the
+// circuit has opened.
+func TestFleetSendsOneProbe(t *testing.T) {
+	onPostgres(t, func(t *testing.T, db pgDB) {
+		const cooldown = time.Second
+		const slow = 300 * time.Millisecond // a probe in flight that long
+		api := newArrivals(t, func(int, http.ResponseWriter, *http.Request) int {
+			time.Sleep(slow)
+			return http.StatusServiceUnavailable
+		})
+		raw, err := json.Marshal(httpstep.Breaker{Failures: 2, Cooldown: httpstep.Duration(cooldown)})
+		require.NoError(t, err)
+		for range 3 {
+			spawnWorker(t, db, DefaultRescueAfter, breakerEnv+"="+string(raw))
+		}
+		q := db.open(t, fastConfig())
+		node := fastPush(api.URL, 1)
+		var ids []int64
+		for i := range 200 { // 50/s for 4 s, 5 at once: every process keeps trying
+			id, err := q.Enqueue(context.Background(), node, order)
+			require.NoError(t, err)
+			ids = append(ids, id)
+			if i%5 == 4 {
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+		for _, id := range ids {
+			waitState(t, q, id, StateFailed, 10*time.Second)
+		}
+		times := api.all()
+		require.NotEmpty(t, times)
+		const inFlight = slow + 200*time.Millisecond // sent before the circuit opened
+		var gaps []time.Duration
+		for i := 1; i < len(times); i++ {
+			if times[i].Sub(times[0]) > inFlight {
+				gaps = append(gaps, times[i].Sub(times[i-1]).Round(10*time.Millisecond))
+			}
+		}
+		t.Logf("%d requests reached the API; after the opening, apart by %v", len(times), gaps)
+		assert.GreaterOrEqual(t, len(gaps), 2, "probes after the cooldowns")
+		for _, g := range gaps {
+			assert.GreaterOrEqual(t, g, cooldown-200*time.Millisecond, "two probes within one cooldown")
+		}
+	})
+}
