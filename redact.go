@@ -19,7 +19,24 @@ type redactor struct {
 	forms []string  // longest first, so "Bearer x" goes before "x"
 	short []string  // secrets too short to find in text: redacted where they stand whole
 	first [6]string // forms' first array: a secret or two take no allocation of their own
+	// within[i] is the index of a shorter form that forms[i] contains
+	// (the raw secret in "Bearer <secret>"), or noForm: a text without
+	// that one cannot hold forms[i], so text need not look for it. Nil
+	// when there are more than maxWithin forms.
+	within      []uint8
+	firstWithin [6]uint8
+	// anchor[i] is where forms[i] has its rarest byte in text (see
+	// byteRank), which contains looks for first; nil with within.
+	anchor      []uint8
+	firstAnchor [6]uint8
 }
+
+// noForm is within's mark of a form that contains no shorter one.
+const noForm = 255
+
+// maxWithin is the most forms a redactor relates by within; a run with
+// more has text look for each of them.
+const maxWithin = 32
 
 // minSecretLen is the shortest value redacted; shorter ones would blot out
 // ordinary text.
@@ -49,7 +66,27 @@ func newRedactor(secrets []string, u *url.URL, h http.Header, cache *formCache) 
 		}
 	}
 	slices.SortFunc(r.forms, func(a, b string) int { return len(b) - len(a) })
+	r.relate()
 	return r
+}
+
+// relate fills within: for each form the shortest later form it contains.
+func (r *redactor) relate() {
+	if len(r.forms) > maxWithin {
+		return
+	}
+	r.within, r.anchor = r.firstWithin[:0], r.firstAnchor[:0]
+	for i, f := range r.forms {
+		r.anchor = append(r.anchor, rarest(f))
+		w := uint8(noForm)
+		for j := len(r.forms) - 1; j > i; j-- {
+			if g := r.forms[j]; len(g) < len(f) && strings.Contains(f, g) {
+				w = uint8(j)
+				break
+			}
+		}
+		r.within = append(r.within, w)
+	}
 }
 
 // secretForms returns a secret in every form it can take once placed in a
@@ -173,12 +210,98 @@ func (r *redactor) add(form string) {
 	}
 }
 
-// text scrubs secrets from s; it allocates only when it finds one.
+// text scrubs secrets from s; it allocates only when it finds one. Each
+// form, longest first, is replaced wherever it is in s as the earlier ones
+// left it. Until one is found, a form is looked for only when the shorter
+// form it contains (within) is in s: most texts hold no secret, and then
+// "Bearer <secret>", its escapes and the secret cost one look, not one each.
 func (r *redactor) text(s string) string {
 	if r == nil {
 		return s
 	}
-	for _, f := range r.forms {
+	if r.within == nil {
+		return r.replaceFrom(s, 0)
+	}
+	var in [maxWithin]found
+	for i, f := range r.forms {
+		if r.has(s, i, &in) {
+			return r.replaceFrom(strings.ReplaceAll(s, f, redacted), i+1) // s changed: the rest are looked for as they are
+		}
+	}
+	return s
+}
+
+// found is what text knows of whether a form is in the unchanged text.
+type found uint8
+
+const (
+	formUnknown found = iota
+	formIn
+	formOut
+)
+
+// has reports whether s holds forms[i], remembered in in: s cannot when it
+// lacks the shorter form forms[i] contains.
+func (r *redactor) has(s string, i int, in *[maxWithin]found) bool {
+	if in[i] == formUnknown {
+		in[i] = formOut
+		if w := r.within[i]; (w == noForm || r.has(s, int(w), in)) && containsAt(s, r.forms[i], int(r.anchor[i])) {
+			in[i] = formIn
+		}
+	}
+	return in[i] == formIn
+}
+
+// byteRank orders bytes from the most common in the texts the history
+// keeps (JSON, English words, dates, numbers) to the rarest; a byte not
+// listed ranks rarer than all (control bytes, UTF-8 beyond ASCII).
+const byteRank = ` "etaoinsrhldcu:,mfpgwyb.0v1k2-_/3x459867jqz{}[]TSACIEPRNDOMLBHFGWUKVYJXQZ=&%+?#@!;'()*<>\|^~$`
+
+// rarest returns the offset, within the first 255 bytes of form, of its
+// byte that byteRank ranks rarest.
+func rarest(form string) uint8 {
+	best, rank := 0, -1
+	for i := range min(len(form), 255) {
+		r := strings.IndexByte(byteRank, form[i])
+		if r < 0 {
+			r = len(byteRank)
+		}
+		if r > rank {
+			best, rank = i, r
+		}
+	}
+	return uint8(best)
+}
+
+// containsAt reports whether s holds f, looking for f's byte at offset k
+// (its rarest) and comparing around each one found: a secret such as
+// "t0k3n-..." in a JSON text full of t's costs a look per "k", not per "t".
+// Past a few false matches per byte looked at, it leaves the rest to
+// strings.Contains, as strings.Index does.
+func containsAt(s, f string, k int) bool {
+	if len(f) == 0 || len(f) > len(s) {
+		return len(f) == 0
+	}
+	b, last, misses := f[k], len(s)-len(f)+k, 0
+	for i := k; i <= last; i++ {
+		j := strings.IndexByte(s[i:last+1], b)
+		if j < 0 {
+			return false
+		}
+		i += j
+		if s[i-k:i-k+len(f)] == f {
+			return true
+		}
+		if misses++; misses > 4+(i>>4) {
+			return strings.Contains(s[i-k+1:], f)
+		}
+	}
+	return false
+}
+
+// replaceFrom replaces, in s, each form from forms[from] on.
+func (r *redactor) replaceFrom(s string, from int) string {
+	for _, f := range r.forms[from:] {
 		if strings.Contains(s, f) {
 			s = strings.ReplaceAll(s, f, redacted)
 		}
