@@ -20,23 +20,16 @@ type redactor struct {
 	short []string  // secrets too short to find in text: redacted where they stand whole
 	first [6]string // forms' first array: a secret or two take no allocation of their own
 	// within[i] is the index of a shorter form that forms[i] contains
-	// (the raw secret in "Bearer <secret>"), or noForm: a text without
-	// that one cannot hold forms[i], so text need not look for it. Nil
-	// when there are more than maxWithin forms.
-	within      []uint8
-	firstWithin [6]uint8
-	// anchor[i] is where forms[i] has its rarest byte in text (see
-	// byteRank), which contains looks for first; nil with within.
-	anchor      []uint8
-	firstAnchor [6]uint8
+	// (the raw secret in "Bearer <secret>"), or 0 for none (a shorter form
+	// comes later, so never at 0): a text without that one cannot hold
+	// forms[i], so text need not look for it. Used when there are at most
+	// maxWithin forms.
+	within [maxWithin]uint8
 }
-
-// noForm is within's mark of a form that contains no shorter one.
-const noForm = 255
 
 // maxWithin is the most forms a redactor relates by within; a run with
 // more has text look for each of them.
-const maxWithin = 32
+const maxWithin = 8
 
 // minSecretLen is the shortest value redacted; shorter ones would blot out
 // ordinary text.
@@ -75,17 +68,13 @@ func (r *redactor) relate() {
 	if len(r.forms) > maxWithin {
 		return
 	}
-	r.within, r.anchor = r.firstWithin[:0], r.firstAnchor[:0]
 	for i, f := range r.forms {
-		r.anchor = append(r.anchor, rarest(f))
-		w := uint8(noForm)
 		for j := len(r.forms) - 1; j > i; j-- {
 			if g := r.forms[j]; len(g) < len(f) && strings.Contains(f, g) {
-				w = uint8(j)
+				r.within[i] = uint8(j)
 				break
 			}
 		}
-		r.within = append(r.within, w)
 	}
 }
 
@@ -219,7 +208,7 @@ func (r *redactor) text(s string) string {
 	if r == nil {
 		return s
 	}
-	if r.within == nil {
+	if len(r.forms) > maxWithin {
 		return r.replaceFrom(s, 0)
 	}
 	var in [maxWithin]found
@@ -245,7 +234,7 @@ const (
 func (r *redactor) has(s string, i int, in *[maxWithin]found) bool {
 	if in[i] == formUnknown {
 		in[i] = formOut
-		if w := r.within[i]; (w == noForm || r.has(s, int(w), in)) && containsAt(s, r.forms[i], int(r.anchor[i])) {
+		if w := r.within[i]; (w == 0 || r.has(s, int(w), in)) && contains(s, r.forms[i]) {
 			in[i] = formIn
 		}
 	}
@@ -257,21 +246,31 @@ func (r *redactor) has(s string, i int, in *[maxWithin]found) bool {
 // listed ranks rarer than all (control bytes, UTF-8 beyond ASCII).
 const byteRank = ` "etaoinsrhldcu:,mfpgwyb.0v1k2-_/3x459867jqz{}[]TSACIEPRNDOMLBHFGWUKVYJXQZ=&%+?#@!;'()*<>\|^~$`
 
+// rarity ranks each byte by its place in byteRank, higher for rarer.
+var rarity = func() (r [256]uint8) {
+	for b := range r {
+		r[b] = uint8(len(byteRank))
+	}
+	for i := len(byteRank) - 1; i >= 0; i-- {
+		r[byteRank[i]] = uint8(i)
+	}
+	return r
+}()
+
 // rarest returns the offset, within the first 255 bytes of form, of its
 // byte that byteRank ranks rarest.
-func rarest(form string) uint8 {
-	best, rank := 0, -1
-	for i := range min(len(form), 255) {
-		r := strings.IndexByte(byteRank, form[i])
-		if r < 0 {
-			r = len(byteRank)
-		}
-		if r > rank {
-			best, rank = i, r
+func rarest(form string) int {
+	best := 0
+	for i := 1; i < min(len(form), 255); i++ {
+		if rarity[form[i]] > rarity[form[best]] {
+			best = i
 		}
 	}
-	return uint8(best)
+	return best
 }
+
+// contains reports whether s holds form, looked for from its rarest byte.
+func contains(s, form string) bool { return containsAt(s, form, rarest(form)) }
 
 // containsAt reports whether s holds f, looking for f's byte at offset k
 // (its rarest) and comparing around each one found: a secret such as
@@ -302,7 +301,7 @@ func containsAt(s, f string, k int) bool {
 // replaceFrom replaces, in s, each form from forms[from] on.
 func (r *redactor) replaceFrom(s string, from int) string {
 	for _, f := range r.forms[from:] {
-		if strings.Contains(s, f) {
+		if contains(s, f) {
 			s = strings.ReplaceAll(s, f, redacted)
 		}
 	}

@@ -362,7 +362,6 @@ func TestRedactorTextLooksOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRedactor(tt.secrets, nil, tt.header, nil)
-			assert.Equal(t, len(r.forms) <= maxWithin, r.within != nil)
 			for _, s := range tt.texts {
 				assert.Equal(t, everyForm(r, s), r.text(s), s)
 			}
@@ -370,6 +369,7 @@ func TestRedactorTextLooksOnce(t *testing.T) {
 	}
 	r := newRedactor([]string{tok}, nil, bearer, nil)
 	assert.Greater(t, len(r.forms), 2)
+	assert.LessOrEqual(t, len(r.forms), maxWithin)
 	for i, f := range r.forms[:len(r.forms)-1] {
 		assert.Equal(t, len(r.forms)-1, int(r.within[i]), "%q is found through the token it holds", f)
 	}
@@ -412,7 +412,7 @@ func FuzzContainsAt(f *testing.F) {
 	f.Add("abc", "")
 	f.Add("é中文é", "中文")
 	f.Fuzz(func(t *testing.T, s, form string) {
-		if got, want := containsAt(s, form, int(rarest(form))), strings.Contains(s, form); got != want {
+		if got, want := containsAt(s, form, rarest(form)), strings.Contains(s, form); got != want {
 			t.Fatalf("containsAt(%q, %q) = %v, strings.Contains says %v", s, form, got, want)
 		}
 	})
