@@ -305,9 +305,11 @@ func TestAsyncMaxWait(t *testing.T) {
 	assert.Contains(t, f.Message, "maxWait 450ms")
 	assert.Contains(t, f.Message, `"running" (HTTP 202)`, "the last status seen")
 	assert.Equal(t, 202, f.StatusCode)
-	assert.Less(t, elapsed, 2*time.Second)
+	assert.Less(t, elapsed, 5*time.Second, "maxWait ends the wait, not the test's own timeout")
 	assert.GreaterOrEqual(t, elapsed, 450*time.Millisecond)
-	assert.GreaterOrEqual(t, len(res.Attempts), 4)
+	// The first request and at least one poll: how many more fit into
+	// 450 ms depends on the machine's load, not on the code.
+	assert.GreaterOrEqual(t, len(res.Attempts), 2)
 	assert.Equal(t, KindTimeout, res.Attempts[len(res.Attempts)-1].Kind)
 }
 

@@ -86,6 +86,7 @@ func (c *Client) exchange(ctx context.Context, o *outgoing) (out outcome) {
 // authorization, when not empty, is its Authorization header.
 func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, authorization string) (out outcome) {
 	ctx, hops := withHops(ctx, o)
+	hops.hooks = c.Hooks
 	req, o, note, err := o.prepare(ctx, c.Hooks, authorization)
 	out.note(note)
 	out.record.Request = c.requestRecord(o, req)
@@ -111,7 +112,8 @@ func (c *Client) roundTrip(ctx context.Context, o *outgoing, hc *http.Client, au
 
 // prepare builds the request of one exchange as it goes out: the
 // credential placed (authorization, when not empty), the headers of the
-// Client's Header hook added, signed by the node's signer and with the
+// Client's InjectTraceContext hook added (unless the node sets
+// NoTraceContext), signed by the node's signer and with the
 // Client's webhook signature. It returns the outgoing
 // whose body the request carries (a body that holds the signature is
 // rendered for it) and a note for the history. Nothing is sent; a dry run
@@ -125,8 +127,8 @@ func (o *outgoing) prepare(ctx context.Context, hooks *Hooks, authorization stri
 			req.Header.Set("Authorization", authorization)
 		}
 	}
-	if err == nil {
-		hooks.header(ctx, req)
+	if err == nil && !o.step.node.NoTraceContext {
+		hooks.injectTraceContext(ctx, req)
 	}
 	var signedBody []byte
 	if err == nil && o.signs(req.URL) {

@@ -329,6 +329,9 @@ func tokenRefusal(re *oauth2.RetrieveError, status int, grant string) string {
 	case "invalid_client":
 		msg += "; check the client id and secret"
 	case "invalid_grant":
+		if grant == grantAuthorizationCode {
+			return msg + "; the code was not accepted: a code is used once and expires within minutes, so start the consent again"
+		}
 		if grant == GrantJWTBearer {
 			return msg + "; the service account's signed assertion was not accepted: check the private key and its key id, " +
 				"the issuer (the account's client_email), the subject and the scopes, and that this computer's clock is right"

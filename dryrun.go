@@ -69,8 +69,9 @@ const (
 // parameter of its first page), an async node its first request (not a
 // poll), a download node its request. The record is whole even when the
 // Client keeps summaries (HistorySummary). The Idempotency-Key and webhook
-// id are fresh, as for every run. The Client's Header hook adds its
-// headers, as to every attempt (with ctx); no other hook is called.
+// id are fresh, as for every run. The Client's InjectTraceContext hook
+// adds its headers, as to every attempt (with ctx), unless the node sets
+// NoTraceContext; no other hook is called.
 //
 // Errors are those Run gives before sending: a nil Step or an invalid node
 // is a *ConfigError, a value that cannot be placed (a header the run would
@@ -119,7 +120,7 @@ func (o *outgoing) dryRecord(ctx context.Context, hooks *Hooks) (*RequestRecord,
 	d := *o
 	d.dry = true
 	ctx, _ = withHops(ctx, &d) // the request's values, as an attempt's round trip gives them
-	req, sent, _, err := d.prepare(ctx, hooks, d.cred.placeholder())
+	req, sent, _, err := d.prepare(ctx, hooks, d.credentialPlaceholder())
 	if err != nil {
 		f := paramFailure(err)
 		o.secrets.failure(f)
@@ -130,9 +131,12 @@ func (o *outgoing) dryRecord(ctx context.Context, hooks *Hooks) (*RequestRecord,
 	return &rec, nil
 }
 
-// placeholder is the credential value a dry run places in place of the
-// one cr would get by an exchange; "" for no credential.
-func (cr *credential) placeholder() string {
+// credentialPlaceholder is the credential value a dry run places in
+// place of the one o.cred would get by an exchange; "" for no credential.
+// A token's value is rendered as the run renders it, with every
+// parameter in it a secret: the run seals the whole value.
+func (o *outgoing) credentialPlaceholder() string {
+	cr := o.cred
 	if cr == nil {
 		return ""
 	}
@@ -142,13 +146,26 @@ func (cr *credential) placeholder() string {
 	case AuthDigest:
 		return placeholderDigest
 	case AuthToken:
-		v, err := newRenderer(&sigVars{base: cr.params, token: placeholderToken}).render(cr.fetch.value)
+		r := newRenderer(dryTokenParams{cr.params})
+		v, err := r.render(cr.fetch.value)
+		o.secrets.addSealed(r.secrets.values...)
 		if err != nil {
 			return placeholderToken
 		}
 		return v
 	}
 	return ""
+}
+
+// dryTokenParams are the Params of a dry run's token value: {{$token}} is
+// its placeholder, every other value a Secret.
+type dryTokenParams struct{ base Params }
+
+func (p dryTokenParams) Lookup(ref string) (any, bool) {
+	if ref == varToken {
+		return placeholderToken, true
+	}
+	return secretParams(p).Lookup(ref)
 }
 
 // showPlaceholders shows, in rec, the header and query values that hold a

@@ -35,7 +35,11 @@ type dryCase struct {
 
 // drySecretValues give every credential ref echoedSecret, in every form an
 // API could echo it in (echoedForms).
-var drySecretValues = Values{"p": echoedSecret, "s": Secret(echoedSecret), "user": "bob"}
+// acct is a plain value that only the credential headers use, which the
+// history redacts whole.
+var drySecretValues = Values{"p": echoedSecret, "s": Secret(echoedSecret), "user": "bob", "acct": dryAccount}
+
+const dryAccount = "acct-plain-77"
 
 // dryTokenURL is where the token requests of dryCases go.
 func dryTokenURL(base string) string { return base + "/token" }
@@ -62,9 +66,9 @@ var dryCases = []dryCase{
 			ClientID: "cid", ClientSecret: "{{p}}"}})(b)
 	}, shown: map[string]string{"Authorization": placeholderOAuth2}},
 	{name: "token in a header", node: func(b string) *NodeConfig {
-		return authNode(&Auth{Type: AuthToken, Name: "X-Token", Value: "Token {{$token}}", Fetch: &TokenFetch{
+		return authNode(&Auth{Type: AuthToken, Name: "X-Token", Value: "Token {{acct}}.{{$token}}", Fetch: &TokenFetch{
 			Request: NodeConfig{Method: "POST", URL: dryTokenURL(b), Body: &Body{Kind: BodyRaw, Raw: `{"secret":"{{p}}"}`}}}})(b)
-	}, shown: map[string]string{"X-Token": "Token " + placeholderToken}},
+	}, shown: map[string]string{"X-Token": "Token [REDACTED]." + placeholderToken}},
 	{name: "token in the query", node: func(b string) *NodeConfig {
 		return authNode(&Auth{Type: AuthToken, Name: "access_token", In: InQuery, Fetch: &TokenFetch{
 			Request: NodeConfig{URL: dryTokenURL(b), Query: []KeyValue{{"secret", "{{p}}"}}}}})(b)
@@ -74,11 +78,13 @@ var dryCases = []dryCase{
 		shown: map[string]string{"Authorization": placeholderAWS, "X-Amz-Security-Token": redacted}},
 	{name: "signature in header, query and body", node: func(b string) *NodeConfig {
 		n := authNode(&Auth{Type: AuthSignature, Signature: &Signature{Algorithm: SignHMACSHA256, Key: "{{p}}", Message: "{{$timestamp}}{{$query}}",
-			Headers: []KeyValue{{"X-Signature", "t={{$timestamp}},v1={{$signature}}"}, {"X-Time", "{{$timestamp}}"}},
-			Query:   []KeyValue{{"sign", "{{$signature}}"}}}})(b)
+			Headers: []KeyValue{{"X-Signature", "t={{$timestamp}},v1={{$signature}}"}, {"X-Time", "{{$timestamp}}"},
+				{"X-Auth", "{{acct}}:{{$signature}}"}},
+			Query: []KeyValue{{"sign", "{{$signature}}"}}}})(b)
 		n.Method, n.Body = "POST", &Body{Kind: BodyRaw, Raw: `{"sig":"{{$signature}}","n":1}`}
 		return n
-	}, shown: map[string]string{"X-Signature": "t=1700000000,v1=" + placeholderSignature, "X-Time": "1700000000"},
+	}, shown: map[string]string{"X-Signature": "t=1700000000,v1=" + placeholderSignature, "X-Time": "1700000000",
+		"X-Auth": "[REDACTED]:" + placeholderSignature},
 		query: "sign=" + placeholderSignature},
 	{name: "webhook signing", node: func(b string) *NodeConfig {
 		return &NodeConfig{Method: "POST", URL: b + "/hook", Sign: true, Body: &Body{Kind: BodyRaw, Raw: `{"event":"paid"}`}}
@@ -196,6 +202,7 @@ func assertNoSecretForm(t *testing.T, rec *RequestRecord) {
 		assert.NotContains(t, string(b), jsonInner(v), "the %s form", form)
 		assert.NotContains(t, rec.URL+rec.Body, v, "the %s form", form)
 	}
+	assert.NotContains(t, string(b), dryAccount, "a value of a header the history redacts whole")
 }
 
 // dryAPI is a loopback API: a token endpoint (as an OAuth2 server and as
@@ -325,14 +332,14 @@ func TestDryRunErrors(t *testing.T) {
 	assert.True(t, errors.Is(err, context.Canceled), err)
 }
 
-// TestDryRunHeaderHook: the headers the Client's Header hook adds to each
-// attempt are in the dry run's request too, as the history shows them; no
-// other hook is called.
-func TestDryRunHeaderHook(t *testing.T) {
+// TestDryRunTraceContextHook: the headers the Client's InjectTraceContext
+// hook adds to each attempt are in the dry run's request too, as the
+// history shows them; no other hook is called.
+func TestDryRunTraceContextHook(t *testing.T) {
 	c := dryClient(t)
 	started := 0
 	c.Hooks = &Hooks{
-		Header: func(_ context.Context, h http.Header) {
+		InjectTraceContext: func(_ context.Context, h http.Header) {
 			h.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 		},
 		RunStart: func(ctx context.Context) context.Context { started++; return ctx },
@@ -353,4 +360,69 @@ func TestDryRunNilClient(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "https://api.example.test/v1?x=a+b", rec.URL)
 	assert.Equal(t, []string{UserAgent}, rec.Header["User-Agent"])
+}
+
+// FuzzDryRun: whatever a parameter holds, DryRun of a node that places it
+// in the path, query, a header and a JSON body, signed and with a fetched
+// token, neither panics nor gives another error than a kind param
+// *Failure, and a Secret of letters and digits never shows in the record.
+func FuzzDryRun(f *testing.F) {
+	for _, seed := range []string{"", "a b", "1\r\nX: y", "{{x}}", "%zz", "é/?#&=", "\x00", strings.Repeat("x", 5000)} {
+		f.Add(seed, "Secret9Value")
+	}
+	base := &NodeConfig{Method: "POST", URL: "https://api.example.test/v1/{{v}}?q={{v}}",
+		Headers: []KeyValue{{"X-V", "{{v}}"}, {"X-S", "{{s}}"}},
+		Body:    &Body{Kind: BodyRaw, Raw: `{"v":"{{v}}","s":{{s}}}`},
+		Auth: &Auth{Type: AuthToken, Name: "X-Token", Value: "{{v}} {{$token}}", Fetch: &TokenFetch{
+			Request: NodeConfig{URL: "https://auth.example.test/token?k={{s}}"}}}}
+	s, err := base.Compile()
+	require.NoError(f, err)
+	c := &Client{Now: func() time.Time { return time.Unix(1700000000, 0) }}
+	word := regexp.MustCompile(`^[A-Za-z0-9]{8,}$`)
+	f.Fuzz(func(t *testing.T, v, secret string) {
+		rec, err := c.DryRun(context.Background(), s, Values{"v": v, "s": Secret(secret)})
+		if err != nil {
+			var fail *Failure
+			require.ErrorAs(t, err, &fail)
+			require.Equal(t, KindParam, fail.Kind)
+			return
+		}
+		if !word.MatchString(secret) || strings.Contains(v, secret) {
+			return
+		}
+		other, err := c.DryRun(context.Background(), s, Values{"v": v, "s": Secret("-")})
+		require.NoError(t, err)
+		if b, _ := json.Marshal(other); strings.Contains(string(b), secret) {
+			return // the node's own text holds it
+		}
+		b, _ := json.Marshal(rec)
+		require.NotContains(t, string(b), secret)
+	})
+}
+
+// FuzzWithRecordParam: writing a placeholder into a recorded URL's query
+// keeps what comes before the query and the fragment, and the number of
+// parameters, and never touches a URL without a query.
+func FuzzWithRecordParam(f *testing.F) {
+	f.Add("http://h/p?a=1&access_token=[REDACTED]#f", "access_token", "[token: x]")
+	f.Add("http://h/p", "k", "v")
+	f.Add("http://h/p?%zz=1&k=2&k=3", "k", "v")
+	f.Fuzz(func(t *testing.T, u, key, v string) {
+		if strings.ContainsAny(v, "&#") {
+			return
+		}
+		got := withRecordParam(u, key, v)
+		before, rest, ok := strings.Cut(u, "?")
+		if !ok {
+			require.Equal(t, u, got)
+			return
+		}
+		require.True(t, strings.HasPrefix(got, before+"?"), got)
+		query, frag, hasFrag := strings.Cut(rest, "#")
+		if hasFrag {
+			require.True(t, strings.HasSuffix(got, "#"+frag), got)
+		}
+		gotQuery, _, _ := strings.Cut(strings.TrimPrefix(got, before+"?"), "#")
+		require.Equal(t, strings.Count(query, "&"), strings.Count(gotQuery, "&"))
+	})
 }

@@ -14,8 +14,9 @@ import (
 // on with (a tracer puts its span there); returning nil keeps the context
 // they were given. Each Done hook gets the context its Start returned.
 // Pages nest in the run; polls in the run; attempts in their page or poll
-// (or directly in the run); token requests and redirects are reported,
-// from the attempt's context, when the attempt that made them ends.
+// (or directly in the run). Redirects are reported, with the attempt's
+// context, as the attempt meets them; token requests when the attempt that
+// made them ends.
 //
 // Every record a hook gets is redacted as the history is, and is the
 // Client's: read it during the call, never change or keep it. Hooks are
@@ -38,12 +39,14 @@ type Hooks struct {
 	// AttemptStart is called before attempt n (counting from 1 within one
 	// request, so n-1 is the number of resends) waits for admission.
 	AttemptStart func(ctx context.Context, n int) context.Context
-	// Header may add headers to the attempt's request, such as W3C trace
-	// context (traceparent); it is called for each request the attempt
-	// sends (a resend after a credentials challenge too), with the
-	// attempt's context, before the request is signed and recorded, so
-	// the history shows what was sent. Token requests do not get them.
-	Header func(ctx context.Context, h http.Header)
+	// InjectTraceContext adds the trace context headers (such as W3C
+	// traceparent and tracestate) to the attempt's request. It is called
+	// for each request the attempt sends (a resend after a credentials
+	// challenge too), with the attempt's context, before the request is
+	// signed and recorded, so the history shows what was sent. Token
+	// requests do not get them, nor the requests of a node that sets
+	// NoTraceContext (for an API that refuses unknown headers).
+	InjectTraceContext func(ctx context.Context, h http.Header)
 	// AttemptDone is called with the attempt's record when it ends.
 	AttemptDone func(ctx context.Context, a *Attempt)
 	// TokenRequest is called, before AttemptDone, with the record of each
@@ -52,8 +55,9 @@ type Hooks struct {
 	// with a challenge or an expired token (RecordChallenge,
 	// RecordExpired). Its Start and Duration say when it ran.
 	TokenRequest func(ctx context.Context, a *Attempt)
-	// Redirect is called, before AttemptDone, for each redirect the
-	// attempt met, in order.
+	// Redirect is called for each redirect the attempt meets, as its
+	// answer arrives (before the next request of the chain is sent), in
+	// order, with the attempt's context.
 	Redirect func(ctx context.Context, r *RedirectRecord)
 }
 
@@ -111,14 +115,19 @@ func (h *Hooks) attemptStart(ctx context.Context, n int) context.Context {
 	return started(ctx, h.AttemptStart(ctx, n))
 }
 
-func (h *Hooks) header(ctx context.Context, req *http.Request) {
-	if h != nil && h.Header != nil && req != nil {
-		h.Header(ctx, req.Header)
+func (h *Hooks) injectTraceContext(ctx context.Context, req *http.Request) {
+	if h != nil && h.InjectTraceContext != nil && req != nil {
+		h.InjectTraceContext(ctx, req.Header)
 	}
 }
 
-// attemptDone reports the attempt's token requests and redirects, then
-// the attempt.
+func (h *Hooks) redirect(ctx context.Context, r *RedirectRecord) {
+	if h != nil && h.Redirect != nil {
+		h.Redirect(ctx, r)
+	}
+}
+
+// attemptDone reports the attempt's token requests, then the attempt.
 // out is a copy, so that the caller's outcome does not escape.
 func (h *Hooks) attemptDone(ctx context.Context, out outcome) {
 	if h == nil {
@@ -127,11 +136,6 @@ func (h *Hooks) attemptDone(ctx context.Context, out outcome) {
 	if h.TokenRequest != nil {
 		for i := range out.before {
 			h.TokenRequest(ctx, &out.before[i])
-		}
-	}
-	if h.Redirect != nil {
-		for i := range out.record.Redirects {
-			h.Redirect(ctx, &out.record.Redirects[i])
 		}
 	}
 	if h.AttemptDone != nil {

@@ -50,7 +50,7 @@ func (l *hookLog) hooks() *Hooks {
 		AttemptStart: func(ctx context.Context, n int) context.Context {
 			return l.open(ctx, fmt.Sprint("attempt", n))
 		},
-		Header: func(ctx context.Context, h http.Header) {
+		InjectTraceContext: func(ctx context.Context, h http.Header) {
 			p, _ := ctx.Value(hookPath{}).(string)
 			h.Set("X-Hook", p)
 		},
@@ -111,8 +111,8 @@ func TestHooks(t *testing.T) {
 		want []string
 	}{
 		{"retry, redirect, token", NodeConfig{URL: srv.URL + "/moved", Auth: &oauth, Retry: &RetryPolicy{MaxAttempts: 2, InitialInterval: Duration(100 * time.Millisecond)}}, []string{
-			"run/attempt1 token token " + srv.URL + "/token",
 			"run/attempt1 redirect 302",
+			"run/attempt1 token token " + srv.URL + "/token",
 			"run/attempt1 done 503 status",
 			"run/attempt2 redirect 302",
 			"run/attempt2 done 200 ",
@@ -159,4 +159,18 @@ func TestHooksPartial(t *testing.T) {
 	_, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 1, done)
+}
+
+// TestHooksNoTraceContext: a node that sets NoTraceContext sends no header
+// from the InjectTraceContext hook, and its other hooks still run.
+func TestHooksNoTraceContext(t *testing.T) {
+	srv := newRecorder(t, nil)
+	var l hookLog
+	c := testClient(t)
+	c.Hooks = l.hooks()
+	res, err := c.Execute(context.Background(), &NodeConfig{URL: srv.URL, NoTraceContext: true}, nil)
+	require.NoError(t, err)
+	assert.Empty(t, srv.last(t).Header.Values("X-Hook"))
+	assert.NotContains(t, res.Attempts[0].Request.Header, "X-Hook")
+	assert.Equal(t, []string{"run/attempt1 done 200 ", "run done 200"}, l.events)
 }

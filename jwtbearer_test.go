@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/httpstep/httpstep/internal/oauth"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -273,6 +274,8 @@ func TestJWTBearerClaims(t *testing.T) {
 	rk, key := rsaKey(t)
 	p := newSAPeer(t, now, map[string]crypto.PublicKey{"k1": &rk.PublicKey})
 	c := signedClient(t, now)
+	store := &memTokens{}
+	c.Tokens = store
 	node := saNode(p)
 	node.Auth.OAuth2.Subject = "{{user}}"
 	params := Values{"sa.private_key": key, "sa.private_key_id": "k1", "sa.client_email": saEmail, "user": "ann@example.test"}
@@ -287,6 +290,13 @@ func TestJWTBearerClaims(t *testing.T) {
 	assert.Equal(t, "ann@example.test", seen[0].claims["sub"])
 	assert.Equal(t, "bob@example.test", seen[1].claims["sub"])
 	assert.Equal(t, p.URL+"/token", seen[1].claims["aud"])
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	assert.Len(t, store.m, 2, "the tokens are in Client.Tokens")
+	for k, tok := range store.m {
+		assert.NotContains(t, k, "MII")
+		assert.Equal(t, now.Add(3599*time.Second), tok.Expiry, "expires_in counted on Client.Now")
+	}
 }
 
 // TestJWTBearerRefused: what Google answers to a key it does not know, a
@@ -374,4 +384,51 @@ func TestJWTBearerValidate(t *testing.T) {
 	requests, _, _ := p.counts()
 	assert.Zero(t, requests)
 	assert.NotNil(t, res)
+}
+
+// TestJWTBearerDryRun: the preview signs nothing and asks the token
+// endpoint nothing; the key is in no form of it.
+func TestJWTBearerDryRun(t *testing.T) {
+	rk, key := rsaKey(t)
+	p := newSAPeer(t, time.Now(), map[string]crypto.PublicKey{"k1": &rk.PublicKey})
+	step, err := saNode(p).Compile()
+	require.NoError(t, err)
+	rec, err := testClient(t).DryRun(context.Background(), step, Values{"sa.private_key": key, "sa.private_key_id": "k1", "sa.client_email": saEmail})
+	require.NoError(t, err)
+	assert.Equal(t, []string{placeholderOAuth2}, rec.Header["Authorization"])
+	requests, _, _ := p.counts()
+	assert.Zero(t, requests)
+	b, _ := json.Marshal(rec)
+	for _, secret := range keyForms(key) {
+		assert.NotContains(t, string(b), secret)
+	}
+}
+
+// FuzzSigningKey: whatever is pasted as a jwt_bearer key, parsing does not
+// panic, an accepted key can sign, and a refusal does not quote the key's
+// body.
+func FuzzSigningKey(f *testing.F) {
+	rk, key := rsaKey(f)
+	sec1, _ := x509.MarshalECPrivateKey(ecKey(f))
+	f.Add(key)
+	f.Add(strings.ReplaceAll(pemOf("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rk)), "\n", `\n`))
+	f.Add(pemOf("EC PRIVATE KEY", sec1))
+	f.Add("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+	f.Add("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC")
+	f.Fuzz(func(t *testing.T, text string) {
+		k, err := parseSigningKey(text)
+		if err == nil {
+			if oauth.Method(k) == nil {
+				t.Fatalf("accepted a key that cannot sign: %T", k)
+			}
+			return
+		}
+		block, _ := pem.Decode([]byte(unescapeKey(strings.TrimSpace(text))))
+		if block == nil {
+			return
+		}
+		if body := base64.StdEncoding.EncodeToString(block.Bytes); len(body) >= 8 && strings.Contains(err.Error(), body[:8]) {
+			t.Fatalf("the refusal quotes the key: %v", err)
+		}
+	})
 }

@@ -3,6 +3,7 @@ package httpstep_test
 import (
 	"context"
 	"iter"
+	"net/http"
 	"os"
 	"time"
 
@@ -69,7 +70,7 @@ func readmeEach(ctx context.Context, node *httpstep.NodeConfig, rows iter.Seq[ht
 	return err
 }
 
-var _ = []any{readmeInGo, readmePush, readmeDownload, readmeEach, readmeCurl}
+var _ = []any{readmeInGo, readmePush, readmeDownload, readmeEach, readmeCurl, readmeConsentStart, readmeConsentDone}
 
 func readmeCurl(pasted string, show func(string)) error {
 	node, notes, err := curl.Import(pasted)
@@ -82,4 +83,37 @@ func readmeCurl(pasted string, show func(string)) error {
 	cmd, err := node.Curl(nil)
 	_ = cmd
 	return err
+}
+
+// readmeConsentStart and readmeConsentDone are the README's "Connecting an
+// account", split where the person's browser goes away and comes back.
+func readmeConsentStart(client *httpstep.Client, params httpstep.Params, w http.ResponseWriter, r *http.Request) (*httpstep.Step, *httpstep.Consent, error) {
+	node := &httpstep.NodeConfig{URL: "https://www.googleapis.com/drive/v3/files", Auth: &httpstep.Auth{
+		Type: httpstep.AuthOAuth2, OAuth2: &httpstep.OAuth2{Grant: httpstep.GrantRefreshToken,
+			TokenURL: "https://oauth2.googleapis.com/token", ClientID: "{{app.clientId}}", ClientSecret: "{{app.clientSecret}}",
+			RefreshToken: "{{conn.refreshToken}}", Scopes: []string{"https://www.googleapis.com/auth/drive.readonly"}}}}
+	step, err := node.Compile()
+	if err != nil {
+		return nil, nil, err
+	}
+	consent, err := client.StartConsent(step, params, httpstep.ConsentRequest{
+		AuthURL:     "https://accounts.google.com/o/oauth2/v2/auth",
+		RedirectURL: "https://engine.example.com/connect/done",
+		Params:      []httpstep.KeyValue{{Key: "access_type", Value: "offline"}, {Key: "prompt", Value: "consent"}},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	http.Redirect(w, r, consent.URL, http.StatusFound)
+	return step, consent, nil
+}
+
+func readmeConsentDone(ctx context.Context, client *httpstep.Client, step *httpstep.Step, params httpstep.Params,
+	consent *httpstep.Consent, r *http.Request, saveConnectionSecret func(string, string)) error {
+	tok, err := client.FinishConsent(ctx, step, params, consent, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	saveConnectionSecret("conn.refreshToken", tok.RefreshToken)
+	return nil
 }

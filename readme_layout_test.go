@@ -51,7 +51,7 @@ func TestReadmeLayout(t *testing.T) {
 
 // audiencePackages are the packages beside the root for secondary
 // audiences, whose files the layout names one by one.
-var audiencePackages = []string{"curl", "webhook", "httpsteptest"}
+var audiencePackages = []string{"curl", "webhook", "httpsteptest", "otel"}
 
 // TestReadmeCommandFiles: every file a README command line names
 // (a word ending in .json or .jsonl in a line that runs cmd/httpstep, in a

@@ -149,6 +149,7 @@ type hopsKey struct{}
 // not a URL), kept for the history.
 type hopLog struct {
 	ctx     requestCtx
+	hooks   *Hooks // their Redirect gets each hop, with ctx's parent, as it is met
 	hops    []RedirectRecord
 	refused *http.Response
 }
@@ -165,12 +166,13 @@ func withHops(ctx context.Context, o *outgoing) (context.Context, *hopLog) {
 	return &l.ctx, l
 }
 
-// logHop adds rec to the hop log of ctx, if it has one. The http.Client
-// calls CheckRedirect and the transport on the goroutine of Do, so the log
-// needs no lock.
+// logHop adds rec to the hop log of ctx, if it has one, and reports it
+// to the log's Redirect hook. The http.Client calls CheckRedirect and the
+// transport on the goroutine of Do, so the log needs no lock.
 func logHop(ctx context.Context, rec RedirectRecord) {
 	if l, ok := ctx.Value(hopsKey{}).(*hopLog); ok {
 		l.hops = append(l.hops, rec)
+		l.hooks.redirect(l.ctx.Context, &l.hops[len(l.hops)-1])
 	}
 }
 

@@ -38,6 +38,10 @@ type NodeConfig struct {
 	// Callback waits, through the durable queue, for the API to call the
 	// URL {{$callback.url}} rendered; see [Callback].
 	Callback *Callback `json:"callback,omitempty"`
+	// NoTraceContext leaves out the trace context headers (W3C traceparent,
+	// tracestate) that a traced Client adds to each request (see
+	// [Hooks].InjectTraceContext), for an API that refuses unknown headers.
+	NoTraceContext bool `json:"noTraceContext,omitempty"`
 }
 
 // KeyValue is one query entry or header. Value is a template.

@@ -234,8 +234,12 @@ func (s *signatureSigner) signAttempt(req *http.Request, o *outgoing) ([]byte, e
 		sealed = append(sealed, v.signature)
 	}
 	o.secrets.addSealed(sealed...)
-	if err := s.place(r, req, true); err != nil {
+	pr := s.signedRenderer(r, v, o)
+	if err := s.place(pr, req, true); err != nil {
 		return nil, err
+	}
+	if pr != r {
+		o.secrets.addSealed(pr.secrets.values...)
 	}
 	if !s.step.bodyVars {
 		return nil, nil
@@ -249,6 +253,18 @@ func (s *signatureSigner) signature(o *outgoing, key, msg string) (string, error
 		return placeholderSignature, nil
 	}
 	return sign(s.sig.Algorithm, s.sig.Encoding, []byte(unescapeKey(key)), []byte(msg))
+}
+
+// signedRenderer renders the places that carry the signature: with r, or,
+// in a dry run, whose record shows these values (see showPlaceholders),
+// with every parameter in them a secret, as the history redacts them whole.
+func (s *signatureSigner) signedRenderer(r *renderer, v *sigVars, o *outgoing) *renderer {
+	if !o.dry {
+		return r
+	}
+	dv := *v
+	dv.base = secretParams{s.params}
+	return newRenderer(&dv)
 }
 
 // place sets the places whose value uses the signature (signed) or not.

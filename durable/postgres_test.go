@@ -20,6 +20,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
+
+	"github.com/httpstep/httpstep"
 )
 
 // dsnEnv names the environment variable holding the DSN of a PostgreSQL
@@ -28,6 +30,13 @@ const dsnEnv = "HTTPSTEP_DURABLE_PG"
 
 // fleetEnv gives a worker process its Client's Limits, as JSON.
 const fleetEnv = "HTTPSTEP_DURABLE_FLEET"
+
+// leaseEnv gives a worker process's PostgresState slot leases of its own
+// length (a Go duration).
+const leaseEnv = "HTTPSTEP_DURABLE_LEASE"
+
+// breakerEnv gives a worker process's Client a Breaker, as JSON.
+const breakerEnv = "HTTPSTEP_DURABLE_BREAKER"
 
 // workerEnv makes the test binary a worker process on the schema it names.
 const workerEnv = "HTTPSTEP_DURABLE_WORKER"
@@ -114,6 +123,16 @@ func workerProcess() int {
 	rescue, _ := time.ParseDuration(os.Getenv("HTTPSTEP_DURABLE_RESCUE"))
 	cfg := fastConfig()
 	cfg.RescueAfter = rescue
+	if b := os.Getenv(breakerEnv); b != "" {
+		cfg.Client.Breaker = new(httpstep.Breaker)
+		if err := json.Unmarshal([]byte(b), cfg.Client.Breaker); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	if lease, _ := time.ParseDuration(os.Getenv(leaseEnv)); lease > 0 {
+		cfg.Client.State = &pgState{pool: pool, lease: lease}
+	}
 	if fleet := os.Getenv(fleetEnv); fleet != "" {
 		if err := json.Unmarshal([]byte(fleet), &cfg.Client.Limits); err != nil {
 			fmt.Fprintln(os.Stderr, err)

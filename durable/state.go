@@ -39,6 +39,7 @@ func PostgresState(pool *pgxpool.Pool) httpstep.StateStore {
 type pgState struct {
 	pool  *pgxpool.Pool
 	ready atomic.Bool
+	lease time.Duration // > 0: every slot's lease, instead of the Client's (tests)
 }
 
 // stateTables creates PostgresState's tables.
@@ -46,6 +47,7 @@ const stateTables = `
 CREATE TABLE IF NOT EXISTS httpstep_rate (key text PRIMARY KEY, tat timestamptz NOT NULL);
 CREATE TABLE IF NOT EXISTS httpstep_slot (key text, slot int, lease text NOT NULL, expires timestamptz NOT NULL, PRIMARY KEY (key, slot));
 CREATE TABLE IF NOT EXISTS httpstep_origin (addr text PRIMARY KEY, pause_until timestamptz, failures int NOT NULL DEFAULT 0, open_until timestamptz);
+ALTER TABLE httpstep_origin ADD COLUMN IF NOT EXISTS cooldown float8;
 CREATE TABLE IF NOT EXISTS httpstep_token (key text PRIMARY KEY, token jsonb NOT NULL)`
 
 // setup creates the tables once, under the migration lock, since CREATE
@@ -71,20 +73,37 @@ func (s *pgState) setup(ctx context.Context) error {
 // back and the emission interval $3 (seconds) is above 0, moves host's
 // GCRA theoretical arrival time on by it: the request may go once the
 // new time less burst ($4) intervals has come.
+//
+// A circuit whose cooldown is over lets one probe through for the fleet:
+// the Admit whose conditional UPDATE (p) moves open_until on by another
+// cooldown is the probe; every other sees the circuit open (h), also when
+// its snapshot was taken before the probe's claim, since the claim's
+// UPDATE waits for the row and checks open_until again. The probe's
+// outcome (Record) then closes the circuit or opens it anew; a probe that
+// never reports (its process died) lets another go a cooldown later.
 const admitSQL = `
 WITH o AS (
   SELECT greatest(extract(epoch FROM pause_until - now()), 0)::float8 AS paused,
-         greatest(extract(epoch FROM open_until - now()), 0)::float8 AS open, failures
+         greatest(extract(epoch FROM open_until - now()), 0)::float8 AS open,
+         open_until <= now() AND cooldown IS NOT NULL AS half, cooldown, failures
   FROM httpstep_origin WHERE addr = $2
+), p AS (
+  UPDATE httpstep_origin SET open_until = now() + make_interval(secs => cooldown)
+  WHERE addr = $2 AND open_until <= now() AND cooldown IS NOT NULL AND coalesce(pause_until <= now(), true)
+  RETURNING 1
+), h AS (
+  SELECT paused, failures,
+    CASE WHEN half AND paused = 0 AND NOT EXISTS (SELECT 1 FROM p) THEN cooldown ELSE open END AS open
+  FROM o
 ), r AS (
   INSERT INTO httpstep_rate AS r (key, tat)
   SELECT $1, now() + make_interval(secs => $3::float8)
-  WHERE $3::float8 > 0 AND NOT EXISTS (SELECT 1 FROM o WHERE o.paused > 0 OR o.open > 0)
+  WHERE $3::float8 > 0 AND NOT EXISTS (SELECT 1 FROM h WHERE h.paused > 0 OR h.open > 0)
   ON CONFLICT (key) DO UPDATE SET tat = greatest(r.tat, now()) + make_interval(secs => $3::float8)
   RETURNING greatest(extract(epoch FROM r.tat - now())::float8 - $3::float8 * $4::int, 0) AS wait
 )
-SELECT (SELECT wait FROM r), coalesce((SELECT paused FROM o), 0), coalesce((SELECT open FROM o), 0),
-  coalesce((SELECT failures FROM o), 0)`
+SELECT (SELECT wait FROM r), coalesce((SELECT paused FROM h), 0), coalesce((SELECT open FROM h), 0),
+  coalesce((SELECT failures FROM h), 0)`
 
 func (s *pgState) Admit(ctx context.Context, host, addr string, perSecond float64, burst int) (httpstep.HostState, error) {
 	var st httpstep.HostState
@@ -125,6 +144,9 @@ func (s *pgState) Acquire(ctx context.Context, host string, max int, lease time.
 	if err := s.setup(ctx); err != nil {
 		return "", false, err
 	}
+	if s.lease > 0 {
+		lease = s.lease
+	}
 	id := rand.Text()
 	var slot int
 	err := s.pool.QueryRow(ctx, acquireSQL, "host:"+host, max, id, lease.Seconds()).Scan(&slot)
@@ -154,10 +176,11 @@ func (s *pgState) Record(ctx context.Context, addr string, failed bool, failures
 		return err
 	}
 	_, err := s.pool.Exec(ctx, `
-INSERT INTO httpstep_origin AS o (addr, failures, open_until)
+INSERT INTO httpstep_origin AS o (addr, failures, open_until, cooldown)
 VALUES ($1, CASE WHEN $2::bool THEN 1 ELSE 0 END,
-  CASE WHEN $2::bool AND 1 >= $3::int THEN now() + make_interval(secs => $4::float8) END)
+  CASE WHEN $2::bool AND 1 >= $3::int THEN now() + make_interval(secs => $4::float8) END, $4::float8)
 ON CONFLICT (addr) DO UPDATE SET
+  cooldown = EXCLUDED.cooldown,
   failures = CASE WHEN $2::bool THEN o.failures + 1 ELSE 0 END,
   open_until = CASE WHEN NOT $2::bool THEN NULL
     WHEN o.failures + 1 >= $3::int THEN now() + make_interval(secs => $4::float8) ELSE o.open_until END`,

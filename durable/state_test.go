@@ -207,3 +207,98 @@ func TestFleetRefreshesOnce(t *testing.T) {
 		assert.GreaterOrEqual(t, srv.refreshs, 1)
 	})
 }
+
+// TestKilledProcessFreesSlots: a process killed holding all of a host's
+// MaxConcurrent slots holds them until their leases expire, not longer:
+// another process's request waits for the expiry, then goes.
+func TestKilledProcessFreesSlots(t *testing.T) {
+	onPostgres(t, func(t *testing.T, db pgDB) {
+		const lease = 2 * time.Second // the Client's is SlotLease, a minute
+		hold := make(chan struct{})
+		api := newArrivals(t, func(_ int, _ http.ResponseWriter, r *http.Request) int {
+			if r.URL.Path == "/hold" {
+				select {
+				case <-hold:
+				case <-r.Context().Done(): // the killed process's connection
+				}
+			}
+			return 0
+		})
+		t.Cleanup(func() { close(hold) }) // before api.Close, which waits for the held handlers
+		limits := []httpstep.Limit{{MaxConcurrent: 2}}
+		raw, err := json.Marshal(limits)
+		require.NoError(t, err)
+		doomed := spawnWorker(t, db, DefaultRescueAfter, fleetEnv+"="+string(raw), leaseEnv+"="+lease.String())
+		cfg := fastConfig()
+		cfg.Client.Limits = limits
+		cfg.Client.State = &pgState{pool: poolOn(t, db.dsn, db.schema), lease: lease}
+		q := db.open(t, cfg)
+		held := fastPush(api.URL+"/hold", 1)
+		held.Timeout = httpstep.Duration(30 * time.Second)
+		for range 2 {
+			_, err := q.Enqueue(context.Background(), held, order)
+			require.NoError(t, err)
+		}
+		require.Eventually(t, func() bool { return len(api.all()) == 2 }, 10*time.Second, 5*time.Millisecond)
+		taken := api.all()[1] // the second slot was taken a little before
+		doomed.kill()
+		killed := time.Now()
+		startT(t, q)
+		d := enqueueAll(t, q, fastPush(api.URL+"/free", 1), 1, 10*time.Second)[0]
+		times := api.all()
+		require.Len(t, times, 3)
+		t.Logf("killed holding 2 of 2 slots (lease %v): the next request went %v after the kill, %v after the last slot was taken",
+			lease, times[2].Sub(killed).Round(10*time.Millisecond), times[2].Sub(taken).Round(10*time.Millisecond))
+		assert.GreaterOrEqual(t, times[2].Sub(taken), lease-500*time.Millisecond, "went while the dead process's leases held")
+		assert.Less(t, times[2].Sub(taken), lease+time.Second, "waited past the leases' expiry")
+		assert.Equal(t, StateDelivered, d.State)
+	})
+}
+
+// TestFleetSendsOneProbe: after an open circuit's cooldown one probe goes
+// for the whole fleet, not one per process: with the API down, requests
+// from three processes reach it at most once per cooldown once the
+// circuit has opened.
+func TestFleetSendsOneProbe(t *testing.T) {
+	onPostgres(t, func(t *testing.T, db pgDB) {
+		const cooldown = time.Second
+		const slow = 300 * time.Millisecond // a probe in flight that long
+		api := newArrivals(t, func(int, http.ResponseWriter, *http.Request) int {
+			time.Sleep(slow)
+			return http.StatusServiceUnavailable
+		})
+		raw, err := json.Marshal(httpstep.Breaker{Failures: 2, Cooldown: httpstep.Duration(cooldown)})
+		require.NoError(t, err)
+		for range 3 {
+			spawnWorker(t, db, DefaultRescueAfter, breakerEnv+"="+string(raw))
+		}
+		q := db.open(t, fastConfig())
+		node := fastPush(api.URL, 1)
+		var ids []int64
+		for i := range 200 { // 50/s for 4 s, 5 at once: every process keeps trying
+			id, err := q.Enqueue(context.Background(), node, order)
+			require.NoError(t, err)
+			ids = append(ids, id)
+			if i%5 == 4 {
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+		for _, id := range ids {
+			waitState(t, q, id, StateFailed, 10*time.Second)
+		}
+		times := api.all()
+		require.NotEmpty(t, times)
+		const inFlight = slow + 200*time.Millisecond // sent before the circuit opened
+		var gaps []time.Duration
+		for i := 1; i < len(times); i++ {
+			if times[i].Sub(times[0]) > inFlight {
+				gaps = append(gaps, times[i].Sub(times[i-1]).Round(10*time.Millisecond))
+			}
+		}
+		t.Logf("%d requests reached the API; after the opening, apart by %v", len(times), gaps)
+		assert.GreaterOrEqual(t, len(gaps), 2, "probes after the cooldowns")
+		for _, g := range gaps {
+			assert.GreaterOrEqual(t, g, cooldown-200*time.Millisecond, "two probes within one cooldown")
+		}
+	})
+}

@@ -84,19 +84,21 @@ func (c *Cache) Get(ctx context.Context, key string, fetch Fetch) (t *oauth2.Tok
 // join leads or joins the fetch for key and waits for it or for ctx,
 // whichever ends first.
 func (c *Cache) join(ctx context.Context, key string, f Fetch) (*oauth2.Token, bool, error) {
-	var led atomic.Bool
+	var led, fetched atomic.Bool
 	ch := c.flights.DoChan(key, func() (any, error) {
 		led.Store(true) // only the leader's closure runs
 		fctx, cancel := detach(ctx)
 		defer cancel()
-		return c.fetch(fctx, key, f)
+		t, did, err := c.fetch(fctx, key, f)
+		fetched.Store(did)
+		return t, err
 	})
 	select {
 	case r := <-ch:
 		if r.Err != nil {
-			return nil, led.Load(), r.Err
+			return nil, fetched.Load(), r.Err
 		}
-		return r.Val.(*oauth2.Token), led.Load(), nil
+		return r.Val.(*oauth2.Token), fetched.Load(), nil
 	case <-ctx.Done():
 		if led.Load() {
 			c.flights.Forget(key) // the fetch ends at this caller's deadline: the next caller starts afresh
@@ -106,38 +108,50 @@ func (c *Cache) join(ctx context.Context, key string, f Fetch) (*oauth2.Token, b
 }
 
 // fetch is fetchLocked under the Cache's Lock, when it has one.
-func (c *Cache) fetch(ctx context.Context, key string, f Fetch) (*oauth2.Token, error) {
+func (c *Cache) fetch(ctx context.Context, key string, f Fetch) (t *oauth2.Token, fetched bool, err error) {
 	if c.Lock == nil {
 		return c.fetchLocked(ctx, key, f)
 	}
-	var t *oauth2.Token
-	err := c.Lock(ctx, key, func(ctx context.Context) (err error) {
-		t, err = c.fetchLocked(ctx, key, f)
+	err = c.Lock(ctx, key, func(ctx context.Context) (err error) {
+		t, fetched, err = c.fetchLocked(ctx, key, f)
 		return err
 	})
-	return t, err
+	return t, fetched, err
 }
 
 // fetchLocked loads the key again (a flight that just ended, here or in
 // another process, may have saved a token), else fetches and saves the
-// answer.
-func (c *Cache) fetchLocked(ctx context.Context, key string, f Fetch) (*oauth2.Token, error) {
+// answer; fetched reports whether f ran.
+func (c *Cache) fetchLocked(ctx context.Context, key string, f Fetch) (*oauth2.Token, bool, error) {
 	stored, err := c.Store.Load(ctx, key)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if c.valid(stored) {
-		return stored, nil
+		return stored, false, nil
 	}
 	t, err := f(ctx, stored)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
+	saved := c.keep(t)
+	return saved, true, c.Store.Save(ctx, key, saved)
+}
+
+// Put saves t under key as a fetch would (an Expiry left zero is set from
+// expires_in on the cache's clock) and returns what was saved: for tokens
+// got outside the cache, such as a consent's.
+func (c *Cache) Put(ctx context.Context, key string, t *oauth2.Token) (*oauth2.Token, error) {
+	saved := c.keep(t)
+	return saved, c.Store.Save(ctx, key, saved)
+}
+
+// keep is the token as the store keeps it.
+func (c *Cache) keep(t *oauth2.Token) *oauth2.Token {
 	if secs := expiresIn(t); secs > 0 { // counted on the cache's clock
 		t.Expiry = c.now().Add(time.Duration(secs) * time.Second)
 	}
-	saved := &oauth2.Token{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
-	return saved, c.Store.Save(ctx, key, saved)
+	return &oauth2.Token{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken, Expiry: t.Expiry}
 }
 
 // Invalidate drops the access token of cfg when the store still holds the

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sync"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // The slow digest of a secret in a cache key: PBKDF2-HMAC-SHA256 with
@@ -27,7 +29,8 @@ var digests struct {
 }
 
 // secretDigest returns the hex digest of secret under salt; "" for an empty
-// secret.
+// secret. Concurrent callers with the same salt and secret share one
+// derivation, so a burst of runs on a cold cache pays the rounds once.
 func secretDigest(salt, secret string) string {
 	if secret == "" {
 		return ""
@@ -39,17 +42,28 @@ func secretDigest(salt, secret string) string {
 	if ok {
 		return d
 	}
+	v, _, _ := deriving.Do(salt+"\x00"+secret, func() (any, error) {
+		d := hex.EncodeToString(deriveDigest(salt, secret))
+		digests.Lock()
+		if digests.m == nil || len(digests.m) >= digestMemo {
+			digests.m = make(map[[2]string]string)
+		}
+		digests.m[k] = d
+		digests.Unlock()
+		return d, nil
+	})
+	return v.(string)
+}
+
+// deriving joins concurrent derivations of one digest.
+var deriving singleflight.Group
+
+// deriveDigest computes the digest; a variable so a test can count calls.
+var deriveDigest = func(salt, secret string) []byte {
 	b, err := pbkdf2.Key(sha256.New, secret, []byte(salt), digestRounds, digestLen)
 	if err != nil { // only for parameters FIPS mode refuses; still no secret in clear
 		sum := sha256.Sum256([]byte(salt + "\x00" + secret))
 		b = sum[:]
 	}
-	d = hex.EncodeToString(b)
-	digests.Lock()
-	if digests.m == nil || len(digests.m) >= digestMemo {
-		digests.m = make(map[[2]string]string)
-	}
-	digests.m[k] = d
-	digests.Unlock()
-	return d
+	return b
 }

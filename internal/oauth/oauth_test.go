@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,6 +140,56 @@ func TestSingleFlight(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, n, "exactly one caller made the request")
+}
+
+// slowFirstLoad is a memStore whose first Load answers only once release
+// is closed, with what the store held when it was called.
+type slowFirstLoad struct {
+	memStore
+	calls   atomic.Int32
+	release chan struct{}
+}
+
+func (s *slowFirstLoad) Load(ctx context.Context, key string) (*oauth2.Token, error) {
+	t, err := s.memStore.Load(ctx, key)
+	if s.calls.Add(1) == 1 {
+		<-s.release
+	}
+	return t, err
+}
+
+// TestLateJoinerDidNotFetch: a caller that found no token, but whose
+// flight starts after another caller's flight saved one, gets the saved
+// token and does not report it fetched (its caller would record a token
+// request that never happened). It failed now and then in TestSingleFlight.
+func TestLateJoinerDidNotFetch(t *testing.T) {
+	store := &slowFirstLoad{release: make(chan struct{})}
+	c := &Cache{Store: store}
+	var fetches atomic.Int32
+	fetch := func(context.Context, *oauth2.Token) (*oauth2.Token, error) {
+		fetches.Add(1)
+		return &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)}, nil
+	}
+	type got struct {
+		tok     *oauth2.Token
+		fetched bool
+		err     error
+	}
+	late := make(chan got, 1)
+	go func() {
+		tok, fetched, err := c.Get(context.Background(), "k", fetch)
+		late <- got{tok, fetched, err}
+	}()
+	require.Eventually(t, func() bool { return store.calls.Load() == 1 }, 5*time.Second, time.Millisecond)
+	tok, fetched, err := c.Get(context.Background(), "k", fetch)
+	require.NoError(t, err)
+	assert.True(t, fetched, "the first flight fetched")
+	close(store.release)
+	g := <-late
+	require.NoError(t, g.err)
+	assert.Equal(t, tok.AccessToken, g.tok.AccessToken)
+	assert.False(t, g.fetched, "the late caller reported a fetch it did not make")
+	assert.Equal(t, int32(1), fetches.Load())
 }
 
 // TestRotatedRefreshTokenWins: the server rotates refresh tokens and
@@ -338,6 +389,32 @@ func TestKeyDigestIsSlowAndSalted(t *testing.T) {
 	b.ClientID = "two"
 	assert.NotEqual(t, a.Key(), b.Key())
 	assert.Equal(t, a.Key(), a.Key())
+}
+
+// TestKeyDigestOnceForConcurrentCallers: a burst of runs of one node on a
+// cold cache derives its secret's digest once, not once per run (100 runs
+// paid 100 times the rounds, which under load outlasted the token
+// request's own timeout).
+func TestKeyDigestOnceForConcurrentCallers(t *testing.T) {
+	var n atomic.Int32
+	derive := deriveDigest
+	deriveDigest = func(salt, secret string) []byte {
+		n.Add(1)
+		time.Sleep(20 * time.Millisecond) // long enough for every caller to arrive meanwhile
+		return derive(salt, secret)
+	}
+	t.Cleanup(func() { deriveDigest = derive })
+	var wg sync.WaitGroup
+	got := make([]string, 50)
+	for i := range got {
+		wg.Go(func() { got[i] = secretDigest("salt-burst", "s3cret-burst") })
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), n.Load())
+	for _, d := range got {
+		assert.Equal(t, got[0], d)
+	}
+	assert.NotEmpty(t, got[0])
 }
 
 // TestKeyJWTBearer: a jwt_bearer token belongs to the key, issuer, subject,
