@@ -495,7 +495,11 @@ func TestCallbackWaitingCost(t *testing.T) {
 			require.NoError(t, err)
 			waitState(t, q, id, StateWaiting, 10*time.Second)
 		}
-		ours := ourGoroutines()
+		var ours []string
+		require.Eventually(t, func() bool { // the last job's executor may still be returning
+			ours = ourGoroutines()
+			return len(ours) <= before
+		}, 2*time.Second, 10*time.Millisecond, "nothing runs for a waiting delivery")
 		var rows, bytes int64
 		require.NoError(t, q.sql.queryRow(ctx, `SELECT count(*), sum(length(token_hash) + 13*8 + length(state) + length(history) + length(secret_ref))
 			FROM httpstep_callback WHERE state = $1`, parkWaiting).Scan(&rows, &bytes))
@@ -505,7 +509,6 @@ func TestCallbackWaitingCost(t *testing.T) {
 		assert.Equal(t, int64(n), timeouts, "one scheduled timeout job each")
 		t.Logf("%d waiting deliveries: %d B of row data each; %d goroutines in all, %d running httpstep code (%d before)", n, bytes/rows, runtime.NumGoroutine(), len(ours), before)
 		assert.Less(t, bytes/rows, int64(2048))
-		assert.LessOrEqual(t, len(ours), before, "nothing runs for a waiting delivery:\n%s", strings.Join(ours, "\n\n"))
 	})
 }
 
