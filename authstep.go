@@ -281,7 +281,7 @@ func renderCredential(r *renderer, t *template, field string) (string, error) {
 // setHeader sets a credential header, refusing line breaks as any header
 // value does.
 func (o *outgoing) setHeader(name, value string) error {
-	if err := checkHeaderValue("the "+o.step.auth.auth.Type+" credential", value); err != nil {
+	if err := checkHeaderValue(value, "the ", o.step.auth.auth.Type, " credential"); err != nil {
 		return err
 	}
 	o.header.Set(name, value)

@@ -4,17 +4,20 @@ import "context"
 
 // ctxValue is a context carrying one value under the zero K, as
 // context.WithValue does, but a struct field rather than an allocation of
-// its own: a per-request value that holds its carrier (a trace, a hop log)
-// saves one allocation per request. Everything but Value is the parent's,
+// its own: a per-request value that holds its carrier (a trace) saves one
+// allocation per request (requestCtx does the same for three values). Everything but Value is the parent's,
 // so contexts derived from it see the parent's cancellation as directly as
 // through context.WithValue.
-type ctxValue[K comparable] struct {
+//
+// V is the value's type, so that a pointer takes 8 bytes in the carrier,
+// not an interface's 16.
+type ctxValue[K comparable, V any] struct {
 	context.Context
-	v any
+	v V
 }
 
 // Value implements context.Context.
-func (c *ctxValue[K]) Value(key any) any {
+func (c *ctxValue[K, V]) Value(key any) any {
 	var k K
 	if key == any(k) {
 		return c.v

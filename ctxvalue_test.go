@@ -17,7 +17,7 @@ func TestCtxValue(t *testing.T) {
 	deadline, stop := context.WithDeadline(parent, time.Now().Add(time.Hour))
 	defer stop()
 	v := 42
-	c := &ctxValue[hopsKey]{Context: deadline, v: &v}
+	c := &ctxValue[hopsKey, *int]{Context: deadline, v: &v}
 
 	assert.Same(t, &v, c.Value(hopsKey{}))
 	assert.Equal(t, "parent's", c.Value(other{}))

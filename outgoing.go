@@ -123,7 +123,7 @@ func (r *renderer) buildHeader(s *Step) (http.Header, error) {
 		if err != nil {
 			return h, err
 		}
-		if err := checkHeaderValue("the value of header "+p.key, v); err != nil {
+		if err := checkHeaderValue(v, "the value of header ", p.key); err != nil {
 			return h, err
 		}
 		if strings.EqualFold(p.key, "Host") && !validHost(strings.TrimSpace(v)) { // net/http would send an empty Host instead
@@ -154,13 +154,14 @@ func breakProblem(what string) string {
 
 // checkHeaderValue applies the headerBreaks rule to a rendered header
 // value, and refuses another control character, which net/http would
-// refuse only at send time. what names the value in the error.
-func checkHeaderValue(what, v string) error {
+// refuse only at send time. what, joined, names the value in the error: it
+// is joined only then, so that a valid value costs no allocation.
+func checkHeaderValue(v string, what ...string) error {
 	if strings.ContainsAny(v, headerBreaks) {
-		return errorf("%s: check the parameters it uses", breakProblem(what))
+		return errorf("%s: check the parameters it uses", breakProblem(strings.Join(what, "")))
 	}
 	if !httpguts.ValidHeaderFieldValue(v) {
-		return errorf("%s contains a control character, which HTTP does not allow in a header: check the parameters it uses", what)
+		return errorf("%s contains a control character, which HTTP does not allow in a header: check the parameters it uses", strings.Join(what, ""))
 	}
 	return nil
 }

@@ -19,7 +19,17 @@ type redactor struct {
 	forms []string  // longest first, so "Bearer x" goes before "x"
 	short []string  // secrets too short to find in text: redacted where they stand whole
 	first [6]string // forms' first array: a secret or two take no allocation of their own
+	// within[i] is the index of a shorter form that forms[i] contains
+	// (the raw secret in "Bearer <secret>"), or 0 for none (a shorter form
+	// comes later, so never at 0): a text without that one cannot hold
+	// forms[i], so text need not look for it. Used when there are at most
+	// maxWithin forms.
+	within [maxWithin]uint8
 }
+
+// maxWithin is the most forms a redactor relates by within; a run with
+// more has text look for each of them.
+const maxWithin = 8
 
 // minSecretLen is the shortest value redacted; shorter ones would blot out
 // ordinary text.
@@ -49,7 +59,23 @@ func newRedactor(secrets []string, u *url.URL, h http.Header, cache *formCache) 
 		}
 	}
 	slices.SortFunc(r.forms, func(a, b string) int { return len(b) - len(a) })
+	r.relate()
 	return r
+}
+
+// relate fills within: for each form the shortest later form it contains.
+func (r *redactor) relate() {
+	if len(r.forms) > maxWithin {
+		return
+	}
+	for i, f := range r.forms {
+		for j := len(r.forms) - 1; j > i; j-- {
+			if g := r.forms[j]; len(g) < len(f) && strings.Contains(f, g) {
+				r.within[i] = uint8(j)
+				break
+			}
+		}
+	}
 }
 
 // secretForms returns a secret in every form it can take once placed in a
@@ -173,13 +199,109 @@ func (r *redactor) add(form string) {
 	}
 }
 
-// text scrubs secrets from s; it allocates only when it finds one.
+// text scrubs secrets from s; it allocates only when it finds one. Each
+// form, longest first, is replaced wherever it is in s as the earlier ones
+// left it. Until one is found, a form is looked for only when the shorter
+// form it contains (within) is in s: most texts hold no secret, and then
+// "Bearer <secret>", its escapes and the secret cost one look, not one each.
 func (r *redactor) text(s string) string {
 	if r == nil {
 		return s
 	}
-	for _, f := range r.forms {
-		if strings.Contains(s, f) {
+	if len(r.forms) > maxWithin {
+		return r.replaceFrom(s, 0)
+	}
+	var in [maxWithin]found
+	for i, f := range r.forms {
+		if r.has(s, i, &in) {
+			return r.replaceFrom(strings.ReplaceAll(s, f, redacted), i+1) // s changed: the rest are looked for as they are
+		}
+	}
+	return s
+}
+
+// found is what text knows of whether a form is in the unchanged text.
+type found uint8
+
+const (
+	formUnknown found = iota
+	formIn
+	formOut
+)
+
+// has reports whether s holds forms[i], remembered in in: s cannot when it
+// lacks the shorter form forms[i] contains.
+func (r *redactor) has(s string, i int, in *[maxWithin]found) bool {
+	if in[i] == formUnknown {
+		in[i] = formOut
+		if w := r.within[i]; (w == 0 || r.has(s, int(w), in)) && contains(s, r.forms[i]) {
+			in[i] = formIn
+		}
+	}
+	return in[i] == formIn
+}
+
+// byteRank orders bytes from the most common in the texts the history
+// keeps (JSON, English words, dates, numbers) to the rarest; a byte not
+// listed ranks rarer than all (control bytes, UTF-8 beyond ASCII).
+const byteRank = ` "etaoinsrhldcu:,mfpgwyb.0v1k2-_/3x459867jqz{}[]TSACIEPRNDOMLBHFGWUKVYJXQZ=&%+?#@!;'()*<>\|^~$`
+
+// rarity ranks each byte by its place in byteRank, higher for rarer.
+var rarity = func() (r [256]uint8) {
+	for b := range r {
+		r[b] = uint8(len(byteRank))
+	}
+	for i := len(byteRank) - 1; i >= 0; i-- {
+		r[byteRank[i]] = uint8(i)
+	}
+	return r
+}()
+
+// rarest returns the offset, within the first 255 bytes of form, of its
+// byte that byteRank ranks rarest.
+func rarest(form string) int {
+	best := 0
+	for i := 1; i < min(len(form), 255); i++ {
+		if rarity[form[i]] > rarity[form[best]] {
+			best = i
+		}
+	}
+	return best
+}
+
+// contains reports whether s holds form, looked for from its rarest byte.
+func contains(s, form string) bool { return containsAt(s, form, rarest(form)) }
+
+// containsAt reports whether s holds f, looking for f's byte at offset k
+// (its rarest) and comparing around each one found: a secret such as
+// "t0k3n-..." in a JSON text full of t's costs a look per "k", not per "t".
+// Past a few false matches per byte looked at, it leaves the rest to
+// strings.Contains, as strings.Index does.
+func containsAt(s, f string, k int) bool {
+	if len(f) == 0 || len(f) > len(s) {
+		return len(f) == 0
+	}
+	b, last, misses := f[k], len(s)-len(f)+k, 0
+	for i := k; i <= last; i++ {
+		j := strings.IndexByte(s[i:last+1], b)
+		if j < 0 {
+			return false
+		}
+		i += j
+		if s[i-k:i-k+len(f)] == f {
+			return true
+		}
+		if misses++; misses > 4+(i>>4) {
+			return strings.Contains(s[i-k+1:], f)
+		}
+	}
+	return false
+}
+
+// replaceFrom replaces, in s, each form from forms[from] on.
+func (r *redactor) replaceFrom(s string, from int) string {
+	for _, f := range r.forms[from:] {
+		if contains(s, f) {
 			s = strings.ReplaceAll(s, f, redacted)
 		}
 	}

@@ -323,3 +323,97 @@ func TestEchoedJSONBodySecret(t *testing.T) {
 	}
 	assert.NotContains(t, res.Attempts[0].Response.Body, "w'o rd")
 }
+
+// everyForm is what redactor.text must give: each form, longest first,
+// replaced wherever it is in s as the earlier ones left it.
+func everyForm(r *redactor, s string) string {
+	for _, f := range r.forms {
+		s = strings.ReplaceAll(s, f, redacted)
+	}
+	return s
+}
+
+// TestRedactorTextLooksOnce: a text without the secret costs one look for
+// all its forms, and the result is the one of looking for every form,
+// also where a replacement makes a new match (a secret that holds part of
+// the marker) and for a run with more forms than within relates.
+func TestRedactorTextLooksOnce(t *testing.T) {
+	const tok = "t0k3n-6f1d2c9a"
+	bearer := http.Header{"Authorization": {"Bearer " + tok}}
+	many := make([]string, 2*maxWithin)
+	for i := range many {
+		many[i] = fmt.Sprintf("secret-%02d", i)
+	}
+	tests := []struct {
+		name    string
+		secrets []string
+		header  http.Header
+		texts   []string
+	}{
+		{"bearer token", []string{tok}, bearer, []string{
+			`{"id":"ord_1","status":"paid"}`, "Bearer " + tok, "bearer " + tok, "Bearer%20" + tok, "Bearer+" + tok,
+			"a " + tok + " b " + tok, "t0k3n-6f1d2c9", "",
+		}},
+		{"a replacement makes a match", []string{"ED]xyz", "abc"}, http.Header{"Authorization": {"Bearer abc"}}, []string{
+			"Bearer abcxyz", "[REDACTED]xyz", "Bearer abc", "ED]xy",
+		}},
+		{"more forms than within relates", many, nil, []string{"secret-00 and secret-63", "secret-6", "none"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRedactor(tt.secrets, nil, tt.header, nil)
+			for _, s := range tt.texts {
+				assert.Equal(t, everyForm(r, s), r.text(s), s)
+			}
+		})
+	}
+	r := newRedactor([]string{tok}, nil, bearer, nil)
+	assert.Greater(t, len(r.forms), 2)
+	assert.LessOrEqual(t, len(r.forms), maxWithin)
+	for i, f := range r.forms[:len(r.forms)-1] {
+		assert.Equal(t, len(r.forms)-1, int(r.within[i]), "%q is found through the token it holds", f)
+	}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { r.text(`{"id":"ord_1","status":"paid"}`) }))
+}
+
+// FuzzRedactorText: text gives what looking for every form gives, whatever
+// the secrets and the text.
+func FuzzRedactorText(f *testing.F) {
+	f.Add("t0k3n-6f1d2c9a", "abc", "Bearer t0k3n-6f1d2c9a and abc")
+	f.Add("ED]xyz", "abc", "Bearer abcxyz [REDACTED]xyz")
+	f.Add("a&b=c", "é\"x", `{"k":"a\u0026b=c","v":"\u00e9\"x"}`)
+	f.Fuzz(func(t *testing.T, s1, s2, text string) {
+		r := newRedactor([]string{s1, s2}, nil, http.Header{"Authorization": {"Bearer " + s1}, "X-Api-Key": {s2}}, nil)
+		if got, want := r.text(text), everyForm(r, text); got != want {
+			t.Fatalf("text(%q) = %q, looking for every form gives %q (forms %q)", text, got, want, r.forms)
+		}
+	})
+}
+
+// BenchmarkRedactorText: the history's scan of a 1 KiB JSON answer that
+// holds no secret, for a run with a bearer token (5 forms).
+func BenchmarkRedactorText(b *testing.B) {
+	const tok = "t0k3n-6f1d2c9a"
+	r := newRedactor([]string{tok}, nil, http.Header{"Authorization": {"Bearer " + tok}}, nil)
+	body := `{"id":"ord_1","status":"paid & shipped","total":19.5,"note":"` + strings.Repeat("thanks, that is the order. ", 36) + `"}`
+	b.ReportAllocs()
+	for b.Loop() {
+		if r.text(body) != body {
+			b.Fatal("redacted a text without the secret")
+		}
+	}
+}
+
+// FuzzContainsAt: the search from a form's rarest byte agrees with
+// strings.Contains.
+func FuzzContainsAt(f *testing.F) {
+	f.Add(strings.Repeat("that text ", 40)+"t0k3n-6f1d2c9a", "t0k3n-6f1d2c9a")
+	f.Add("kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk-k3", "k-k3")
+	f.Add("abc", "")
+	f.Add("é中文é", "中文")
+	f.Fuzz(func(t *testing.T, s, form string) {
+		if got, want := containsAt(s, form, rarest(form)), strings.Contains(s, form); got != want {
+			t.Fatalf("containsAt(%q, %q) = %v, strings.Contains says %v", s, form, got, want)
+		}
+	})
+}

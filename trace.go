@@ -21,8 +21,8 @@ type trace struct {
 	marks  [3]time.Duration // starts of DNS, connect and TLS, since start (8 bytes each, not a time.Time's 24)
 	marked uint8            // a bit per phase whose start is in marks
 	closed bool
-	hooked httptrace.ClientTrace // built in the same allocation as the trace
-	ctx    ctxValue[traceKey]    // the request's context carrying the trace, likewise
+	hooked httptrace.ClientTrace      // built in the same allocation as the trace
+	ctx    ctxValue[traceKey, *trace] // the request's context carrying the trace, likewise
 }
 
 // The phases whose start a trace marks.
@@ -51,7 +51,7 @@ func (t *trace) context(ctx context.Context) context.Context {
 		TLSHandshakeDone:     func(tls.ConnectionState, error) { t.done(phaseTLS) },
 		GotFirstResponseByte: t.firstByte,
 	}
-	t.ctx = ctxValue[traceKey]{Context: ctx, v: t}
+	t.ctx = ctxValue[traceKey, *trace]{Context: ctx, v: t}
 	return httptrace.WithClientTrace(&t.ctx, &t.hooked)
 }
 

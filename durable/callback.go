@@ -169,9 +169,10 @@ func (b *riverBackend[TTx]) park(ctx context.Context, job *river.Job[deliveryArg
 	if err != nil {
 		return fmt.Errorf("httpstep: durable: parking the delivery: %w", err)
 	}
-	err = insertParked(ctx, ex, p)
+	res, err := b.client.InsertTx(ctx, tx, timeout, opts)
 	if err == nil {
-		_, err = b.client.InsertTx(ctx, tx, timeout, opts)
+		p.timeoutJob = res.Job.ID
+		err = insertParked(ctx, ex, p)
 	}
 	if err == nil {
 		err = b.parks.complete(ctx, tx, job)
@@ -180,6 +181,12 @@ func (b *riverBackend[TTx]) park(ctx context.Context, job *river.Job[deliveryArg
 		err = fmt.Errorf("httpstep: durable: parking the delivery: %w", err)
 	}
 	return errors.Join(err, b.parks.end(ctx, tx, err == nil))
+}
+
+// deleteJob deletes a job that is not running.
+func (b *riverBackend[TTx]) deleteJob(ctx context.Context, id int64) error {
+	_, err := b.client.JobDelete(ctx, id)
+	return err
 }
 
 // timeoutArgs is the River job that fails a waiting delivery at its

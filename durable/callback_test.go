@@ -8,12 +8,14 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -143,7 +145,17 @@ func TestCallbackFlow(t *testing.T) {
 		token := job.callback[strings.LastIndexByte(job.callback, '/')+1:]
 		assert.NotContains(t, d.Attempts[0].Request.Body, token, "the URL is a credential: redacted in the history")
 
+		p, ok, err := parkedBy(ctx, q.sql, "job_id", id)
+		require.NoError(t, err)
+		require.True(t, ok)
+		timeout, err := q.backend.get(ctx, p.timeoutJob)
+		require.NoError(t, err)
+		assert.Equal(t, rivertype.JobStateScheduled, timeout.State, "what River holds while the delivery waits: a scheduled timeout")
+		assert.WithinDuration(t, d.Next, timeout.ScheduledAt, time.Second)
+
 		assert.Equal(t, http.StatusOK, call(t, job.callback, `{"status":"done","output":{"url":"https://cdn.example/v1.mp4"}}`, nil))
+		_, err = q.backend.get(ctx, p.timeoutJob)
+		assert.ErrorIs(t, err, rivertype.ErrNotFound, "the call deletes its timeout")
 		d, err = q.Delivery(ctx, id)
 		require.NoError(t, err)
 		require.Equal(t, StateDelivered, d.State)
@@ -216,8 +228,8 @@ func flip(c byte) string {
 }
 
 // TestCallbackRestartWhileWaiting: a Queue closed while the delivery waits,
-// and a new one on the same database, lose nothing; the call is served by
-// the new Queue.
+// and a new one on the same database, lose nothing, nor does River
+// deleting the completed job; the call is served by the new Queue.
 func TestCallbackRestartWhileWaiting(t *testing.T) {
 	eachStore(t, func(t *testing.T, db testDB) {
 		api, hk := newTranscoder(t), newHooks(t)
@@ -233,6 +245,8 @@ func TestCallbackRestartWhileWaiting(t *testing.T) {
 		second := db.open(t, callbackConfig(hk))
 		hk.serve(second)
 		startT(t, second)
+		waitState(t, second, id, StateWaiting, time.Second)
+		require.NoError(t, second.backend.deleteJob(ctx, id), "as River's retention does to the completed job")
 		waitState(t, second, id, StateWaiting, time.Second)
 		assert.Equal(t, http.StatusOK, call(t, job.callback, `{"status":"done"}`, nil))
 		d := waitState(t, second, id, StateDelivered, time.Second)
@@ -356,16 +370,18 @@ func TestCallbackEnqueueRefusals(t *testing.T) {
 
 	for _, bad := range []string{"/cb", "ftp://h/cb", "http://h/cb?x=1", "http://u:p@h/cb", "http://h/cb#f"} {
 		cfg.CallbackURL = bad
-		_, err := OpenSQLite(ctx, t.TempDir()+"/q.db", cfg)
+		path := t.TempDir() + "/q.db"
+		_, err := OpenSQLite(ctx, path, cfg)
 		require.ErrorAs(t, err, &ue, bad)
+		assert.NoFileExists(t, path, "refused before the database is touched")
 	}
 }
 
-// TestCallbackConcurrent: 100 deliveries wait at once; their calls arrive
-// in random order from many goroutines, each twice; each is applied once,
-// to its own delivery.
+// TestCallbackConcurrent: 100 deliveries (20 under -race) wait at once;
+// their calls arrive in random order from 16 goroutines, each twice; each
+// is applied once, to its own delivery.
 func TestCallbackConcurrent(t *testing.T) {
-	const n = 100
+	const n = callbackLoad
 	eachStore(t, func(t *testing.T, db testDB) {
 		api, hk := newTranscoder(t), newHooks(t)
 		cfg := callbackConfig(hk)
@@ -457,4 +473,55 @@ func TestCallbackSweep(t *testing.T) {
 		assert.Equal(t, int64(1), n)
 		waitState(t, q, waiting, StateWaiting, time.Second)
 	})
+}
+
+// TestCallbackWaitingCost: what a waiting delivery costs: one row of
+// httpstep_callback and one scheduled River job, and no goroutine: once
+// they wait, no more goroutines run httpstep code than before they were
+// sent (a River job kept running, or a timer of ours, would add some).
+func TestCallbackWaitingCost(t *testing.T) {
+	const n = callbackLoad
+	eachStore(t, func(t *testing.T, db testDB) {
+		api, hk := newTranscoder(t), newHooks(t)
+		cfg := callbackConfig(hk)
+		cfg.Workers = 1 // one connection to the API: its goroutines do not count
+		q := db.open(t, cfg)
+		hk.serve(q)
+		startT(t, q)
+		before := len(ourGoroutines()) // the Queue's own (PostgreSQL's rescuer)
+		ctx := context.Background()
+		for i := range n {
+			id, err := q.Enqueue(ctx, transcodeNode(api.URL, time.Hour), httpstep.Values{"video": fmt.Sprintf("v%d", i)})
+			require.NoError(t, err)
+			waitState(t, q, id, StateWaiting, 10*time.Second)
+		}
+		var ours []string
+		require.Eventually(t, func() bool { // the last job's executor may still be returning
+			ours = ourGoroutines()
+			return len(ours) <= before
+		}, 2*time.Second, 10*time.Millisecond, "nothing runs for a waiting delivery")
+		var rows, bytes int64
+		require.NoError(t, q.sql.queryRow(ctx, `SELECT count(*), sum(length(token_hash) + 13*8 + length(state) + length(history) + length(secret_ref))
+			FROM httpstep_callback WHERE state = $1`, parkWaiting).Scan(&rows, &bytes))
+		require.Equal(t, int64(n), rows)
+		var timeouts int64
+		require.NoError(t, q.sql.queryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'scheduled'`, timeoutKind).Scan(&timeouts))
+		assert.Equal(t, int64(n), timeouts, "one scheduled timeout job each")
+		t.Logf("%d waiting deliveries: %d B of row data each; %d goroutines in all, %d running httpstep code (%d before)", n, bytes/rows, runtime.NumGoroutine(), len(ours), before)
+		assert.Less(t, bytes/rows, int64(2048))
+	})
+}
+
+// ourGoroutines returns the stacks of the goroutines running code of this
+// module other than the tests'.
+func ourGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var ours []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "github.com/httpstep/httpstep") && !strings.Contains(g, "_test.go") {
+			ours = append(ours, g)
+		}
+	}
+	return ours
 }

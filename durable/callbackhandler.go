@@ -110,6 +110,9 @@ func (h *callbackHandler) apply(ctx context.Context, r *http.Request, p *parked,
 		return http.StatusServiceUnavailable, errCallbackStore
 	}
 	if applied {
+		// The timeout job would find nothing to do; deleting it keeps the
+		// queue (and River's UI) to what still waits. Best effort.
+		_ = h.q.backend.deleteJob(ctx, p.timeoutJob)
 		return http.StatusOK, ""
 	}
 	again, ok, err := parkedBy(ctx, h.q.sql, "token_hash", p.tokenHash) // another call won the race

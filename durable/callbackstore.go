@@ -37,7 +37,8 @@ const callbackTable = `CREATE TABLE IF NOT EXISTS httpstep_callback (
 	body         %[1]s NOT NULL,
 	call         TEXT NOT NULL,
 	duplicates   BIGINT NOT NULL,
-	duplicate_at BIGINT NOT NULL
+	duplicate_at BIGINT NOT NULL,
+	timeout_job  BIGINT NOT NULL
 )`
 
 // callbackIndexes find a delivery's row by its job, and finished rows for
@@ -138,9 +139,10 @@ type parked struct {
 	call        string // the callback's (or the timeout's) attempt record, JSON; empty while waiting
 	duplicates  int64
 	duplicateAt time.Time
+	timeoutJob  int64 // the River job that times the row out
 }
 
-const parkedColumns = `token_hash, job_id, job_created, state, parked_at, deadline, finished_at, history, secret_ref, content_type, body, call, duplicates, duplicate_at`
+const parkedColumns = `token_hash, job_id, job_created, state, parked_at, deadline, finished_at, history, secret_ref, content_type, body, call, duplicates, duplicate_at, timeout_job`
 
 // insertParked stores a new waiting row. A stale row of the same job id
 // (SQLite reuses the ids of deleted jobs) goes first.
@@ -149,9 +151,9 @@ func insertParked(ctx context.Context, ex sqlExec, p *parked) error {
 		return err
 	}
 	_, err := ex.exec(ctx, `INSERT INTO httpstep_callback (`+parkedColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, '', $9, '', 0, 0)`,
+		VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, '', $9, '', 0, 0, $10)`,
 		p.tokenHash, p.jobID, micros(p.jobCreated), parkWaiting, micros(p.parkedAt), micros(p.deadline),
-		p.history, p.secretRef, []byte{})
+		p.history, p.secretRef, []byte{}, p.timeoutJob)
 	return err
 }
 
@@ -161,7 +163,7 @@ func parkedBy(ctx context.Context, ex sqlExec, column string, v any) (p *parked,
 	var jobCreated, parkedAt, deadline, finishedAt, duplicateAt int64
 	err = ex.queryRow(ctx, `SELECT `+parkedColumns+` FROM httpstep_callback WHERE `+column+` = $1`, v).Scan(
 		&p.tokenHash, &p.jobID, &jobCreated, &p.state, &parkedAt, &deadline, &finishedAt,
-		&p.history, &p.secretRef, &p.contentType, &p.body, &p.call, &p.duplicates, &duplicateAt)
+		&p.history, &p.secretRef, &p.contentType, &p.body, &p.call, &p.duplicates, &duplicateAt, &p.timeoutJob)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}

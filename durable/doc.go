@@ -24,4 +24,12 @@
 // commits enqueues in the same transaction: EnqueueTx (SQLite, *sql.Tx) or
 // EnqueuePgxTx (PostgreSQL, pgx.Tx). A rolled-back transaction sends
 // nothing; a committed one is never lost.
+//
+// A node with a callback (httpstep.Callback) sends a one-use URL under
+// Config.CallbackURL and waits, in state "waiting", for the API to call it:
+// its River job completes and a row of the queue's httpstep_callback table
+// plus a scheduled timeout job are all that holds it, so no worker or
+// goroutine waits. CallbackHandler, mounted at that URL in any process on
+// the database, applies the call once and makes its body the Delivery's
+// Result.
 package durable

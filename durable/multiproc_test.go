@@ -199,3 +199,25 @@ func TestKilledProcessRescued(t *testing.T) {
 		assert.Equal(t, 2*inFlight, rcv.count(), "each push: once to the killed process, once after the rescue")
 	})
 }
+
+// TestCallbackOtherProcess: a worker process sends the callback node and is
+// killed while the delivery waits; the call reaches this process, whose
+// Queue never worked the delivery, and is applied.
+func TestCallbackOtherProcess(t *testing.T) {
+	onPostgres(t, func(t *testing.T, db pgDB) {
+		api, hk := newTranscoder(t), newHooks(t)
+		q := db.open(t, callbackConfig(hk)) // enqueues and serves the handler; not started
+		hk.serve(q)
+		ctx := context.Background()
+		id, err := q.Enqueue(ctx, transcodeNode(api.URL, time.Hour), httpstep.Values{"video": "v1"})
+		require.NoError(t, err)
+		w := spawnWorker(t, db, time.Minute, callbackEnv+"="+hk.base())
+		job := api.next(t)
+		waitState(t, q, id, StateWaiting, 10*time.Second)
+		w.kill()
+		assert.Equal(t, http.StatusOK, call(t, job.callback, `{"status":"done"}`, nil))
+		d := waitState(t, q, id, StateDelivered, time.Second)
+		assert.Equal(t, "done", d.Result.Get("status").String())
+		assert.Zero(t, len(api.jobs), "sent once")
+	})
+}

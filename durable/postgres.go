@@ -30,6 +30,9 @@ const migrateLock = 0x68747470 // "http"
 // with the defaults. Open the Queue before the Client's first request: its
 // State is read then.
 func OpenPostgres(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*Queue, error) {
+	if err := checkCallbackURL(cfg.CallbackURL); err != nil {
+		return nil, err
+	}
 	if cfg.Client == nil {
 		cfg.Client = &httpstep.Client{}
 	}

@@ -38,6 +38,9 @@ const leaseEnv = "HTTPSTEP_DURABLE_LEASE"
 // breakerEnv gives a worker process's Client a Breaker, as JSON.
 const breakerEnv = "HTTPSTEP_DURABLE_BREAKER"
 
+// callbackEnv gives a worker process its Config.CallbackURL.
+const callbackEnv = "HTTPSTEP_DURABLE_CALLBACK"
+
 // workerEnv makes the test binary a worker process on the schema it names.
 const workerEnv = "HTTPSTEP_DURABLE_WORKER"
 
@@ -123,6 +126,7 @@ func workerProcess() int {
 	rescue, _ := time.ParseDuration(os.Getenv("HTTPSTEP_DURABLE_RESCUE"))
 	cfg := fastConfig()
 	cfg.RescueAfter = rescue
+	cfg.CallbackURL = os.Getenv(callbackEnv)
 	if b := os.Getenv(breakerEnv); b != "" {
 		cfg.Client.Breaker = new(httpstep.Breaker)
 		if err := json.Unmarshal([]byte(b), cfg.Client.Breaker); err != nil {

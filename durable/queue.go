@@ -80,6 +80,7 @@ type backend interface {
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
 	park(ctx context.Context, job *river.Job[deliveryArgs], p *parked, timeout timeoutArgs, opts *river.InsertOpts) error
+	deleteJob(ctx context.Context, id int64) error
 }
 
 // riverBackend is the backend of a River client on transactions of type TTx.
@@ -123,9 +124,6 @@ func (b *riverBackend[TTx]) stop(ctx context.Context) error {
 
 // newQueue makes the River client of a driver and wraps it.
 func newQueue[TTx any](cfg Config, driver riverdriver.Driver[TTx], ex sqlExec, parks parkStore[TTx]) (*Queue, error) {
-	if err := checkCallbackURL(cfg.CallbackURL); err != nil {
-		return nil, err
-	}
 	q := &Queue{cfg: cfg.withDefaults(), sql: ex}
 	workers := river.NewWorkers()
 	for _, add := range []func() error{

@@ -20,6 +20,9 @@ import (
 // process should work a SQLite queue at a time; use OpenPostgres to share
 // the work. Close the Queue to close the file.
 func OpenSQLite(ctx context.Context, path string, cfg Config) (*Queue, error) {
+	if err := checkCallbackURL(cfg.CallbackURL); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("sqlite", sqliteDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("httpstep: durable: opening %s: %w", path, err)

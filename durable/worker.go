@@ -90,7 +90,11 @@ func (w *worker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 		return err
 	}
 	if out.err == nil && token != "" {
-		return w.q.park(ctx, job, token, all)
+		// The API has the URL: park even when the queue is stopping, or
+		// the retry would send the request again.
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), attemptMargin)
+		defer cancel()
+		return w.q.park(pctx, job, token, all)
 	}
 	if out.wait >= 0 && out.err != nil {
 		w.waits.Store(job.ID, time.Now().Add(out.wait))

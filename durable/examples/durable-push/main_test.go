@@ -16,6 +16,7 @@ import (
 
 	"github.com/httpstep/httpstep"
 	"github.com/httpstep/httpstep/durable"
+	"github.com/httpstep/httpstep/durable/internal/riverweb"
 )
 
 // TestMain lets the test binary play the program's runs: run starts them
@@ -79,13 +80,13 @@ func TestUI(t *testing.T) {
 	if _, err := q.Enqueue(ctx, httpstep.PushNode("http://127.0.0.1:9/", "record"), purchase); err != nil {
 		t.Fatal(err)
 	}
-	h, err := uiHandler(ctx, q.DB())
+	h, err := riverweb.Handler(ctx, q.DB())
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	resp, err := http.Get(srv.URL + uiPrefix + "/api/jobs?state=available")
+	resp, err := http.Get(srv.URL + riverweb.Prefix + "/api/jobs?state=available")
 	if err != nil {
 		t.Fatal(err)
 	}
