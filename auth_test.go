@@ -393,6 +393,14 @@ func TestMissingAuthRef(t *testing.T) {
 		{"oauth2 token url", oauth(GrantClientCredentials, func(o *OAuth2) { o.TokenURL = "{{nope}}" }), "nope"},
 		{"oauth2 param", oauth(GrantClientCredentials, func(o *OAuth2) { o.Params = []KeyValue{{"audience", "{{nope}}"}} }), "nope"},
 		{"oauth2 refresh token", oauth(GrantRefreshToken, func(o *OAuth2) { o.RefreshToken = "{{nope}}" }), "nope"},
+		{"jwt_bearer key", oauth(GrantJWTBearer, func(o *OAuth2) { o.PrivateKey, o.Issuer = "{{nope}}", "sa@example.test" }), "nope"},
+		{"awsSigV4 secret", &Auth{Type: AuthAWSSigV4, AWS: &AWSAuth{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "{{nope}}",
+			Region: "us-east-1", Service: "execute-api"}}, "nope"},
+		{"signature key", &Auth{Type: AuthSignature, Signature: &Signature{Algorithm: SignHMACSHA256, Key: "{{nope}}",
+			Message: "{{$timestamp}}", Query: []KeyValue{{Key: "sign", Value: "{{$signature}}"}}}}, "nope"},
+		{"token request query", tokenAuth(peer.URL, `{{$token}}`, KeyValue{Key: "secret", Value: "{{nope}}"}), "nope"},
+		{"token request URL", tokenAuth(peer.URL+"/{{nope}}", `{{$token}}`), "nope"},
+		{"token value", tokenAuth(peer.URL, `Token {{nope}}:{{$token}}`), "nope"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before, tokens := srv.count(), peer.Requests()
@@ -411,6 +419,12 @@ func TestMissingAuthRef(t *testing.T) {
 	node := &NodeConfig{URL: srv.URL + "/x", Auth: &Auth{Type: AuthBearer, Token: "{{tok}}"}}
 	_, err := testClient(t).Execute(context.Background(), node, Values{"tok": ""})
 	require.NoError(t, err, "an empty value is a value")
+}
+
+// tokenAuth is a "token" auth block whose token request goes to base with
+// query (a missing ref in any of it must stop the run before it is sent).
+func tokenAuth(base, value string, query ...KeyValue) *Auth {
+	return &Auth{Type: AuthToken, Value: value, Fetch: &TokenFetch{Request: NodeConfig{URL: base + "/token", Query: query}}}
 }
 
 // TestMissingNamesOnlyRefs: the history's missing list names refs that had

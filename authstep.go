@@ -194,7 +194,7 @@ func (o *outgoing) applyAuth(r *renderer) error {
 	case AuthAWSSigV4:
 		return o.applyAWS(r, a)
 	case AuthToken:
-		o.applyToken(r, a)
+		return o.applyToken(r, a)
 	}
 	return nil
 }

@@ -113,6 +113,7 @@ type fetchStep struct {
 	value *template // Auth.Value, or its default
 	name  string    // where the token goes
 	query bool
+	refs  []string // the refs of the token request and of value: each must have one
 }
 
 func compileFetch(a *Auth) (*fetchStep, error) {
@@ -132,12 +133,25 @@ func compileFetch(a *Auth) (*fetchStep, error) {
 		}
 	}
 	fs.value, err = compile(src, modeText)
-	return fs, err
+	if err != nil {
+		return nil, err
+	}
+	fs.refs = slices.DeleteFunc(fs.value.refs(a.Fetch.Request.Refs()), isSigVar)
+	return fs, nil
 }
 
 // applyToken readies the token for the attempts; nothing is fetched
-// until a request is sent (a dry run fetches nothing).
-func (o *outgoing) applyToken(r *renderer, a *authStep) {
+// until a request is sent (a dry run fetches nothing). A ref of the token
+// request or of the value without a value fails the run now, as for the
+// other credentials: the token request would go out without it
+// ("secret=").
+func (o *outgoing) applyToken(r *renderer, a *authStep) error {
+	for _, ref := range a.fetch.refs {
+		if _, ok := r.value(ref); !ok {
+			return errorf("auth.fetch: {{%s}} has no value, so the token request or the token's place would be sent without it; "+
+				"give that parameter a value (nothing was sent)", ref)
+		}
+	}
 	f := a.auth.Fetch
 	refresh := f.RefreshOn
 	if len(refresh) == 0 {
@@ -148,6 +162,7 @@ func (o *outgoing) applyToken(r *renderer, a *authStep) {
 	if !a.fetch.query {
 		r.secrets.addHeaderName(a.fetch.name)
 	}
+	return nil
 }
 
 // secretParams hands every value of its Params to the renderer as a
