@@ -130,15 +130,16 @@ func (o *outgoing) prepare(ctx context.Context, hooks *Hooks, authorization stri
 	if err == nil && !o.step.node.NoTraceContext {
 		hooks.injectTraceContext(ctx, req)
 	}
-	var signedBody []byte
+	var signedBody string
+	var rendered bool
 	if err == nil && o.signs(req.URL) {
-		signedBody, err = o.signer.signAttempt(req, o)
+		signedBody, rendered, err = o.signer.signAttempt(req, o)
 	}
 	var note string
 	if err == nil && o.sign != "" {
 		note, err = o.signRequest(req)
 	}
-	if signedBody != nil {
+	if rendered {
 		o = o.withBody(signedBody) // the history shows the body this request carries
 	}
 	return req, o, note, err

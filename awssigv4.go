@@ -123,19 +123,19 @@ type awsSigner struct {
 // signing keys and is safe for concurrent use.
 var signer = v4.NewSigner(func(o *v4.SignerOptions) { o.LogSigning = false })
 
-func (s *awsSigner) signAttempt(req *http.Request, o *outgoing) ([]byte, error) {
+func (s *awsSigner) signAttempt(req *http.Request, o *outgoing) (string, bool, error) {
 	hash, err := s.payloadHash(o)
 	if err != nil {
-		return nil, err
+		return "", false, err
 	}
 	s.lastHash = hash
 	if err := s.sign(req, hash, o.now()); err != nil {
-		return nil, err
+		return "", false, err
 	}
 	if o.dry {
 		req.Header.Set("Authorization", placeholderAWS)
 	}
-	return nil, nil
+	return "", false, nil
 }
 
 // signHop signs a redirect hop to the node's origin afresh: the hop keeps
@@ -176,7 +176,7 @@ func (s *awsSigner) payloadHash(o *outgoing) (string, error) {
 	case o.body == nil:
 		return emptySHA256, nil
 	case o.body.parts == nil:
-		sum := sha256.Sum256(o.body.data)
+		sum := sha256.Sum256([]byte(o.body.data))
 		return hex.EncodeToString(sum[:]), nil
 	case o.dry:
 		return placeholderHash, nil // a dry run opens no attachment

@@ -580,13 +580,13 @@ func FuzzRawJSONBody(f *testing.F) {
 			return
 		}
 		// Every value missing: bare places read null, strings empty.
-		if p, err := newRenderer(nil).buildPayload(stepOf(t, node), "", ""); err != nil || !json.Valid(p.data) {
+		if p, err := newRenderer(nil).buildPayload(stepOf(t, node), "", ""); err != nil || !json.Valid([]byte(p.data)) {
 			return
 		}
 		for _, v := range []any{value, Secret(value), map[string]any{value: []any{value, 1.5, nil}}, nil, 7} {
 			p, err := newRenderer(Values{"v": v, "w": value}).buildPayload(stepOf(t, node), "", "")
 			require.NoError(t, err)
-			require.True(t, json.Valid(p.data), "template %q value %q gave %q", src, value, p.data)
+			require.True(t, json.Valid([]byte(p.data)), "template %q value %q gave %q", src, value, p.data)
 		}
 		if !utf8.ValidString(value) {
 			return // encoding/json writes U+FFFD for invalid bytes
@@ -595,7 +595,7 @@ func FuzzRawJSONBody(f *testing.F) {
 		p, err := newRenderer(Values{"v": value}).buildPayload(stepOf(t, node), "", "")
 		require.NoError(t, err)
 		var got struct{ S, B string }
-		require.NoError(t, json.Unmarshal(p.data, &got))
+		require.NoError(t, json.Unmarshal([]byte(p.data), &got))
 		assert.Equal(t, "<"+value+">", got.S)
 		assert.Equal(t, value, got.B)
 	})

@@ -270,7 +270,7 @@ func (req *curlRequest) renderedBody(s *Step, p *payload) {
 	case s.node.Object == "" && b != nil && b.Kind == BodyBinary:
 		req.binary, req.dataCT = p.files[0].Name, p.contentType
 	default:
-		data := string(p.data)
+		data := p.data
 		req.data, req.dataCT = &data, p.contentType
 	}
 }

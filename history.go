@@ -136,9 +136,9 @@ func (o *outgoing) record(req *http.Request) RequestRecord {
 	if o.body.parts == nil {
 		preview := o.body.data
 		if strings.HasPrefix(o.body.contentType, "application/x-www-form-urlencoded") {
-			preview = []byte(redactQuery(string(preview)))
+			preview = redactQuery(preview)
 		}
-		rec.Body, rec.Truncated = o.secrets.preview(preview)
+		rec.Body, rec.Truncated = o.secrets.previewString(preview)
 	}
 	return rec
 }

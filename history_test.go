@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -266,5 +267,31 @@ func TestHistorySummary(t *testing.T) {
 		b, err := json.Marshal(res.Attempts)
 		require.NoError(t, err)
 		assert.NotContains(t, string(b), "s3cret-token")
+	}
+}
+
+// TestRequestPreviewIsTheBody: a rendered body that fits the preview is
+// its own preview in the record (a string does not change, so no copy is
+// needed); a longer one's preview is a copy of its start, so the history
+// never keeps a large body alive; a secret in either is still scrubbed.
+func TestRequestPreviewIsTheBody(t *testing.T) {
+	for _, tc := range []struct {
+		name, raw string
+		shared    bool
+	}{
+		{"fits", `{"id":"{{id}}"}`, true},
+		{"longer", `{"id":"{{id}}","pad":"` + strings.Repeat("x", previewBytes) + `"}`, false},
+		{"secret", `{"id":"{{id}}","key":"{{key}}"}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			step, err := (&NodeConfig{Method: "POST", URL: "http://api.example.test/x", Body: &Body{Kind: BodyRaw, Raw: tc.raw}}).Compile()
+			require.NoError(t, err)
+			o, f := testClient(t).render(step, Values{"id": "o1", "key": Secret("k3y-9f8e7d6c")})
+			require.Nil(t, f)
+			rec := o.record(nil)
+			assert.Equal(t, tc.shared, unsafe.StringData(rec.Body) == unsafe.StringData(o.body.data))
+			assert.NotContains(t, rec.Body, "k3y-9f8e7d6c")
+			assert.LessOrEqual(t, len(rec.Body), previewBytes)
+		})
 	}
 }

@@ -238,7 +238,7 @@ func (o *outgoing) signRequest(req *http.Request) (note string, err error) {
 	}
 	var body []byte
 	if o.body != nil {
-		body = o.body.data
+		body = []byte(o.body.data) // a copy only for a webhook-signed request
 	}
 	if err := signHeaders(req.Header, o.sign, o.id.msgID, o.now(), body); err != nil {
 		return "", err

@@ -3,9 +3,9 @@ package httpstep
 import (
 	"encoding/json"
 	"net/url"
-	"slices"
 	"strconv"
 
+	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 	"golang.org/x/net/http/httpguts"
 )
@@ -85,21 +85,21 @@ func (o *outgoing) withHeaderParam(key, value string) *Failure {
 // a number for page and offset modes, a string for a cursor. The rest of
 // the body is kept byte for byte.
 func (o *outgoing) withBodyParam(path, value string, number bool) *Failure {
-	var data []byte
+	var data string
 	if o.body != nil {
 		data = o.body.data
 	}
 	if len(data) == 0 {
-		data = []byte("{}")
+		data = "{}"
 	}
-	if !json.Valid(data) {
+	if !gjson.Valid(data) {
 		return paramFailure(errorf("the body is not JSON, so paginate.param %s cannot be set in it; check the raw body and the parameters it uses", path))
 	}
 	var v any = value
 	if number {
 		v = json.Number(value)
 	}
-	out, err := sjson.SetBytes(slices.Clone(data), path, v)
+	out, err := sjson.Set(data, path, v)
 	if err != nil {
 		return paramFailure(errorf("paginate.param %s cannot be set in the body: %v", path, err))
 	}

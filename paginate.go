@@ -203,7 +203,7 @@ func (p *pull) repeats(page *outgoing) bool {
 		key += "\x00" + page.header.Get(p.pg.Param)
 	}
 	if p.pg.In == PageInBody && page.body != nil {
-		key += "\x00" + string(page.body.data)
+		key += "\x00" + page.body.data
 	}
 	if p.seen[key] {
 		return true

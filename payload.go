@@ -8,7 +8,7 @@ import (
 // payload is a request body that can be opened once per attempt.
 type payload struct {
 	contentType string
-	data        []byte  // a body rendered in memory (raw, urlencoded, object)
+	data        string  // a body rendered in memory (raw, urlencoded, object): immutable, so the history's preview of a short one is this string, not a copy
 	parts       []chunk // a streamed body (form-data, binary)
 	files       []FileRecord
 	form        []formPart // form-data: the parts in order, for the cURL export
@@ -61,7 +61,7 @@ func (r *renderer) objectPayload(ref string) (*payload, error) {
 	if err != nil {
 		return nil, errorf("the data object {{%s}} cannot be sent as JSON: %v", ref, err)
 	}
-	return &payload{contentType: "application/json", data: data}, nil
+	return &payload{contentType: "application/json", data: string(data)}, nil
 }
 
 // rawPayload renders a raw body, escaping values for the content type that
@@ -80,7 +80,7 @@ func (r *renderer) rawPayload(s *Step, headerType string) (*payload, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &payload{contentType: ct, data: []byte(text)}, nil
+	return &payload{contentType: ct, data: text}, nil
 }
 
 func (r *renderer) urlencodedPayload(b *Body, values []*template) (*payload, error) {
@@ -101,7 +101,7 @@ func (r *renderer) urlencodedPayload(b *Body, values []*template) (*payload, err
 		buf.WriteByte('=')
 		buf.WriteString(url.QueryEscape(v))
 	}
-	return &payload{contentType: "application/x-www-form-urlencoded", data: []byte(buf.String())}, nil
+	return &payload{contentType: "application/x-www-form-urlencoded", data: buf.String()}, nil
 }
 
 // binaryPayload streams exactly one attachment.

@@ -473,11 +473,24 @@ func portOf(u *url.URL) string {
 	return "80"
 }
 
+// previewString is preview of a body the run rendered: one that fits is
+// its own preview, not a copy (a string does not change); a longer one's
+// preview is a copy, so the record does not keep the whole body alive.
+func (s *secrets) previewString(body string) (string, bool) {
+	p, truncated := previewString(body, previewBytes)
+	return s.scrubPreview(p, truncated)
+}
+
 // preview returns the history's preview of body with every secret scrubbed.
 // A secret that the cut at previewBytes splits cannot be found whole, so
 // the start of it that ends a truncated preview is dropped too.
 func (s *secrets) preview(body []byte) (string, bool) {
 	p, truncated := previewText(body, previewBytes)
+	return s.scrubPreview(p, truncated)
+}
+
+// scrubPreview scrubs a preview of previewBytes at most, truncated or not.
+func (s *secrets) scrubPreview(p string, truncated bool) (string, bool) {
 	if s == nil {
 		return p, truncated
 	}

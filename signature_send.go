@@ -1,7 +1,6 @@
 package httpstep
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,10 +10,10 @@ import (
 
 // attemptSigner signs one request of a run: auth types signature and
 // awsSigV4. It may change req's header (a copy), URL (a copy) and body, and
-// returns the body it put in place of the rendered one, if any, for the
-// history.
+// returns the body it put in place of the rendered one, if it did
+// (rendered), for the history.
 type attemptSigner interface {
-	signAttempt(req *http.Request, o *outgoing) (body []byte, err error)
+	signAttempt(req *http.Request, o *outgoing) (body string, rendered bool, err error)
 }
 
 // hopSigner is an attemptSigner that signs redirect hops to the origin
@@ -114,7 +113,7 @@ type sigVars struct {
 	key       string
 	token     string // auth type token: {{$token}}
 	req       *http.Request
-	body      []byte
+	body      string
 }
 
 func (v *sigVars) Lookup(ref string) (any, bool) {
@@ -161,7 +160,7 @@ func (v *sigVars) request(ref string) (any, bool) {
 	case varTarget:
 		return requestTarget(r.URL), true
 	case varBody:
-		return string(v.body), true
+		return v.body, true
 	}
 	name, ok := strings.CutPrefix(ref, varHeader)
 	if !ok {
@@ -206,28 +205,28 @@ type signatureSigner struct {
 // signAttempt sets the unsigned places, signs the message with a fresh
 // timestamp and nonce, sets the signed places and renders a body that
 // carries the signature.
-func (s *signatureSigner) signAttempt(req *http.Request, o *outgoing) ([]byte, error) {
+func (s *signatureSigner) signAttempt(req *http.Request, o *outgoing) (string, bool, error) {
 	v := &sigVars{base: s.params, now: o.now(), nonce: newNonce(), req: req}
 	r := newRenderer(v)
 	u := *req.URL
 	req.URL = &u
 	if err := s.place(r, req, false); err != nil {
-		return nil, err
+		return "", false, err
 	}
 	if o.body != nil && o.body.parts == nil {
 		v.body = o.body.data
 	}
 	key, err := r.render(s.step.key)
 	if err != nil {
-		return nil, err
+		return "", false, err
 	}
 	v.key = key
 	msg, err := r.render(s.step.message)
 	if err != nil {
-		return nil, err
+		return "", false, err
 	}
 	if v.signature, err = s.signature(o, key, msg); err != nil {
-		return nil, err
+		return "", false, err
 	}
 	sealed := append(keyForms(key), r.secrets.values...)
 	if !o.dry {
@@ -236,15 +235,16 @@ func (s *signatureSigner) signAttempt(req *http.Request, o *outgoing) ([]byte, e
 	o.secrets.addSealed(sealed...)
 	pr := s.signedRenderer(r, v, o)
 	if err := s.place(pr, req, true); err != nil {
-		return nil, err
+		return "", false, err
 	}
 	if pr != r {
 		o.secrets.addSealed(pr.secrets.values...)
 	}
 	if !s.step.bodyVars {
-		return nil, nil
+		return "", false, nil
 	}
-	return s.renderBody(r, req, o)
+	body, err := s.renderBody(r, req, o)
+	return body, err == nil, err
 }
 
 // signature signs msg with key; a dry run's is its placeholder.
@@ -296,27 +296,26 @@ func (s *signatureSigner) place(r *renderer, req *http.Request, signed bool) err
 
 // renderBody renders the node's raw body with this request's signature
 // variables and puts it in place of the rendered one.
-func (s *signatureSigner) renderBody(r *renderer, req *http.Request, o *outgoing) ([]byte, error) {
+func (s *signatureSigner) renderBody(r *renderer, req *http.Request, o *outgoing) (string, error) {
 	t, err := o.step.rawTemplate(o.body.contentType)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	text, err := r.render(t)
+	body, err := r.render(t)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	body := []byte(text)
 	if req.Body != nil {
 		req.Body.Close()
 	}
-	req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	req.Body, req.ContentLength = io.NopCloser(strings.NewReader(body)), int64(len(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(body)), nil }
 	return body, nil
 }
 
 // withBody returns a copy of o whose in-memory body is data, for the
 // record of a request whose body was rendered for it.
-func (o *outgoing) withBody(data []byte) *outgoing {
+func (o *outgoing) withBody(data string) *outgoing {
 	p, b := *o, *o.body
 	b.data = data
 	p.body = &b

@@ -423,7 +423,7 @@ func FuzzSignatureMessage(f *testing.F) {
 			return
 		}
 		req.Header.Set("X-Ts", "1")
-		v := &sigVars{base: Values{"a": map[string]any{"b": "c"}}, now: fixedNow, nonce: newNonce(), req: req, body: []byte("{}")}
+		v := &sigVars{base: Values{"a": map[string]any{"b": "c"}}, now: fixedNow, nonce: newNonce(), req: req, body: "{}"}
 		if _, err := newRenderer(v).render(s.auth.sig.message); err != nil {
 			t.Fatalf("message %q: %v", msg, err)
 		}

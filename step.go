@@ -123,8 +123,11 @@ func compileFields(fs []FormField, ts templates) ([]*template, error) {
 // way, else one parsed now (a templated Content-Type header of another
 // kind).
 func (s *Step) rawTemplate(ct string) (*template, error) {
+	if ct == s.rawType {
+		return s.raw, nil // the node's own type: no media type to parse
+	}
 	m := rawMode(ct)
-	if ct == s.rawType || m == rawMode(s.rawType) {
+	if m == rawMode(s.rawType) {
 		return s.raw, nil
 	}
 	return compile(s.node.Body.Raw, m)

@@ -14,3 +14,6 @@ func clip(s string, n int) string { return textcut.Clip(s, n) }
 // execution history; truncated reports that some of b was left out (the
 // record's Truncated flag says so, so no mark is added).
 func previewText(b []byte, limit int) (s string, truncated bool) { return textcut.Prefix(b, limit) }
+
+// previewString is previewText of a string; one that fits is not copied.
+func previewString(s string, limit int) (string, bool) { return textcut.PrefixString(s, limit) }

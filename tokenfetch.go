@@ -291,7 +291,7 @@ func tokenFetchKey(o *outgoing) string {
 		b.WriteString(k + ": " + strings.Join(o.header[k], ",") + "\n")
 	}
 	if o.body != nil {
-		b.Write(o.body.data)
+		b.WriteString(o.body.data)
 		for _, f := range o.body.files {
 			b.WriteString("\nfile " + f.Name)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/httpstep/httpstep/internal/bytesize"
 	"io"
+	"strings"
 )
 
 // open opens the payload for one attempt: every attachment is opened now, so
@@ -13,7 +14,7 @@ import (
 // sent. The length is -1 when an attachment's size is unknown.
 func (p *payload) open() (io.ReadCloser, int64, error) {
 	if p.parts == nil {
-		return io.NopCloser(bytes.NewReader(p.data)), int64(len(p.data)), nil
+		return io.NopCloser(strings.NewReader(p.data)), int64(len(p.data)), nil
 	}
 	body := &multiBody{}
 	readers := make([]io.Reader, 0, len(p.parts))

@@ -24,6 +24,16 @@ func Clip(s string, limit int) string {
 	return cut
 }
 
+// PrefixString is [Prefix] of a string: one within the limit that is valid
+// UTF-8 comes back as it is, without a copy; any other is cut as Prefix
+// cuts it, into a new string.
+func PrefixString(s string, limit int) (string, bool) {
+	if len(s) <= max(limit, 0) && utf8.ValidString(s) {
+		return s, false
+	}
+	return Prefix([]byte(s), limit)
+}
+
 // Prefix returns at most limit bytes of b as valid UTF-8: cut on a rune
 // boundary, each invalid byte replaced by U+FFFD (which counts as its three
 // bytes). truncated reports that some of b was left out. Control characters

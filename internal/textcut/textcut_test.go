@@ -36,6 +36,9 @@ func TestPrefix(t *testing.T) {
 			s, truncated := textcut.Prefix([]byte(tt.in), tt.max)
 			assert.Equal(t, tt.want, s)
 			assert.Equal(t, tt.truncated, truncated)
+			s, truncated = textcut.PrefixString(tt.in, tt.max)
+			assert.Equal(t, tt.want, s, "PrefixString")
+			assert.Equal(t, tt.truncated, truncated, "PrefixString")
 		})
 	}
 }
@@ -47,6 +50,9 @@ func FuzzPrefix(f *testing.F) {
 	f.Add([]byte{}, 0)
 	f.Fuzz(func(t *testing.T, b []byte, limit int) {
 		s, truncated := textcut.Prefix(b, limit)
+		if s2, t2 := textcut.PrefixString(string(b), limit); s2 != s || t2 != truncated {
+			t.Fatalf("PrefixString = %q, %v; Prefix = %q, %v", s2, t2, s, truncated)
+		}
 		if !utf8.ValidString(s) {
 			t.Fatalf("invalid UTF-8 %q", s)
 		}
@@ -106,5 +112,17 @@ func TestClipKeepsShortText(t *testing.T) {
 	}
 	if got := textcut.Clip(s, 64); got != s {
 		t.Errorf("Clip = %q, want %q", got, s)
+	}
+}
+
+// TestPrefixStringKeepsShortText: a rendered body within the preview
+// limit is its own preview, without a copy.
+func TestPrefixStringKeepsShortText(t *testing.T) {
+	s := strings.Repeat("é", 10)
+	if n := testing.AllocsPerRun(100, func() { _, _ = textcut.PrefixString(s, 64) }); n != 0 {
+		t.Errorf("PrefixString of text within the limit allocated %v times, want 0", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = textcut.PrefixString(s, 7) }); n == 0 {
+		t.Errorf("PrefixString of longer text shares it, want a copy of the prefix")
 	}
 }
