@@ -91,7 +91,9 @@ func parallel(workers, n int, fn func(i int)) {
 }
 
 // TestLimitRate: 200 requests through PerSecond 100, Burst 10 take about
-// 1.9 s: the burst at once, then one every 10 ms.
+// 1.9 s: the burst at once, then one every 10 ms. The upper bound leaves a
+// loaded machine room (2.54 s was seen under a load of 14) and still fails
+// a limiter that runs at half the rate (3.8 s).
 func TestLimitRate(t *testing.T) {
 	srv := newFlight(t, nil, nil)
 	c := testClient(t)
@@ -104,7 +106,7 @@ func TestLimitRate(t *testing.T) {
 	})
 	took := time.Since(start)
 	assert.GreaterOrEqual(t, took, 1800*time.Millisecond)
-	assert.LessOrEqual(t, took, 2500*time.Millisecond)
+	assert.LessOrEqual(t, took, 3500*time.Millisecond)
 	n, _, _ := srv.stats()
 	assert.Equal(t, 200, n)
 }
