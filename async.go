@@ -286,7 +286,9 @@ func (c *Client) poll(ctx context.Context, first, loose *outgoing, res *Result) 
 			return false
 		}
 		pctx := c.Hooks.pollStart(ctx, n)
-		got := c.send(pctx, loose.forPoll(first, u))
+		poll := loose.forPoll(first, u)
+		poll.seq = historySeq{before: len(res.Attempts), poll: n}
+		got := c.send(pctx, poll)
 		c.Hooks.pollDone(pctx, got)
 		res.absorb(got, n)
 		if res.Failure != nil {

@@ -32,7 +32,7 @@ var errAttemptTimeout = errorf("the attempt's timeout passed")
 func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
 	ctx = c.Hooks.attemptStart(ctx, n)
 	out := c.attemptOnce(ctx, o, n)
-	c.attemptEnded(ctx, &out)
+	c.attemptEnded(ctx, o.seq, &out)
 	return out
 }
 

@@ -47,7 +47,8 @@ type Hooks struct {
 	// requests do not get them, nor the requests of a node that sets
 	// NoTraceContext (for an API that refuses unknown headers).
 	InjectTraceContext func(ctx context.Context, h http.Header)
-	// AttemptDone is called with the attempt's record when it ends.
+	// AttemptDone is called with a copy of the attempt's record when it
+	// ends, numbered (N, Poll) as the run's history numbers it.
 	AttemptDone func(ctx context.Context, a *Attempt)
 	// TokenRequest is called, before AttemptDone, with the record of each
 	// exchange the attempt made for its credentials before its final
@@ -127,18 +128,22 @@ func (h *Hooks) redirect(ctx context.Context, r *RedirectRecord) {
 	}
 }
 
-// attemptDone reports the attempt's token requests, then the attempt.
-// out is a copy, so that the caller's outcome does not escape.
-func (h *Hooks) attemptDone(ctx context.Context, out outcome) {
+// attemptDone reports the attempt's token requests, then the attempt, each
+// a copy of its record numbered as the history numbers it (seq), so that
+// neither the caller's outcome escapes nor a hook can write into the
+// history.
+func (h *Hooks) attemptDone(ctx context.Context, seq historySeq, out outcome) {
 	if h == nil {
 		return
 	}
 	if h.TokenRequest != nil {
-		for i := range out.before {
-			h.TokenRequest(ctx, &out.before[i])
+		for _, b := range out.before {
+			a := seq.number(b)
+			h.TokenRequest(ctx, &a)
 		}
 	}
 	if h.AttemptDone != nil {
-		h.AttemptDone(ctx, &out.record)
+		a := seq.number(out.record)
+		h.AttemptDone(ctx, &a)
 	}
 }

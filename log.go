@@ -24,30 +24,32 @@ func (c *Client) runEnded(ctx context.Context, res *Result) {
 // Debug records of its exchanges, then the Hooks' TokenRequest, Redirect
 // and AttemptDone. The Hooks get a copy of out, so that an unhooked
 // Client's outcome stays on the stack.
-func (c *Client) attemptEnded(ctx context.Context, out *outcome) {
-	c.logAttempts(ctx, out)
+func (c *Client) attemptEnded(ctx context.Context, seq historySeq, out *outcome) {
+	c.logAttempts(ctx, seq, out)
 	if c.Hooks != nil {
-		c.Hooks.attemptDone(ctx, *out)
+		c.Hooks.attemptDone(ctx, seq, *out)
 	}
 }
 
 // logAttempts writes a Debug record for each exchange of one attempt: the
 // token requests and refused requests before it, then the attempt itself.
 // Nothing is built when there is no Logger or Debug is off.
-func (c *Client) logAttempts(ctx context.Context, out *outcome) {
+func (c *Client) logAttempts(ctx context.Context, seq historySeq, out *outcome) {
 	if c.Logger == nil || !c.Logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	id, _ := RunIdentityFrom(ctx)
 	for i := range out.before {
-		c.logExchange(ctx, id, &out.before[i])
+		c.logExchange(ctx, id, seq, out.before[i])
 	}
-	c.logExchange(ctx, id, &out.record)
+	c.logExchange(ctx, id, seq, out.record)
 }
 
 // logExchange writes the Debug record of one exchange from its history
-// record, so that it is redacted exactly as the history is.
-func (c *Client) logExchange(ctx context.Context, id RunIdentity, a *Attempt) {
+// record (a copy), so that it is redacted exactly as the history is and
+// numbered as the history will number it (seq).
+func (c *Client) logExchange(ctx context.Context, id RunIdentity, seq historySeq, a Attempt) {
+	a = seq.number(a)
 	as := make([]slog.Attr, 0, 12)
 	as = append(as, a.attrs()...)
 	c.Logger.LogAttrs(ctx, slog.LevelDebug, logAttempt, id.attrs(as)...)

@@ -184,3 +184,41 @@ func TestLoggerLevels(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(buf.String(), "\n"), buf.String())
 	assert.Contains(t, buf.String(), `"msg":"httpstep failure"`)
 }
+
+// TestAttemptEventsNumberAsHistory: on a pull of several pages and on a
+// polled job, each Debug record and each AttemptDone hook carries the
+// attempt number and poll of the history record it describes, so the log,
+// a tracer and the execution history can be read side by side.
+func TestAttemptEventsNumberAsHistory(t *testing.T) {
+	pages, jobs := orders(t), jobServer(t, 1)
+	for _, tc := range []struct {
+		name string
+		node *NodeConfig
+	}{
+		{"pages", &NodeConfig{URL: pages.URL + "/page?size=10", Paginate: &Pagination{Mode: "page", Param: "page", ItemsPath: "data.items"}}},
+		{"polls", &NodeConfig{Method: "POST", URL: jobs.URL + "/jobs", Async: fastPoll()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs logCapture
+			c := testClient(t)
+			c.Logger = logs.logger()
+			var hooked []Attempt
+			c.Hooks = &Hooks{AttemptDone: func(_ context.Context, a *Attempt) { hooked = append(hooked, *a) }}
+			res, err := c.Execute(context.Background(), tc.node, nil)
+			require.NoError(t, err)
+			debug := withMsg(logs.records(t), logAttempt)
+			require.Len(t, debug, len(res.Attempts))
+			require.Len(t, hooked, len(res.Attempts))
+			require.Greater(t, len(res.Attempts), 2)
+			for i, a := range res.Attempts {
+				assert.Equal(t, [2]int{a.N, a.Poll}, [2]int{hooked[i].N, hooked[i].Poll}, "hook %d", i)
+				assert.EqualValues(t, a.N, debug[i]["attempt"], "record %d", i)
+				if a.Poll == 0 {
+					assert.NotContains(t, debug[i], "poll", "record %d", i)
+				} else {
+					assert.EqualValues(t, a.Poll, debug[i]["poll"], "record %d", i)
+				}
+			}
+		})
+	}
+}

@@ -38,6 +38,25 @@ type outgoing struct {
 	// awsSigV4).
 	signer     attemptSigner
 	signOrigin *url.URL
+	// seq places this request's records in the run's history, for the
+	// Logger: a page's or a poll's attempts are numbered on from the
+	// records before them once the run absorbs them.
+	seq historySeq
+}
+
+// historySeq is where a request's records go in the run's history: how
+// many records come before them, and which poll of an async job it is (0
+// for the request itself and for pages), as Result.absorb numbers them.
+type historySeq struct{ before, poll int }
+
+// number returns a, a copy of a record of the request, numbered as the
+// history will number it.
+func (s historySeq) number(a Attempt) Attempt {
+	a.N += s.before
+	if s.poll != 0 {
+		a.Poll = s.poll
+	}
+	return a
 }
 
 // render renders step s with params. A value that cannot be placed fails with

@@ -166,6 +166,7 @@ func (c *Client) paginate(ctx context.Context, first *outgoing) *Result {
 			break
 		}
 		pctx := c.Hooks.pageStart(ctx, i+1)
+		page.seq = historySeq{before: len(out.Attempts)}
 		res := c.send(pctx, page)
 		c.Hooks.pageDone(pctx, res)
 		out.absorb(res, 0)
