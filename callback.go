@@ -1,7 +1,10 @@
 package httpstep
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -34,6 +37,38 @@ type Callback struct {
 // DefaultCallbackTimeout is the wait of a callback node that sets no
 // callback.timeout.
 const DefaultCallbackTimeout = 24 * time.Hour
+
+// CallbackResult is the Result of the API's call to a node's
+// {{$callback.url}}, whose body the durable queue makes the node's result:
+// status 200, the call's Content-Type, and the body read as Run reads an
+// answer. A body that names a charset (in contentType, or by a byte order
+// mark) is converted to UTF-8, one declared UTF-8 has its invalid bytes
+// replaced, and an XML body is read through the JSON tree that Get,
+// Lookup, Rows and EachRow use (README, "XML answers"); each bounded by
+// limit (0: DefaultMaxResponseBytes). notes say what the reading noticed,
+// as an attempt's notes do. A body that cannot be converted within limit
+// is kept as it came, with a note saying why: the call was accepted, so
+// there is no failure to report.
+func CallbackResult(contentType string, body []byte, limit int64) (res *Result, notes []string) {
+	if limit <= 0 {
+		limit = DefaultMaxResponseBytes
+	}
+	h := http.Header{}
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	resp := &http.Response{StatusCode: http.StatusOK, Header: h, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body))}
+	read, notes, err := readBody(resp, limit)
+	if err != nil {
+		notes = append(notes, messageOf(err)+"; the body is kept as it came")
+		read = body
+	}
+	out := outcome{body: read}
+	if err == nil {
+		out.readXML(contentType, limit)
+	}
+	return &Result{StatusCode: http.StatusOK, Header: h, Body: read, tree: out.tree}, append(notes, out.record.Notes...)
+}
 
 // callbackRef is the reserved ref that renders the callback URL;
 // callbackPrefix reserves its whole namespace.

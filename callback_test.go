@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/httpstep/httpstep/internal/callbackurl"
 )
@@ -135,4 +139,56 @@ func TestCallbackParseNode(t *testing.T) {
 	assert.Equal(t, "2h0m0s", n.Callback.Timeout.String())
 	_, err = ParseNode([]byte(`{"url":"https://api.example/jobs?cb={{$callback.url}}","callback":{"timout":"2h"}}`))
 	assert.ErrorContains(t, err, "callback.timout")
+}
+
+// TestCallbackResult: the body of the API's call is read as an answer is:
+// converted from its charset, an XML body read through its JSON tree, bad
+// bytes and a body too large to convert kept with a note.
+func TestCallbackResult(t *testing.T) {
+	enc := func(e encoding.Encoding, s string) []byte {
+		b, err := e.NewEncoder().Bytes([]byte(s))
+		require.NoError(t, err)
+		return b
+	}
+	wechatPay := `<xml><return_code><![CDATA[SUCCESS]]></return_code><out_trade_no>1217752501201407033233368018</out_trade_no><total_fee>1</total_fee></xml>`
+	zh := `{"status":"完成","rows":[{"id":1},{"id":2}]}`
+	for _, tc := range []struct {
+		name, contentType string
+		body              []byte
+		limit             int64
+		path, want        string
+		note              string
+	}{
+		{"JSON", "application/json", []byte(zh), 0, "status", "完成", ""},
+		{"GBK JSON", "application/json; charset=GBK", enc(simplifiedchinese.GBK, zh), 0, "status", "完成", ""},
+		{"UTF-16 BOM", "application/json", enc(unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), zh), 0, "rows.1.id", "2", "UTF-16LE"},
+		{"XML, as WeChat Pay notifies", "text/xml", []byte(wechatPay), 0, "xml.out_trade_no", "1217752501201407033233368018", ""},
+		{"XML in GBK", "text/xml; charset=gbk", enc(simplifiedchinese.GBK, `<r><s>完成</s></r>`), 0, "r.s", "完成", ""},
+		{"invalid UTF-8 declared", "application/json; charset=utf-8", []byte("{\"s\":\"a\xffb\"}"), 0, "s", "a\uFFFDb", "invalid"},
+		{"too large once converted", "application/json; charset=GBK", enc(simplifiedchinese.GBK, zh), 20, "", "", "kept as it came"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, notes := CallbackResult(tc.contentType, tc.body, tc.limit)
+			require.NotNil(t, res)
+			assert.Equal(t, 200, res.StatusCode)
+			assert.Equal(t, tc.contentType, res.Header.Get("Content-Type"))
+			if tc.path != "" {
+				v, ok := res.Lookup(tc.path)
+				require.True(t, ok, "%s in %s", tc.path, res.Body)
+				assert.Equal(t, tc.want, fmt.Sprint(v))
+			}
+			if tc.note == "" {
+				assert.Empty(t, notes)
+			} else {
+				assert.Contains(t, strings.Join(notes, "\n"), tc.note)
+			}
+		})
+	}
+	res, _ := CallbackResult("application/json", []byte(zh), 0)
+	rows, err := res.Rows("rows")
+	require.NoError(t, err)
+	assert.Len(t, rows, 2)
+	empty, notes := CallbackResult("", nil, 0)
+	assert.Empty(t, empty.Body)
+	assert.Empty(t, notes)
 }

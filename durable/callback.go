@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -281,12 +280,14 @@ func (q *Queue) parkedOrNot(ctx context.Context, id int64, job *rivertype.JobRow
 	if job != nil && micros(job.CreatedAt) != micros(p.jobCreated) {
 		return nil, false, nil // a row of an older job of the same id (SQLite reuses ids)
 	}
-	d, err := p.delivery(id)
+	d, err := p.delivery(id, q.maxBody())
 	return d, err == nil, err
 }
 
-// delivery is the Delivery a row stands for.
-func (p *parked) delivery(id int64) (*Delivery, error) {
+// delivery is the Delivery a row stands for. The call's body is read as
+// an answer is (httpstep.CallbackResult), bounded by limit; what that
+// noticed is in the call's record.
+func (p *parked) delivery(id int64, limit int64) (*Delivery, error) {
 	attempts, err := history([]byte(p.history))
 	if err != nil {
 		return nil, err
@@ -308,10 +309,12 @@ func (p *parked) delivery(id int64) (*Delivery, error) {
 		d.State, d.Next = StateWaiting, p.deadline
 	case parkDone:
 		d.State = StateDelivered
-		d.Result = &httpstep.Result{StatusCode: http.StatusOK, Body: p.body, Attempts: attempts, Header: http.Header{}}
-		if p.contentType != "" {
-			d.Result.Header.Set("Content-Type", p.contentType)
+		res, notes := httpstep.CallbackResult(p.contentType, p.body, limit)
+		if n := len(attempts); n > 0 && p.call != "" {
+			attempts[n-1].Notes = append(attempts[n-1].Notes, notes...)
 		}
+		res.Attempts = attempts
+		d.Result = res
 	default:
 		last := attempts[len(attempts)-1]
 		d.State = StateFailed

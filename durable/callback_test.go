@@ -19,6 +19,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"github.com/httpstep/httpstep"
 	"github.com/httpstep/httpstep/webhook"
 )
@@ -125,18 +127,27 @@ func call(t *testing.T, url, body string, header http.Header) int {
 	return resp.StatusCode
 }
 
+// transcodeOne starts q, enqueues a transcode of v1 on a transcoder of its
+// own that waits up to wait for the call back, and returns the delivery's
+// id and the job the API received.
+func transcodeOne(t *testing.T, q *Queue, wait time.Duration) (int64, transcodeJob) {
+	t.Helper()
+	api := newTranscoder(t)
+	startT(t, q)
+	id, err := q.Enqueue(context.Background(), transcodeNode(api.URL, wait), httpstep.Values{"video": "v1"})
+	require.NoError(t, err)
+	return id, api.next(t)
+}
+
 // TestCallbackFlow: the request goes out with a one-use URL, the delivery
 // waits without a worker, and the API's call becomes its Result, once.
 func TestCallbackFlow(t *testing.T) {
 	eachStore(t, func(t *testing.T, db testDB) {
-		api, hk := newTranscoder(t), newHooks(t)
+		hk := newHooks(t)
 		q := db.open(t, callbackConfig(hk))
 		hk.serve(q)
-		startT(t, q)
 		ctx := context.Background()
-		id, err := q.Enqueue(ctx, transcodeNode(api.URL, time.Hour), httpstep.Values{"video": "v1"})
-		require.NoError(t, err)
-		job := api.next(t)
+		id, job := transcodeOne(t, q, time.Hour)
 		require.True(t, strings.HasPrefix(job.callback, hk.base()+"/"), job.callback)
 		d := waitState(t, q, id, StateWaiting, 10*time.Second)
 		assert.WithinDuration(t, time.Now().Add(time.Hour), d.Next, time.Minute, "Next is the deadline")
@@ -181,6 +192,30 @@ func TestCallbackFlow(t *testing.T) {
 		require.NoError(t, err)
 		assert.NotContains(t, string(hist), token)
 		assert.NotContains(t, string(db.dump(t)), token, "only the token's hash is stored")
+	})
+}
+
+// TestCallbackXML: a call in XML and GBK, as some payment providers send
+// their notifications, is read as an answer is: converted to UTF-8, and
+// Lookup reads its tree.
+func TestCallbackXML(t *testing.T) {
+	eachStore(t, func(t *testing.T, db testDB) {
+		hk := newHooks(t)
+		q := db.open(t, callbackConfig(hk))
+		hk.serve(q)
+		ctx := context.Background()
+		id, job := transcodeOne(t, q, time.Hour)
+		waitState(t, q, id, StateWaiting, 10*time.Second)
+		body, err := simplifiedchinese.GBK.NewEncoder().String(`<xml><return_code><![CDATA[SUCCESS]]></return_code><status>完成</status><total_fee>1</total_fee></xml>`)
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusOK, call(t, job.callback, body, http.Header{"Content-Type": {"text/xml; charset=GBK"}}))
+		d, err := q.Delivery(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, StateDelivered, d.State)
+		assert.Equal(t, "完成", d.Result.Get("xml.status").String())
+		assert.Equal(t, "SUCCESS", d.Result.Get("xml.return_code").String())
+		assert.Contains(t, string(d.Result.Body), "完成", "the Body is UTF-8")
+		assert.Equal(t, "text/xml; charset=GBK", d.Result.Header.Get("Content-Type"))
 	})
 }
 

@@ -27,7 +27,9 @@ type Delivery struct {
 	// Result is the final answer of a callback node: the body of the
 	// API's call and its Content-Type (StatusCode 200, what the queue
 	// answered), or the timeout's Failure. Lookup and Rows read it as
-	// they read a response. Nil for other nodes and while waiting.
+	// they read a response: its charset converted, an XML body through
+	// its JSON tree (httpstep.CallbackResult). Nil for other nodes and
+	// while waiting.
 	Result *httpstep.Result
 }
 
