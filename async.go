@@ -191,7 +191,7 @@ func (a *Async) pollWait(h http.Header, now, deadline time.Time) time.Duration {
 // own success rule.
 func (c *Client) follow(ctx context.Context, o *outgoing) *Result {
 	loose := o.accepting()
-	res := c.send(ctx, loose)
+	res := c.send(ctx, loose, historySeq{})
 	judge := res.Failure == nil || res.Failure.Kind == KindStatus
 	if res.Failure != nil {
 		return o.settleFinal(res, judge)
@@ -286,9 +286,7 @@ func (c *Client) poll(ctx context.Context, first, loose *outgoing, res *Result) 
 			return false
 		}
 		pctx := c.Hooks.pollStart(ctx, n)
-		poll := loose.forPoll(first, u)
-		poll.seq = historySeq{before: len(res.Attempts), poll: n}
-		got := c.send(pctx, poll)
+		got := c.send(pctx, loose.forPoll(first, u), historySeq{before: len(res.Attempts), poll: n})
 		c.Hooks.pollDone(pctx, got)
 		res.absorb(got, n)
 		if res.Failure != nil {

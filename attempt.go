@@ -25,14 +25,15 @@ type outcome struct {
 var errAttemptTimeout = errorf("the attempt's timeout passed")
 
 // attempt makes attempt n of request o: one HTTP exchange, bounded by the
-// node's timeout, timed, and recorded with its secrets redacted.
+// node's timeout, timed, and recorded with its secrets redacted. Its
+// events (Logger, Hooks) number it by seq.
 //
 // The attempt first waits for the Client's throttle engine to admit it,
 // bounded by ctx rather than by the timeout, which starts only then.
-func (c *Client) attempt(ctx context.Context, o *outgoing, n int) outcome {
+func (c *Client) attempt(ctx context.Context, o *outgoing, n int, seq historySeq) outcome {
 	ctx = c.Hooks.attemptStart(ctx, n)
 	out := c.attemptOnce(ctx, o, n)
-	c.attemptEnded(ctx, o.seq, &out)
+	c.attemptEnded(ctx, seq, &out)
 	return out
 }
 

@@ -38,15 +38,14 @@ type outgoing struct {
 	// awsSigV4).
 	signer     attemptSigner
 	signOrigin *url.URL
-	// seq places this request's records in the run's history, for the
-	// Logger: a page's or a poll's attempts are numbered on from the
-	// records before them once the run absorbs them.
-	seq historySeq
 }
 
 // historySeq is where a request's records go in the run's history: how
 // many records come before them, and which poll of an async job it is (0
 // for the request itself and for pages), as Result.absorb numbers them.
+// The Logger and the Hooks number the attempts of a page or a poll by it.
+// It travels as an argument (send, attempt), not in the outgoing, which it
+// would move into the next size class.
 type historySeq struct{ before, poll int }
 
 // number returns a, a copy of a record of the request, numbered as the

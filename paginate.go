@@ -166,8 +166,7 @@ func (c *Client) paginate(ctx context.Context, first *outgoing) *Result {
 			break
 		}
 		pctx := c.Hooks.pageStart(ctx, i+1)
-		page.seq = historySeq{before: len(out.Attempts)}
-		res := c.send(pctx, page)
+		res := c.send(pctx, page, historySeq{before: len(out.Attempts)})
 		c.Hooks.pageDone(pctx, res)
 		out.absorb(res, 0)
 		if res.Failure != nil {

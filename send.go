@@ -31,7 +31,7 @@ func (c *Client) runStep(ctx context.Context, s *Step, params Params) *Result {
 	case s.node.Async != nil:
 		res = c.follow(ctx, o)
 	default:
-		res = c.send(ctx, o)
+		res = c.send(ctx, o, historySeq{})
 	}
 	if s.node.Download {
 		c.keepDownload(o, res)
@@ -42,12 +42,14 @@ func (c *Client) runStep(ctx context.Context, s *Step, params Params) *Result {
 // send makes the attempts of one request: one, or as many as the node's
 // retry policy allows, and folds their outcomes into a Result. Each
 // attempt's record says whether another followed, why, and after what wait.
-func (c *Client) send(ctx context.Context, o *outgoing) *Result {
+// seq is where its records go in the run's history, for the attempts'
+// events.
+func (c *Client) send(ctx context.Context, o *outgoing, seq historySeq) *Result {
 	res := o.newResult()
 	env := c.env()
 	policy := o.step.node.Retry
 	for n := 1; ; n++ {
-		res.fold(c.attempt(ctx, o, n))
+		res.fold(c.attempt(ctx, o, n, seq))
 		if res.Failure == nil || policy == nil {
 			return res
 		}

@@ -196,7 +196,7 @@ func (c *Client) fetchedToken(ctx context.Context, o *outgoing) (string, []Attem
 	cr.key = tokenFetchKey(sub)
 	var recs []Attempt
 	tok, _, err := c.tokenCache().Get(throttle.Carry(valueless{ctx}, ctx), cr.key, func(fctx context.Context, _ *oauth2.Token) (*oauth2.Token, error) {
-		res := c.send(fctx, sub)
+		res := c.send(fctx, sub, historySeq{})
 		recs = maskTokenRecords(res.Attempts)
 		return c.readToken(res, cr.fetch.step.node.Auth, o.step.node.Auth.Fetch)
 	})
